@@ -1,0 +1,1 @@
+//! Glassix → Intercom migration engine. Work in progress: see issue 5.
