@@ -1,1 +1,8 @@
-//! Glassix → Intercom migration engine. Work in progress: see issue 5.
+//! Glassix → Intercom migration engine: the foundations.
+pub mod error;
+pub mod hashing;
+pub mod kind;
+pub mod spec;
+
+pub use error::{Error, Result};
+pub use kind::{ObjectKind, RollbackAction};

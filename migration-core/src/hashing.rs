@@ -1,0 +1,117 @@
+//! Stable content hashes: SHA-256 over canonical JSON (object keys sorted, no whitespace).
+//!
+//! The ledger stores [`source_hash`] for every source record so that a delta run can tell an
+//! unchanged record (no write) from a changed one (update). The same canonical form hashes the
+//! mapping spec ([`crate::spec::MappingSpec::hash`]).
+
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Lower-case hex SHA-256 of `value`'s canonical JSON form.
+///
+/// The hash does not depend on field order in maps or on how the value was deserialised, only on
+/// its content. Floats are written the way `serde_json` writes them (shortest round-trip form).
+///
+/// ```
+/// # use migration_core::hashing::source_hash;
+/// let a = serde_json::json!({"id": 1, "tags": ["vip"], "name": "Dana"});
+/// let b = serde_json::json!({"name": "Dana", "tags": ["vip"], "id": 1});
+/// assert_eq!(source_hash(&a).unwrap(), source_hash(&b).unwrap());
+/// ```
+pub fn source_hash<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    let canonical = canonical_json(value)?;
+    Ok(hex::encode(Sha256::digest(canonical.as_bytes())))
+}
+
+/// The canonical JSON text hashed by [`source_hash`]: keys sorted at every level, compact.
+pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    let value = serde_json::to_value(value).map_err(Error::json("canonicalising a value"))?;
+    let mut out = String::new();
+    write_canonical(&value, &mut out)?;
+    Ok(out)
+}
+
+fn write_canonical(value: &Value, out: &mut String) -> Result<()> {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(
+                    &serde_json::to_string(key).map_err(Error::json("canonicalising a key"))?,
+                );
+                out.push(':');
+                if let Some(v) = map.get(key) {
+                    write_canonical(v, out)?;
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out)?;
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(
+            &serde_json::to_string(scalar).map_err(Error::json("canonicalising a scalar"))?,
+        ),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::{BTreeMap, HashMap};
+
+    #[test]
+    fn key_order_does_not_change_the_hash() {
+        let a = json!({"b": {"y": 1, "x": [1, 2]}, "a": "é"});
+        let b = json!({"a": "é", "b": {"x": [1, 2], "y": 1}});
+        assert_eq!(source_hash(&a).unwrap(), source_hash(&b).unwrap());
+        assert_eq!(
+            canonical_json(&a).unwrap(),
+            r#"{"a":"é","b":{"x":[1,2],"y":1}}"#
+        );
+    }
+
+    #[test]
+    fn content_change_changes_the_hash_and_array_order_matters() {
+        let a = json!({"tags": ["a", "b"]});
+        let b = json!({"tags": ["b", "a"]});
+        let c = json!({"tags": ["a", "b"], "x": null});
+        assert_ne!(source_hash(&a).unwrap(), source_hash(&b).unwrap());
+        assert_ne!(source_hash(&a).unwrap(), source_hash(&c).unwrap());
+    }
+
+    #[test]
+    fn hash_is_a_known_sha256_and_stable_across_map_types() {
+        // sha256("{}") is a fixed, well-known value.
+        let empty: BTreeMap<String, u8> = BTreeMap::new();
+        assert_eq!(
+            source_hash(&empty).unwrap(),
+            "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
+        let mut h = HashMap::new();
+        let mut bt = BTreeMap::new();
+        for i in 0..50 {
+            h.insert(format!("k{i}"), i);
+            bt.insert(format!("k{i}"), i);
+        }
+        assert_eq!(source_hash(&h).unwrap(), source_hash(&bt).unwrap());
+        assert_eq!(source_hash(&h).unwrap().len(), 64);
+    }
+}
