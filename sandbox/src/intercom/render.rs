@@ -1,0 +1,273 @@
+//! Wire shapes of the fake's objects, following the 2.16 description's examples.
+
+use serde_json::{Value, json};
+
+use super::model::*;
+
+pub(crate) const WORKSPACE_ID: &str = "sandbox0";
+
+fn list(url: String, data: Vec<Value>) -> Value {
+    let total = data.len();
+    let shown: Vec<Value> = data.into_iter().take(10).collect();
+    json!({ "type": "list", "data": shown, "url": url, "total_count": total, "has_more": total > 10 })
+}
+
+pub(crate) fn contact(ws: &IntercomState, c: &Contact) -> Value {
+    let tags = c
+        .tag_ids
+        .iter()
+        .map(|t| json!({ "type": "tag", "id": t, "url": format!("/tags/{t}") }))
+        .collect();
+    let notes = ws
+        .notes
+        .iter()
+        .filter(|n| n.contact_id == c.id)
+        .map(|n| json!({ "type": "note", "id": n.id, "url": format!("/notes/{}", n.id) }))
+        .collect();
+    json!({
+        "type": "contact", "id": c.id, "workspace_id": WORKSPACE_ID, "external_id": c.external_id,
+        "role": c.role, "email": c.email, "phone": c.phone, "name": c.name, "avatar": c.avatar,
+        "owner_id": c.owner_id, "social_profiles": { "type": "list", "data": [] },
+        "has_hard_bounced": false, "marked_email_as_spam": false,
+        "unsubscribed_from_emails": c.unsubscribed_from_emails,
+        "created_at": c.created_at, "updated_at": c.updated_at, "signed_up_at": c.signed_up_at,
+        "last_seen_at": c.last_seen_at, "last_replied_at": null, "last_contacted_at": null,
+        "last_email_opened_at": null, "last_email_clicked_at": null, "language_override": null,
+        "browser": null, "browser_version": null, "browser_language": null, "os": null,
+        "location": { "type": "location", "country": null, "region": null, "city": null, "country_code": null, "continent_code": null },
+        "custom_attributes": c.custom_attributes,
+        "tags": list(format!("/contacts/{}/tags", c.id), tags),
+        "notes": list(format!("/contacts/{}/notes", c.id), notes),
+        "companies": list(format!("/contacts/{}/companies", c.id), vec![]),
+    })
+}
+
+pub(crate) fn admin_ref(ws: &IntercomState, id: &str) -> Value {
+    match ws.admin(id) {
+        Some(a) => json!({ "type": "admin", "id": a.id, "name": a.name, "email": a.email }),
+        None => json!({ "type": "admin", "id": id }),
+    }
+}
+
+pub(crate) fn admin(a: &Admin) -> Value {
+    json!({
+        "type": "admin", "id": a.id, "name": a.name, "email": a.email, "job_title": a.job_title,
+        "away_mode_enabled": false, "away_mode_reassign": false, "has_inbox_seat": true,
+        "team_ids": a.team_ids, "avatar": { "type": "avatar", "image_url": null },
+    })
+}
+
+pub(crate) fn team(t: &Team) -> Value {
+    json!({
+        "type": "team", "id": t.id, "name": t.name, "admin_ids": t.admin_ids,
+        "admin_priority_level": { "primary_admin_ids": [], "secondary_admin_ids": [] },
+    })
+}
+
+pub(crate) fn note(ws: &IntercomState, n: &Note) -> Value {
+    json!({
+        "type": "note", "id": n.id, "created_at": n.created_at,
+        "contact": { "type": "contact", "id": n.contact_id },
+        "author": n.admin_id.as_deref().map(|a| admin_ref(ws, a)), "body": n.body,
+    })
+}
+
+pub(crate) fn tag(t: &Tag) -> Value {
+    json!({ "type": "tag", "id": t.id, "name": t.name })
+}
+
+pub(crate) fn applied_tag(t: &Tag, now: i64, admin_id: Option<&str>) -> Value {
+    json!({
+        "type": "tag", "id": t.id, "name": t.name, "applied_at": now,
+        "applied_by": { "type": "admin", "id": admin_id.unwrap_or("0") },
+    })
+}
+
+fn tag_list(ws: &IntercomState, ids: &[String]) -> Value {
+    let tags: Vec<Value> = ids.iter().filter_map(|i| ws.tags.get(i)).map(tag).collect();
+    json!({ "type": "tag.list", "tags": tags })
+}
+
+pub(crate) fn attachment(a: &Attachment) -> Value {
+    json!({ "type": "upload", "name": a.name, "url": a.url, "content_type": a.content_type, "filesize": a.filesize, "width": null, "height": null })
+}
+
+fn author(ws: &IntercomState, kind: &str, id: &str) -> Value {
+    match kind {
+        "admin" => admin_ref(ws, id),
+        _ => match ws.contacts.get(id) {
+            Some(c) => {
+                json!({ "type": kind, "id": id, "name": c.name, "email": c.email.clone().unwrap_or_default() })
+            }
+            None => json!({ "type": kind, "id": id }),
+        },
+    }
+}
+
+pub(crate) fn part(ws: &IntercomState, p: &Part, kind: &str) -> Value {
+    json!({
+        "type": kind, "id": p.id, "part_type": p.part_type, "body": p.body,
+        "created_at": p.created_at, "updated_at": p.updated_at, "notified_at": p.created_at,
+        "assigned_to": p.assigned_to, "author": author(ws, &p.author_type, &p.author_id),
+        "attachments": p.attachments.iter().map(attachment).collect::<Vec<_>>(),
+        "external_id": null, "redacted": false, "metadata": {}, "app_package_code": "helpdesk-sandbox",
+    })
+}
+
+fn contact_list(ws: &IntercomState, ids: &[String]) -> Value {
+    let contacts: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({ "type": "contact", "id": id, "external_id": ws.contacts.get(id).and_then(|c| c.external_id.clone()) }))
+        .collect();
+    json!({ "type": "contact.list", "contacts": contacts })
+}
+
+/// A conversation; with parts, only the `max_parts` most recent are included while
+/// `total_count` tells the true number.
+pub(crate) fn conversation(
+    ws: &IntercomState,
+    c: &Conversation,
+    max_parts: Option<usize>,
+) -> Value {
+    let mut v = json!({
+        "type": "conversation", "id": c.id, "title": c.title, "created_at": c.created_at, "updated_at": c.updated_at,
+        "waiting_since": null, "snoozed_until": c.snoozed_until,
+        "source": {
+            "type": "conversation", "id": c.source_id, "delivered_as": "customer_initiated",
+            "subject": c.source_subject.clone().unwrap_or_default(), "body": c.source_body,
+            "author": author(ws, &c.source_author_type, &c.source_author_id),
+            "attachments": c.source_attachments.iter().map(attachment).collect::<Vec<_>>(),
+            "url": null, "redacted": false,
+        },
+        "contacts": contact_list(ws, &c.contact_ids),
+        "teammates": null, "first_contact_reply": null,
+        "admin_assignee_id": c.admin_assignee_id, "team_assignee_id": c.team_assignee_id,
+        "open": c.state != "closed", "state": c.state, "read": c.read, "tags": tag_list(ws, &c.tag_ids),
+        "priority": "none", "sla_applied": null, "statistics": null, "conversation_rating": null,
+        "custom_attributes": c.custom_attributes, "topics": {},
+        "ticket": c.ticket_id.as_ref().map(|t| json!({ "type": "ticket", "id": t })),
+        "linked_objects": { "type": "list", "data": [], "total_count": 0, "has_more": false },
+        "ai_agent": null, "ai_agent_participated": false,
+    });
+    if let Some(max) = max_parts {
+        let skip = c.parts.len().saturating_sub(max);
+        let parts: Vec<Value> = c.parts[skip..]
+            .iter()
+            .map(|p| part(ws, p, "conversation_part"))
+            .collect();
+        v["conversation_parts"] = json!({ "type": "conversation_part.list", "conversation_parts": parts, "total_count": c.parts.len() });
+    }
+    v
+}
+
+pub(crate) fn ticket_state(s: &TicketState) -> Value {
+    json!({ "type": "ticket_state", "id": s.id, "category": s.category, "internal_label": s.internal_label, "external_label": s.external_label })
+}
+
+pub(crate) fn ticket_type_attribute(tt: &TicketType, a: &TicketTypeAttribute) -> Value {
+    let input_options = match a.data_type.as_str() {
+        "string" => json!({ "multiline": a.multiline }),
+        "list" => {
+            json!({ "list_options": a.list_items.iter().map(|(id, label)| json!({"id": id, "label": label, "archived": false})).collect::<Vec<_>>() })
+        }
+        _ => Value::Null,
+    };
+    json!({
+        "type": "ticket_type_attribute", "id": a.id, "workspace_id": WORKSPACE_ID, "name": a.name,
+        "description": a.description, "data_type": a.data_type, "input_options": input_options, "order": a.order,
+        "required_to_create": a.required_to_create, "required_to_create_for_contacts": a.required_to_create_for_contacts,
+        "visible_on_create": a.visible_on_create, "visible_to_contacts": a.visible_to_contacts, "default": a.default,
+        "ticket_type_id": tt.id.parse::<i64>().unwrap_or_default(), "archived": a.archived,
+        "created_at": a.created_at, "updated_at": a.created_at,
+    })
+}
+
+pub(crate) fn ticket_type(ws: &IntercomState, t: &TicketType) -> Value {
+    json!({
+        "type": "ticket_type", "id": t.id, "name": t.name, "description": t.description, "icon": t.icon,
+        "workspace_id": WORKSPACE_ID, "archived": t.archived, "created_at": t.created_at, "updated_at": t.updated_at,
+        "is_internal": t.is_internal, "category": t.category,
+        "ticket_type_attributes": { "type": "list", "data": t.attributes.iter().map(|a| ticket_type_attribute(t, a)).collect::<Vec<_>>() },
+        "ticket_states": { "type": "list", "data": ws.ticket_states.iter().map(ticket_state).collect::<Vec<_>>() },
+    })
+}
+
+pub(crate) fn ticket(ws: &IntercomState, t: &Ticket, max_parts: usize) -> Value {
+    let state = ws.ticket_states.iter().find(|s| s.id == t.ticket_state_id);
+    let tt = ws.ticket_types.get(&t.ticket_type_id);
+    let skip = t.parts.len().saturating_sub(max_parts);
+    let parts: Vec<Value> = t.parts[skip..]
+        .iter()
+        .map(|p| part(ws, p, "ticket_part"))
+        .collect();
+    json!({
+        "type": "ticket", "id": t.id, "ticket_id": t.ticket_id, "ticket_attributes": t.ticket_attributes,
+        "ticket_state": state.map(ticket_state), "ticket_type": tt.map(|tt| ticket_type(ws, tt)),
+        "contacts": contact_list(ws, &t.contact_ids),
+        "admin_assignee_id": t.admin_assignee_id, "team_assignee_id": t.team_assignee_id,
+        "created_at": t.created_at, "updated_at": t.updated_at, "open": t.open, "snoozed_until": t.snoozed_until,
+        "ticket_parts": { "type": "ticket_part.list", "ticket_parts": parts, "total_count": t.parts.len() },
+        "linked_objects": { "type": "list", "data": [], "total_count": 0, "has_more": false },
+        "category": tt.map(|tt| tt.category.clone()), "is_shared": t.is_shared,
+        "previous_ticket_state_id": t.previous_ticket_state_id, "tags": tag_list(ws, &t.tag_ids),
+    })
+}
+
+pub(crate) fn data_attribute(a: &DataAttribute) -> Value {
+    let full_name = if a.custom {
+        format!("custom_attributes.{}", a.name)
+    } else {
+        a.name.clone()
+    };
+    let mut v = json!({
+        "type": "data_attribute", "id": a.id, "model": a.model, "name": a.name, "full_name": full_name,
+        "label": a.name, "description": a.description, "data_type": a.data_type,
+        "api_writable": true, "ui_writable": a.custom, "messenger_writable": a.messenger_writable,
+        "custom": a.custom, "archived": a.archived, "created_at": a.created_at, "updated_at": a.updated_at,
+    });
+    if a.data_type == "options" {
+        v["options"] = Value::Array(a.options.iter().map(|o| Value::String(o.clone())).collect());
+    }
+    v
+}
+
+pub(crate) fn conversation_attribute(a: &ConversationAttribute) -> Value {
+    let mut v = json!({
+        "type": "conversation_attribute", "id": a.id, "name": a.name, "description": a.description,
+        "data_type": a.data_type, "required": a.required, "visible_to_team_ids": [], "archived": a.archived,
+        "created_at": a.created_at, "updated_at": a.updated_at, "admin_id": null,
+    });
+    match a.data_type.as_str() {
+        "string" => v["multiline"] = Value::Bool(a.multiline),
+        "list" => {
+            v["options"] = Value::Array(
+                a.options
+                    .iter()
+                    .map(|o| json!({"id": o.id, "label": o.label, "archived": o.archived}))
+                    .collect(),
+            )
+        }
+        _ => {}
+    }
+    v
+}
+
+pub(crate) fn collection(c: &Collection) -> Value {
+    json!({
+        "id": c.id, "workspace_id": WORKSPACE_ID, "name": c.name, "description": c.description,
+        "url": format!("http://help-center.sandbox/collection-{}", c.id), "icon": "book-bookmark", "order": c.order,
+        "created_at": c.created_at, "updated_at": c.updated_at, "default_locale": "en",
+        "translated_content": null, "parent_id": c.parent_id, "help_center_id": c.help_center_id,
+    })
+}
+
+pub(crate) fn article(a: &Article) -> Value {
+    json!({
+        "id": a.id, "type": "article", "workspace_id": WORKSPACE_ID, "title": a.title, "description": a.description,
+        "body": a.body, "author_id": a.author_id, "state": a.state, "created_at": a.created_at, "updated_at": a.updated_at,
+        "url": format!("http://help-center.sandbox/en/articles/{}", a.id),
+        "parent_id": a.parent_id, "parent_ids": a.parent_id.into_iter().collect::<Vec<_>>(), "parent_type": a.parent_type,
+        "default_locale": "en", "tags": { "type": "tag.list", "tags": [] },
+        "statistics": { "type": "article_statistics", "views": 0, "conversations": 0, "reactions": 0 },
+    })
+}
