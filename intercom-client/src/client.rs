@@ -1,0 +1,537 @@
+//! The client, its builder, and the request pipeline (pacing, concurrency, retries, decoding).
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use url::Url;
+
+use crate::clock::Clock;
+use crate::config::{DEFAULT_API_VERSION, Region, Timeouts};
+use crate::error::{ApiErrorBody, Error, Result, existing_contact_id};
+use crate::rate_limit::{Observed, PacingConfig, RateLimitStatus, RateLimiter};
+use crate::retry::{Idempotency, RetryPolicy};
+
+/// A typed Intercom client. Cheap to clone (all clones share the pacer and the concurrency limit).
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    token: SecretString,
+    version: String,
+    limiter: RateLimiter,
+    retry: RetryPolicy,
+    permits: Semaphore,
+    rng: Mutex<SmallRng>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base.as_str())
+            .field("version", &self.inner.version)
+            .field("token", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Builds a [`Client`].
+pub struct ClientBuilder {
+    token: Option<SecretString>,
+    base_url: Option<String>,
+    region: Region,
+    version: String,
+    timeouts: Timeouts,
+    max_concurrency: usize,
+    pacing: PacingConfig,
+    retry: RetryPolicy,
+    clock_origin_unix: Option<f64>,
+    seed: Option<u64>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("base_url", &self.base_url)
+            .field("region", &self.region)
+            .field("version", &self.version)
+            .field("timeouts", &self.timeouts)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("pacing", &self.pacing)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            token: None,
+            base_url: None,
+            region: Region::Us,
+            version: DEFAULT_API_VERSION.to_owned(),
+            timeouts: Timeouts::default(),
+            max_concurrency: 16,
+            pacing: PacingConfig::default(),
+            retry: RetryPolicy::default(),
+            clock_origin_unix: None,
+            seed: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The access token (workspace token of a private app, or an OAuth token). Required.
+    pub fn access_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The workspace's region (US by default). Ignored when [`ClientBuilder::base_url`] is set.
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// A base URL overriding the region's host, e.g. a sandbox on loopback
+    /// (`http://127.0.0.1:4010`). A path prefix is kept.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The `Intercom-Version` header value (default `2.16`).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    /// Timeouts for each attempt.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The most requests in flight at once (default 16, at least 1).
+    pub fn max_concurrency(mut self, n: usize) -> Self {
+        self.max_concurrency = n.max(1);
+        self
+    }
+
+    /// Pacing settings (default budget before the first response, safety margin, …).
+    pub fn pacing(mut self, pacing: PacingConfig) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Retry settings.
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Seeds the jitter generator (for reproducible tests); random by default.
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// The Unix time (seconds) at which the client's monotonic clock starts. `X-RateLimit-Reset`
+    /// is converted with it. Only for simulations and tests on paused time; the system clock is
+    /// read by default.
+    pub fn clock_origin_unix(mut self, unix_seconds: f64) -> Self {
+        self.clock_origin_unix = Some(unix_seconds);
+        self
+    }
+
+    /// Builds the client. Fails when the token is missing or the base URL is not a valid
+    /// `http(s)` URL.
+    pub fn build(self) -> Result<Client> {
+        let token = self.token.ok_or_else(|| {
+            Error::Config("no access token: call ClientBuilder::access_token".into())
+        })?;
+        let raw = self
+            .base_url
+            .unwrap_or_else(|| self.region.base_url().to_owned());
+        let base = Url::parse(&raw)
+            .map_err(|e| Error::Config(format!("base URL {raw:?} is not a URL: {e}")))?;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(Error::Config(format!(
+                "base URL {raw:?} must be an http(s) URL"
+            )));
+        }
+        HeaderValue::from_str(&self.version).map_err(|_| {
+            Error::Config(format!("Intercom-Version {:?} is not a valid header", self.version))
+        })?;
+        let mut http = reqwest::Client::builder().user_agent(concat!(
+            "glassix-to-intercom/intercom-client/",
+            env!("CARGO_PKG_VERSION")
+        ));
+        if let Some(t) = self.timeouts.request {
+            http = http.timeout(t);
+        }
+        if let Some(t) = self.timeouts.connect {
+            http = http.connect_timeout(t);
+        }
+        let http = http
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let rng = match self.seed {
+            Some(s) => SmallRng::seed_from_u64(s),
+            None => SmallRng::from_rng(&mut rand::rng()),
+        };
+        let clock = Clock::new(self.clock_origin_unix);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                token,
+                version: self.version,
+                limiter: RateLimiter::new(clock, self.pacing),
+                retry: self.retry,
+                permits: Semaphore::new(self.max_concurrency),
+                rng: Mutex::new(rng),
+            }),
+        })
+    }
+}
+
+/// One request, as plain data, before it is sent.
+#[derive(Debug, Clone)]
+pub(crate) struct Req {
+    pub(crate) method: Method,
+    pub(crate) segments: Vec<String>,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Option<serde_json::Value>,
+    pub(crate) idempotency: Idempotency,
+    /// A 409 on this request means "duplicate contact".
+    pub(crate) duplicate_contact_on_conflict: bool,
+}
+
+impl Req {
+    fn new(method: Method, segments: &[&str], idempotency: Idempotency) -> Self {
+        Self {
+            method,
+            segments: segments.iter().map(|s| (*s).to_owned()).collect(),
+            query: Vec::new(),
+            body: None,
+            idempotency,
+            duplicate_contact_on_conflict: false,
+        }
+    }
+    pub(crate) fn get(segments: &[&str]) -> Self {
+        Self::new(Method::GET, segments, Idempotency::Safe)
+    }
+    pub(crate) fn delete(segments: &[&str]) -> Self {
+        Self::new(Method::DELETE, segments, Idempotency::Safe)
+    }
+    pub(crate) fn put(segments: &[&str]) -> Self {
+        Self::new(Method::PUT, segments, Idempotency::Safe)
+    }
+    /// A POST that creates something: never re-sent when its outcome is unknown.
+    pub(crate) fn post_create(segments: &[&str]) -> Self {
+        Self::new(Method::POST, segments, Idempotency::NotIdempotent)
+    }
+    /// A POST whose repetition is harmless (search, get-or-create by name, attach, archive).
+    pub(crate) fn post_safe(segments: &[&str]) -> Self {
+        Self::new(Method::POST, segments, Idempotency::Safe)
+    }
+    pub(crate) fn query(mut self, k: &str, v: impl ToString) -> Self {
+        self.query.push((k.to_owned(), v.to_string()));
+        self
+    }
+    pub(crate) fn query_opt(self, k: &str, v: Option<impl ToString>) -> Self {
+        match v {
+            Some(v) => self.query(k, v),
+            None => self,
+        }
+    }
+    pub(crate) fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
+        let value = serde_json::to_value(body).map_err(|e| {
+            Error::InvalidRequest(format!("{} {}: {e}", self.method, self.path()))
+        })?;
+        self.body = Some(value);
+        Ok(self)
+    }
+    pub(crate) fn path(&self) -> String {
+        format!("/{}", self.segments.join("/"))
+    }
+}
+
+enum Attempt {
+    Done(Bytes),
+    Retry(Duration),
+}
+
+impl Client {
+    /// Starts a builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The rate-limit budget as last seen, and counters of requests sent and 429s met.
+    pub fn rate_limit(&self) -> RateLimitStatus {
+        self.inner.limiter.status()
+    }
+
+    /// The `Intercom-Version` sent with every request.
+    pub fn api_version(&self) -> &str {
+        &self.inner.version
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    fn url(&self, req: &Req) -> Result<Url> {
+        let mut url = self.inner.base.clone();
+        {
+            let mut segs = url
+                .path_segments_mut()
+                .map_err(|_| Error::Config("base URL cannot take a path".into()))?;
+            segs.pop_if_empty();
+            for s in &req.segments {
+                if s.is_empty() {
+                    return Err(Error::InvalidRequest(format!(
+                        "{} {}: an id in the path is empty",
+                        req.method,
+                        req.path()
+                    )));
+                }
+                segs.push(s);
+            }
+        }
+        if !req.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(req.query.iter());
+        }
+        Ok(url)
+    }
+
+    fn jitter(&self) -> Duration {
+        let mut rng = self.inner.rng.lock().unwrap_or_else(|p| p.into_inner());
+        self.inner.retry.jitter(&mut rng)
+    }
+
+    /// Sends a request and decodes a JSON response.
+    pub(crate) async fn execute<T: DeserializeOwned>(&self, req: Req) -> Result<T> {
+        let bytes = self.execute_raw(&req).await?;
+        decode(&req, &bytes)
+    }
+
+    /// Sends a request whose response body is ignored (e.g. `DELETE /tags/{id}` → empty 200).
+    pub(crate) async fn execute_unit(&self, req: Req) -> Result<()> {
+        self.execute_raw(&req).await.map(|_| ())
+    }
+
+    /// Sends a request with pacing, the concurrency limit and the retry policy; returns the body
+    /// of a 2xx response.
+    pub(crate) async fn execute_raw(&self, req: &Req) -> Result<Bytes> {
+        let url = self.url(req)?;
+        let mut retries = 0u32;
+        let mut throttled = 0u32;
+        loop {
+            match self.attempt(req, &url, &mut retries, &mut throttled).await? {
+                Attempt::Done(bytes) => return Ok(bytes),
+                Attempt::Retry(wait) => {
+                    tracing::debug!(method = %req.method, path = %req.path(), ?wait, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        req: &Req,
+        url: &Url,
+        retries: &mut u32,
+        throttled: &mut u32,
+    ) -> Result<Attempt> {
+        let inner = &*self.inner;
+        let policy = inner.retry;
+        let method = req.method.to_string();
+        let path = req.path();
+        let safe = req.idempotency == Idempotency::Safe;
+        let _permit = inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| Error::Config("client concurrency limiter closed".into()))?;
+        inner.limiter.acquire().await;
+
+        let mut builder = inner
+            .http
+            .request(req.method.clone(), url.clone())
+            .header(ACCEPT, "application/json")
+            .header("Intercom-Version", inner.version.as_str());
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", inner.token.expose_secret()))
+            .map_err(|_| Error::Config("the access token contains invalid characters".into()))?;
+        auth.set_sensitive(true);
+        builder = builder.header(AUTHORIZATION, auth);
+        if let Some(body) = &req.body {
+            let bytes = serde_json::to_vec(body)
+                .map_err(|e| Error::InvalidRequest(format!("{method} {path}: {e}")))?;
+            builder = builder.header(CONTENT_TYPE, "application/json").body(bytes);
+        }
+
+        let outcome = async {
+            let resp = builder.send().await?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let body = resp.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, body))
+        }
+        .await;
+
+        let (status, headers, body) = match outcome {
+            Ok(v) => v,
+            Err(e) => {
+                // Nothing reached the server when the connection could not be made.
+                let not_sent = e.is_connect();
+                if (safe || not_sent) && *retries < policy.max_retries {
+                    *retries += 1;
+                    tracing::warn!(%method, %path, error = %e, retry = *retries, "transport error");
+                    return Ok(Attempt::Retry(policy.backoff(*retries) + self.jitter()));
+                }
+                if safe || not_sent {
+                    return Err(Error::Transport { method, path, source: e });
+                }
+                return Err(Error::OutcomeUnknown {
+                    method,
+                    path,
+                    reason: if e.is_timeout() {
+                        format!("timed out after the request was sent: {e}")
+                    } else {
+                        format!("connection lost after the request was sent: {e}")
+                    },
+                    status: None,
+                });
+            }
+        };
+
+        let observed = Observed::from_headers(&headers);
+        tracing::debug!(%method, %path, status = status.as_u16(), "response");
+
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            inner.limiter.throttled(observed);
+            let err = ApiErrorBody::parse(&body);
+            *throttled += 1;
+            if *throttled > policy.max_rate_limit_retries {
+                return Err(Error::RateLimited {
+                    method,
+                    path,
+                    attempts: *throttled,
+                    request_id: err.request_id,
+                });
+            }
+            let now = Instant::now();
+            let until = match observed {
+                Some(o) => {
+                    let at = inner.limiter.instant_at(o.reset);
+                    if at > now { at } else { now }
+                }
+                None => now + policy.rate_limit_fallback,
+            };
+            tracing::warn!(%method, %path, wait = ?(until - now), "429 rate limited");
+            return Ok(Attempt::Retry(until - now + self.jitter()));
+        }
+        if let Some(o) = observed {
+            inner.limiter.observe(o);
+        }
+        if status.is_success() {
+            return Ok(Attempt::Done(body));
+        }
+        let transient = status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT;
+        if transient && safe && *retries < policy.max_retries {
+            *retries += 1;
+            tracing::warn!(%method, %path, status = status.as_u16(), retry = *retries, "server error");
+            return Ok(Attempt::Retry(policy.backoff(*retries) + self.jitter()));
+        }
+        if transient && !safe {
+            return Err(Error::OutcomeUnknown {
+                method,
+                path,
+                reason: format!("Intercom answered {status}"),
+                status: Some(status.as_u16()),
+            });
+        }
+        let err = ApiErrorBody::parse(&body);
+        if status == StatusCode::CONFLICT && req.duplicate_contact_on_conflict {
+            let message = err.errors.iter().find_map(|e| e.message.clone());
+            return Err(Error::DuplicateContact {
+                existing_id: message.as_deref().and_then(existing_contact_id),
+                request_id: err.request_id,
+                message,
+            });
+        }
+        Err(Error::Api {
+            status: status.as_u16(),
+            method,
+            path,
+            request_id: err.request_id,
+            errors: err.errors,
+        })
+    }
+}
+
+/// Decodes a 2xx body, naming the JSON path of the first bad field.
+pub(crate) fn decode<T: DeserializeOwned>(req: &Req, bytes: &[u8]) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| Error::Decode {
+        method: req.method.to_string(),
+        path: req.path(),
+        at: e.path().to_string(),
+        message: e.inner().to_string(),
+        excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let b = Client::builder().access_token("super-secret-token".to_owned());
+        assert!(!format!("{b:?}").contains("super-secret"));
+        let c = b.build().unwrap();
+        let d = format!("{c:?}");
+        assert!(!d.contains("super-secret"), "{d}");
+        assert!(d.contains("redacted"));
+    }
+
+    #[test]
+    fn region_and_base_url() {
+        let c = Client::builder().access_token("t".to_owned()).region(Region::Eu).build().unwrap();
+        assert_eq!(c.base_url().as_str(), "https://api.eu.intercom.io/");
+        assert_eq!(c.api_version(), "2.16");
+        let c = Client::builder()
+            .access_token("t".to_owned())
+            .region(Region::Au)
+            .base_url("http://127.0.0.1:9/intercom")
+            .api_version("2.15")
+            .build()
+            .unwrap();
+        let req = Req::get(&["contacts", "a b/c"]).query("per_page", 5);
+        assert_eq!(c.url(&req).unwrap().as_str(), "http://127.0.0.1:9/intercom/contacts/a%20b%2Fc?per_page=5");
+        assert_eq!(c.api_version(), "2.15");
+        assert!(Client::builder().build().is_err());
+        assert!(Client::builder().access_token("t".to_owned()).base_url("ftp://x").build().is_err());
+    }
+}

@@ -1,0 +1,47 @@
+//! Regions, API version and other settings.
+
+use std::time::Duration;
+
+/// The API version this crate models and sends by default (`Intercom-Version: 2.16`).
+pub const DEFAULT_API_VERSION: &str = "2.16";
+
+/// Where the workspace lives. A token only works against its own region's host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Region {
+    /// `https://api.intercom.io`
+    #[default]
+    Us,
+    /// `https://api.eu.intercom.io`
+    Eu,
+    /// `https://api.au.intercom.io`
+    Au,
+}
+
+impl Region {
+    /// The base URL of the region's API host.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Region::Us => "https://api.intercom.io",
+            Region::Eu => "https://api.eu.intercom.io",
+            Region::Au => "https://api.au.intercom.io",
+        }
+    }
+}
+
+/// Timeouts applied to every attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Whole-request timeout (connect, send, receive the body). `None` disables it.
+    pub request: Option<Duration>,
+    /// TCP/TLS connect timeout. `None` disables it.
+    pub connect: Option<Duration>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            request: Some(Duration::from_secs(60)),
+            connect: Some(Duration::from_secs(10)),
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Ticket types, their attributes, and ticket states (read-only).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::lenient::open_enum;
+
+open_enum! {
+    /// A ticket type's category.
+    pub enum TicketCategory {
+        /// Customer-facing tickets.
+        Customer => "Customer",
+        /// Internal tickets (contacts cannot reply).
+        BackOffice => "Back-office",
+        /// Trackers linking many conversations.
+        Tracker => "Tracker",
+    }
+}
+
+open_enum! {
+    /// A ticket state's category.
+    pub enum TicketStateCategory {
+        /// `submitted`
+        Submitted => "submitted",
+        /// `in_progress`
+        InProgress => "in_progress",
+        /// `waiting_on_customer`
+        WaitingOnCustomer => "waiting_on_customer",
+        /// `resolved`
+        Resolved => "resolved",
+    }
+}
+
+/// A ticket state (configured in the UI; read-only in the API).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct TicketState {
+    /// Id.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
+    pub id: String,
+    /// Category.
+    #[serde(default)]
+    pub category: Option<TicketStateCategory>,
+    /// Label seen by teammates.
+    #[serde(default)]
+    pub internal_label: Option<String>,
+    /// Label seen by customers.
+    #[serde(default)]
+    pub external_label: Option<String>,
+    /// Other fields (`ticket_types`, …), kept verbatim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A ticket type attribute.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct TicketTypeAttribute {
+    /// Id.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
+    pub id: String,
+    /// Name (`_default_title_`, `_default_description_`, or custom).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Type.
+    #[serde(default)]
+    pub data_type: Option<String>,
+    /// Whether archived.
+    #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
+    pub archived: Option<bool>,
+    /// Other fields (input options, visibility, …), kept verbatim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `{type:"list", ticket_type_attributes:[…]}` inside a ticket type.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct TicketTypeAttributeList {
+    /// The attributes.
+    #[serde(default, deserialize_with = "crate::lenient::null_default")]
+    pub ticket_type_attributes: Vec<TicketTypeAttribute>,
+}
+
+/// A ticket type.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct TicketType {
+    /// Id.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
+    pub id: String,
+    /// Name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Category.
+    #[serde(default)]
+    pub category: Option<TicketCategory>,
+    /// Emoji icon.
+    #[serde(default)]
+    pub icon: Option<String>,
+    /// Whether archived.
+    #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
+    pub archived: Option<bool>,
+    /// Its attributes.
+    #[serde(default)]
+    pub ticket_type_attributes: Option<TicketTypeAttributeList>,
+    /// Other fields (`ticket_states`, timestamps, …), kept verbatim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `POST /ticket_types`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CreateTicketType {
+    /// Name.
+    pub name: String,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<TicketCategory>,
+    /// Emoji icon (default 🎟️).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    /// Internal type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_internal: Option<bool>,
+}
+
+open_enum! {
+    /// A ticket type attribute's type.
+    pub enum TicketAttributeType {
+        /// `string`
+        String => "string",
+        /// `list` (items as a comma-separated string)
+        List => "list",
+        /// `integer`
+        Integer => "integer",
+        /// `decimal`
+        Decimal => "decimal",
+        /// `boolean`
+        Boolean => "boolean",
+        /// `datetime`
+        Datetime => "datetime",
+        /// `files`
+        Files => "files",
+    }
+}
+
+/// `POST /ticket_types/{id}/attributes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreateTicketTypeAttribute {
+    /// Name.
+    pub name: String,
+    /// Description (required by the API).
+    pub description: String,
+    /// Type.
+    pub data_type: TicketAttributeType,
+    /// Required when a teammate creates a ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_to_create: Option<bool>,
+    /// Required when a contact creates a ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_to_create_for_contacts: Option<bool>,
+    /// Shown on create.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visible_on_create: Option<bool>,
+    /// Visible to contacts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visible_to_contacts: Option<bool>,
+    /// Multi-line (strings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiline: Option<bool>,
+    /// List items as one comma-separated string (lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_items: Option<String>,
+    /// Several files (files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_multiple_values: Option<bool>,
+}
+
+impl CreateTicketTypeAttribute {
+    /// An attribute with just the required fields.
+    pub fn new(name: impl Into<String>, description: impl Into<String>, data_type: TicketAttributeType) -> Self {
+        Self {
+            name: name.into(),
+            description: description.into(),
+            data_type,
+            required_to_create: None,
+            required_to_create_for_contacts: None,
+            visible_on_create: None,
+            visible_to_contacts: None,
+            multiline: None,
+            list_items: None,
+            allow_multiple_values: None,
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! When and how long to wait before sending a request again.
+//!
+//! Policy (see `docs/intercom-client.md`):
+//! - a 429 is retried for every method (Intercom did not process the request), after the
+//!   window's `X-RateLimit-Reset` (or a fallback wait when absent) plus jitter;
+//! - 5xx, 408 and transport errors are retried with exponential backoff and jitter only for
+//!   [`Idempotency::Safe`] requests (GET, DELETE, PUT of full state, search);
+//! - a connection that could not be established is retried for every method (nothing was sent);
+//! - a non-idempotent write whose outcome is unknown becomes [`crate::Error::OutcomeUnknown`].
+
+use std::time::Duration;
+
+use rand::Rng;
+use rand::rngs::SmallRng;
+
+/// Whether a request may be sent twice without changing the outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Sending it again has the same effect (reads, deletes, full-state updates, searches).
+    Safe,
+    /// Sending it again may create a duplicate (creates, replies, conversation parts).
+    NotIdempotent,
+}
+
+/// Retry settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Retries after a 5xx/408/transport error (safe requests only).
+    pub max_retries: u32,
+    /// Retries after a 429 (any request).
+    pub max_rate_limit_retries: u32,
+    /// First backoff delay; doubled on each retry.
+    pub base_delay: Duration,
+    /// Upper bound of one backoff delay.
+    pub max_delay: Duration,
+    /// Wait after a 429 that carried no `X-RateLimit-Reset` header.
+    pub rate_limit_fallback: Duration,
+    /// Upper bound of the random jitter added to every wait.
+    pub max_jitter: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 4,
+            max_rate_limit_retries: 8,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            rate_limit_fallback: Duration::from_secs(10),
+            max_jitter: Duration::from_millis(100),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The backoff before retry number `retry` (1-based), without jitter.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.saturating_sub(1).min(20));
+        self.base_delay.saturating_mul(factor).min(self.max_delay)
+    }
+
+    /// A random jitter in `[0, max_jitter]`.
+    pub(crate) fn jitter(&self, rng: &mut SmallRng) -> Duration {
+        let max = self.max_jitter.as_millis() as u64;
+        if max == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_millis(rng.random_range(0..=max))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.backoff(1), Duration::from_millis(500));
+        assert_eq!(p.backoff(2), Duration::from_secs(1));
+        assert_eq!(p.backoff(3), Duration::from_secs(2));
+        assert_eq!(p.backoff(30), Duration::from_secs(30));
+    }
+}
