@@ -1,0 +1,142 @@
+//! Retry policy: how many attempts, exponential backoff with jitter, `Retry-After` parsing.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use reqwest::header::HeaderMap;
+
+/// How failed reads are retried.
+///
+/// 429, 5xx and transport failures are retried up to `max_attempts` attempts in total. Without a
+/// `Retry-After` header the n-th retry waits a random time in `[d/2, d]` where
+/// `d = min(max_delay, base_delay · 2^(n-1))` ("equal jitter": never shorter than half the
+/// exponential step, never all clients at once). A `Retry-After` longer than `max_retry_after`
+/// is not waited for: the call fails with [`crate::Error::RateLimited`] so the caller can decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in total, the first one included (at least 1). Default 6.
+    pub max_attempts: u32,
+    /// First backoff step. Default 3 s.
+    pub base_delay: Duration,
+    /// Largest backoff step. Default 60 s.
+    pub max_delay: Duration,
+    /// Longest `Retry-After` the client waits for. Default 15 minutes.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 6,
+            base_delay: Duration::from_secs(3),
+            max_delay: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The un-jittered step before retry number `retry` (1 = first retry).
+    pub fn step(&self, retry: u32) -> Duration {
+        let exp = retry.saturating_sub(1).min(30);
+        let factor = 1u32 << exp;
+        self.base_delay
+            .checked_mul(factor)
+            .unwrap_or(self.max_delay)
+            .min(self.max_delay)
+    }
+}
+
+/// Source of jitter; seedable so tests are deterministic.
+#[derive(Debug)]
+pub(crate) struct Jitter {
+    rng: Mutex<SmallRng>,
+}
+
+impl Jitter {
+    pub(crate) fn new(seed: Option<u64>) -> Self {
+        let rng = match seed {
+            Some(s) => SmallRng::seed_from_u64(s),
+            None => SmallRng::from_rng(&mut rand::rng()),
+        };
+        Jitter {
+            rng: Mutex::new(rng),
+        }
+    }
+
+    /// The jittered delay before retry number `retry`.
+    pub(crate) fn backoff(&self, policy: &RetryPolicy, retry: u32) -> Duration {
+        let step = policy.step(retry);
+        let half = step / 2;
+        let spread = step.saturating_sub(half).as_millis() as u64;
+        let extra = match self.rng.lock() {
+            Ok(mut rng) if spread > 0 => rng.random_range(0..=spread),
+            // A poisoned lock only means another thread panicked mid-draw; use the midpoint.
+            _ => spread / 2,
+        };
+        half + Duration::from_millis(extra)
+    }
+}
+
+/// Parse `Retry-After`: delta seconds (possibly fractional) or an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let raw = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = raw.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Some(Duration::from_secs_f64(secs));
+        }
+        return None;
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
+    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(delta.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_grow_exponentially_and_cap() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.step(1), Duration::from_secs(3));
+        assert_eq!(p.step(2), Duration::from_secs(6));
+        assert_eq!(p.step(3), Duration::from_secs(12));
+        assert_eq!(p.step(6), Duration::from_secs(60));
+        assert_eq!(p.step(40), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn jitter_stays_in_the_upper_half_and_is_seeded() {
+        let p = RetryPolicy::default();
+        let a = Jitter::new(Some(7));
+        let b = Jitter::new(Some(7));
+        for retry in 1..8 {
+            let d = a.backoff(&p, retry);
+            assert_eq!(d, b.backoff(&p, retry));
+            assert!(d >= p.step(retry) / 2 && d <= p.step(retry), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert("retry-after", "1.5".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(1500)));
+        h.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+}

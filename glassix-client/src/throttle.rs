@@ -1,0 +1,374 @@
+//! Client-side pacing: a sliding-window limiter per department (and one for the token endpoint)
+//! that learns from 429 answers.
+//!
+//! Why not `governor`: governor keeps its own clock (`quanta`), which does not follow tokio's
+//! paused test clock, so pacing and backoff could not be tested deterministically with
+//! `tokio::time::pause`. This limiter reads `tokio::time::Instant`, and a sliding log matches the
+//! server's fixed minute/hour buckets exactly: at most N requests in *any* window of the bucket
+//! length implies at most N in each fixed bucket.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::config::Quota;
+
+/// Margin added to each window so that network jitter between our send time and the server's
+/// receive time cannot push one request too many into a server bucket.
+const SLACK: Duration = Duration::from_millis(250);
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// How the pace adapts to the 429 answers it meets (multiplicative decrease, additive increase).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adaptation {
+    /// Whether the pace adapts at all (otherwise only the configured quota applies).
+    pub enabled: bool,
+    /// Factor applied to the pace on a 429 (default 0.75).
+    pub decrease: f64,
+    /// At most one decrease per this interval, so a burst of 429s from one server window counts
+    /// once (default 60 s, the length of the server's minute bucket).
+    pub decrease_cooldown: Duration,
+    /// Fraction of the quota given back after each `recovery_interval` without a 429 (default 0.02).
+    pub recovery_step: f64,
+    /// Quiet time needed before each step back up (default 60 s).
+    pub recovery_interval: Duration,
+    /// Lowest fraction of the quota the pace may fall to (default 0.05).
+    pub floor: f64,
+}
+
+impl Default for Adaptation {
+    fn default() -> Self {
+        Adaptation {
+            enabled: true,
+            decrease: 0.75,
+            decrease_cooldown: MINUTE,
+            recovery_step: 0.02,
+            recovery_interval: MINUTE,
+            floor: 0.05,
+        }
+    }
+}
+
+/// A snapshot of one limiter's pace and counters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PaceStats {
+    /// The configured quota (the ceiling of the pace).
+    pub quota: Quota,
+    /// Current fraction of the quota in use (1.0 until a 429 is met).
+    pub factor: f64,
+    /// Requests currently allowed per minute.
+    pub per_minute: u32,
+    /// Requests currently allowed per hour.
+    pub per_hour: u32,
+    /// Requests let through.
+    pub requests: u64,
+    /// 429 answers received.
+    pub rate_limited: u64,
+    /// Retries made (after 429, 5xx or transport errors).
+    pub retries: u64,
+    /// Times the pace was lowered.
+    pub slowdowns: u64,
+    /// Total time callers spent waiting for a slot (summed over concurrent callers).
+    pub waited: Duration,
+    /// How long new requests are currently held back after a 429 (zero when not paused).
+    pub paused_for: Duration,
+}
+
+#[derive(Debug)]
+struct State {
+    minute: VecDeque<Instant>,
+    hour: VecDeque<Instant>,
+    gate: Option<Instant>,
+    factor: f64,
+    last_decrease: Option<Instant>,
+    last_adjust: Instant,
+    requests: u64,
+    rate_limited: u64,
+    retries: u64,
+    slowdowns: u64,
+    waited: Duration,
+}
+
+/// A sliding-window pacer over a minute and an hour window.
+#[derive(Debug)]
+pub(crate) struct Pacer {
+    quota: Quota,
+    adapt: Adaptation,
+    state: Mutex<State>,
+}
+
+impl Pacer {
+    pub(crate) fn new(quota: Quota, adapt: Adaptation) -> Self {
+        Pacer {
+            quota,
+            adapt,
+            state: Mutex::new(State {
+                minute: VecDeque::new(),
+                hour: VecDeque::new(),
+                gate: None,
+                factor: 1.0,
+                last_decrease: None,
+                last_adjust: Instant::now(),
+                requests: 0,
+                rate_limited: 0,
+                retries: 0,
+                slowdowns: 0,
+                waited: Duration::ZERO,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A poisoned lock only means a panic elsewhere mid-update; the counters stay usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn limits(&self, factor: f64) -> (usize, usize) {
+        let scale = |q: u32| ((f64::from(q) * factor).floor() as usize).max(1);
+        (scale(self.quota.per_minute), scale(self.quota.per_hour))
+    }
+
+    /// Wait until a request may be sent, and book its slot.
+    ///
+    /// The slot is booked before waiting (first come, first served). If the caller's future is
+    /// dropped while waiting, the slot stays booked: a small waste, never an overrun.
+    pub(crate) async fn acquire(&self) {
+        let now = Instant::now();
+        let at = {
+            let mut s = self.lock();
+            let (per_min, per_hour) = self.limits(s.factor);
+            let mut t = now;
+            if let Some(gate) = s.gate {
+                t = t.max(gate);
+            }
+            if let Some(&last) = s.minute.back() {
+                t = t.max(last);
+            }
+            if s.minute.len() >= per_min {
+                t = t.max(s.minute[s.minute.len() - per_min] + MINUTE + SLACK);
+            }
+            if s.hour.len() >= per_hour {
+                t = t.max(s.hour[s.hour.len() - per_hour] + HOUR + SLACK);
+            }
+            s.minute.push_back(t);
+            s.hour.push_back(t);
+            // Only the last `quota` bookings can ever constrain (the pace never exceeds it), and
+            // bookings older than a window constrain nothing.
+            prune(
+                &mut s.minute,
+                self.quota.per_minute as usize,
+                now,
+                MINUTE + SLACK,
+            );
+            prune(&mut s.hour, self.quota.per_hour as usize, now, HOUR + SLACK);
+            s.requests += 1;
+            s.waited += t - now;
+            t
+        };
+        if at > now {
+            tracing::debug!(
+                wait_ms = (at - now).as_millis() as u64,
+                "glassix pacer: waiting for a slot"
+            );
+            tokio::time::sleep_until(at).await;
+        }
+    }
+
+    /// Record a successful answer: after a quiet interval, give some pace back.
+    pub(crate) fn on_success(&self) {
+        if !self.adapt.enabled {
+            return;
+        }
+        let now = Instant::now();
+        let mut s = self.lock();
+        if s.factor < 1.0 && now.duration_since(s.last_adjust) >= self.adapt.recovery_interval {
+            s.factor = (s.factor + self.adapt.recovery_step).min(1.0);
+            s.last_adjust = now;
+        }
+    }
+
+    /// Record a 429: hold every request back for `pause`, and lower the pace (at most once per
+    /// cooldown).
+    pub(crate) fn on_rate_limited(&self, pause: Duration) {
+        let now = Instant::now();
+        let mut s = self.lock();
+        s.rate_limited += 1;
+        let until = now + pause;
+        s.gate = Some(s.gate.map_or(until, |g| g.max(until)));
+        if !self.adapt.enabled {
+            return;
+        }
+        let cooled = s
+            .last_decrease
+            .is_none_or(|t| now.duration_since(t) >= self.adapt.decrease_cooldown);
+        if cooled {
+            s.factor = (s.factor * self.adapt.decrease).max(self.adapt.floor);
+            s.last_decrease = Some(now);
+            s.last_adjust = now;
+            s.slowdowns += 1;
+            let (m, h) = self.limits(s.factor);
+            tracing::info!(
+                per_minute = m,
+                per_hour = h,
+                "glassix pacer: 429 received, pace lowered"
+            );
+        }
+    }
+
+    /// Count a retry (for the stats).
+    pub(crate) fn on_retry(&self) {
+        self.lock().retries += 1;
+    }
+
+    /// The current pace and counters.
+    pub(crate) fn stats(&self) -> PaceStats {
+        let now = Instant::now();
+        let s = self.lock();
+        let (m, h) = self.limits(s.factor);
+        PaceStats {
+            quota: self.quota,
+            factor: s.factor,
+            per_minute: u32::try_from(m).unwrap_or(u32::MAX),
+            per_hour: u32::try_from(h).unwrap_or(u32::MAX),
+            requests: s.requests,
+            rate_limited: s.rate_limited,
+            retries: s.retries,
+            slowdowns: s.slowdowns,
+            waited: s.waited,
+            paused_for: s
+                .gate
+                .map_or(Duration::ZERO, |g| g.saturating_duration_since(now)),
+        }
+    }
+}
+
+fn prune(log: &mut VecDeque<Instant>, keep: usize, now: Instant, window: Duration) {
+    while log.len() > keep {
+        log.pop_front();
+    }
+    while log.front().is_some_and(|&t| t + window <= now) {
+        log.pop_front();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quota(m: u32, h: u32) -> Quota {
+        Quota::new(m, h)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn never_more_than_the_minute_quota_in_any_minute() {
+        let p = Pacer::new(quota(10, 1000), Adaptation::default());
+        let start = Instant::now();
+        let mut sent = Vec::new();
+        for _ in 0..35 {
+            p.acquire().await;
+            sent.push(Instant::now() - start);
+        }
+        for (i, &t) in sent.iter().enumerate() {
+            let in_window = sent[i..].iter().filter(|&&u| u < t + MINUTE).count();
+            assert!(
+                in_window <= 10,
+                "{in_window} requests within a minute of {t:?}"
+            );
+        }
+        // 35 requests at 10/min: bursts at 0, 60.25, 120.5, 180.75 s.
+        assert_eq!(sent[9], Duration::ZERO);
+        assert_eq!(sent[10], MINUTE + SLACK);
+        assert_eq!(sent[34], (MINUTE + SLACK) * 3);
+        assert_eq!(p.stats().requests, 35);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hour_quota_binds_when_lower_than_sixty_minutes() {
+        let p = Pacer::new(quota(10, 15), Adaptation::default());
+        let start = Instant::now();
+        for _ in 0..16 {
+            p.acquire().await;
+        }
+        assert_eq!(Instant::now() - start, HOUR + SLACK);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_pauses_everyone_and_lowers_the_pace_once_per_cooldown() {
+        let p = Pacer::new(quota(100, 3000), Adaptation::default());
+        p.acquire().await;
+        p.on_rate_limited(Duration::from_secs(5));
+        p.on_rate_limited(Duration::from_secs(2));
+        let s = p.stats();
+        assert_eq!(s.per_minute, 75);
+        assert_eq!(s.slowdowns, 1);
+        assert_eq!(s.rate_limited, 2);
+        assert_eq!(s.paused_for, Duration::from_secs(5));
+        let start = Instant::now();
+        p.acquire().await;
+        assert_eq!(Instant::now() - start, Duration::from_secs(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pace_recovers_slowly_after_quiet_minutes() {
+        let p = Pacer::new(quota(100, 3000), Adaptation::default());
+        p.on_rate_limited(Duration::ZERO);
+        assert_eq!(p.stats().per_minute, 75);
+        p.on_success();
+        assert_eq!(
+            p.stats().per_minute,
+            75,
+            "no recovery before a quiet minute"
+        );
+        for expected in [77, 79, 81] {
+            tokio::time::advance(MINUTE).await;
+            p.on_success();
+            assert_eq!(p.stats().per_minute, expected);
+        }
+    }
+
+    /// A simulated server with a fixed-window limit of 60 a minute, below the configured 120:
+    /// the pacer must converge near the real limit and waste few requests on 429s.
+    #[tokio::test(start_paused = true)]
+    async fn converges_on_a_lower_real_limit() {
+        let real_limit = 60u32;
+        let p = Pacer::new(quota(120, 100_000), Adaptation::default());
+        let start = Instant::now();
+        let mut buckets: std::collections::HashMap<u64, u32> = Default::default();
+        let (mut ok_late, mut limited_late) = (0u32, 0u32);
+        let warmup = Duration::from_secs(10 * 60);
+        let end = Duration::from_secs(70 * 60);
+        loop {
+            p.acquire().await;
+            let elapsed = Instant::now() - start;
+            if elapsed >= end {
+                break;
+            }
+            let bucket = buckets.entry(elapsed.as_secs() / 60).or_default();
+            let late = elapsed >= warmup;
+            if *bucket >= real_limit {
+                p.on_rate_limited(Duration::from_secs(3));
+                if late {
+                    limited_late += 1;
+                }
+            } else {
+                *bucket += 1;
+                p.on_success();
+                if late {
+                    ok_late += 1;
+                }
+            }
+        }
+        let minutes = ((end - warmup).as_secs() / 60) as u32;
+        let throughput = f64::from(ok_late) / f64::from(real_limit * minutes);
+        let waste = f64::from(limited_late) / f64::from(ok_late + limited_late);
+        assert!(
+            throughput >= 0.8,
+            "throughput {throughput:.2} of the real limit"
+        );
+        assert!(waste <= 0.05, "429 share {waste:.3}");
+        assert!(p.stats().per_minute <= 70, "{:?}", p.stats());
+    }
+}

@@ -1,0 +1,320 @@
+//! The request loop: pacing before sending, token refresh on 401, retries with backoff, and the
+//! mapping of final answers to [`Error`]s.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, HeaderMap};
+use reqwest::{Method, StatusCode};
+use secrecy::ExposeSecret;
+use serde::de::DeserializeOwned;
+use url::Url;
+use uuid::Uuid;
+
+use crate::client::{DeptState, Inner};
+use crate::error::{Error, Result};
+use crate::retry::retry_after;
+use crate::throttle::Pacer;
+
+/// Whether and how a request is authenticated.
+pub(crate) enum Auth<'a> {
+    /// No `Authorization` header (token endpoint, presigned attachment links).
+    None,
+    /// The department's bearer token; a 401 refreshes it once.
+    Bearer(&'a DeptState),
+}
+
+/// One logical call (it may be sent several times).
+pub(crate) struct Request<'a> {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) body: Option<serde_json::Value>,
+    /// Method and path for errors and logs (never a token or a presigned URL).
+    pub(crate) endpoint: &'a str,
+    pub(crate) department: Option<Uuid>,
+    /// The limiter to pass before each send (none for presigned downloads).
+    pub(crate) pacer: Option<&'a Pacer>,
+    pub(crate) auth: Auth<'a>,
+    pub(crate) record: Option<String>,
+}
+
+/// The final answer to a call: a success, or a status no retry can fix.
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) attempts: u32,
+}
+
+enum Attempt {
+    Answer(StatusCode, HeaderMap, Bytes),
+    Failed(reqwest::Error),
+}
+
+impl Inner {
+    async fn send_once(&self, req: &Request<'_>, bearer: Option<&str>) -> Attempt {
+        let mut rb = self
+            .http
+            .request(req.method.clone(), req.url.clone())
+            .header(ACCEPT, "application/json");
+        if let Some(token) = bearer {
+            rb = rb.bearer_auth(token);
+        }
+        if let Some(body) = &req.body {
+            rb = rb.json(body);
+        }
+        if let Some(t) = self.timeout {
+            rb = rb.timeout(t);
+        }
+        match rb.send().await {
+            Err(e) => Attempt::Failed(e.without_url()),
+            Ok(resp) => {
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                match resp.bytes().await {
+                    Ok(body) => Attempt::Answer(status, headers, body),
+                    Err(e) => Attempt::Failed(e.without_url()),
+                }
+            }
+        }
+    }
+
+    fn note_retry(&self, req: &Request<'_>) {
+        if let Some(p) = req.pacer {
+            p.on_retry();
+        }
+    }
+
+    /// Send `req` until it succeeds or fails for good.
+    ///
+    /// - 429: every request of the limiter is held back for `Retry-After` (or the backoff step),
+    ///   the pace is lowered, and the call is retried.
+    /// - 5xx, 408 and transport failures: retried after the backoff step (all calls made
+    ///   through this loop are reads, or the side-effect-free token request).
+    /// - 401 on a bearer request: the token is dropped and the call retried once with a new one.
+    /// - Anything else is final and returned as a [`Reply`].
+    pub(crate) async fn execute(&self, req: &Request<'_>) -> Result<Reply> {
+        let max = self.retry.max_attempts.max(1);
+        let mut attempt: u32 = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            let token = match &req.auth {
+                Auth::None => None,
+                Auth::Bearer(dept) => Some(dept.token.get(self, dept).await?),
+            };
+            if let Some(p) = req.pacer {
+                p.acquire().await;
+            }
+            let bearer = token.as_ref().map(|t| t.secret.expose_secret());
+            let outcome = self.send_once(req, bearer).await;
+            let (status, headers, body) = match outcome {
+                Attempt::Failed(e) => {
+                    if attempt < max {
+                        let wait = self.jitter.backoff(&self.retry, attempt);
+                        tracing::warn!(endpoint = req.endpoint, attempt, wait_ms = wait.as_millis() as u64, error = %e, "glassix: transport error, retrying");
+                        self.note_retry(req);
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(Error::Transport {
+                        endpoint: req.endpoint.to_owned(),
+                        department: req.department,
+                        attempts: attempt,
+                        source: e,
+                    });
+                }
+                Attempt::Answer(s, h, b) => (s, h, b),
+            };
+            if status.is_success() {
+                if let Some(p) = req.pacer {
+                    p.on_success();
+                }
+                return Ok(Reply {
+                    status,
+                    headers,
+                    body,
+                    attempts: attempt,
+                });
+            }
+            match status.as_u16() {
+                401 => {
+                    if let (Auth::Bearer(dept), Some(t), false) = (&req.auth, &token, refreshed) {
+                        tracing::info!(
+                            endpoint = req.endpoint,
+                            "glassix: token refused, fetching a new one"
+                        );
+                        refreshed = true;
+                        dept.token.invalidate(t.generation).await;
+                        // The refresh does not use up one of the retry attempts.
+                        attempt -= 1;
+                        continue;
+                    }
+                }
+                429 => {
+                    let asked = retry_after(&headers);
+                    if asked.is_some_and(|d| d > self.retry.max_retry_after) {
+                        if let Some(p) = req.pacer {
+                            p.on_rate_limited(Duration::ZERO);
+                        }
+                        return Err(self.rate_limited(req, attempt, asked));
+                    }
+                    let pause = asked.unwrap_or_else(|| self.jitter.backoff(&self.retry, attempt));
+                    tracing::warn!(
+                        endpoint = req.endpoint,
+                        attempt,
+                        pause_ms = pause.as_millis() as u64,
+                        retry_after = asked.is_some(),
+                        "glassix: 429 Too Many Requests"
+                    );
+                    match req.pacer {
+                        // The limiter holds back every request of the department, this one included.
+                        Some(p) => p.on_rate_limited(pause),
+                        None if attempt < max => tokio::time::sleep(pause).await,
+                        None => {}
+                    }
+                    if attempt >= max {
+                        return Err(self.rate_limited(req, attempt, asked));
+                    }
+                    self.note_retry(req);
+                    continue;
+                }
+                s if (s >= 500 || s == 408) && attempt < max => {
+                    let wait = self.jitter.backoff(&self.retry, attempt);
+                    tracing::warn!(
+                        endpoint = req.endpoint,
+                        status = s,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "glassix: server error, retrying"
+                    );
+                    self.note_retry(req);
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                _ => {}
+            }
+            return Ok(Reply {
+                status,
+                headers,
+                body,
+                attempts: attempt,
+            });
+        }
+    }
+
+    fn rate_limited(
+        &self,
+        req: &Request<'_>,
+        attempts: u32,
+        retry_after: Option<Duration>,
+    ) -> Error {
+        Error::RateLimited {
+            endpoint: req.endpoint.to_owned(),
+            department: req.department,
+            attempts,
+            retry_after,
+        }
+    }
+
+    /// The error for a final non-success reply.
+    pub(crate) fn status_error(&self, req: &Request<'_>, reply: &Reply) -> Error {
+        let message = service_message(&reply.body);
+        let status = reply.status.as_u16();
+        let endpoint = req.endpoint.to_owned();
+        let department = req.department;
+        match status {
+            401 => Error::InvalidCredentials {
+                status,
+                message,
+                endpoint,
+                department,
+            },
+            403 => Error::ApiAccessDenied {
+                status,
+                message,
+                endpoint,
+                department,
+                configured_tier: self.tier,
+            },
+            _ => Error::Http {
+                status,
+                message,
+                endpoint,
+                department,
+                record: req.record.clone(),
+                attempts: reply.attempts,
+            },
+        }
+    }
+
+    /// Execute a GET and decode its JSON body, failing on any non-success status.
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, req: &Request<'_>) -> Result<T> {
+        let reply = self.execute(req).await?;
+        if !reply.status.is_success() {
+            return Err(self.status_error(req, &reply));
+        }
+        decode(&reply.body, req)
+    }
+}
+
+/// Decode a JSON body; on failure the error names the JSON path that failed.
+pub(crate) fn decode<T: DeserializeOwned>(body: &[u8], req: &Request<'_>) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let decoded: std::result::Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let fail = |path: String, message: String| Error::Decode {
+        endpoint: req.endpoint.to_owned(),
+        department: req.department,
+        record: req.record.clone(),
+        path,
+        message,
+    };
+    match decoded {
+        Ok(v) => {
+            de.end().map_err(|e| fail(".".to_owned(), e.to_string()))?;
+            Ok(v)
+        }
+        Err(e) => Err(fail(e.path().to_string(), e.inner().to_string())),
+    }
+}
+
+/// The service's message: `Message`/`message` of a JSON body, else the (trimmed) raw text.
+pub(crate) fn service_message(body: &[u8]) -> String {
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body) {
+        for key in ["Message", "message"] {
+            if let Some(serde_json::Value::String(m)) = map.get(key) {
+                return m.clone();
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return "(empty body)".to_owned();
+    }
+    const MAX: usize = 300;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_messages() {
+        assert_eq!(
+            service_message(br#"{"Message":"Ticket not found."}"#),
+            "Ticket not found."
+        );
+        assert_eq!(service_message(br#"{"message":"lower"}"#), "lower");
+        assert_eq!(service_message(b""), "(empty body)");
+        assert_eq!(
+            service_message(b"<Error><Code>AccessDenied</Code></Error>"),
+            "<Error><Code>AccessDenied</Code></Error>"
+        );
+        assert!(service_message(&[b'x'; 1000]).ends_with('…'));
+    }
+}
