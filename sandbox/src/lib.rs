@@ -23,6 +23,8 @@
 //! # Ok(()) }
 //! ```
 
+#![recursion_limit = "256"]
+
 pub mod clock;
 pub mod exports;
 pub mod faults;

@@ -1,14 +1,44 @@
-//! Deterministic generator of realistic Glassix workspaces.
+//! Deterministic generator of realistic Glassix workspaces: several departments and channels,
+//! contacts with and without e-mail, agents (some without an Intercom seat, see
+//! [`IntercomSeed::from_snapshot`](crate::IntercomSeed::from_snapshot)), messages and notes,
+//! attachments and inline images, HTML e-mails, Hebrew/Arabic/CJK/emoji text, typed custom
+//! fields, scrambled and moved tickets, a long conversation (> 500 transactions) and bot flows,
+//! plus the knowledge-base and automation exports.
+//!
+//! Same seed and sizes → byte-identical snapshot JSON.
 
+mod exports;
+mod people;
+mod text;
+mod tickets;
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::snapshot::GlassixSnapshot;
+use crate::snapshot::{GlassixSnapshot, Tier};
 
 /// How big the generated workspace is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct GeneratorSizes {
-    /// Tickets.
+    /// Tickets (moved-ticket clones included).
     pub tickets: usize,
+    /// Departments (at least 1).
+    pub departments: usize,
+    /// Agents per department.
+    pub agents_per_department: usize,
+    /// Contacts (at least 1).
+    pub contacts: usize,
+    /// Transactions of the one long conversation (made when there are at least 10 tickets;
+    /// 0 disables it).
+    pub long_conversation: usize,
+    /// Knowledge-base articles.
+    pub kb_articles: usize,
+    /// The tier written into the snapshot.
+    pub tier: Tier,
+    /// Days from 2025-01-01 over which ticket open times are spread (default 181).
+    pub span_days: u32,
 }
 
 impl Default for GeneratorSizes {
@@ -18,23 +48,51 @@ impl Default for GeneratorSizes {
 }
 
 impl GeneratorSizes {
-    /// Defaults scaled to `tickets`.
+    /// Defaults scaled to `tickets`: 3 departments, 4 agents each, about 2 contacts per 3
+    /// tickets, a 520-transaction conversation, 12 articles, Growth tier.
     pub fn with_tickets(tickets: usize) -> Self {
-        Self { tickets }
+        Self {
+            tickets,
+            departments: 3,
+            agents_per_department: 4,
+            contacts: (tickets * 2 / 3).max(6),
+            long_conversation: 520,
+            kb_articles: 12,
+            tier: Tier::Growth,
+            span_days: 181,
+        }
     }
 }
 
-/// Generates a snapshot.
-pub fn generate(_seed: u64, _sizes: &GeneratorSizes) -> GlassixSnapshot {
+/// A GUID drawn from the generator (version 4 layout).
+pub(crate) fn guid(rng: &mut SmallRng) -> String {
+    uuid::Builder::from_random_bytes(rng.random())
+        .into_uuid()
+        .to_string()
+}
+
+/// An element of a non-empty slice.
+pub(crate) fn pick<'a, T>(rng: &mut SmallRng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
+/// Generates a workspace snapshot from `seed` and `sizes`.
+pub fn generate(seed: u64, sizes: &GeneratorSizes) -> GlassixSnapshot {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let departments = people::departments(&mut rng, sizes);
+    let contacts = people::contacts(&mut rng, sizes);
+    let automations = exports::automations(&mut rng, &departments);
+    let tickets = tickets::tickets(&mut rng, sizes, &departments, &contacts, &automations);
+    let knowledge_base = exports::knowledge_base(&mut rng, sizes, &departments);
     GlassixSnapshot {
         format_version: 1,
-        workspace: "x".into(),
-        tier: Default::default(),
-        departments: vec![],
-        contacts: vec![],
-        tickets: vec![],
+        workspace: format!("sandbox-{seed}"),
+        tier: sizes.tier,
+        departments,
+        contacts: contacts.into_iter().map(|c| c.json).collect(),
+        tickets,
         files: Default::default(),
-        knowledge_base: None,
-        automations: None,
+        knowledge_base: Some(knowledge_base),
+        automations: Some(automations),
     }
 }

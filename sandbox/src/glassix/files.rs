@@ -9,7 +9,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::NaiveDateTime;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Path-segment encoding that keeps `-`, `_`, `.` and `~` readable.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 use super::Shared;
 
@@ -22,7 +29,7 @@ pub(crate) fn presign(server: &str, file: &str, now_ms: i64, ttl_secs: i64) -> S
     let sig = signature(file, &date, ttl_secs);
     format!(
         "{server}/__files/{}?X-Amz-Date={date}&X-Amz-Expires={ttl_secs}&X-Amz-Signature={sig}",
-        utf8_percent_encode(file, NON_ALPHANUMERIC)
+        utf8_percent_encode(file, SEGMENT)
     )
 }
 
