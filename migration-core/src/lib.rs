@@ -6,3 +6,4 @@ pub mod spec;
 
 pub use error::{Error, Result};
 pub use kind::{ObjectKind, RollbackAction};
+pub mod ledger;

@@ -1,0 +1,434 @@
+//! `objects`: one row per source record and its fate.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{
+    Ledger, ObjectRecord, ObjectStatus, Origin, Reason, RollbackItem, RunId, StatusCounts,
+    WriteNeed, now_text, parse_time,
+};
+use crate::error::{Error, Result};
+use crate::kind::ObjectKind;
+
+impl Ledger {
+    /// Register a source record as known and not yet handled. Does nothing if the record is
+    /// already in the ledger (whatever its status).
+    pub fn mark_pending(&self, kind: &ObjectKind, source_id: &str, run: RunId) -> Result<()> {
+        self.write("mark pending", |tx| {
+            tx.prepare_cached(
+                "INSERT INTO objects (kind, source_id, status, run_id, updated_at)
+                 VALUES (?1, ?2, 'pending', ?3, ?4) ON CONFLICT (kind, source_id) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![kind.as_str(), source_id, run.0, now_text()]))
+            .map_err(Error::ledger("mark pending"))?;
+            Ok(())
+        })
+    }
+
+    /// Record that `source_id` exists in Intercom as `target_id`, written from a source whose
+    /// hash is `source_hash`. Use [`Origin::Reused`] for objects found rather than created
+    /// (rollback leaves those alone). Clears any queue entry.
+    pub fn mark_migrated(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        target_id: &str,
+        source_hash: &str,
+        origin: Origin,
+        run: RunId,
+    ) -> Result<()> {
+        self.write("mark migrated", |tx| {
+            migrated_in(
+                tx,
+                kind,
+                source_id,
+                target_id,
+                source_hash,
+                origin,
+                Some(run),
+            )
+        })
+    }
+
+    /// Queue a record for reconciliation with a reason (replaces an earlier queue entry).
+    pub fn mark_queued(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        reason: &Reason,
+        run: RunId,
+    ) -> Result<()> {
+        self.write("mark queued", |tx| {
+            set_status(
+                tx,
+                kind,
+                source_id,
+                ObjectStatus::Queued,
+                Some(reason),
+                Some(run),
+            )?;
+            tx.prepare_cached(
+                "INSERT INTO queue (kind, source_id, reason_code, detail, field, run_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (kind, source_id) DO UPDATE SET reason_code = excluded.reason_code,
+                   detail = excluded.detail, field = excluded.field, run_id = excluded.run_id,
+                   created_at = excluded.created_at",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    kind.as_str(),
+                    source_id,
+                    reason.code,
+                    reason.detail,
+                    reason.field,
+                    run.0,
+                    now_text()
+                ])
+            })
+            .map_err(Error::ledger("mark queued"))?;
+            Ok(())
+        })
+    }
+
+    /// Record that a rule skipped the record, with the reason.
+    pub fn mark_skipped(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        reason: &Reason,
+        run: RunId,
+    ) -> Result<()> {
+        self.write("mark skipped", |tx| {
+            set_status(
+                tx,
+                kind,
+                source_id,
+                ObjectStatus::Skipped,
+                Some(reason),
+                Some(run),
+            )
+        })
+    }
+
+    /// Record that writing the record failed with `error` (text only; never include secrets).
+    pub fn mark_failed(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        error: &str,
+        run: RunId,
+    ) -> Result<()> {
+        let reason = Reason::new("error", error);
+        self.write("mark failed", |tx| {
+            set_status(
+                tx,
+                kind,
+                source_id,
+                ObjectStatus::Failed,
+                Some(&reason),
+                Some(run),
+            )
+        })
+    }
+
+    /// Record that a rollback removed (or archived) the object. For a ticket or conversation,
+    /// its parts are marked rolled back too.
+    pub fn mark_rolled_back(&self, kind: &ObjectKind, source_id: &str, run: RunId) -> Result<()> {
+        self.write("mark rolled back", |tx| {
+            set_status(
+                tx,
+                kind,
+                source_id,
+                ObjectStatus::RolledBack,
+                None,
+                Some(run),
+            )?;
+            if matches!(kind, ObjectKind::Ticket | ObjectKind::Conversation) {
+                let now = now_text();
+                tx.execute(
+                    "UPDATE objects SET status = 'rolled_back', run_id = ?1, updated_at = ?2
+                     WHERE kind = 'part' AND status = 'migrated' AND source_id IN
+                       (SELECT transaction_guid FROM parts WHERE ticket_source_id = ?3)",
+                    params![run.0, now, source_id],
+                )
+                .map_err(Error::ledger("roll back parts"))?;
+                tx.execute(
+                    "UPDATE parts SET status = 'rolled_back', run_id = ?1, updated_at = ?2
+                     WHERE ticket_source_id = ?3 AND status = 'migrated'",
+                    params![run.0, now, source_id],
+                )
+                .map_err(Error::ledger("roll back parts"))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The ledger's row for a record, if any.
+    pub fn lookup(&self, kind: &ObjectKind, source_id: &str) -> Result<Option<ObjectRecord>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT target_id, status, source_hash, run_id, updated_at, reason_code, reason,
+                        reason_field, origin
+                 FROM objects WHERE kind = ?1 AND source_id = ?2",
+            )
+            .map_err(Error::ledger("lookup"))?;
+        let row = stmt
+            .query_row(params![kind.as_str(), source_id], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                ))
+            })
+            .optional()
+            .map_err(Error::ledger("lookup"))?;
+        let Some((target_id, status, source_hash, run_id, updated_at, code, detail, field, origin)) =
+            row
+        else {
+            return Ok(None);
+        };
+        Ok(Some(ObjectRecord {
+            kind: kind.clone(),
+            source_id: source_id.to_owned(),
+            target_id,
+            status: ObjectStatus::parse(&status)?,
+            source_hash,
+            run_id: run_id.map(RunId),
+            updated_at: parse_time(&updated_at)?,
+            reason: code.map(|code| Reason {
+                code,
+                detail: detail.unwrap_or_default(),
+                field,
+            }),
+            origin: origin.as_deref().map(Origin::parse).transpose()?,
+        }))
+    }
+
+    /// Whether the record must be written, given the hash of its current source.
+    ///
+    /// Migrated with the same hash → [`WriteNeed::Unchanged`] (no write); migrated with another
+    /// hash → [`WriteNeed::Update`]; an open intent → [`WriteNeed::SettleIntent`]; anything else
+    /// (unknown, pending, queued, skipped, failed, rolled back) → [`WriteNeed::Create`].
+    pub fn needs_write(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        source_hash: &str,
+    ) -> Result<WriteNeed> {
+        let Some(rec) = self.lookup(kind, source_id)? else {
+            return Ok(WriteNeed::Create);
+        };
+        match (rec.status, rec.target_id) {
+            (ObjectStatus::Migrated, Some(target_id)) => {
+                if rec.source_hash.as_deref() == Some(source_hash) {
+                    Ok(WriteNeed::Unchanged { target_id })
+                } else {
+                    Ok(WriteNeed::Update { target_id })
+                }
+            }
+            (ObjectStatus::Intent, _) => match self.open_intent_for(kind, source_id)? {
+                Some(intent) => Ok(WriteNeed::SettleIntent(intent)),
+                None => Err(Error::LedgerState(format!(
+                    "{kind} {source_id} is marked `intent` but has no open intent"
+                ))),
+            },
+            _ => Ok(WriteNeed::Create),
+        }
+    }
+
+    /// Records of `kind` per status.
+    pub fn counts(&self, kind: &ObjectKind) -> Result<StatusCounts> {
+        Ok(self.counts_by_kind()?.remove(kind).unwrap_or_default())
+    }
+
+    /// Records per status for every kind present.
+    pub fn counts_by_kind(&self) -> Result<BTreeMap<ObjectKind, StatusCounts>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached("SELECT kind, status, COUNT(*) FROM objects GROUP BY kind, status")
+            .map_err(Error::ledger("count"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(Error::ledger("count"))?;
+        let mut out: BTreeMap<ObjectKind, StatusCounts> = BTreeMap::new();
+        for row in rows {
+            let (kind, status, n) = row.map_err(Error::ledger("count"))?;
+            out.entry(ObjectKind::from(kind))
+                .or_default()
+                .add(ObjectStatus::parse(&status)?, n.max(0) as u64);
+        }
+        Ok(out)
+    }
+
+    /// Objects created by the migration and still in Intercom, in the order to undo them:
+    /// kinds by [`ObjectKind::rollback_rank`], and within a kind the most recently created
+    /// first. Objects with [`Origin::Reused`] are never listed. Items whose action is
+    /// [`crate::RollbackAction::WithParent`] need no API call.
+    pub fn rollback_order(&self) -> Result<Vec<RollbackItem>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT kind, source_id, target_id, seq FROM objects
+                 WHERE status = 'migrated' AND origin = 'created' AND target_id IS NOT NULL",
+            )
+            .map_err(Error::ledger("rollback order"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                ))
+            })
+            .map_err(Error::ledger("rollback order"))?;
+        let mut items = Vec::new();
+        for row in rows {
+            let (kind, source_id, target_id, seq) = row.map_err(Error::ledger("rollback order"))?;
+            let kind = ObjectKind::from(kind);
+            items.push((
+                kind.rollback_rank(),
+                std::cmp::Reverse(seq.unwrap_or(0)),
+                kind,
+                source_id,
+                target_id,
+            ));
+        }
+        items.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        Ok(items
+            .into_iter()
+            .map(|(_, _, kind, source_id, target_id)| RollbackItem {
+                action: kind.rollback_action(),
+                kind,
+                source_id,
+                target_id,
+            })
+            .collect())
+    }
+}
+
+/// Set a status (and reason), creating the row if needed; keep the queue and parts in step.
+pub(super) fn set_status(
+    tx: &Transaction<'_>,
+    kind: &ObjectKind,
+    source_id: &str,
+    status: ObjectStatus,
+    reason: Option<&Reason>,
+    run: Option<RunId>,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO objects (kind, source_id, status, run_id, updated_at, reason_code, reason, reason_field)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (kind, source_id) DO UPDATE SET status = excluded.status,
+           run_id = COALESCE(excluded.run_id, objects.run_id), updated_at = excluded.updated_at,
+           reason_code = excluded.reason_code, reason = excluded.reason,
+           reason_field = excluded.reason_field",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            kind.as_str(),
+            source_id,
+            status.as_str(),
+            run.map(|r| r.0),
+            now_text(),
+            reason.map(|r| r.code.as_str()),
+            reason.map(|r| r.detail.as_str()),
+            reason.and_then(|r| r.field.as_deref()),
+        ])
+    })
+    .map_err(Error::ledger("set status"))?;
+    after_status(tx, kind, source_id, status, None, run)
+}
+
+/// Keep `queue` and `parts` consistent with a new object status.
+fn after_status(
+    tx: &Transaction<'_>,
+    kind: &ObjectKind,
+    source_id: &str,
+    status: ObjectStatus,
+    target_id: Option<&str>,
+    run: Option<RunId>,
+) -> Result<()> {
+    if status != ObjectStatus::Queued {
+        tx.prepare_cached("DELETE FROM queue WHERE kind = ?1 AND source_id = ?2")
+            .and_then(|mut s| s.execute(params![kind.as_str(), source_id]))
+            .map_err(Error::ledger("clear queue entry"))?;
+    }
+    if *kind == ObjectKind::Part {
+        tx.prepare_cached(
+            "UPDATE parts SET status = ?1, target_part_id = COALESCE(?2, target_part_id),
+               run_id = COALESCE(?3, run_id), updated_at = ?4
+             WHERE transaction_guid = ?5",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                status.as_str(),
+                target_id,
+                run.map(|r| r.0),
+                now_text(),
+                source_id
+            ])
+        })
+        .map_err(Error::ledger("update part"))?;
+    }
+    Ok(())
+}
+
+/// Record a migrated object inside an open transaction (shared with intent completion).
+pub(super) fn migrated_in(
+    tx: &Transaction<'_>,
+    kind: &ObjectKind,
+    source_id: &str,
+    target_id: &str,
+    source_hash: &str,
+    origin: Origin,
+    run: Option<RunId>,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO objects (kind, source_id, target_id, status, source_hash, origin, seq, run_id, updated_at)
+         VALUES (?1, ?2, ?3, 'migrated', ?4, ?5,
+                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects), ?6, ?7)
+         ON CONFLICT (kind, source_id) DO UPDATE SET
+           origin = CASE WHEN objects.status = 'migrated' AND objects.target_id = excluded.target_id
+                         THEN objects.origin ELSE excluded.origin END,
+           seq = CASE WHEN objects.status = 'migrated' AND objects.target_id = excluded.target_id
+                      THEN objects.seq ELSE excluded.seq END,
+           target_id = excluded.target_id, status = 'migrated',
+           source_hash = excluded.source_hash, run_id = COALESCE(excluded.run_id, objects.run_id),
+           updated_at = excluded.updated_at, reason_code = NULL, reason = NULL, reason_field = NULL",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            kind.as_str(),
+            source_id,
+            target_id,
+            source_hash,
+            origin.as_str(),
+            run.map(|r| r.0),
+            now_text()
+        ])
+    })
+    .map_err(Error::ledger("mark migrated"))?;
+    after_status(
+        tx,
+        kind,
+        source_id,
+        ObjectStatus::Migrated,
+        Some(target_id),
+        run,
+    )
+}

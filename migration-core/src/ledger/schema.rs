@@ -1,0 +1,132 @@
+//! The ledger's SQL schema and its migrations. Documented in `docs/ledger-and-spec.md`.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+/// Ordered migrations; `MIGRATIONS[i]` brings the schema from version `i` to `i + 1`.
+/// Never edit a released migration: append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: initial schema.
+    r#"
+    CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        spec_hash   TEXT NOT NULL,
+        mode        TEXT NOT NULL CHECK (mode IN ('dry_run','migrate','delta','rollback')),
+        status      TEXT NOT NULL,
+        counts      TEXT
+    );
+    CREATE TABLE objects (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        source_id   TEXT NOT NULL,
+        target_id   TEXT,
+        status      TEXT NOT NULL,
+        source_hash TEXT,
+        origin      TEXT,
+        seq         INTEGER,
+        run_id      INTEGER REFERENCES runs(id),
+        updated_at  TEXT NOT NULL,
+        reason_code TEXT,
+        reason      TEXT,
+        reason_field TEXT,
+        UNIQUE (kind, source_id)
+    );
+    CREATE INDEX objects_kind_status ON objects (kind, status);
+    CREATE INDEX objects_seq ON objects (seq);
+    CREATE TABLE parts (
+        ticket_source_id TEXT NOT NULL,
+        transaction_guid TEXT NOT NULL,
+        target_part_id   TEXT,
+        position         INTEGER NOT NULL,
+        status           TEXT NOT NULL,
+        run_id           INTEGER REFERENCES runs(id),
+        updated_at       TEXT NOT NULL,
+        PRIMARY KEY (ticket_source_id, transaction_guid)
+    );
+    CREATE UNIQUE INDEX parts_guid ON parts (transaction_guid);
+    CREATE TABLE intents (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind        TEXT NOT NULL,
+        source_id   TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        run_id      INTEGER REFERENCES runs(id),
+        created_at  TEXT NOT NULL,
+        outcome     TEXT NOT NULL DEFAULT 'open',
+        target_id   TEXT,
+        settled_at  TEXT
+    );
+    CREATE UNIQUE INDEX intents_one_open ON intents (kind, source_id) WHERE outcome = 'open';
+    CREATE TABLE queue (
+        kind        TEXT NOT NULL,
+        source_id   TEXT NOT NULL,
+        reason_code TEXT NOT NULL,
+        detail      TEXT NOT NULL,
+        field       TEXT,
+        run_id      INTEGER REFERENCES runs(id),
+        created_at  TEXT NOT NULL,
+        PRIMARY KEY (kind, source_id)
+    );
+    CREATE TABLE watermarks (
+        name       TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE notes (
+        id         INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        source_id  TEXT NOT NULL,
+        field      TEXT NOT NULL,
+        note       TEXT NOT NULL,
+        run_id     INTEGER REFERENCES runs(id),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX notes_record ON notes (kind, source_id);
+    "#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Bring the database to [`SCHEMA_VERSION`], each migration in its own transaction.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+            version    INTEGER NOT NULL,
+            applied_at TEXT NOT NULL
+        );",
+    )
+    .map_err(Error::ledger("create schema_version"))?;
+    let current: i64 = conn
+        .query_row("SELECT MAX(version) FROM schema_version", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .optional()
+        .map_err(Error::ledger("read schema version"))?
+        .flatten()
+        .unwrap_or(0);
+    if current > SCHEMA_VERSION {
+        return Err(Error::LedgerSchemaTooNew {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = i as i64 + 1;
+        let tx = conn
+            .transaction()
+            .map_err(Error::ledger("begin schema migration"))?;
+        tx.execute_batch(sql)
+            .map_err(Error::ledger("apply schema migration"))?;
+        tx.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+            rusqlite::params![version, super::now_text()],
+        )
+        .map_err(Error::ledger("record schema version"))?;
+        tx.commit()
+            .map_err(Error::ledger("commit schema migration"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,469 @@
+//! Ledger round trips, intents, crash consistency and ordering.
+
+use super::*;
+use crate::kind::{ObjectKind, RollbackAction};
+use chrono::TimeZone;
+
+fn ledger() -> (tempfile::TempDir, Ledger) {
+    let dir = tempfile::tempdir().unwrap();
+    let l = Ledger::open(dir.path().join("ledger.sqlite")).unwrap();
+    (dir, l)
+}
+
+#[test]
+fn ledger_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Ledger>();
+}
+
+#[test]
+fn opens_with_schema_version_and_wal() {
+    let (dir, l) = ledger();
+    assert_eq!(l.schema_version().unwrap(), SCHEMA_VERSION);
+    let mode: String = l
+        .lock()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(l);
+    // Reopening does not re-run migrations.
+    let l = Ledger::open(dir.path().join("ledger.sqlite")).unwrap();
+    let n: i64 = l
+        .lock()
+        .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn refuses_a_newer_schema() {
+    let (dir, l) = ledger();
+    l.lock()
+        .execute("INSERT INTO schema_version VALUES (99, 'x')", [])
+        .unwrap();
+    drop(l);
+    let err = Ledger::open(dir.path().join("ledger.sqlite")).unwrap_err();
+    assert!(
+        matches!(err, crate::Error::LedgerSchemaTooNew { found: 99, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn runs_round_trip_and_interrupted_runs_are_marked() {
+    let (_d, l) = ledger();
+    let r1 = l.begin_run(RunMode::Migrate, "abc").unwrap();
+    let r2 = l.begin_run(RunMode::Delta, "abc").unwrap();
+    assert_eq!(l.run(r1).unwrap().unwrap().status, RunStatus::Interrupted);
+    l.finish_run(
+        r2,
+        RunStatus::Succeeded,
+        &serde_json::json!({"ticket": {"migrated": 3}}),
+    )
+    .unwrap();
+    let run = l.run(r2).unwrap().unwrap();
+    assert_eq!(run.mode, RunMode::Delta);
+    assert_eq!(run.spec_hash, "abc");
+    assert_eq!(run.status, RunStatus::Succeeded);
+    assert!(run.finished_at.is_some());
+    assert_eq!(run.counts.unwrap()["ticket"]["migrated"], 3);
+    assert_eq!(l.runs().unwrap().len(), 2);
+    assert!(l.finish_run(RunId(42), RunStatus::Failed, &()).is_err());
+}
+
+#[test]
+fn intent_then_complete_records_the_object() {
+    let (_d, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let k = ObjectKind::Contact;
+    let intent = l.record_intent(&k, "c1", "fp1", run).unwrap();
+    assert_eq!(
+        l.lookup(&k, "c1").unwrap().unwrap().status,
+        ObjectStatus::Intent
+    );
+    assert_eq!(l.open_intents().unwrap(), vec![intent.clone()]);
+    // A second intent for the same record is refused.
+    assert!(l.record_intent(&k, "c1", "fp1", run).is_err());
+    l.complete_intent(intent.id, "ic_1", "hash1").unwrap();
+    let rec = l.lookup(&k, "c1").unwrap().unwrap();
+    assert_eq!(rec.status, ObjectStatus::Migrated);
+    assert_eq!(rec.target_id.as_deref(), Some("ic_1"));
+    assert_eq!(rec.origin, Some(Origin::Created));
+    assert_eq!(rec.run_id, Some(run));
+    assert!(l.open_intents().unwrap().is_empty());
+    // Completing twice fails and changes nothing.
+    assert!(l.complete_intent(intent.id, "ic_2", "hash1").is_err());
+    assert_eq!(
+        l.lookup(&k, "c1").unwrap().unwrap().target_id.as_deref(),
+        Some("ic_1")
+    );
+    // Creating a migrated record again is refused.
+    assert!(l.record_intent(&k, "c1", "fp", run).is_err());
+}
+
+#[test]
+fn crash_between_intent_and_completion_leaves_an_open_intent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite");
+    {
+        let l = Ledger::open(&path).unwrap();
+        let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+        l.record_intent(&ObjectKind::Ticket, "t1", "fp-t1", run)
+            .unwrap();
+        // dropped without completing
+    }
+    let l = Ledger::open(&path).unwrap();
+    let open = l.open_intents().unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].source_id, "t1");
+    assert_eq!(open[0].fingerprint, "fp-t1");
+    match l.needs_write(&ObjectKind::Ticket, "t1", "x").unwrap() {
+        WriteNeed::SettleIntent(i) => assert_eq!(i.id, open[0].id),
+        other => panic!("expected SettleIntent, got {other:?}"),
+    }
+    // The lookup found nothing: the create is allowed again.
+    l.settle_intent(open[0].id, Settlement::NotCreated).unwrap();
+    assert_eq!(
+        l.needs_write(&ObjectKind::Ticket, "t1", "x").unwrap(),
+        WriteNeed::Create
+    );
+    assert_eq!(
+        l.lookup(&ObjectKind::Ticket, "t1").unwrap().unwrap().status,
+        ObjectStatus::Pending
+    );
+}
+
+/// Child half of `process_abort_mid_run_leaves_a_consistent_ledger`: writes, then aborts.
+#[test]
+fn crash_child_writer() {
+    let Ok(path) = std::env::var("MIGRATION_CORE_CRASH_LEDGER") else {
+        return; // only meaningful when launched by the parent test
+    };
+    let l = Ledger::open(&path).unwrap();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    for i in 0..200 {
+        let id = format!("c{i}");
+        let intent = l
+            .record_intent(&ObjectKind::Contact, &id, "fp", run)
+            .unwrap();
+        l.complete_intent(intent.id, &format!("ic{i}"), "h")
+            .unwrap();
+    }
+    l.record_intent(&ObjectKind::Contact, "c200", "fp", run)
+        .unwrap();
+    std::process::abort();
+}
+
+#[test]
+fn process_abort_mid_run_leaves_a_consistent_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite");
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "ledger::tests::crash_child_writer",
+            "--exact",
+            "--test-threads=1",
+        ])
+        .env("MIGRATION_CORE_CRASH_LEDGER", &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the child should have aborted");
+    let l = Ledger::open(&path).unwrap();
+    let counts = l.counts(&ObjectKind::Contact).unwrap();
+    assert_eq!(counts.migrated, 200);
+    assert_eq!(counts.intent, 1);
+    let open = l.open_intents().unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].source_id, "c200");
+    assert_eq!(l.runs().unwrap()[0].status, RunStatus::Running);
+    // The next run marks the dead one interrupted.
+    l.begin_run(RunMode::Migrate, "h").unwrap();
+    assert_eq!(l.runs().unwrap()[0].status, RunStatus::Interrupted);
+}
+
+#[test]
+fn settle_found_records_migrated() {
+    let (_d, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let i = l
+        .record_intent(&ObjectKind::Conversation, "t9", "fp", run)
+        .unwrap();
+    l.settle_intent(
+        i.id,
+        Settlement::Found {
+            target_id: "conv9".into(),
+            source_hash: "h9".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        l.needs_write(&ObjectKind::Conversation, "t9", "h9")
+            .unwrap(),
+        WriteNeed::Unchanged {
+            target_id: "conv9".into()
+        }
+    );
+    assert!(l.settle_intent(i.id, Settlement::NotCreated).is_err());
+}
+
+#[test]
+fn needs_write_follows_the_source_hash() {
+    let (_d, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let k = ObjectKind::Tag;
+    assert_eq!(l.needs_write(&k, "vip", "h1").unwrap(), WriteNeed::Create);
+    assert!(WriteNeed::Create.is_write());
+    l.mark_migrated(&k, "vip", "tag_1", "h1", Origin::Reused, run)
+        .unwrap();
+    let unchanged = l.needs_write(&k, "vip", "h1").unwrap();
+    assert_eq!(
+        unchanged,
+        WriteNeed::Unchanged {
+            target_id: "tag_1".into()
+        }
+    );
+    assert!(!unchanged.is_write());
+    assert_eq!(
+        l.needs_write(&k, "vip", "h2").unwrap(),
+        WriteNeed::Update {
+            target_id: "tag_1".into()
+        }
+    );
+    // After the update, the new hash is current.
+    l.mark_migrated(&k, "vip", "tag_1", "h2", Origin::Created, run)
+        .unwrap();
+    assert!(!l.needs_write(&k, "vip", "h2").unwrap().is_write());
+    // Origin of an already-migrated object is kept.
+    assert_eq!(
+        l.lookup(&k, "vip").unwrap().unwrap().origin,
+        Some(Origin::Reused)
+    );
+}
+
+#[test]
+fn queue_skip_fail_and_counts() {
+    let (_d, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let k = ObjectKind::Contact;
+    for i in 0..5 {
+        l.mark_pending(&k, &format!("c{i}"), run).unwrap();
+    }
+    let reason = Reason::new(
+        "missing_email",
+        "contact has no e-mail; add one or change the policy",
+    )
+    .with_field("identifiers");
+    l.mark_queued(&k, "c0", &reason, run).unwrap();
+    l.mark_queued(&k, "c1", &Reason::new("unmatched_agent", "x"), run)
+        .unwrap();
+    l.mark_skipped(
+        &k,
+        "c2",
+        &Reason::new("scrambled", "isScrambled = true"),
+        run,
+    )
+    .unwrap();
+    l.mark_failed(&k, "c3", "HTTP 422: invalid email", run)
+        .unwrap();
+    l.mark_migrated(&k, "c4", "ic4", "h", Origin::Created, run)
+        .unwrap();
+    let q = l.queue_entries().unwrap();
+    assert_eq!(q.len(), 2);
+    assert_eq!(q[0].reason, reason);
+    assert_eq!(q[0].run_id, Some(run));
+    let c = l.counts(&k).unwrap();
+    assert_eq!(
+        (c.queued, c.skipped, c.failed, c.migrated, c.pending),
+        (2, 1, 1, 1, 0)
+    );
+    assert_eq!(c.total(), 5);
+    let rec = l.lookup(&k, "c2").unwrap().unwrap();
+    assert_eq!(rec.reason.unwrap().code, "scrambled");
+    // Re-queueing replaces the entry; migrating clears it.
+    l.mark_queued(&k, "c0", &Reason::new("missing_email", "again"), run)
+        .unwrap();
+    assert_eq!(l.queue_entries().unwrap().len(), 2);
+    l.mark_migrated(&k, "c0", "ic0", "h", Origin::Created, run)
+        .unwrap();
+    let q = l.queue_entries().unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].source_id, "c1");
+    assert!(l.lookup(&k, "c0").unwrap().unwrap().reason.is_none());
+    // Pending never downgrades.
+    l.mark_pending(&k, "c0", run).unwrap();
+    assert_eq!(
+        l.lookup(&k, "c0").unwrap().unwrap().status,
+        ObjectStatus::Migrated
+    );
+    assert_eq!(l.counts_by_kind().unwrap().len(), 1);
+    assert_eq!(
+        l.counts(&ObjectKind::Article).unwrap(),
+        StatusCounts::default()
+    );
+}
+
+#[test]
+fn parts_keep_order_and_follow_intents_and_rollback() {
+    let (_d, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    for (pos, guid) in ["g-b", "g-a", "g-c"].iter().enumerate() {
+        let p = PartRecord {
+            ticket_source_id: "t1".into(),
+            transaction_guid: (*guid).into(),
+            target_part_id: None,
+            position: pos as i64,
+            status: ObjectStatus::Pending,
+        };
+        l.record_part(&p, "ph", run).unwrap();
+    }
+    let i = l
+        .record_intent(&ObjectKind::Part, "g-b", "fp", run)
+        .unwrap();
+    assert_eq!(l.parts_for("t1").unwrap()[0].status, ObjectStatus::Intent);
+    l.complete_intent(i.id, "part-1", "ph").unwrap();
+    l.record_part(
+        &PartRecord {
+            ticket_source_id: "t1".into(),
+            transaction_guid: "g-a".into(),
+            target_part_id: Some("part-2".into()),
+            position: 1,
+            status: ObjectStatus::Migrated,
+        },
+        "ph",
+        run,
+    )
+    .unwrap();
+    let parts = l.parts_for("t1").unwrap();
+    let guids: Vec<&str> = parts.iter().map(|p| p.transaction_guid.as_str()).collect();
+    assert_eq!(guids, ["g-b", "g-a", "g-c"]);
+    assert_eq!(parts[0].target_part_id.as_deref(), Some("part-1"));
+    assert_eq!(parts[1].status, ObjectStatus::Migrated);
+    assert_eq!(parts[2].status, ObjectStatus::Pending);
+    // Re-registering a migrated part as pending keeps its state.
+    l.record_part(
+        &PartRecord {
+            status: ObjectStatus::Pending,
+            target_part_id: None,
+            ..parts[0].clone()
+        },
+        "ph",
+        run,
+    )
+    .unwrap();
+    assert_eq!(l.parts_for("t1").unwrap()[0].status, ObjectStatus::Migrated);
+    assert_eq!(l.counts(&ObjectKind::Part).unwrap().migrated, 2);
+    // Rolling back the ticket rolls back its parts.
+    l.mark_migrated(&ObjectKind::Ticket, "t1", "tk1", "h", Origin::Created, run)
+        .unwrap();
+    l.mark_rolled_back(&ObjectKind::Ticket, "t1", run).unwrap();
+    let parts = l.parts_for("t1").unwrap();
+    assert_eq!(parts[0].status, ObjectStatus::RolledBack);
+    assert_eq!(parts[2].status, ObjectStatus::Pending);
+    assert_eq!(l.counts(&ObjectKind::Part).unwrap().rolled_back, 2);
+    assert!(l.parts_for("nope").unwrap().is_empty());
+}
+
+#[test]
+fn rollback_order_is_reverse_dependency_then_reverse_creation() {
+    let (_d, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let created = [
+        (ObjectKind::DataAttribute, "a1"),
+        (ObjectKind::TicketType, "tt"),
+        (ObjectKind::Tag, "tag1"),
+        (ObjectKind::Contact, "c1"),
+        (ObjectKind::Contact, "c2"),
+        (ObjectKind::Ticket, "t1"),
+        (ObjectKind::Collection, "col"),
+        (ObjectKind::Article, "art"),
+    ];
+    for (k, id) in &created {
+        l.mark_migrated(k, id, &format!("x-{id}"), "h", Origin::Created, run)
+            .unwrap();
+    }
+    // A reused tag is never rolled back; a rolled-back contact is not listed again.
+    l.mark_migrated(
+        &ObjectKind::Tag,
+        "existing",
+        "x-existing",
+        "h",
+        Origin::Reused,
+        run,
+    )
+    .unwrap();
+    l.mark_migrated(
+        &ObjectKind::Contact,
+        "c3",
+        "x-c3",
+        "h",
+        Origin::Created,
+        run,
+    )
+    .unwrap();
+    l.mark_rolled_back(&ObjectKind::Contact, "c3", run).unwrap();
+    let order: Vec<String> = l
+        .rollback_order()
+        .unwrap()
+        .iter()
+        .map(|i| i.source_id.clone())
+        .collect();
+    assert_eq!(order, ["art", "col", "t1", "c2", "c1", "tag1", "tt", "a1"]);
+    let items = l.rollback_order().unwrap();
+    assert_eq!(items[0].action, RollbackAction::Delete);
+    assert_eq!(items.last().unwrap().action, RollbackAction::Archive);
+    assert_eq!(items.last().unwrap().target_id, "x-a1");
+}
+
+#[test]
+fn notes_and_watermarks_round_trip() {
+    let (_d, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let note = LossyNote {
+        kind: ObjectKind::Ticket,
+        source_id: "t1".into(),
+        field: "details.referral".into(),
+        note: "referral data has no Intercom equivalent; dropped".into(),
+    };
+    l.add_note(&note, run).unwrap();
+    assert_eq!(l.notes_for(&ObjectKind::Ticket, "t1").unwrap(), vec![note]);
+    assert!(l.notes_for(&ObjectKind::Ticket, "t2").unwrap().is_empty());
+    assert_eq!(l.watermark("tickets").unwrap(), None);
+    let t = Utc.with_ymd_and_hms(2024, 5, 1, 12, 30, 0).unwrap();
+    l.set_watermark("tickets", t).unwrap();
+    l.set_watermark("tickets", t + chrono::Duration::seconds(5))
+        .unwrap();
+    assert_eq!(
+        l.watermark("tickets").unwrap(),
+        Some(t + chrono::Duration::seconds(5))
+    );
+}
+
+#[test]
+fn concurrent_writers_from_many_threads() {
+    let (_d, l) = ledger();
+    let l = std::sync::Arc::new(l);
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let l = l.clone();
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    let id = format!("t{t}-{i}");
+                    let intent = l
+                        .record_intent(&ObjectKind::Ticket, &id, "fp", run)
+                        .unwrap();
+                    l.complete_intent(intent.id, &format!("x{id}"), "h")
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(l.counts(&ObjectKind::Ticket).unwrap().migrated, 400);
+    assert!(l.open_intents().unwrap().is_empty());
+    assert_eq!(l.rollback_order().unwrap().len(), 400);
+}
