@@ -7,3 +7,4 @@ pub mod spec;
 pub use error::{Error, Result};
 pub use kind::{ObjectKind, RollbackAction};
 pub mod ledger;
+pub mod map;
