@@ -179,6 +179,8 @@ struct ListState {
     current: Option<Cursor>,
     buffer: VecDeque<Ticket>,
     seen: HashSet<i64>,
+    /// An error met after a page's tickets were queued: yielded once they are out.
+    pending_error: Option<Error>,
     finished: bool,
 }
 
@@ -194,6 +196,7 @@ pub(crate) fn ticket_stream(
         current: None,
         buffer: VecDeque::new(),
         seen: HashSet::new(),
+        pending_error: None,
         finished: false,
     };
     futures::stream::unfold(state, |mut s| async move {
@@ -207,6 +210,10 @@ impl ListState {
         loop {
             if let Some(t) = self.buffer.pop_front() {
                 return Some(Ok(t));
+            }
+            if let Some(e) = self.pending_error.take() {
+                self.finished = true;
+                return Some(Err(e));
             }
             if self.finished {
                 return None;
@@ -226,8 +233,7 @@ impl ListState {
             match self.fetch(&cursor).await {
                 Ok(page) => {
                     if let Err(e) = self.absorb(page, cursor) {
-                        self.finished = true;
-                        return Some(Err(e));
+                        self.pending_error = Some(e);
                     }
                 }
                 Err(e)
