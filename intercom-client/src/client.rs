@@ -188,6 +188,7 @@ impl ClientBuilder {
         if let Some(t) = self.timeouts.connect {
             http = http.connect_timeout(t);
         }
+        http = http.pool_idle_timeout(self.timeouts.pool_idle);
         let http = http
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;

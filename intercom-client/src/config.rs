@@ -35,6 +35,9 @@ pub struct Timeouts {
     pub request: Option<Duration>,
     /// TCP/TLS connect timeout. `None` disables it.
     pub connect: Option<Duration>,
+    /// How long an idle pooled connection is kept. `None` keeps it until the server closes it
+    /// (useful on paused time: the pool's idle timer would otherwise let tokio jump ahead).
+    pub pool_idle: Option<Duration>,
 }
 
 impl Default for Timeouts {
@@ -42,6 +45,7 @@ impl Default for Timeouts {
         Self {
             request: Some(Duration::from_secs(60)),
             connect: Some(Duration::from_secs(10)),
+            pool_idle: Some(Duration::from_secs(90)),
         }
     }
 }
