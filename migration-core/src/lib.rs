@@ -7,5 +7,6 @@ pub mod spec;
 pub use error::{Error, Result};
 pub use kind::{ObjectKind, RollbackAction};
 pub mod accounting;
+pub mod html;
 pub mod ledger;
 pub mod plan;
