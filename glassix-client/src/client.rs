@@ -196,6 +196,7 @@ impl ClientBuilder {
                     creds,
                     token: TokenCache::new(),
                     pacer: Pacer::new(quota, self.adaptation),
+                    refusal: std::sync::Mutex::new(None),
                 }),
             );
         }
@@ -319,6 +320,30 @@ pub(crate) struct DeptState {
     pub(crate) creds: Credentials,
     pub(crate) token: TokenCache,
     pub(crate) pacer: Pacer,
+    /// A 401/403 refusal of the credentials or of API access, remembered so that later calls
+    /// fail at once instead of asking again (a plan or key does not change during a run).
+    pub(crate) refusal: std::sync::Mutex<Option<Refusal>>,
+}
+
+/// A remembered refusal.
+#[derive(Clone, Debug)]
+pub(crate) struct Refusal {
+    pub(crate) status: u16,
+    pub(crate) message: String,
+    pub(crate) endpoint: String,
+}
+
+impl DeptState {
+    pub(crate) fn refusal(&self) -> Option<Refusal> {
+        self.refusal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn remember_refusal(&self, refusal: Refusal) {
+        *self.refusal.lock().unwrap_or_else(|e| e.into_inner()) = Some(refusal);
+    }
 }
 
 /// A Glassix API client holding the credentials of one or more departments.

@@ -363,7 +363,10 @@ mod tests {
         }
         let minutes = ((end - warmup).as_secs() / 60) as u32;
         let throughput = f64::from(ok_late) / f64::from(real_limit * minutes);
-        eprintln!("throughput {throughput:.3} stats {:?} limited_late {limited_late}", p.stats());
+        eprintln!(
+            "throughput {throughput:.3} stats {:?} limited_late {limited_late}",
+            p.stats()
+        );
         let waste = f64::from(limited_late) / f64::from(ok_late + limited_late);
         assert!(
             throughput >= 0.8,

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 use uuid::Uuid;
 
-use crate::client::{DeptState, Inner};
+use crate::client::{DeptState, Inner, Refusal};
 use crate::error::{Error, Result};
 use crate::retry::retry_after;
 use crate::throttle::Pacer;
@@ -97,6 +97,11 @@ impl Inner {
         let max = self.retry.max_attempts.max(1);
         let mut attempt: u32 = 0;
         let mut refreshed = false;
+        if let Auth::Bearer(dept) = &req.auth {
+            if let Some(r) = dept.refusal() {
+                return Err(self.refusal_error(&r, req.department));
+            }
+        }
         loop {
             attempt += 1;
             let token = match &req.auth {
@@ -248,10 +253,50 @@ impl Inner {
         }
     }
 
+    /// The error for a remembered refusal (no request sent).
+    pub(crate) fn refusal_error(&self, r: &Refusal, department: Option<Uuid>) -> Error {
+        let message = format!(
+            "{} (remembered from an earlier answer; no request sent)",
+            r.message
+        );
+        let endpoint = r.endpoint.clone();
+        if r.status == 401 {
+            Error::InvalidCredentials {
+                status: r.status,
+                message,
+                endpoint,
+                department,
+            }
+        } else {
+            Error::ApiAccessDenied {
+                status: r.status,
+                message,
+                endpoint,
+                department,
+                configured_tier: self.tier,
+            }
+        }
+    }
+
+    /// Remember a 401/403 of an API call or of the token endpoint for `dept`.
+    pub(crate) fn note_refusal(&self, dept: &DeptState, req: &Request<'_>, reply: &Reply) {
+        let status = reply.status.as_u16();
+        if status == 401 || status == 403 {
+            dept.remember_refusal(Refusal {
+                status,
+                message: service_message(&reply.body),
+                endpoint: req.endpoint.to_owned(),
+            });
+        }
+    }
+
     /// Execute a GET and decode its JSON body, failing on any non-success status.
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, req: &Request<'_>) -> Result<T> {
         let reply = self.execute(req).await?;
         if !reply.status.is_success() {
+            if let Auth::Bearer(dept) = &req.auth {
+                self.note_refusal(dept, req, &reply);
+            }
             return Err(self.status_error(req, &reply));
         }
         decode(&reply.body, req)

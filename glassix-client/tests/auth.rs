@@ -87,10 +87,18 @@ async fn token_is_refreshed_five_minutes_before_expiry() {
     client.users(dept()).await.unwrap();
     tokio::time::advance(Duration::from_secs(10_800 - 300 - 1)).await;
     client.users(dept()).await.unwrap();
-    assert_eq!(token_calls.load(Ordering::SeqCst), 1, "still valid 301 s before expiry");
+    assert_eq!(
+        token_calls.load(Ordering::SeqCst),
+        1,
+        "still valid 301 s before expiry"
+    );
     tokio::time::advance(Duration::from_secs(2)).await;
     client.users(dept()).await.unwrap();
-    assert_eq!(token_calls.load(Ordering::SeqCst), 2, "refreshed 299 s before expiry");
+    assert_eq!(
+        token_calls.load(Ordering::SeqCst),
+        2,
+        "refreshed 299 s before expiry"
+    );
     let requests = server.received_requests().await.unwrap();
     let last = requests.last().unwrap();
     assert_eq!(last.headers.get("authorization").unwrap(), "Bearer t2");
@@ -111,9 +119,11 @@ async fn a_401_refreshes_the_token_once_then_succeeds() {
     Mock::given(method("GET"))
         .and(path(format!("{API}/users/allusers")))
         .and(header("authorization", "Bearer t1"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(
-            json!({"Message": "Authorization has been denied for this request."}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                json!({"Message": "Authorization has been denied for this request."}),
+            ),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -140,15 +150,20 @@ async fn a_persistent_401_fails_after_one_refresh() {
         .await;
     Mock::given(method("GET"))
         .and(path(format!("{API}/users/allusers")))
-        .respond_with(ResponseTemplate::new(401).set_body_json(
-            json!({"Message": "Authorization has been denied for this request."}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                json!({"Message": "Authorization has been denied for this request."}),
+            ),
+        )
         .expect(2)
         .mount(&server)
         .await;
     let client = client(&server);
     let err = client.users(dept()).await.unwrap_err();
-    assert!(matches!(err, Error::InvalidCredentials { status: 401, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::InvalidCredentials { status: 401, .. }),
+        "{err:?}"
+    );
     assert!(!err.is_retryable());
     assert_eq!(token_calls.load(Ordering::SeqCst), 2);
 }
@@ -172,9 +187,18 @@ async fn refused_credentials_fail_fast_and_say_where_the_key_is() {
     assert_eq!(err.endpoint(), Some("POST /token/get"));
     assert_eq!(err.department(), Some(dept()));
     let msg = err.to_string();
-    assert!(msg.contains("Invalid API key, secret or user name."), "{msg}");
+    assert!(
+        msg.contains("Invalid API key, secret or user name."),
+        "{msg}"
+    );
     assert!(msg.contains("Settings → Developers → API keys"), "{msg}");
     assert!(!msg.contains("synthetic-secret"), "{msg}");
+    // Remembered: the next call fails without asking again (the mock expects one request).
+    let again = client.tags(dept()).await.unwrap_err();
+    assert!(
+        matches!(again, Error::InvalidCredentials { .. }),
+        "{again:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -267,7 +291,10 @@ async fn secrets_never_appear_in_debug_output() {
         client.department(dept()).unwrap(),
         client.stats()
     );
-    assert!(!printed.contains("synthetic-secret-not-real-0000"), "{printed}");
+    assert!(
+        !printed.contains("synthetic-secret-not-real-0000"),
+        "{printed}"
+    );
     assert!(!printed.contains("eyJ-very-secret-token"), "{printed}");
     assert!(printed.contains("REDACTED"), "{printed}");
 }

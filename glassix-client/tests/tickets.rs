@@ -62,7 +62,10 @@ async fn three_pages_across_two_windows_yield_each_ticket_once_first_copy_wins()
     mount_page(
         &server,
         "ZmE0ZTowMg==",
-        page_json(vec![ticket_json(3, "three (first copy)", "2025-03-07T10:00:00Z")], None),
+        page_json(
+            vec![ticket_json(3, "three (first copy)", "2025-03-07T10:00:00Z")],
+            None,
+        ),
     )
     .await;
     mount_window(
@@ -124,9 +127,12 @@ async fn expired_paging_next_relists_the_window_once() {
         .mount(&server)
         .await;
     let (seq, page_calls) = Sequence::new(vec![
-        ResponseTemplate::new(400).set_body_json(json!({"Message": "The paging token has expired."})),
-        ResponseTemplate::new(200)
-            .set_body_json(page_json(vec![ticket_json(2, "two", "2025-03-02T10:00:00Z")], None)),
+        ResponseTemplate::new(400)
+            .set_body_json(json!({"Message": "The paging token has expired."})),
+        ResponseTemplate::new(200).set_body_json(page_json(
+            vec![ticket_json(2, "two", "2025-03-02T10:00:00Z")],
+            None,
+        )),
     ]);
     Mock::given(method("GET"))
         .and(path(list_path()))
@@ -165,7 +171,8 @@ async fn a_second_paging_refusal_in_the_same_window_is_an_error() {
         .and(path(list_path()))
         .and(query_param("page", "cGFnZTI="))
         .respond_with(
-            ResponseTemplate::new(400).set_body_json(json!({"Message": "The paging token has expired."})),
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"Message": "The paging token has expired."})),
         )
         .expect(2)
         .mount(&server)
@@ -181,7 +188,10 @@ async fn a_second_paging_refusal_in_the_same_window_is_an_error() {
     let err = items[1].as_ref().unwrap_err();
     assert_eq!(err.status(), Some(400));
     assert!(!err.is_retryable());
-    assert!(err.to_string().contains("The paging token has expired."), "{err}");
+    assert!(
+        err.to_string().contains("The paging token has expired."),
+        "{err}"
+    );
     assert!(err.to_string().contains("01/03/2025"), "{err}");
 }
 
@@ -276,7 +286,10 @@ async fn malformed_json_names_the_failing_path() {
         &server,
         "01/03/2025 00:00:00:00",
         "08/03/2025 00:00:00:00",
-        page_json(vec![ticket_json(1, "one", "2025-03-01T10:00:00Z"), bad], None),
+        page_json(
+            vec![ticket_json(1, "one", "2025-03-01T10:00:00Z"), bad],
+            None,
+        ),
     )
     .await;
     let client = client(&server);
@@ -298,7 +311,9 @@ async fn malformed_json_names_the_failing_path() {
     // A bad timestamp and a non-JSON body.
     Mock::given(method("GET"))
         .and(path(format!("{API}/tickets/get/7")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 7, "open": "yesterday"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": 7, "open": "yesterday"})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -307,14 +322,22 @@ async fn malformed_json_names_the_failing_path() {
         .mount(&server)
         .await;
     match client.ticket(dept(), 7).await {
-        Err(Error::Decode { path, message, record, .. }) => {
+        Err(Error::Decode {
+            path,
+            message,
+            record,
+            ..
+        }) => {
             assert_eq!(path, "open");
             assert!(message.contains("yesterday"), "{message}");
             assert_eq!(record.as_deref(), Some("ticket 7"));
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(client.ticket(dept(), 8).await, Err(Error::Decode { .. })));
+    assert!(matches!(
+        client.ticket(dept(), 8).await,
+        Err(Error::Decode { .. })
+    ));
 }
 
 #[tokio::test]
@@ -323,15 +346,17 @@ async fn ticket_get_returns_transactions_and_404_is_not_found() {
     mount_token(&server, "t1").await;
     Mock::given(method("GET"))
         .and(path(format!("{API}/tickets/get/48213377")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(full_ticket_json(48213377, "https://files.example.com/x.jpg")),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(full_ticket_json(
+            48213377,
+            "https://files.example.com/x.jpg",
+        )))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path(format!("{API}/tickets/get/42")))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"Message": "Ticket not found."})))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(json!({"Message": "Ticket not found."})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -350,5 +375,8 @@ async fn ticket_get_returns_transactions_and_404_is_not_found() {
     assert_eq!(err.service_message(), Some("Ticket not found."));
     assert_eq!(err.department(), Some(dept()));
     let msg = err.to_string();
-    assert!(msg.contains("ticket 42") && msg.contains("GET /tickets/get/{id}"), "{msg}");
+    assert!(
+        msg.contains("ticket 42") && msg.contains("GET /tickets/get/{id}"),
+        "{msg}"
+    );
 }

@@ -1,5 +1,5 @@
 //! Shared helpers for the wiremock tests.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,7 +19,12 @@ pub fn dept() -> Uuid {
 }
 
 pub fn creds_for(dept: &str) -> Credentials {
-    Credentials::new(dept, "synthetic-secret-not-real-0000", "migration-api@example.com").unwrap()
+    Credentials::new(
+        dept,
+        "synthetic-secret-not-real-0000",
+        "migration-api@example.com",
+    )
+    .unwrap()
 }
 
 pub fn creds() -> Credentials {
