@@ -308,7 +308,7 @@ impl Ledger {
                 target_id,
             ));
         }
-        items.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        items.sort_by_key(|a| (a.0, a.1));
         Ok(items
             .into_iter()
             .map(|(_, _, kind, source_id, target_id)| RollbackItem {

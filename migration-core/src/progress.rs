@@ -1,0 +1,319 @@
+//! Progress events for CLIs and library users, with rate and ETA.
+//!
+//! The executor publishes [`ProgressEvent`]s on a [`tokio::sync::broadcast`] channel through a
+//! [`ProgressSender`]. Publishing never blocks and never fails the migration: with no
+//! subscriber events are dropped, and a subscriber that falls behind skips the oldest events
+//! (it receives `RecvError::Lagged`). [`RateTracker`] turns elapsed time and counts into a
+//! rate and an ETA; it uses `tokio::time::Instant`, so paused-time tests drive it exactly.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use crate::accounting::RunCounts;
+use crate::kind::ObjectKind;
+use crate::ledger::Reason;
+
+/// How one record ended, as reported in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// Created in Intercom.
+    Created,
+    /// Updated because the source changed.
+    Updated,
+    /// Already migrated and unchanged: nothing written.
+    Unchanged,
+    /// Queued for reconciliation.
+    Queued,
+    /// Skipped by a rule.
+    Skipped,
+    /// Failed.
+    Failed,
+}
+
+/// An event of a running migration.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ProgressEvent {
+    /// A plan step started; `total` records are expected, if known.
+    StepStarted {
+        /// Step id.
+        step: String,
+        /// Records expected.
+        total: Option<u64>,
+    },
+    /// One record is done.
+    RecordDone {
+        /// Step id.
+        step: String,
+        /// Object kind.
+        kind: ObjectKind,
+        /// Source id.
+        source_id: String,
+        /// How it ended.
+        outcome: RecordOutcome,
+    },
+    /// A record was queued for reconciliation.
+    Queued {
+        /// Step id.
+        step: String,
+        /// Object kind.
+        kind: ObjectKind,
+        /// Source id.
+        source_id: String,
+        /// Why.
+        reason: Reason,
+    },
+    /// An error that did not stop the run (the record is failed or will be retried).
+    Error {
+        /// Step id.
+        step: String,
+        /// Object kind, if the error concerns a record.
+        kind: Option<ObjectKind>,
+        /// Source id, if the error concerns a record.
+        source_id: Option<String>,
+        /// The error, without secrets.
+        message: String,
+    },
+    /// Throughput of the current step.
+    Rate {
+        /// Step id.
+        step: String,
+        /// Records done so far.
+        done: u64,
+        /// Records expected, if known.
+        total: Option<u64>,
+        /// Records per second over the recent window.
+        per_second: f64,
+        /// Estimated time to finish the step, if the total is known and the rate positive.
+        eta: Option<Duration>,
+    },
+    /// A plan step finished.
+    StepFinished {
+        /// Step id.
+        step: String,
+        /// Final counts of the step.
+        counts: RunCounts,
+        /// How long it took.
+        elapsed: Duration,
+    },
+}
+
+/// The publishing side of the progress channel. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ProgressSender {
+    tx: broadcast::Sender<ProgressEvent>,
+}
+
+impl ProgressSender {
+    /// A channel keeping at most `capacity` undelivered events per subscriber.
+    pub fn channel(capacity: usize) -> (ProgressSender, broadcast::Receiver<ProgressEvent>) {
+        let (tx, rx) = broadcast::channel(capacity.max(1));
+        (ProgressSender { tx }, rx)
+    }
+
+    /// Another subscriber (sees events sent from now on).
+    pub fn subscribe(&self) -> broadcast::Receiver<ProgressEvent> {
+        self.tx.subscribe()
+    }
+
+    /// Publish an event; dropped silently when nobody listens.
+    pub fn send(&self, event: ProgressEvent) {
+        let _ = self.tx.send(event);
+    }
+}
+
+/// Rate and ETA from elapsed time and counts, over a sliding window.
+#[derive(Debug, Clone)]
+pub struct RateTracker {
+    started: Instant,
+    total: Option<u64>,
+    done: u64,
+    window: Duration,
+    samples: VecDeque<(Instant, u64)>,
+}
+
+impl RateTracker {
+    /// Start tracking now; the rate is measured over the last `window` (e.g. 30 s).
+    pub fn new(total: Option<u64>, window: Duration) -> Self {
+        let now = Instant::now();
+        RateTracker {
+            started: now,
+            total,
+            done: 0,
+            window: window.max(Duration::from_millis(1)),
+            samples: VecDeque::from([(now, 0)]),
+        }
+    }
+
+    /// Count `n` more records done.
+    pub fn add(&mut self, n: u64) {
+        self.done += n;
+        let now = Instant::now();
+        let min_gap = self.window / 64;
+        match self.samples.back_mut() {
+            Some((t, d)) if now.duration_since(*t) < min_gap => *d = self.done,
+            _ => self.samples.push_back((now, self.done)),
+        }
+        // Keep one sample at or before the window start, so the span covers the window.
+        while self.samples.len() > 2
+            && self
+                .samples
+                .get(1)
+                .is_some_and(|(t, _)| now.duration_since(*t) >= self.window)
+        {
+            self.samples.pop_front();
+        }
+    }
+
+    /// Records done.
+    pub fn done(&self) -> u64 {
+        self.done
+    }
+
+    /// Time since the tracker started.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Records per second over the window (since the start when shorter); 0 before any time
+    /// has passed.
+    pub fn per_second(&self) -> f64 {
+        let now = Instant::now();
+        let Some(&(t0, d0)) = self.samples.front() else {
+            return 0.0;
+        };
+        let span = now.duration_since(t0).as_secs_f64();
+        if span <= 0.0 {
+            return 0.0;
+        }
+        (self.done - d0) as f64 / span
+    }
+
+    /// `(total − done) / per_second`, when the total is known and the rate positive.
+    pub fn eta(&self) -> Option<Duration> {
+        let total = self.total?;
+        let remaining = total.saturating_sub(self.done);
+        if remaining == 0 {
+            return Some(Duration::ZERO);
+        }
+        let rate = self.per_second();
+        (rate > 0.0).then(|| Duration::from_secs_f64(remaining as f64 / rate))
+    }
+
+    /// A [`ProgressEvent::Rate`] for `step`.
+    pub fn event(&self, step: &str) -> ProgressEvent {
+        ProgressEvent::Rate {
+            step: step.to_owned(),
+            done: self.done,
+            total: self.total,
+            per_second: self.per_second(),
+            eta: self.eta(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_and_eta_follow_elapsed_time() {
+        let mut t = RateTracker::new(Some(100), Duration::from_secs(30));
+        assert_eq!(t.per_second(), 0.0);
+        assert_eq!(t.eta(), None);
+        for _ in 0..10 {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            t.add(2);
+        }
+        assert!((t.per_second() - 2.0).abs() < 1e-9, "{}", t.per_second());
+        assert_eq!(t.eta(), Some(Duration::from_secs(40)));
+        assert_eq!(t.elapsed(), Duration::from_secs(10));
+        let ProgressEvent::Rate { done, total, .. } = t.event("tickets") else {
+            panic!()
+        };
+        assert_eq!((done, total), (20, Some(100)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_uses_the_recent_window() {
+        let mut t = RateTracker::new(None, Duration::from_secs(10));
+        // Fast for 10 s, then slow for 20 s: the windowed rate reflects the slow phase.
+        for _ in 0..10 {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            t.add(100);
+        }
+        for _ in 0..20 {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            t.add(1);
+        }
+        let r = t.per_second();
+        assert!((0.9..=1.2).contains(&r), "windowed rate {r}");
+        assert_eq!(t.eta(), None, "no total, no ETA");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn eta_is_zero_when_done() {
+        let mut t = RateTracker::new(Some(5), Duration::from_secs(5));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        t.add(5);
+        assert_eq!(t.eta(), Some(Duration::ZERO));
+    }
+
+    #[tokio::test]
+    async fn events_reach_every_subscriber_and_sending_never_fails() {
+        let (tx, mut rx) = ProgressSender::channel(16);
+        let mut rx2 = tx.subscribe();
+        tx.send(ProgressEvent::StepStarted {
+            step: "contacts".into(),
+            total: Some(3),
+        });
+        tx.send(ProgressEvent::Queued {
+            step: "contacts".into(),
+            kind: ObjectKind::Contact,
+            source_id: "c1".into(),
+            reason: Reason::new("missing_email", "no e-mail"),
+        });
+        for r in [&mut rx, &mut rx2] {
+            assert!(matches!(
+                r.recv().await.unwrap(),
+                ProgressEvent::StepStarted { total: Some(3), .. }
+            ));
+            assert!(matches!(
+                r.recv().await.unwrap(),
+                ProgressEvent::Queued { .. }
+            ));
+        }
+        drop(rx);
+        drop(rx2);
+        // No subscriber: still fine.
+        tx.send(ProgressEvent::StepFinished {
+            step: "contacts".into(),
+            counts: RunCounts::default(),
+            elapsed: Duration::ZERO,
+        });
+    }
+
+    #[tokio::test]
+    async fn a_slow_subscriber_lags_instead_of_blocking() {
+        let (tx, mut rx) = ProgressSender::channel(2);
+        for i in 0..5 {
+            tx.send(ProgressEvent::Error {
+                step: "s".into(),
+                kind: None,
+                source_id: None,
+                message: format!("e{i}"),
+            });
+        }
+        assert!(matches!(
+            rx.recv().await,
+            Err(broadcast::error::RecvError::Lagged(3))
+        ));
+        let ProgressEvent::Error { message, .. } = rx.recv().await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(message, "e3");
+    }
+}
