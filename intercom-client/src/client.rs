@@ -176,7 +176,10 @@ impl ClientBuilder {
             )));
         }
         HeaderValue::from_str(&self.version).map_err(|_| {
-            Error::Config(format!("Intercom-Version {:?} is not a valid header", self.version))
+            Error::Config(format!(
+                "Intercom-Version {:?} is not a valid header",
+                self.version
+            ))
         })?;
         let mut http = reqwest::Client::builder().user_agent(concat!(
             "glassix-to-intercom/intercom-client/",
@@ -263,9 +266,8 @@ impl Req {
         }
     }
     pub(crate) fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        let value = serde_json::to_value(body).map_err(|e| {
-            Error::InvalidRequest(format!("{} {}: {e}", self.method, self.path()))
-        })?;
+        let value = serde_json::to_value(body)
+            .map_err(|e| Error::InvalidRequest(format!("{} {}: {e}", self.method, self.path())))?;
         self.body = Some(value);
         Ok(self)
     }
@@ -347,7 +349,10 @@ impl Client {
         let mut retries = 0u32;
         let mut throttled = 0u32;
         loop {
-            match self.attempt(req, &url, &mut retries, &mut throttled).await? {
+            match self
+                .attempt(req, &url, &mut retries, &mut throttled)
+                .await?
+            {
                 Attempt::Done(bytes) => return Ok(bytes),
                 Attempt::Retry(wait) => {
                     tracing::debug!(method = %req.method, path = %req.path(), ?wait, "retrying");
@@ -411,7 +416,11 @@ impl Client {
                     return Ok(Attempt::Retry(policy.backoff(*retries) + self.jitter()));
                 }
                 if safe || not_sent {
-                    return Err(Error::Transport { method, path, source: e });
+                    return Err(Error::Transport {
+                        method,
+                        path,
+                        source: e,
+                    });
                 }
                 return Err(Error::OutcomeUnknown {
                     method,
@@ -519,7 +528,11 @@ mod tests {
 
     #[test]
     fn region_and_base_url() {
-        let c = Client::builder().access_token("t".to_owned()).region(Region::Eu).build().unwrap();
+        let c = Client::builder()
+            .access_token("t".to_owned())
+            .region(Region::Eu)
+            .build()
+            .unwrap();
         assert_eq!(c.base_url().as_str(), "https://api.eu.intercom.io/");
         assert_eq!(c.api_version(), "2.16");
         let c = Client::builder()
@@ -530,9 +543,18 @@ mod tests {
             .build()
             .unwrap();
         let req = Req::get(&["contacts", "a b/c"]).query("per_page", 5);
-        assert_eq!(c.url(&req).unwrap().as_str(), "http://127.0.0.1:9/intercom/contacts/a%20b%2Fc?per_page=5");
+        assert_eq!(
+            c.url(&req).unwrap().as_str(),
+            "http://127.0.0.1:9/intercom/contacts/a%20b%2Fc?per_page=5"
+        );
         assert_eq!(c.api_version(), "2.15");
         assert!(Client::builder().build().is_err());
-        assert!(Client::builder().access_token("t".to_owned()).base_url("ftp://x").build().is_err());
+        assert!(
+            Client::builder()
+                .access_token("t".to_owned())
+                .base_url("ftp://x")
+                .build()
+                .is_err()
+        );
     }
 }

@@ -10,6 +10,10 @@
 //! virtual clock jump by 90 s while a reused connection waited for wiremock's answer. The hand-written server below runs inside the test
 //! runtime, so it sees the same virtual clock as the client (needed to compute `Reset` headers).
 
+// Test helpers outside #[test] functions may unwrap and panic too (clippy.toml only covers the
+// test functions themselves): a failing assertion is the point of a test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
@@ -32,7 +36,11 @@ fn builder(base: &str) -> intercom_client::ClientBuilder {
         .base_url(base)
         .clock_origin_unix(ORIGIN as f64)
         .jitter_seed(7)
-        .timeouts(Timeouts { request: None, connect: None, pool_idle: None })
+        .timeouts(Timeouts {
+            request: None,
+            connect: None,
+            pool_idle: None,
+        })
 }
 
 fn rl(limit: u32, remaining: u32, reset: i64) -> ResponseTemplate {
@@ -60,7 +68,10 @@ fn too_many(reset: Option<i64>) -> ResponseTemplate {
 #[tokio::test(start_paused = true)]
 async fn paused_time_and_real_sockets_work_together() {
     let server = MockServer::start().await;
-    Mock::given(path("/me")).respond_with(rl(50, 49, ORIGIN + 1)).mount(&server).await;
+    Mock::given(path("/me"))
+        .respond_with(rl(50, 49, ORIGIN + 1))
+        .mount(&server)
+        .await;
     let c = builder(&server.uri()).build().unwrap();
     let start = Instant::now();
     c.admins().me().await.unwrap();
@@ -70,17 +81,27 @@ async fn paused_time_and_real_sockets_work_together() {
     // With a request timeout, the timer is pending while the socket is awaited. Idle waiting on
     // IO lets tokio jump to that timer, so it may fire although the server answers at once.
     let with_timeout = builder(&server.uri())
-        .timeouts(Timeouts { request: Some(Duration::from_secs(30)), connect: None, pool_idle: None })
+        .timeouts(Timeouts {
+            request: Some(Duration::from_secs(30)),
+            connect: None,
+            pool_idle: None,
+        })
         .build()
         .unwrap();
     let r = with_timeout.admins().me().await;
-    eprintln!("paused time + 30 s timeout against wiremock: ok={} (either is possible)", r.is_ok());
+    eprintln!(
+        "paused time + 30 s timeout against wiremock: ok={} (either is possible)",
+        r.is_ok()
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn headers_are_read_and_exposed() {
     let server = MockServer::start().await;
-    Mock::given(path("/me")).respond_with(rl(50, 42, ORIGIN + 1)).mount(&server).await;
+    Mock::given(path("/me"))
+        .respond_with(rl(50, 42, ORIGIN + 1))
+        .mount(&server)
+        .await;
     let c = builder(&server.uri()).build().unwrap();
     assert_eq!(c.rate_limit().limit, None, "nothing seen yet");
     c.admins().me().await.unwrap();
@@ -95,32 +116,60 @@ async fn headers_are_read_and_exposed() {
 #[tokio::test(start_paused = true)]
 async fn exhausted_window_delays_the_next_request_until_reset() {
     let server = MockServer::start().await;
-    Mock::given(path("/me")).respond_with(rl(50, 0, ORIGIN + 5)).mount(&server).await;
+    Mock::given(path("/me"))
+        .respond_with(rl(50, 0, ORIGIN + 5))
+        .mount(&server)
+        .await;
     let c = builder(&server.uri()).build().unwrap();
     let start = Instant::now();
     c.admins().me().await.unwrap();
     assert_eq!(start.elapsed(), Duration::ZERO);
     c.admins().me().await.unwrap();
     let waited = start.elapsed();
-    assert!(waited >= Duration::from_secs(5) && waited < Duration::from_millis(5200), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(5) && waited < Duration::from_millis(5200),
+        "{waited:?}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_429_waits_for_reset_and_retries_even_a_create() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/conversations"))
-        .respond_with(too_many(Some(ORIGIN + 3))).up_to_n_times(1).with_priority(1).mount(&server).await;
-    Mock::given(method("POST")).and(path("/conversations"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"type": "user_message", "id": "9", "conversation_id": "123"})))
-        .mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/conversations"))
+        .respond_with(too_many(Some(ORIGIN + 3)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/conversations"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"type": "user_message", "id": "9", "conversation_id": "123"}),
+            ),
+        )
+        .mount(&server)
+        .await;
     let c = builder(&server.uri()).build().unwrap();
     let start = Instant::now();
-    let m = c.conversations().create(&CreateConversation::new(ContactType::User, "6762f0dd1bb69f9f2193bb83", "hi")).await.unwrap();
+    let m = c
+        .conversations()
+        .create(&CreateConversation::new(
+            ContactType::User,
+            "6762f0dd1bb69f9f2193bb83",
+            "hi",
+        ))
+        .await
+        .unwrap();
     assert_eq!(m.conversation_id, "123");
     let waited = start.elapsed();
     // Until Reset (3 s) plus at most 100 ms of jitter.
-    assert!(waited >= Duration::from_secs(3) && waited <= Duration::from_millis(3200), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(3) && waited <= Duration::from_millis(3200),
+        "{waited:?}"
+    );
     let s = c.rate_limit();
     assert_eq!((s.requests_sent, s.throttled), (2, 1));
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
@@ -129,23 +178,43 @@ async fn a_429_waits_for_reset_and_retries_even_a_create() {
 #[tokio::test(start_paused = true)]
 async fn a_429_without_headers_waits_about_ten_seconds() {
     let server = MockServer::start().await;
-    Mock::given(path("/me")).respond_with(too_many(None)).up_to_n_times(1).with_priority(1).mount(&server).await;
-    Mock::given(path("/me")).respond_with(rl(50, 40, ORIGIN + 1)).mount(&server).await;
+    Mock::given(path("/me"))
+        .respond_with(too_many(None))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/me"))
+        .respond_with(rl(50, 40, ORIGIN + 1))
+        .mount(&server)
+        .await;
     let c = builder(&server.uri()).build().unwrap();
     let start = Instant::now();
     c.admins().me().await.unwrap();
     let waited = start.elapsed();
-    assert!(waited >= Duration::from_secs(10) && waited <= Duration::from_millis(10_200), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(10) && waited <= Duration::from_millis(10_200),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn persistent_429_gives_up_with_rate_limited() {
     let server = MockServer::start().await;
-    Mock::given(path("/me")).respond_with(too_many(Some(ORIGIN + 1))).mount(&server).await;
-    let policy = RetryPolicy { max_rate_limit_retries: 2, ..RetryPolicy::default() };
+    Mock::given(path("/me"))
+        .respond_with(too_many(Some(ORIGIN + 1)))
+        .mount(&server)
+        .await;
+    let policy = RetryPolicy {
+        max_rate_limit_retries: 2,
+        ..RetryPolicy::default()
+    };
     let c = builder(&server.uri()).retry_policy(policy).build().unwrap();
     let err = c.admins().me().await.unwrap_err();
-    assert!(matches!(err, Error::RateLimited { attempts: 3, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::RateLimited { attempts: 3, .. }),
+        "{err:?}"
+    );
     assert!(err.is_retryable());
     assert_eq!(err.request_id(), Some("rl-1"));
     assert_eq!(c.rate_limit().throttled, 3);
@@ -154,7 +223,12 @@ async fn persistent_429_gives_up_with_rate_limited() {
 #[tokio::test(start_paused = true)]
 async fn server_errors_on_a_read_are_retried_with_backoff() {
     let server = MockServer::start().await;
-    Mock::given(path("/teams")).respond_with(ResponseTemplate::new(503)).up_to_n_times(2).with_priority(1).mount(&server).await;
+    Mock::given(path("/teams"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
     Mock::given(path("/teams")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"type": "team.list", "teams": [{"id": 5, "name": "Support", "admin_ids": [1, "2"]}]}))).mount(&server).await;
     let c = builder(&server.uri()).build().unwrap();
     let start = Instant::now();
@@ -163,7 +237,10 @@ async fn server_errors_on_a_read_are_retried_with_backoff() {
     assert_eq!(teams[0].admin_ids, vec!["1", "2"]);
     // Backoff 0.5 s then 1 s, each plus at most 100 ms jitter.
     let waited = start.elapsed();
-    assert!(waited >= Duration::from_millis(1500) && waited <= Duration::from_millis(1700), "{waited:?}");
+    assert!(
+        waited >= Duration::from_millis(1500) && waited <= Duration::from_millis(1700),
+        "{waited:?}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
@@ -174,7 +251,12 @@ async fn server_errors_exhaust_retries_into_an_api_error() {
     let c = builder(&server.uri()).build().unwrap();
     let err = c.tags().list().await.unwrap_err();
     match &err {
-        Error::Api { status, request_id, errors, .. } => {
+        Error::Api {
+            status,
+            request_id,
+            errors,
+            ..
+        } => {
             assert_eq!(*status, 500);
             assert_eq!(request_id.as_deref(), Some("r-5"));
             assert_eq!(errors[0].code, intercom_client::ErrorCode::ServerError);
@@ -182,16 +264,40 @@ async fn server_errors_exhaust_retries_into_an_api_error() {
         other => panic!("{other:?}"),
     }
     assert!(err.is_retryable());
-    assert_eq!(server.received_requests().await.unwrap().len(), 1 + RetryPolicy::default().max_retries as usize);
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1 + RetryPolicy::default().max_retries as usize
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_5xx_on_a_create_is_outcome_unknown_and_not_resent() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/contacts")).respond_with(ResponseTemplate::new(502)).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/contacts"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&server)
+        .await;
     let c = builder(&server.uri()).build().unwrap();
-    let err = c.contacts().create(&CreateContact { role: Some(Role::User), external_id: Some("g-1".into()), ..Default::default() }).await.unwrap_err();
-    assert!(matches!(err, Error::OutcomeUnknown { status: Some(502), .. }), "{err:?}");
+    let err = c
+        .contacts()
+        .create(&CreateContact {
+            role: Some(Role::User),
+            external_id: Some("g-1".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OutcomeUnknown {
+                status: Some(502),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(!err.is_retryable());
     assert!(err.to_string().contains("look it up"), "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
@@ -235,7 +341,11 @@ async fn read_request(sock: &mut TcpStream) -> std::io::Result<(String, Vec<u8>)
             let head = String::from_utf8_lossy(&buf[..pos]).to_string();
             let len = head
                 .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                })
                 .unwrap_or(0);
             let mut body = buf[pos + 4..].to_vec();
             while body.len() < len {
@@ -255,15 +365,35 @@ async fn read_request(sock: &mut TcpStream) -> std::io::Result<(String, Vec<u8>)
 async fn a_create_whose_response_is_lost_is_outcome_unknown() {
     let (base, seen) = drop_after_request(false).await;
     let c = builder(&base).build().unwrap();
-    let err = c.conversations().create(&CreateConversation::new(ContactType::User, "6762f0dd1bb69f9f2193bb83", "hi")).await.unwrap_err();
-    assert!(matches!(err, Error::OutcomeUnknown { status: None, .. }), "{err:?}");
-    assert_eq!(seen.load(Ordering::SeqCst), 1, "the create was sent once and never again");
+    let err = c
+        .conversations()
+        .create(&CreateConversation::new(
+            ContactType::User,
+            "6762f0dd1bb69f9f2193bb83",
+            "hi",
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::OutcomeUnknown { status: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        1,
+        "the create was sent once and never again"
+    );
 }
 
 #[tokio::test]
 async fn a_read_whose_response_is_lost_is_retried() {
     let (base, seen) = drop_after_request(false).await;
-    let policy = RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(1), max_jitter: Duration::ZERO, ..RetryPolicy::default() };
+    let policy = RetryPolicy {
+        max_retries: 2,
+        base_delay: Duration::from_millis(1),
+        max_jitter: Duration::ZERO,
+        ..RetryPolicy::default()
+    };
     let c = builder(&base).retry_policy(policy).build().unwrap();
     let err = c.admins().me().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
@@ -275,12 +405,27 @@ async fn a_read_whose_response_is_lost_is_retried() {
 async fn a_create_that_times_out_is_outcome_unknown() {
     let (base, seen) = drop_after_request(true).await;
     let c = builder(&base)
-        .timeouts(Timeouts { request: Some(Duration::from_secs(30)), connect: None, pool_idle: None })
+        .timeouts(Timeouts {
+            request: Some(Duration::from_secs(30)),
+            connect: None,
+            pool_idle: None,
+        })
         .build()
         .unwrap();
-    let err = c.contacts().create(&CreateContact { email: Some("a@b.c".into()), ..Default::default() }).await.unwrap_err();
+    let err = c
+        .contacts()
+        .create(&CreateContact {
+            email: Some("a@b.c".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
     match &err {
-        Error::OutcomeUnknown { reason, status: None, .. } => assert!(reason.contains("timed out"), "{reason}"),
+        Error::OutcomeUnknown {
+            reason,
+            status: None,
+            ..
+        } => assert!(reason.contains("timed out"), "{reason}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(seen.load(Ordering::SeqCst), 1);
@@ -293,9 +438,20 @@ async fn a_refused_connection_is_retried_even_for_a_create() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let c = builder(&format!("http://{addr}")).build().unwrap();
-    let err = c.conversations().create(&CreateConversation::new(ContactType::User, "6762f0dd1bb69f9f2193bb83", "hi")).await.unwrap_err();
+    let err = c
+        .conversations()
+        .create(&CreateConversation::new(
+            ContactType::User,
+            "6762f0dd1bb69f9f2193bb83",
+            "hi",
+        ))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert_eq!(c.rate_limit().requests_sent, 1 + RetryPolicy::default().max_retries as u64);
+    assert_eq!(
+        c.rate_limit().requests_sent,
+        1 + RetryPolicy::default().max_retries as u64
+    );
 }
 
 /// A fixed-window Intercom lookalike on the test runtime's (virtual) clock: `limit` requests per
@@ -312,7 +468,9 @@ async fn window_server(limit: u32, latency: Duration) -> WindowServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let start = Instant::now();
-    let counts = Arc::new(std::sync::Mutex::new(std::collections::HashMap::<i64, u32>::new()));
+    let counts = Arc::new(std::sync::Mutex::new(
+        std::collections::HashMap::<i64, u32>::new(),
+    ));
     let ok = Arc::new(AtomicU64::new(0));
     let rejected = Arc::new(AtomicU64::new(0));
     let in_flight = Arc::new(AtomicU32::new(0));
@@ -321,10 +479,18 @@ async fn window_server(limit: u32, latency: Duration) -> WindowServer {
     tokio::spawn(async move {
         loop {
             let (mut sock, _) = listener.accept().await.unwrap();
-            let (counts, ok, rejected, in_flight, max) = (counts.clone(), ok2.clone(), rej2.clone(), in_flight.clone(), max2.clone());
+            let (counts, ok, rejected, in_flight, max) = (
+                counts.clone(),
+                ok2.clone(),
+                rej2.clone(),
+                in_flight.clone(),
+                max2.clone(),
+            );
             tokio::spawn(async move {
                 loop {
-                    let Ok((line, _)) = read_request(&mut sock).await else { return };
+                    let Ok((line, _)) = read_request(&mut sock).await else {
+                        return;
+                    };
                     if line.is_empty() {
                         return;
                     }
@@ -342,10 +508,19 @@ async fn window_server(limit: u32, latency: Duration) -> WindowServer {
                             (200, limit - *n)
                         }
                     };
-                    if status == 200 { ok.fetch_add(1, Ordering::SeqCst); } else { rejected.fetch_add(1, Ordering::SeqCst); }
+                    if status == 200 {
+                        ok.fetch_add(1, Ordering::SeqCst);
+                    } else {
+                        rejected.fetch_add(1, Ordering::SeqCst);
+                    }
                     tokio::time::sleep(latency).await;
                     in_flight.fetch_sub(1, Ordering::SeqCst);
-                    let body = if status == 200 { r#"{"type":"admin","id":"1"}"#.to_owned() } else { r#"{"type":"error.list","errors":[{"code":"rate_limit_exceeded"}]}"#.to_owned() };
+                    let body = if status == 200 {
+                        r#"{"type":"admin","id":"1"}"#.to_owned()
+                    } else {
+                        r#"{"type":"error.list","errors":[{"code":"rate_limit_exceeded"}]}"#
+                            .to_owned()
+                    };
                     let resp = format!(
                         "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-RateLimit-Limit: {limit}\r\nX-RateLimit-Remaining: {remaining}\r\nX-RateLimit-Reset: {}\r\n\r\n{body}",
                         body.len(),
@@ -358,14 +533,23 @@ async fn window_server(limit: u32, latency: Duration) -> WindowServer {
             });
         }
     });
-    WindowServer { base, ok, rejected, max_in_flight }
+    WindowServer {
+        base,
+        ok,
+        rejected,
+        max_in_flight,
+    }
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_long_run_spends_each_window_evenly_without_429() {
     // Sandbox-scale: 50 requests per 1-second window, 8 callers, 20 ms server latency, 10 s.
     let srv = window_server(50, Duration::from_millis(20)).await;
-    let c = builder(&srv.base).max_concurrency(8).pacing(PacingConfig::default()).build().unwrap();
+    let c = builder(&srv.base)
+        .max_concurrency(8)
+        .pacing(PacingConfig::default())
+        .build()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     let workers = (0..8).map(|_| {
         let c = c.clone();
@@ -381,9 +565,15 @@ async fn a_long_run_spends_each_window_evenly_without_429() {
     let done: u32 = join_all(workers).await.into_iter().sum();
     let ok = srv.ok.load(Ordering::SeqCst);
     let rejected = srv.rejected.load(Ordering::SeqCst);
-    eprintln!("paced run: {done} calls done, server counted {ok} ok and {rejected} 429 in 10 s of 50/s; status {:?}", c.rate_limit());
+    eprintln!(
+        "paced run: {done} calls done, server counted {ok} ok and {rejected} 429 in 10 s of 50/s; status {:?}",
+        c.rate_limit()
+    );
     assert_eq!(rejected, 0, "no 429 expected");
-    assert!(ok >= 10 * 50 * 90 / 100, "only {ok} requests in 10 windows of 50");
+    assert!(
+        ok >= 10 * 50 * 90 / 100,
+        "only {ok} requests in 10 windows of 50"
+    );
     assert!(srv.max_in_flight.load(Ordering::SeqCst) <= 8);
 }
 

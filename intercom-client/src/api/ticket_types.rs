@@ -2,7 +2,9 @@
 
 use crate::client::{Client, Req};
 use crate::error::Result;
-use crate::models::{CreateTicketType, CreateTicketTypeAttribute, List, TicketState, TicketType, TicketTypeAttribute};
+use crate::models::{
+    CreateTicketType, CreateTicketTypeAttribute, List, TicketState, TicketType, TicketTypeAttribute,
+};
 
 /// Ticket types and states.
 #[derive(Debug, Clone)]
@@ -18,7 +20,9 @@ impl TicketTypes {
     }
     /// `POST /ticket_types`. Not re-sent when its outcome is unknown.
     pub async fn create(&self, body: &CreateTicketType) -> Result<TicketType> {
-        self.client.execute(Req::post_create(&["ticket_types"]).json(body)?).await
+        self.client
+            .execute(Req::post_create(&["ticket_types"]).json(body)?)
+            .await
     }
     /// `GET /ticket_types/{id}`.
     pub async fn get(&self, id: &str) -> Result<TicketType> {

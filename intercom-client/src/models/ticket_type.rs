@@ -184,7 +184,11 @@ pub struct CreateTicketTypeAttribute {
 
 impl CreateTicketTypeAttribute {
     /// An attribute with just the required fields.
-    pub fn new(name: impl Into<String>, description: impl Into<String>, data_type: TicketAttributeType) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        data_type: TicketAttributeType,
+    ) -> Self {
         Self {
             name: name.into(),
             description: description.into(),
