@@ -89,7 +89,8 @@ impl Inner {
     ///
     /// - 429: every request of the limiter is held back for `Retry-After` (or the backoff step),
     ///   the pace is lowered, and the call is retried.
-    /// - 5xx, 408 and transport failures: retried after the backoff step (all calls made
+    /// - 5xx, 408 and transport failures: retried after the backoff step, or after a
+    ///   `Retry-After` the answer carries (all calls made
     ///   through this loop are reads, or the side-effect-free token request).
     /// - 401 on a bearer request: the token is dropped and the call retried once with a new one.
     /// - Anything else is final and returned as a [`Reply`].
@@ -185,7 +186,10 @@ impl Inner {
                     continue;
                 }
                 s if (s >= 500 || s == 408) && attempt < max => {
-                    let wait = self.jitter.backoff(&self.retry, attempt);
+                    // A 503 may say when to come back; honour it within the configured bound.
+                    let wait = retry_after(&headers)
+                        .filter(|d| *d <= self.retry.max_retry_after)
+                        .unwrap_or_else(|| self.jitter.backoff(&self.retry, attempt));
                     tracing::warn!(
                         endpoint = req.endpoint,
                         status = s,

@@ -162,3 +162,14 @@ async fn each_department_uses_its_own_token() {
     let err = client.users(unknown).await.unwrap_err();
     assert!(matches!(err, Error::UnknownDepartment { department } if department == unknown));
 }
+
+#[test]
+fn public_types_can_cross_tasks() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    fn send<T: Send + 'static>() {}
+    send_sync::<Client>();
+    send_sync::<glassix_client::Department>();
+    send_sync::<Error>();
+    send_sync::<glassix_client::Ticket>();
+    send::<futures::stream::BoxStream<'static, glassix_client::Result<glassix_client::Ticket>>>();
+}

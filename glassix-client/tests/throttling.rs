@@ -292,6 +292,24 @@ async fn server_errors_are_retried_then_succeed() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_503_with_retry_after_waits_that_long() {
+    let server = MockServer::start().await;
+    mount_token(&server, "t1").await;
+    mount_users_seq(
+        &server,
+        vec![
+            ResponseTemplate::new(503).insert_header("Retry-After", "11"),
+            ok_users(),
+        ],
+    )
+    .await;
+    let client = client(&server);
+    let start = Instant::now();
+    client.users(dept()).await.unwrap();
+    assert_eq!(start.elapsed(), Duration::from_secs(11));
+}
+
+#[tokio::test(start_paused = true)]
 async fn server_errors_exhaust_the_attempts() {
     let server = MockServer::start().await;
     mount_token(&server, "t1").await;
