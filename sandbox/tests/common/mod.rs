@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: a tiny JSON client over reqwest.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -20,20 +21,33 @@ pub(crate) struct Reply {
 
 impl Reply {
     pub(crate) fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).map(|v| v.to_str().unwrap().to_string())
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
     }
     pub(crate) fn error_code(&self) -> String {
-        self.body["errors"][0]["code"].as_str().unwrap_or_default().to_string()
+        self.body["errors"][0]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
 impl Api {
     pub(crate) fn new(base: &str, token: Option<&str>) -> Self {
-        Self { base: base.to_string(), token: token.map(str::to_string), http: reqwest::Client::new() }
+        Self {
+            base: base.to_string(),
+            token: token.map(str::to_string),
+            http: reqwest::Client::new(),
+        }
     }
 
     pub(crate) async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
-        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{}", self.base, path) };
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{}", self.base, path)
+        };
         let mut req = self.http.request(method, url);
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
@@ -46,7 +60,12 @@ impl Api {
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, headers, body, text }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub(crate) async fn get(&self, path: &str) -> Reply {
