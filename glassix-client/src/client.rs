@@ -299,17 +299,17 @@ impl Inner {
             && url.port_or_known_default() == self.base.port_or_known_default()
     }
 
-    /// `host[:port]` of the configured base URL.
+    /// `scheme://host[:port]` of the configured base URL.
     pub(crate) fn host_label(&self) -> String {
         host_label(&self.base)
     }
 }
 
-/// `host[:port]` of a URL, for messages.
+/// `scheme://host[:port]` of a URL, for messages.
 pub(crate) fn host_label(url: &Url) -> String {
     match (url.host_str(), url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_owned(),
+        (Some(h), Some(p)) => format!("{}://{h}:{p}", url.scheme()),
+        (Some(h), None) => format!("{}://{h}", url.scheme()),
         _ => String::from("(no host)"),
     }
 }

@@ -219,13 +219,37 @@ async fn paging_next_to_a_foreign_host_is_refused() {
     assert_eq!(items[0].as_ref().unwrap().id, 1);
     match &items[1] {
         Err(Error::ForeignHost { expected, found }) => {
-            assert_eq!(found, "evil.example.com");
-            assert!(expected.starts_with("127.0.0.1:"), "{expected}");
+            assert_eq!(found, "https://evil.example.com");
+            assert!(expected.starts_with("http://127.0.0.1:"), "{expected}");
         }
         other => panic!("expected ForeignHost, got {other:?}"),
     }
     // Only the token request and the first page reached the server.
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn paging_next_with_another_scheme_or_port_is_refused() {
+    let server = MockServer::start().await;
+    mount_token(&server, "t1").await;
+    let other_scheme = server.uri().replace("http://", "https://");
+    mount_window(
+        &server,
+        "01/03/2025 00:00:00:00",
+        "08/03/2025 00:00:00:00",
+        page_json(
+            vec![],
+            Some(format!("{other_scheme}{API}/tickets/list?page=eA==")),
+        ),
+    )
+    .await;
+    let client = client(&server);
+    let err = client
+        .tickets(dept(), utc(2025, 3, 1)..utc(2025, 3, 8))
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ForeignHost { .. }), "{err:?}");
 }
 
 #[tokio::test]
