@@ -132,10 +132,10 @@ pub(crate) fn build(facts: &DiscoveryFacts) -> Proposal {
         let conflict = existing.as_ref().and_then(|a| {
             (!inference.field_type.compatible_with(&a.data_type)).then(|| {
                 format!(
-                    "Intercom already has {:?} attribute `{}` of type {}, which cannot hold {} \
+                    "Intercom already has a {} attribute `{}` of type {}, which cannot hold {} \
                      values (Intercom cannot change an attribute's type); rename the target or \
                      change the type",
-                    a.model,
+                    a.model.as_str(),
                     a.name,
                     a.data_type,
                     inference.field_type.as_str()
