@@ -439,7 +439,8 @@ impl Client {
         tracing::debug!(%method, %path, status = status.as_u16(), "response");
 
         if status == StatusCode::TOO_MANY_REQUESTS {
-            inner.limiter.throttled(observed);
+            let wait = rate_limit_wait(&headers, observed, inner, &policy);
+            inner.limiter.throttled(observed, Instant::now() + wait);
             let err = ApiErrorBody::parse(&body);
             *throttled += 1;
             if *throttled > policy.max_rate_limit_retries {
@@ -450,16 +451,8 @@ impl Client {
                     request_id: err.request_id,
                 });
             }
-            let now = Instant::now();
-            let until = match observed {
-                Some(o) => {
-                    let at = inner.limiter.instant_at(o.reset);
-                    if at > now { at } else { now }
-                }
-                None => now + policy.rate_limit_fallback,
-            };
-            tracing::warn!(%method, %path, wait = ?(until - now), "429 rate limited");
-            return Ok(Attempt::Retry(until - now + self.jitter()));
+            tracing::warn!(%method, %path, ?wait, "429 rate limited");
+            return Ok(Attempt::Retry(wait + self.jitter()));
         }
         if let Some(o) = observed {
             inner.limiter.observe(o);
@@ -498,6 +491,33 @@ impl Client {
             errors: err.errors,
         })
     }
+}
+
+/// How long to wait after a 429: `Retry-After` (seconds) when sent, else until
+/// `X-RateLimit-Reset`, else the fallback (~10 s). At least a tenth of the learned window, so a
+/// clock slightly ahead of Intercom's does not turn into a burst of immediate retries.
+fn rate_limit_wait(
+    headers: &reqwest::header::HeaderMap,
+    observed: Option<Observed>,
+    inner: &Inner,
+    policy: &RetryPolicy,
+) -> Duration {
+    let floor = Duration::from_millis(inner.limiter.status().window_ms / 10);
+    let retry_after = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(3600.0)));
+    let wait = match (retry_after, observed) {
+        (Some(d), _) => d,
+        (None, Some(o)) => inner
+            .limiter
+            .instant_at(o.reset)
+            .saturating_duration_since(Instant::now()),
+        (None, None) => policy.rate_limit_fallback,
+    };
+    wait.max(floor)
 }
 
 /// Decodes a 2xx body, naming the JSON path of the first bad field.

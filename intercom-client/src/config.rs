@@ -6,7 +6,19 @@ use std::time::Duration;
 pub const DEFAULT_API_VERSION: &str = "2.16";
 
 /// Where the workspace lives. A token only works against its own region's host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// In configuration files it is written `us`, `eu` or `au`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Region {
     /// `https://api.intercom.io`
     #[default]

@@ -241,14 +241,16 @@ impl RateLimiter {
         }
     }
 
-    /// Records a 429: nothing is left in this window.
-    pub(crate) fn throttled(&self, o: Option<Observed>) {
+    /// Records a 429: nothing is left until `until` (the reset, `Retry-After`, or the fallback);
+    /// every caller of [`RateLimiter::acquire`] waits for it.
+    pub(crate) fn throttled(&self, o: Option<Observed>, until: Instant) {
         if let Some(o) = o {
             self.observe(o);
         }
         let mut s = self.lock();
         s.throttled += 1;
         s.remaining = 0;
+        s.reset_at = until;
     }
 
     /// The instant at which a `Reset` header value falls.
@@ -350,7 +352,7 @@ mod tests {
                         }
                         Err(o) => {
                             rejected.fetch_add(1, Ordering::Relaxed);
-                            limiter.throttled(Some(o));
+                            limiter.throttled(Some(o), limiter.instant_at(o.reset));
                             tokio::time::sleep_until(limiter.instant_at(o.reset)).await;
                         }
                     }

@@ -935,6 +935,13 @@ async fn conversations_endpoints() {
         .expect(1)
         .mount(&server)
         .await;
+    Mock::given(method("GET"))
+        .and(path("/conversations/123"))
+        .and(query_param_is_missing("display_as"))
+        .respond_with(ok(conversation_json()))
+        .expect(1)
+        .mount(&server)
+        .await;
     Mock::given(method("DELETE"))
         .and(path("/conversations/123"))
         .and(query_param("retain_metrics", "false"))
@@ -1018,6 +1025,15 @@ async fn conversations_endpoints() {
         )
         .await
         .unwrap();
+    assert_eq!(
+        c.conversations()
+            .get_plaintext("123")
+            .await
+            .unwrap()
+            .parts()
+            .len(),
+        3
+    );
     assert_eq!(
         c.conversations()
             .get("123")

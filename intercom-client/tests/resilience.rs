@@ -589,3 +589,27 @@ async fn the_concurrency_limit_caps_requests_in_flight() {
     assert_eq!(srv.max_in_flight.load(Ordering::SeqCst), 3);
     assert_eq!(srv.ok.load(Ordering::SeqCst), 12);
 }
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_is_honoured_on_a_429() {
+    let server = MockServer::start().await;
+    Mock::given(path("/me"))
+        // No X-RateLimit headers: without Retry-After this would be the ~10 s fallback.
+        .respond_with(too_many(None).insert_header("Retry-After", "2"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/me"))
+        .respond_with(rl(50, 40, ORIGIN + 31))
+        .mount(&server)
+        .await;
+    let c = builder(&server.uri()).build().unwrap();
+    let start = Instant::now();
+    c.admins().me().await.unwrap();
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited <= Duration::from_millis(2200),
+        "{waited:?}"
+    );
+}

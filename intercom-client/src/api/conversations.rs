@@ -60,16 +60,17 @@ impl Conversations {
             .execute(Req::put(&["conversations", conversation_id]).json(body)?)
             .await
     }
-    /// `GET /conversations/{id}` with its parts (at most the 500 most recent), as plain text.
+    /// `GET /conversations/{id}` with its parts (at most the 500 most recent), bodies in HTML as
+    /// Intercom stores them.
     pub async fn get(&self, conversation_id: &str) -> Result<Conversation> {
         self.client
-            .execute(Req::get(&["conversations", conversation_id]).query("display_as", "plaintext"))
+            .execute(Req::get(&["conversations", conversation_id]))
             .await
     }
-    /// `GET /conversations/{id}` with HTML bodies, as Intercom stores them.
-    pub async fn get_html(&self, conversation_id: &str) -> Result<Conversation> {
+    /// `GET /conversations/{id}?display_as=plaintext`: the same, bodies as plain text.
+    pub async fn get_plaintext(&self, conversation_id: &str) -> Result<Conversation> {
         self.client
-            .execute(Req::get(&["conversations", conversation_id]))
+            .execute(Req::get(&["conversations", conversation_id]).query("display_as", "plaintext"))
             .await
     }
     /// `DELETE /conversations/{id}?retain_metrics=…` (permanent; `false` also purges reporting
