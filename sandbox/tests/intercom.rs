@@ -509,6 +509,14 @@ async fn delete_and_archive_follow_the_rollback_table() {
     );
     let state = h.state();
     assert!(state.notes.is_empty());
+    let again = api
+        .post("/contacts", json!({ "email": "gone@example.com" }))
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::OK,
+        "a deleted contact's e-mail is free again"
+    );
     let kinds: Vec<&str> = state.deleted.iter().map(|d| d.kind.as_str()).collect();
     assert_eq!(kinds, vec!["conversation", "tag", "contact"]);
     // Notes, ticket states and data attributes have no delete route.
