@@ -215,6 +215,111 @@ impl RateTracker {
     }
 }
 
+/// Progress of one plan step: emits `StepStarted`, a `RecordDone` (and `Queued`/`Error`) per
+/// record, a `Rate` event at most once per `rate_interval`, and `StepFinished` with the counts.
+#[derive(Debug)]
+pub struct StepProgress {
+    sender: ProgressSender,
+    step: String,
+    tracker: RateTracker,
+    counts: RunCounts,
+    rate_interval: Duration,
+    last_rate: Instant,
+}
+
+impl StepProgress {
+    /// Start a step expecting `total` records (sends `StepStarted`).
+    pub fn start(sender: ProgressSender, step: impl Into<String>, total: Option<u64>) -> Self {
+        let step = step.into();
+        sender.send(ProgressEvent::StepStarted {
+            step: step.clone(),
+            total,
+        });
+        StepProgress {
+            sender,
+            step,
+            tracker: RateTracker::new(total, Duration::from_secs(30)),
+            counts: RunCounts {
+                source: total.unwrap_or(0),
+                ..RunCounts::default()
+            },
+            rate_interval: Duration::from_secs(1),
+            last_rate: Instant::now(),
+        }
+    }
+
+    /// Emit `Rate` events at most this often (default 1 s).
+    pub fn with_rate_interval(mut self, interval: Duration) -> Self {
+        self.rate_interval = interval;
+        self
+    }
+
+    /// One record is done. `Queued` and `Failed` outcomes should be reported through
+    /// [`StepProgress::queued`] and [`StepProgress::failed`], which call this.
+    pub fn record(&mut self, kind: &ObjectKind, source_id: &str, outcome: RecordOutcome) {
+        match outcome {
+            RecordOutcome::Created | RecordOutcome::Updated | RecordOutcome::Unchanged => {
+                self.counts.migrated += 1
+            }
+            RecordOutcome::Queued => self.counts.queued += 1,
+            RecordOutcome::Skipped => self.counts.skipped += 1,
+            RecordOutcome::Failed => self.counts.failed += 1,
+        }
+        self.sender.send(ProgressEvent::RecordDone {
+            step: self.step.clone(),
+            kind: kind.clone(),
+            source_id: source_id.to_owned(),
+            outcome,
+        });
+        self.tracker.add(1);
+        if self.last_rate.elapsed() >= self.rate_interval {
+            self.last_rate = Instant::now();
+            self.sender.send(self.tracker.event(&self.step));
+        }
+    }
+
+    /// A record was queued with `reason` (sends `Queued` and `RecordDone`).
+    pub fn queued(&mut self, kind: &ObjectKind, source_id: &str, reason: Reason) {
+        self.sender.send(ProgressEvent::Queued {
+            step: self.step.clone(),
+            kind: kind.clone(),
+            source_id: source_id.to_owned(),
+            reason,
+        });
+        self.record(kind, source_id, RecordOutcome::Queued);
+    }
+
+    /// A record failed with `message` (sends `Error` and `RecordDone`).
+    pub fn failed(&mut self, kind: &ObjectKind, source_id: &str, message: impl Into<String>) {
+        self.sender.send(ProgressEvent::Error {
+            step: self.step.clone(),
+            kind: Some(kind.clone()),
+            source_id: Some(source_id.to_owned()),
+            message: message.into(),
+        });
+        self.record(kind, source_id, RecordOutcome::Failed);
+    }
+
+    /// The rate tracker (done, rate, ETA).
+    pub fn tracker(&self) -> &RateTracker {
+        &self.tracker
+    }
+
+    /// Finish the step (sends `StepFinished`) and return its counts. When the total was not
+    /// known at the start, `source` is the number of records reported.
+    pub fn finish(mut self) -> RunCounts {
+        if self.counts.source == 0 {
+            self.counts.source = self.tracker.done();
+        }
+        self.sender.send(ProgressEvent::StepFinished {
+            step: self.step.clone(),
+            counts: self.counts,
+            elapsed: self.tracker.elapsed(),
+        });
+        self.counts
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +399,70 @@ mod tests {
             counts: RunCounts::default(),
             elapsed: Duration::ZERO,
         });
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn step_progress_emits_the_whole_story() {
+        let (tx, mut rx) = ProgressSender::channel(64);
+        let mut p = StepProgress::start(tx, "contacts", Some(4));
+        let k = ObjectKind::Contact;
+        tokio::time::advance(Duration::from_millis(500)).await;
+        p.record(&k, "c1", RecordOutcome::Created);
+        tokio::time::advance(Duration::from_millis(600)).await;
+        p.record(&k, "c2", RecordOutcome::Unchanged);
+        p.queued(&k, "c3", Reason::new("missing_email", "no e-mail"));
+        p.failed(&k, "c4", "HTTP 422");
+        let counts = p.finish();
+        assert_eq!(
+            (counts.source, counts.migrated, counts.queued, counts.failed),
+            (4, 2, 1, 1)
+        );
+        assert!(counts.is_balanced());
+        let mut events = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            events.push(e);
+        }
+        assert!(matches!(
+            events[0],
+            ProgressEvent::StepStarted { total: Some(4), .. }
+        ));
+        // One Rate event: the second record came after the 1 s interval.
+        let rates: Vec<_> = events
+            .iter()
+            .filter(|e| matches!(e, ProgressEvent::Rate { .. }))
+            .collect();
+        assert_eq!(rates.len(), 1);
+        let ProgressEvent::Rate {
+            done,
+            per_second,
+            eta,
+            ..
+        } = rates[0]
+        else {
+            panic!()
+        };
+        assert_eq!(*done, 2);
+        assert!((per_second - 2.0 / 1.1).abs() < 1e-6, "{per_second}");
+        assert_eq!(*eta, Some(Duration::from_secs_f64(2.0 / (2.0 / 1.1))));
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, ProgressEvent::Queued { source_id, .. } if source_id == "c3"))
+        );
+        assert!(
+            events.iter().any(
+                |e| matches!(e, ProgressEvent::Error { message, .. } if message == "HTTP 422")
+            )
+        );
+        let done = events
+            .iter()
+            .filter(|e| matches!(e, ProgressEvent::RecordDone { .. }))
+            .count();
+        assert_eq!(done, 4);
+        let ProgressEvent::StepFinished { elapsed, .. } = events.last().unwrap() else {
+            panic!()
+        };
+        assert_eq!(*elapsed, Duration::from_millis(1100));
     }
 
     #[tokio::test]
