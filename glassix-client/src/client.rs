@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use url::Url;
@@ -197,6 +198,7 @@ impl ClientBuilder {
                     token: TokenCache::new(),
                     pacer: Pacer::new(quota, self.adaptation),
                     refusal: std::sync::Mutex::new(None),
+                    listing: ListingCounters::default(),
                 }),
             );
         }
@@ -323,6 +325,7 @@ pub(crate) struct DeptState {
     /// A 401/403 refusal of the credentials or of API access, remembered so that later calls
     /// fail at once instead of asking again (a plan or key does not change during a run).
     pub(crate) refusal: std::sync::Mutex<Option<Refusal>>,
+    pub(crate) listing: ListingCounters,
 }
 
 /// A remembered refusal.
@@ -385,6 +388,41 @@ pub struct DepartmentStats {
     pub pace: PaceStats,
     /// Tokens issued to it.
     pub tokens_issued: u64,
+    /// What its ticket listings have done so far.
+    pub listing: ListingStats,
+}
+
+/// Counters of the ticket listings of one department (all its streams together).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ListingStats {
+    /// Pages received.
+    pub pages: u64,
+    /// Tickets yielded (each id once per stream).
+    pub tickets: u64,
+    /// Listed tickets skipped because the stream had already yielded that id.
+    pub duplicates: u64,
+    /// Windows listed again from their start after a refused `paging.next`.
+    pub relisted_windows: u64,
+}
+
+/// Atomic counters behind [`ListingStats`].
+#[derive(Debug, Default)]
+pub(crate) struct ListingCounters {
+    pub(crate) pages: AtomicU64,
+    pub(crate) tickets: AtomicU64,
+    pub(crate) duplicates: AtomicU64,
+    pub(crate) relisted_windows: AtomicU64,
+}
+
+impl ListingCounters {
+    fn snapshot(&self) -> ListingStats {
+        ListingStats {
+            pages: self.pages.load(Ordering::Relaxed),
+            tickets: self.tickets.load(Ordering::Relaxed),
+            duplicates: self.duplicates.load(Ordering::Relaxed),
+            relisted_windows: self.relisted_windows.load(Ordering::Relaxed),
+        }
+    }
 }
 
 impl Client {
@@ -475,6 +513,7 @@ impl Department {
             department: self.id(),
             pace: self.state.pacer.stats(),
             tokens_issued: self.state.token.issued(),
+            listing: self.state.listing.snapshot(),
         }
     }
 }

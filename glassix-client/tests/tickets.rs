@@ -91,6 +91,16 @@ async fn three_pages_across_two_windows_yield_each_ticket_once_first_copy_wins()
     let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
     assert_eq!(ids, vec![1, 2, 3, 4]);
     assert_eq!(tickets[2].field1, "three (first copy)");
+    let listing = client.stats().departments[0].listing;
+    assert_eq!(
+        listing,
+        glassix_client::ListingStats {
+            pages: 3,
+            tickets: 4,
+            duplicates: 1,
+            relisted_windows: 0
+        }
+    );
     assert!(tickets.iter().all(|t| t.transactions.is_none()));
 
     // The dates are sent percent-encoded with %20 for spaces, as in the reference.
@@ -149,6 +159,11 @@ async fn expired_paging_next_relists_the_window_once() {
         .await
         .unwrap();
     assert_eq!(ids, vec![1, 2], "ticket 1 is listed twice but yielded once");
+    let listing = client.stats().departments[0].listing;
+    assert_eq!(
+        (listing.pages, listing.duplicates, listing.relisted_windows),
+        (3, 1, 1)
+    );
     assert_eq!(page_calls.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
