@@ -246,7 +246,21 @@ impl Ledger {
 
     /// Records of `kind` per status.
     pub fn counts(&self, kind: &ObjectKind) -> Result<StatusCounts> {
-        Ok(self.counts_by_kind()?.remove(kind).unwrap_or_default())
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached("SELECT status, COUNT(*) FROM objects WHERE kind = ?1 GROUP BY status")
+            .map_err(Error::ledger("count"))?;
+        let rows = stmt
+            .query_map(params![kind.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(Error::ledger("count"))?;
+        let mut out = StatusCounts::default();
+        for row in rows {
+            let (status, n) = row.map_err(Error::ledger("count"))?;
+            out.add(ObjectStatus::parse(&status)?, n.max(0) as u64);
+        }
+        Ok(out)
     }
 
     /// Records per status for every kind present.
