@@ -369,7 +369,7 @@ impl fmt::Debug for Client {
 }
 
 /// Pace and counters of the whole client.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ClientStats {
     /// The token endpoint's limiter (workspace-wide).
     pub token: PaceStats,
@@ -380,7 +380,7 @@ pub struct ClientStats {
 }
 
 /// Pace and counters of one department.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct DepartmentStats {
     /// The department.
     pub department: Uuid,
@@ -393,7 +393,7 @@ pub struct DepartmentStats {
 }
 
 /// Counters of the ticket listings of one department (all its streams together).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ListingStats {
     /// Pages received.
     pub pages: u64,

@@ -53,7 +53,7 @@ impl Default for Adaptation {
 }
 
 /// A snapshot of one limiter's pace and counters.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct PaceStats {
     /// The configured quota (the ceiling of the pace).
     pub quota: Quota,
