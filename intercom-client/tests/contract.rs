@@ -478,6 +478,26 @@ async fn exercise_every_write(c: &Client) {
     list.list_items = Some("Sales,Support".into());
     list.required_to_create = Some(false);
     tt.create_attribute("5", &list).await.unwrap();
+    tt.update(
+        "5",
+        &UpdateTicketType {
+            archived: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tt.update_attribute(
+        "5",
+        "10",
+        &UpdateTicketTypeAttribute {
+            archived: Some(true),
+            description: Some("old".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     tt.get("5").await.unwrap();
 
     let t = c.tickets();
@@ -758,7 +778,7 @@ async fn every_request_matches_the_official_description() {
         operations.len()
     );
     assert_eq!(
-        bodies, 52,
+        bodies, 54,
         "every write of exercise_every_write sends a validated body"
     );
     for op in [
@@ -778,6 +798,8 @@ async fn every_request_matches_the_official_description() {
         "DELETE /conversations/attributes/{id}",
         "POST /ticket_types",
         "POST /ticket_types/{ticket_type_id}/attributes",
+        "PUT /ticket_types/{ticket_type_id}",
+        "PUT /ticket_types/{ticket_type_id}/attributes/{attribute_id}",
         "POST /tickets",
         "POST /tickets/{ticket_id}/reply",
         "PUT /tickets/{ticket_id}",

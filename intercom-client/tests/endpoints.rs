@@ -678,6 +678,48 @@ async fn ticket_types_and_states() {
         .respond_with(ok(json!({"type": "ticket_type_attribute", "id": "10", "name": "queue", "data_type": "list", "input_options": {"list_options": [{"id": "g1", "label": "A"}]}}))).expect(1).mount(&server).await;
     Mock::given(method("GET")).and(path("/ticket_states")).respond_with(ok(json!({"type": "list", "data": [{"type": "ticket_state", "id": "3", "category": "in_progress", "internal_label": "Working", "external_label": "In progress"}, {"id": 4, "category": "parked"}]}))).mount(&server).await;
 
+    Mock::given(method("PUT"))
+        .and(path("/ticket_types/5"))
+        .and(body_json(json!({"archived": true})))
+        .respond_with(ok(
+            json!({"type": "ticket_type", "id": "5", "archived": true}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/ticket_types/5/attributes/10"))
+        .and(body_json(json!({"archived": true})))
+        .respond_with(ok(
+            json!({"type": "ticket_type_attribute", "id": "10", "archived": true}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let archived = UpdateTicketType {
+        archived: Some(true),
+        ..Default::default()
+    };
+    assert_eq!(
+        c.ticket_types()
+            .update("5", &archived)
+            .await
+            .unwrap()
+            .archived,
+        Some(true)
+    );
+    let archived = UpdateTicketTypeAttribute {
+        archived: Some(true),
+        ..Default::default()
+    };
+    assert_eq!(
+        c.ticket_types()
+            .update_attribute("5", "10", &archived)
+            .await
+            .unwrap()
+            .archived,
+        Some(true)
+    );
     let types = c.ticket_types().list().await.unwrap();
     assert_eq!(types[0].category, Some(TicketCategory::BackOffice));
     assert_eq!(
