@@ -613,3 +613,38 @@ async fn retry_after_is_honoured_on_a_429() {
         "{waited:?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_429_holds_back_other_callers_until_reset() {
+    let server = MockServer::start().await;
+    Mock::given(path("/me"))
+        .respond_with(too_many(Some(ORIGIN + 3)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/me"))
+        .respond_with(rl(50, 40, ORIGIN + 4))
+        .mount(&server)
+        .await;
+    let c = builder(&server.uri()).build().unwrap();
+    let start = Instant::now();
+    let first = tokio::spawn({
+        let c = c.clone();
+        async move { c.admins().me().await.unwrap() }
+    });
+    // Wait until the first caller has met the 429. Yield rather than sleep: a sleeping test
+    // would let the paused clock run ahead while the socket is awaited.
+    while c.rate_limit().throttled == 0 {
+        tokio::task::yield_now().await;
+    }
+    let seen_at = start.elapsed();
+    assert!(seen_at < Duration::from_secs(1), "{seen_at:?}");
+    // A second caller arriving now is not sent into the exhausted window.
+    c.admins().me().await.unwrap();
+    let second_done = start.elapsed();
+    assert!(second_done >= Duration::from_secs(3), "{second_done:?}");
+    first.await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert_eq!(c.rate_limit().throttled, 1);
+}
