@@ -139,6 +139,7 @@ async fn fetch(inner: &Inner, dept: &DeptState) -> Result<(SecretString, Duratio
         pacer: Some(&inner.token_pacer),
         auth: Auth::None,
         record: None,
+        timeout: inner.timeout,
     };
     // Boxed: a bearer request awaits this, and this awaits the (non-bearer) request loop.
     let reply = Box::pin(inner.execute(&req)).await?;

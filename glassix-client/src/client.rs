@@ -31,6 +31,7 @@ pub struct ClientBuilder {
     quota: Option<Quota>,
     token_quota: Quota,
     timeout: Option<Duration>,
+    download_timeout: Option<Duration>,
     connect_timeout: Duration,
     retry: RetryPolicy,
     adaptation: Adaptation,
@@ -49,6 +50,7 @@ impl Default for ClientBuilder {
             quota: None,
             token_quota: Quota::per_minute(DEFAULT_TOKEN_REQUESTS_PER_MINUTE),
             timeout: Some(Duration::from_secs(60)),
+            download_timeout: Some(Duration::from_secs(600)),
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             adaptation: Adaptation::default(),
@@ -111,9 +113,16 @@ impl ClientBuilder {
         self
     }
 
-    /// No per-request timeout (useful with a paused tokio clock in tests).
+    /// Timeout of each attachment download (default 10 minutes: files can be large).
+    pub fn download_timeout(mut self, timeout: Duration) -> Self {
+        self.download_timeout = Some(timeout);
+        self
+    }
+
+    /// No timeout on API requests nor downloads (useful with a paused tokio clock in tests).
     pub fn no_timeout(mut self) -> Self {
         self.timeout = None;
+        self.download_timeout = None;
         self
     }
 
@@ -220,6 +229,7 @@ impl ClientBuilder {
                 base_str,
                 tier: self.tier,
                 timeout: self.timeout,
+                download_timeout: self.download_timeout,
                 retry: self.retry,
                 jitter: Jitter::new(self.jitter_seed),
                 token_pacer: Pacer::new(self.token_quota, self.adaptation),
@@ -277,6 +287,7 @@ pub(crate) struct Inner {
     pub(crate) base_str: String,
     pub(crate) tier: Tier,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) download_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) jitter: Jitter,
     /// The token endpoint's limiter, shared by all departments of the workspace.

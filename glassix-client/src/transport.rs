@@ -36,6 +36,8 @@ pub(crate) struct Request<'a> {
     pub(crate) pacer: Option<&'a Pacer>,
     pub(crate) auth: Auth<'a>,
     pub(crate) record: Option<String>,
+    /// Per-send timeout (`None`: none).
+    pub(crate) timeout: Option<Duration>,
 }
 
 /// The final answer to a call: a success, or a status no retry can fix.
@@ -63,7 +65,7 @@ impl Inner {
         if let Some(body) = &req.body {
             rb = rb.json(body);
         }
-        if let Some(t) = self.timeout {
+        if let Some(t) = req.timeout {
             rb = rb.timeout(t);
         }
         match rb.send().await {

@@ -298,3 +298,31 @@ async fn secrets_never_appear_in_debug_output() {
     assert!(!printed.contains("eyJ-very-secret-token"), "{printed}");
     assert!(printed.contains("REDACTED"), "{printed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn single_flight_holds_on_a_multi_threaded_runtime() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/token/get")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_body("t1"))
+                .set_delay(Duration::from_millis(100)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_users(&server, "t1").await;
+    let client = client(&server);
+    let tasks: Vec<_> = (0..40)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.users(dept()).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(client.stats().tokens_issued, 1);
+    server.verify().await;
+}

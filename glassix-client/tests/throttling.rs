@@ -394,3 +394,37 @@ async fn transport_errors_are_retried_and_bounded() {
     assert!(start.elapsed() >= Duration::from_millis(4_500));
     assert_eq!(client.stats().token.retries, 2);
 }
+
+/// Real time (a timeout needs the clock to run while the socket waits): 100 ms timeout against
+/// a server that answers after 2 s, two attempts, 10 ms backoff.
+#[tokio::test]
+async fn timeouts_are_transport_errors_and_retried() {
+    let server = MockServer::start().await;
+    mount_token(&server, "t1").await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/users/allusers")))
+        .respond_with(ok_users().set_delay(Duration::from_secs(2)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = builder(&server)
+        .timeout(Duration::from_millis(100))
+        .retry_policy(RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(10),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let err = client.users(dept()).await.unwrap_err();
+    match &err {
+        Error::Transport {
+            attempts, source, ..
+        } => {
+            assert_eq!(*attempts, 2);
+            assert!(source.is_timeout(), "{source:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.is_retryable());
+}
