@@ -139,10 +139,12 @@ async fn fetch(inner: &Inner, dept: &DeptState) -> Result<(SecretString, Duratio
         pacer: Some(&inner.token_pacer),
         auth: Auth::None,
         record: None,
+        timeout: inner.timeout,
     };
     // Boxed: a bearer request awaits this, and this awaits the (non-bearer) request loop.
     let reply = Box::pin(inner.execute(&req)).await?;
     if !reply.status.is_success() {
+        inner.note_refusal(dept, &req, &reply);
         return Err(inner.status_error(&req, &reply));
     }
     let parsed: TokenResponse = serde_json::from_slice(&reply.body).map_err(|e| Error::Decode {

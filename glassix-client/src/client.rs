@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use url::Url;
@@ -30,6 +31,7 @@ pub struct ClientBuilder {
     quota: Option<Quota>,
     token_quota: Quota,
     timeout: Option<Duration>,
+    download_timeout: Option<Duration>,
     connect_timeout: Duration,
     retry: RetryPolicy,
     adaptation: Adaptation,
@@ -48,6 +50,7 @@ impl Default for ClientBuilder {
             quota: None,
             token_quota: Quota::per_minute(DEFAULT_TOKEN_REQUESTS_PER_MINUTE),
             timeout: Some(Duration::from_secs(60)),
+            download_timeout: Some(Duration::from_secs(600)),
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             adaptation: Adaptation::default(),
@@ -110,9 +113,16 @@ impl ClientBuilder {
         self
     }
 
-    /// No per-request timeout (useful with a paused tokio clock in tests).
+    /// Timeout of each attachment download (default 10 minutes: files can be large).
+    pub fn download_timeout(mut self, timeout: Duration) -> Self {
+        self.download_timeout = Some(timeout);
+        self
+    }
+
+    /// No timeout on API requests nor downloads (useful with a paused tokio clock in tests).
     pub fn no_timeout(mut self) -> Self {
         self.timeout = None;
+        self.download_timeout = None;
         self
     }
 
@@ -196,6 +206,8 @@ impl ClientBuilder {
                     creds,
                     token: TokenCache::new(),
                     pacer: Pacer::new(quota, self.adaptation),
+                    refusal: std::sync::Mutex::new(None),
+                    listing: ListingCounters::default(),
                 }),
             );
         }
@@ -217,6 +229,7 @@ impl ClientBuilder {
                 base_str,
                 tier: self.tier,
                 timeout: self.timeout,
+                download_timeout: self.download_timeout,
                 retry: self.retry,
                 jitter: Jitter::new(self.jitter_seed),
                 token_pacer: Pacer::new(self.token_quota, self.adaptation),
@@ -274,6 +287,7 @@ pub(crate) struct Inner {
     pub(crate) base_str: String,
     pub(crate) tier: Tier,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) download_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) jitter: Jitter,
     /// The token endpoint's limiter, shared by all departments of the workspace.
@@ -298,17 +312,17 @@ impl Inner {
             && url.port_or_known_default() == self.base.port_or_known_default()
     }
 
-    /// `host[:port]` of the configured base URL.
+    /// `scheme://host[:port]` of the configured base URL.
     pub(crate) fn host_label(&self) -> String {
         host_label(&self.base)
     }
 }
 
-/// `host[:port]` of a URL, for messages.
+/// `scheme://host[:port]` of a URL, for messages.
 pub(crate) fn host_label(url: &Url) -> String {
     match (url.host_str(), url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_owned(),
+        (Some(h), Some(p)) => format!("{}://{h}:{p}", url.scheme()),
+        (Some(h), None) => format!("{}://{h}", url.scheme()),
         _ => String::from("(no host)"),
     }
 }
@@ -319,6 +333,31 @@ pub(crate) struct DeptState {
     pub(crate) creds: Credentials,
     pub(crate) token: TokenCache,
     pub(crate) pacer: Pacer,
+    /// A 401/403 refusal of the credentials or of API access, remembered so that later calls
+    /// fail at once instead of asking again (a plan or key does not change during a run).
+    pub(crate) refusal: std::sync::Mutex<Option<Refusal>>,
+    pub(crate) listing: ListingCounters,
+}
+
+/// A remembered refusal.
+#[derive(Clone, Debug)]
+pub(crate) struct Refusal {
+    pub(crate) status: u16,
+    pub(crate) message: String,
+    pub(crate) endpoint: String,
+}
+
+impl DeptState {
+    pub(crate) fn refusal(&self) -> Option<Refusal> {
+        self.refusal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn remember_refusal(&self, refusal: Refusal) {
+        *self.refusal.lock().unwrap_or_else(|e| e.into_inner()) = Some(refusal);
+    }
 }
 
 /// A Glassix API client holding the credentials of one or more departments.
@@ -341,7 +380,7 @@ impl fmt::Debug for Client {
 }
 
 /// Pace and counters of the whole client.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ClientStats {
     /// The token endpoint's limiter (workspace-wide).
     pub token: PaceStats,
@@ -352,7 +391,7 @@ pub struct ClientStats {
 }
 
 /// Pace and counters of one department.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct DepartmentStats {
     /// The department.
     pub department: Uuid,
@@ -360,6 +399,41 @@ pub struct DepartmentStats {
     pub pace: PaceStats,
     /// Tokens issued to it.
     pub tokens_issued: u64,
+    /// What its ticket listings have done so far.
+    pub listing: ListingStats,
+}
+
+/// Counters of the ticket listings of one department (all its streams together).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ListingStats {
+    /// Pages received.
+    pub pages: u64,
+    /// Tickets yielded (each id once per stream).
+    pub tickets: u64,
+    /// Listed tickets skipped because the stream had already yielded that id.
+    pub duplicates: u64,
+    /// Windows listed again from their start after a refused `paging.next`.
+    pub relisted_windows: u64,
+}
+
+/// Atomic counters behind [`ListingStats`].
+#[derive(Debug, Default)]
+pub(crate) struct ListingCounters {
+    pub(crate) pages: AtomicU64,
+    pub(crate) tickets: AtomicU64,
+    pub(crate) duplicates: AtomicU64,
+    pub(crate) relisted_windows: AtomicU64,
+}
+
+impl ListingCounters {
+    fn snapshot(&self) -> ListingStats {
+        ListingStats {
+            pages: self.pages.load(Ordering::Relaxed),
+            tickets: self.tickets.load(Ordering::Relaxed),
+            duplicates: self.duplicates.load(Ordering::Relaxed),
+            relisted_windows: self.relisted_windows.load(Ordering::Relaxed),
+        }
+    }
 }
 
 impl Client {
@@ -450,6 +524,7 @@ impl Department {
             department: self.id(),
             pace: self.state.pacer.stats(),
             tokens_issued: self.state.token.issued(),
+            listing: self.state.listing.snapshot(),
         }
     }
 }

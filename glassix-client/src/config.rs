@@ -15,7 +15,9 @@ use crate::error::{Error, Result};
 /// [`SecretString`]; `Debug` prints it as `[REDACTED]`.
 #[derive(Clone, Debug)]
 pub struct Credentials {
-    /// The API key, which equals the department id (a GUID).
+    /// The API key, which equals the department id (a GUID). Assumption from the references
+    /// (C# SDK comments and tests) and the sandbox agreements: a key that is not a GUID is
+    /// refused by [`Credentials::new`].
     pub api_key: Uuid,
     /// The API secret shown next to the key in Glassix.
     pub api_secret: SecretString,

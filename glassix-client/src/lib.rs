@@ -63,7 +63,7 @@ mod transport;
 
 pub use client::{
     API_PATH, Client, ClientBuilder, ClientStats, DEFAULT_TOKEN_REQUESTS_PER_MINUTE, Department,
-    DepartmentStats,
+    DepartmentStats, ListingStats,
 };
 pub use config::{Credentials, Quota, Tier};
 pub use endpoints::AttachmentDownload;

@@ -3,6 +3,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::ops::Range;
+use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Datelike, Months, TimeDelta, Timelike, Utc};
 use futures::StreamExt;
@@ -179,6 +180,8 @@ struct ListState {
     current: Option<Cursor>,
     buffer: VecDeque<Ticket>,
     seen: HashSet<i64>,
+    /// An error met after a page's tickets were queued: yielded once they are out.
+    pending_error: Option<Error>,
     finished: bool,
 }
 
@@ -194,6 +197,7 @@ pub(crate) fn ticket_stream(
         current: None,
         buffer: VecDeque::new(),
         seen: HashSet::new(),
+        pending_error: None,
         finished: false,
     };
     futures::stream::unfold(state, |mut s| async move {
@@ -207,6 +211,10 @@ impl ListState {
         loop {
             if let Some(t) = self.buffer.pop_front() {
                 return Some(Ok(t));
+            }
+            if let Some(e) = self.pending_error.take() {
+                self.finished = true;
+                return Some(Err(e));
             }
             if self.finished {
                 return None;
@@ -226,8 +234,7 @@ impl ListState {
             match self.fetch(&cursor).await {
                 Ok(page) => {
                     if let Err(e) = self.absorb(page, cursor) {
-                        self.finished = true;
-                        return Some(Err(e));
+                        self.pending_error = Some(e);
                     }
                 }
                 Err(e)
@@ -238,6 +245,11 @@ impl ListState {
                     // A paging token that expired (or was refused): list the window again from
                     // its start, once. De-duplication by id makes the repeat harmless.
                     tracing::warn!(window_since = %cursor.since, error = %e, "glassix: paging.next refused, re-listing the window once");
+                    self.dept
+                        .state
+                        .listing
+                        .relisted_windows
+                        .fetch_add(1, Ordering::Relaxed);
                     self.current = Some(Cursor {
                         page: PageRef::First,
                         relisted: true,
@@ -268,11 +280,15 @@ impl ListState {
 
     /// Queue the page's unseen tickets and move the cursor to the next page, if any.
     fn absorb(&mut self, page: TicketPage, cursor: Cursor) -> Result<()> {
+        let counters = &self.dept.state.listing;
+        counters.pages.fetch_add(1, Ordering::Relaxed);
         let next = page.next().map(str::to_owned);
         for t in page.tickets {
             if self.seen.insert(t.id) {
+                counters.tickets.fetch_add(1, Ordering::Relaxed);
                 self.buffer.push_back(t);
             } else {
+                counters.duplicates.fetch_add(1, Ordering::Relaxed);
                 tracing::trace!(
                     ticket = t.id,
                     "glassix: ticket listed again, first copy kept"

@@ -53,7 +53,7 @@ impl Default for Adaptation {
 }
 
 /// A snapshot of one limiter's pace and counters.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct PaceStats {
     /// The configured quota (the ceiling of the pace).
     pub quota: Quota,
@@ -363,6 +363,10 @@ mod tests {
         }
         let minutes = ((end - warmup).as_secs() / 60) as u32;
         let throughput = f64::from(ok_late) / f64::from(real_limit * minutes);
+        eprintln!(
+            "throughput {throughput:.3} stats {:?} limited_late {limited_late}",
+            p.stats()
+        );
         let waste = f64::from(limited_late) / f64::from(ok_late + limited_late);
         assert!(
             throughput >= 0.8,

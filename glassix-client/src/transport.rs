@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 use uuid::Uuid;
 
-use crate::client::{DeptState, Inner};
+use crate::client::{DeptState, Inner, Refusal};
 use crate::error::{Error, Result};
 use crate::retry::retry_after;
 use crate::throttle::Pacer;
@@ -36,6 +36,8 @@ pub(crate) struct Request<'a> {
     pub(crate) pacer: Option<&'a Pacer>,
     pub(crate) auth: Auth<'a>,
     pub(crate) record: Option<String>,
+    /// Per-send timeout (`None`: none).
+    pub(crate) timeout: Option<Duration>,
 }
 
 /// The final answer to a call: a success, or a status no retry can fix.
@@ -63,7 +65,7 @@ impl Inner {
         if let Some(body) = &req.body {
             rb = rb.json(body);
         }
-        if let Some(t) = self.timeout {
+        if let Some(t) = req.timeout {
             rb = rb.timeout(t);
         }
         match rb.send().await {
@@ -89,7 +91,8 @@ impl Inner {
     ///
     /// - 429: every request of the limiter is held back for `Retry-After` (or the backoff step),
     ///   the pace is lowered, and the call is retried.
-    /// - 5xx, 408 and transport failures: retried after the backoff step (all calls made
+    /// - 5xx, 408 and transport failures: retried after the backoff step, or after a
+    ///   `Retry-After` the answer carries (all calls made
     ///   through this loop are reads, or the side-effect-free token request).
     /// - 401 on a bearer request: the token is dropped and the call retried once with a new one.
     /// - Anything else is final and returned as a [`Reply`].
@@ -97,6 +100,11 @@ impl Inner {
         let max = self.retry.max_attempts.max(1);
         let mut attempt: u32 = 0;
         let mut refreshed = false;
+        if let Auth::Bearer(dept) = &req.auth {
+            if let Some(r) = dept.refusal() {
+                return Err(self.refusal_error(&r, req.department));
+            }
+        }
         loop {
             attempt += 1;
             let token = match &req.auth {
@@ -180,7 +188,10 @@ impl Inner {
                     continue;
                 }
                 s if (s >= 500 || s == 408) && attempt < max => {
-                    let wait = self.jitter.backoff(&self.retry, attempt);
+                    // A 503 may say when to come back; honour it within the configured bound.
+                    let wait = retry_after(&headers)
+                        .filter(|d| *d <= self.retry.max_retry_after)
+                        .unwrap_or_else(|| self.jitter.backoff(&self.retry, attempt));
                     tracing::warn!(
                         endpoint = req.endpoint,
                         status = s,
@@ -248,10 +259,50 @@ impl Inner {
         }
     }
 
+    /// The error for a remembered refusal (no request sent).
+    pub(crate) fn refusal_error(&self, r: &Refusal, department: Option<Uuid>) -> Error {
+        let message = format!(
+            "{} (remembered from an earlier answer; no request sent)",
+            r.message
+        );
+        let endpoint = r.endpoint.clone();
+        if r.status == 401 {
+            Error::InvalidCredentials {
+                status: r.status,
+                message,
+                endpoint,
+                department,
+            }
+        } else {
+            Error::ApiAccessDenied {
+                status: r.status,
+                message,
+                endpoint,
+                department,
+                configured_tier: self.tier,
+            }
+        }
+    }
+
+    /// Remember a 401/403 of an API call or of the token endpoint for `dept`.
+    pub(crate) fn note_refusal(&self, dept: &DeptState, req: &Request<'_>, reply: &Reply) {
+        let status = reply.status.as_u16();
+        if status == 401 || status == 403 {
+            dept.remember_refusal(Refusal {
+                status,
+                message: service_message(&reply.body),
+                endpoint: req.endpoint.to_owned(),
+            });
+        }
+    }
+
     /// Execute a GET and decode its JSON body, failing on any non-success status.
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, req: &Request<'_>) -> Result<T> {
         let reply = self.execute(req).await?;
         if !reply.status.is_success() {
+            if let Auth::Bearer(dept) = &req.auth {
+                self.note_refusal(dept, req, &reply);
+            }
             return Err(self.status_error(req, &reply));
         }
         decode(&reply.body, req)

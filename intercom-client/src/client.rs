@@ -176,7 +176,10 @@ impl ClientBuilder {
             )));
         }
         HeaderValue::from_str(&self.version).map_err(|_| {
-            Error::Config(format!("Intercom-Version {:?} is not a valid header", self.version))
+            Error::Config(format!(
+                "Intercom-Version {:?} is not a valid header",
+                self.version
+            ))
         })?;
         let mut http = reqwest::Client::builder().user_agent(concat!(
             "glassix-to-intercom/intercom-client/",
@@ -188,6 +191,7 @@ impl ClientBuilder {
         if let Some(t) = self.timeouts.connect {
             http = http.connect_timeout(t);
         }
+        http = http.pool_idle_timeout(self.timeouts.pool_idle);
         let http = http
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
@@ -262,9 +266,8 @@ impl Req {
         }
     }
     pub(crate) fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        let value = serde_json::to_value(body).map_err(|e| {
-            Error::InvalidRequest(format!("{} {}: {e}", self.method, self.path()))
-        })?;
+        let value = serde_json::to_value(body)
+            .map_err(|e| Error::InvalidRequest(format!("{} {}: {e}", self.method, self.path())))?;
         self.body = Some(value);
         Ok(self)
     }
@@ -346,7 +349,10 @@ impl Client {
         let mut retries = 0u32;
         let mut throttled = 0u32;
         loop {
-            match self.attempt(req, &url, &mut retries, &mut throttled).await? {
+            match self
+                .attempt(req, &url, &mut retries, &mut throttled)
+                .await?
+            {
                 Attempt::Done(bytes) => return Ok(bytes),
                 Attempt::Retry(wait) => {
                     tracing::debug!(method = %req.method, path = %req.path(), ?wait, "retrying");
@@ -410,7 +416,11 @@ impl Client {
                     return Ok(Attempt::Retry(policy.backoff(*retries) + self.jitter()));
                 }
                 if safe || not_sent {
-                    return Err(Error::Transport { method, path, source: e });
+                    return Err(Error::Transport {
+                        method,
+                        path,
+                        source: e,
+                    });
                 }
                 return Err(Error::OutcomeUnknown {
                     method,
@@ -429,7 +439,8 @@ impl Client {
         tracing::debug!(%method, %path, status = status.as_u16(), "response");
 
         if status == StatusCode::TOO_MANY_REQUESTS {
-            inner.limiter.throttled(observed);
+            let wait = rate_limit_wait(&headers, observed, inner, &policy);
+            inner.limiter.throttled(observed, Instant::now() + wait);
             let err = ApiErrorBody::parse(&body);
             *throttled += 1;
             if *throttled > policy.max_rate_limit_retries {
@@ -440,16 +451,8 @@ impl Client {
                     request_id: err.request_id,
                 });
             }
-            let now = Instant::now();
-            let until = match observed {
-                Some(o) => {
-                    let at = inner.limiter.instant_at(o.reset);
-                    if at > now { at } else { now }
-                }
-                None => now + policy.rate_limit_fallback,
-            };
-            tracing::warn!(%method, %path, wait = ?(until - now), "429 rate limited");
-            return Ok(Attempt::Retry(until - now + self.jitter()));
+            tracing::warn!(%method, %path, ?wait, "429 rate limited");
+            return Ok(Attempt::Retry(wait + self.jitter()));
         }
         if let Some(o) = observed {
             inner.limiter.observe(o);
@@ -490,6 +493,33 @@ impl Client {
     }
 }
 
+/// How long to wait after a 429: `Retry-After` (seconds) when sent, else until
+/// `X-RateLimit-Reset`, else the fallback (~10 s). At least a tenth of the learned window, so a
+/// clock slightly ahead of Intercom's does not turn into a burst of immediate retries.
+fn rate_limit_wait(
+    headers: &reqwest::header::HeaderMap,
+    observed: Option<Observed>,
+    inner: &Inner,
+    policy: &RetryPolicy,
+) -> Duration {
+    let floor = Duration::from_millis(inner.limiter.status().window_ms / 10);
+    let retry_after = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(3600.0)));
+    let wait = match (retry_after, observed) {
+        (Some(d), _) => d,
+        (None, Some(o)) => inner
+            .limiter
+            .instant_at(o.reset)
+            .saturating_duration_since(Instant::now()),
+        (None, None) => policy.rate_limit_fallback,
+    };
+    wait.max(floor)
+}
+
 /// Decodes a 2xx body, naming the JSON path of the first bad field.
 pub(crate) fn decode<T: DeserializeOwned>(req: &Req, bytes: &[u8]) -> Result<T> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
@@ -518,7 +548,11 @@ mod tests {
 
     #[test]
     fn region_and_base_url() {
-        let c = Client::builder().access_token("t".to_owned()).region(Region::Eu).build().unwrap();
+        let c = Client::builder()
+            .access_token("t".to_owned())
+            .region(Region::Eu)
+            .build()
+            .unwrap();
         assert_eq!(c.base_url().as_str(), "https://api.eu.intercom.io/");
         assert_eq!(c.api_version(), "2.16");
         let c = Client::builder()
@@ -529,9 +563,18 @@ mod tests {
             .build()
             .unwrap();
         let req = Req::get(&["contacts", "a b/c"]).query("per_page", 5);
-        assert_eq!(c.url(&req).unwrap().as_str(), "http://127.0.0.1:9/intercom/contacts/a%20b%2Fc?per_page=5");
+        assert_eq!(
+            c.url(&req).unwrap().as_str(),
+            "http://127.0.0.1:9/intercom/contacts/a%20b%2Fc?per_page=5"
+        );
         assert_eq!(c.api_version(), "2.15");
         assert!(Client::builder().build().is_err());
-        assert!(Client::builder().access_token("t".to_owned()).base_url("ftp://x").build().is_err());
+        assert!(
+            Client::builder()
+                .access_token("t".to_owned())
+                .base_url("ftp://x")
+                .build()
+                .is_err()
+        );
     }
 }

@@ -6,7 +6,19 @@ use std::time::Duration;
 pub const DEFAULT_API_VERSION: &str = "2.16";
 
 /// Where the workspace lives. A token only works against its own region's host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// In configuration files it is written `us`, `eu` or `au`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Region {
     /// `https://api.intercom.io`
     #[default]
@@ -35,6 +47,9 @@ pub struct Timeouts {
     pub request: Option<Duration>,
     /// TCP/TLS connect timeout. `None` disables it.
     pub connect: Option<Duration>,
+    /// How long an idle pooled connection is kept. `None` keeps it until the server closes it
+    /// (useful on paused time: the pool's idle timer would otherwise let tokio jump ahead).
+    pub pool_idle: Option<Duration>,
 }
 
 impl Default for Timeouts {
@@ -42,6 +57,7 @@ impl Default for Timeouts {
         Self {
             request: Some(Duration::from_secs(60)),
             connect: Some(Duration::from_secs(10)),
+            pool_idle: Some(Duration::from_secs(90)),
         }
     }
 }

@@ -220,7 +220,9 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// A 2xx response body did not have the expected shape.
-    #[error("{method} {path}: unexpected response body at `{at}`: {message} (body starts {excerpt:?})")]
+    #[error(
+        "{method} {path}: unexpected response body at `{at}`: {message} (body starts {excerpt:?})"
+    )]
     Decode {
         /// HTTP method of the request.
         method: String,
@@ -332,13 +334,18 @@ mod tests {
     fn non_json_error_body_is_kept() {
         let b = ApiErrorBody::parse(b"<html>Bad Gateway</html>");
         assert_eq!(b.errors.len(), 1);
-        assert_eq!(b.errors[0].message.as_deref(), Some("<html>Bad Gateway</html>"));
+        assert_eq!(
+            b.errors[0].message.as_deref(),
+            Some("<html>Bad Gateway</html>")
+        );
     }
 
     #[test]
     fn existing_id_from_message() {
         assert_eq!(
-            existing_contact_id("A contact matching those details already exists with id=6762f0dd1bb69f9f2193bb83"),
+            existing_contact_id(
+                "A contact matching those details already exists with id=6762f0dd1bb69f9f2193bb83"
+            ),
             Some("6762f0dd1bb69f9f2193bb83".into())
         );
         assert_eq!(existing_contact_id("Conflict"), None);

@@ -103,7 +103,11 @@ pub(crate) fn query_cursor<P: ListPage>(
             let (items, pages) = page.into_parts();
             let next = pages.and_then(|p| p.next_cursor());
             // An empty page ends the list even if a cursor came back (defensive against loops).
-            let next = if items.is_empty() { None } else { next.map(Some) };
+            let next = if items.is_empty() {
+                None
+            } else {
+                next.map(Some)
+            };
             Ok(Some((items, next)))
         }
     });
@@ -138,7 +142,11 @@ pub(crate) fn body_cursor<P: ListPage>(
             let page: P = client.execute(req).await?;
             let (items, pages) = page.into_parts();
             let next = pages.and_then(|p| p.next_cursor());
-            let next = if items.is_empty() { None } else { next.map(Some) };
+            let next = if items.is_empty() {
+                None
+            } else {
+                next.map(Some)
+            };
             Ok(Some((items, next)))
         }
     });
@@ -155,7 +163,9 @@ pub(crate) fn page_number<P: ListPage>(
         let client = client.clone();
         let req = req.clone();
         async move {
-            let Some(page_no) = state else { return Ok(None) };
+            let Some(page_no) = state else {
+                return Ok(None);
+            };
             let req = req.query("page", page_no).query_opt("per_page", per_page);
             let page: P = client.execute(req).await?;
             let (items, pages) = page.into_parts();

@@ -241,14 +241,16 @@ impl RateLimiter {
         }
     }
 
-    /// Records a 429: nothing is left in this window.
-    pub(crate) fn throttled(&self, o: Option<Observed>) {
+    /// Records a 429: nothing is left until `until` (the reset, `Retry-After`, or the fallback);
+    /// every caller of [`RateLimiter::acquire`] waits for it.
+    pub(crate) fn throttled(&self, o: Option<Observed>, until: Instant) {
         if let Some(o) = o {
             self.observe(o);
         }
         let mut s = self.lock();
         s.throttled += 1;
         s.remaining = 0;
+        s.reset_at = until;
     }
 
     /// The instant at which a `Reset` header value falls.
@@ -296,10 +298,18 @@ mod tests {
             let mut c = self.counts.lock().unwrap();
             let n = c.entry(win).or_insert(0);
             if *n >= self.limit {
-                return Err(Observed { limit: self.limit, remaining: 0, reset });
+                return Err(Observed {
+                    limit: self.limit,
+                    remaining: 0,
+                    reset,
+                });
             }
             *n += 1;
-            Ok(Observed { limit: self.limit, remaining: self.limit - *n, reset })
+            Ok(Observed {
+                limit: self.limit,
+                remaining: self.limit - *n,
+                reset,
+            })
         }
     }
 
@@ -323,8 +333,12 @@ mod tests {
         let deadline = Instant::now() + run_for;
         let mut tasks = Vec::new();
         for _ in 0..workers {
-            let (limiter, server, ok, rejected) =
-                (limiter.clone(), server.clone(), ok.clone(), rejected.clone());
+            let (limiter, server, ok, rejected) = (
+                limiter.clone(),
+                server.clone(),
+                ok.clone(),
+                rejected.clone(),
+            );
             tasks.push(tokio::spawn(async move {
                 while Instant::now() < deadline {
                     limiter.acquire().await;
@@ -338,7 +352,7 @@ mod tests {
                         }
                         Err(o) => {
                             rejected.fetch_add(1, Ordering::Relaxed);
-                            limiter.throttled(Some(o));
+                            limiter.throttled(Some(o), limiter.instant_at(o.reset));
                             tokio::time::sleep_until(limiter.instant_at(o.reset)).await;
                         }
                     }
@@ -370,8 +384,14 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn paced_run_on_ten_second_windows_spreads_evenly() {
         // Intercom-like: 1,666 per 10 s (scaled: 200 per 10 s), 16 workers, 50 ms round trips.
-        let (ok, rejected, _) =
-            run_simulation(200, 10, 16, Duration::from_millis(50), Duration::from_secs(60)).await;
+        let (ok, rejected, _) = run_simulation(
+            200,
+            10,
+            16,
+            Duration::from_millis(50),
+            Duration::from_secs(60),
+        )
+        .await;
         assert_eq!(rejected, 0);
         assert!(ok >= 6 * 200 * 90 / 100, "only {ok} requests in 60 s");
     }
@@ -380,7 +400,10 @@ mod tests {
     async fn default_budget_applies_before_any_header() {
         let clock = Clock::new(Some(ORIGIN));
         let cfg = PacingConfig {
-            default_budget: DefaultBudget { requests: 11, window: Duration::from_secs(1) },
+            default_budget: DefaultBudget {
+                requests: 11,
+                window: Duration::from_secs(1),
+            },
             ..PacingConfig::default()
         };
         let limiter = RateLimiter::new(clock, cfg);
@@ -390,10 +413,17 @@ mod tests {
         }
         // 10 usable (margin 1) spread over 1 s: the 10th send happens at about 0.9 s.
         let took = start.elapsed();
-        assert!(took >= Duration::from_millis(850) && took < Duration::from_millis(1000), "{took:?}");
+        assert!(
+            took >= Duration::from_millis(850) && took < Duration::from_millis(1000),
+            "{took:?}"
+        );
         // The 11th must wait for the next window (plus the guard).
         limiter.acquire().await;
-        assert!(start.elapsed() >= Duration::from_millis(1050), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(1050),
+            "{:?}",
+            start.elapsed()
+        );
         assert_eq!(limiter.status().requests_sent, 11);
         assert_eq!(limiter.status().limit, None);
     }
@@ -402,11 +432,18 @@ mod tests {
     async fn empty_window_waits_for_reset() {
         let clock = Clock::new(Some(ORIGIN));
         let limiter = RateLimiter::new(clock, PacingConfig::default());
-        limiter.observe(Observed { limit: 50, remaining: 0, reset: ORIGIN as i64 + 3 });
+        limiter.observe(Observed {
+            limit: 50,
+            remaining: 0,
+            reset: ORIGIN as i64 + 3,
+        });
         let start = Instant::now();
         limiter.acquire().await;
         let waited = start.elapsed();
-        assert!(waited >= Duration::from_secs(3) && waited < Duration::from_millis(3100), "{waited:?}");
+        assert!(
+            waited >= Duration::from_secs(3) && waited < Duration::from_millis(3100),
+            "{waited:?}"
+        );
         let st = limiter.status();
         assert_eq!(st.limit, Some(50));
         assert_eq!(st.remaining, Some(49));
@@ -420,7 +457,11 @@ mod tests {
         h.insert("X-RateLimit-Reset", "1700000010".parse().unwrap());
         assert_eq!(
             Observed::from_headers(&h),
-            Some(Observed { limit: 167, remaining: 3, reset: 1_700_000_010 })
+            Some(Observed {
+                limit: 167,
+                remaining: 3,
+                reset: 1_700_000_010
+            })
         );
         h.remove("X-RateLimit-Reset");
         assert_eq!(Observed::from_headers(&h), None);

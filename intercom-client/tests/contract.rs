@@ -14,6 +14,10 @@
 //! `translated_content` stays in the article/collection schemas: unlike Prism, the `jsonschema`
 //! crate validates them (proved below by bodies that must fail).
 
+// Test helpers outside #[test] functions may unwrap and panic too (clippy.toml only covers the
+// test functions themselves): a failing assertion is the point of a test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use futures::TryStreamExt;
@@ -172,7 +176,13 @@ impl Spec {
     }
 
     /// Checks one recorded request; returns whether a body was validated.
-    fn check(&self, method: &str, concrete_path: &str, query: &[(String, String)], body: Option<&Value>) -> bool {
+    fn check(
+        &self,
+        method: &str,
+        concrete_path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> bool {
         let (tpl, params) = self
             .match_path(method, concrete_path)
             .unwrap_or_else(|| panic!("{method} {concrete_path}: no such operation in the spec"));
@@ -186,17 +196,28 @@ impl Spec {
             let ty = p["schema"]["type"].as_str().unwrap_or("string");
             let s = value.as_str().unwrap();
             if ty == "integer" {
-                assert!(s.parse::<i64>().is_ok(), "{method} {concrete_path}: {name}={s} must be an integer");
+                assert!(
+                    s.parse::<i64>().is_ok(),
+                    "{method} {concrete_path}: {name}={s} must be an integer"
+                );
             }
         }
         for (k, v) in query {
-            if let Some(p) = declared.iter().find(|p| p["name"] == k.as_str() && p["in"] == "query") {
+            if let Some(p) = declared
+                .iter()
+                .find(|p| p["name"] == k.as_str() && p["in"] == "query")
+            {
                 match p["schema"]["type"].as_str() {
-                    Some("boolean") => assert!(v == "true" || v == "false", "{method} {tpl}: {k}={v}"),
+                    Some("boolean") => {
+                        assert!(v == "true" || v == "false", "{method} {tpl}: {k}={v}")
+                    }
                     Some("integer") => assert!(v.parse::<i64>().is_ok(), "{method} {tpl}: {k}={v}"),
                     Some("string") => {
                         if let Some(e) = p["schema"]["enum"].as_array() {
-                            assert!(e.contains(&json!(v)), "{method} {tpl}: {k}={v} not in {e:?}");
+                            assert!(
+                                e.contains(&json!(v)),
+                                "{method} {tpl}: {k}={v} not in {e:?}"
+                            );
                         }
                     }
                     _ => {}
@@ -213,17 +234,27 @@ impl Spec {
                 false
             }
             Some(body) => {
-                assert!(!schema.is_null(), "{method} {tpl}: the spec declares no body but one was sent: {body}");
+                assert!(
+                    !schema.is_null(),
+                    "{method} {tpl}: the spec declares no body but one was sent: {body}"
+                );
                 let v = self.validator(schema);
-                let errors: Vec<String> = v.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-                assert!(errors.is_empty(), "{method} {concrete_path}: body {body} violates the spec: {errors:#?}");
+                let errors: Vec<String> = v
+                    .iter_errors(body)
+                    .map(|e| format!("{} at {}", e, e.instance_path()))
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "{method} {concrete_path}: body {body} violates the spec: {errors:#?}"
+                );
                 true
             }
         }
     }
 
     fn body_is_valid(&self, method: &str, tpl: &str, body: &Value) -> bool {
-        let schema = &self.operation(method, tpl)["requestBody"]["content"]["application/json"]["schema"];
+        let schema =
+            &self.operation(method, tpl)["requestBody"]["content"]["application/json"]["schema"];
         self.validator(schema).is_valid(body)
     }
 }
@@ -280,11 +311,23 @@ async fn exercise_every_write(c: &Client) {
         .await
         .unwrap();
     contacts
-        .create(&CreateContact { role: Some(Role::Lead), email: Some("lead@example.com".into()), ..Default::default() })
+        .create(&CreateContact {
+            role: Some(Role::Lead),
+            email: Some("lead@example.com".into()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     contacts
-        .update(HEX, &UpdateContact { name: Some("Jane Doe".into()), owner_id: Some("991".into()), custom_attributes: Some(attrs(json!({"plan": "team"}))), ..Default::default() })
+        .update(
+            HEX,
+            &UpdateContact {
+                name: Some("Jane Doe".into()),
+                owner_id: Some("991".into()),
+                custom_attributes: Some(attrs(json!({"plan": "team"}))),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     contacts.get(HEX).await.unwrap();
@@ -295,17 +338,45 @@ async fn exercise_every_write(c: &Client) {
     // The spec's `multiple_filter_search_request` does not allow mixing filters and groups in
     // one group (the docs' examples do); this body keeps to the spec.
     let mut s = SearchRequest::new(SearchQuery::and(vec![
-        SearchQuery::or(vec![SearchQuery::eq("role", "user"), SearchQuery::eq("role", "lead")]),
-        SearchQuery::or(vec![SearchQuery::filter("created_at", Operator::Gt, 1_600_000_000), SearchQuery::filter("email", Operator::EndsWith, "@example.com")]),
+        SearchQuery::or(vec![
+            SearchQuery::eq("role", "user"),
+            SearchQuery::eq("role", "lead"),
+        ]),
+        SearchQuery::or(vec![
+            SearchQuery::filter("created_at", Operator::Gt, 1_600_000_000),
+            SearchQuery::filter("email", Operator::EndsWith, "@example.com"),
+        ]),
     ]));
-    s.sort = Some(Sort { field: "created_at".into(), order: SortOrder::Ascending });
+    s.sort = Some(Sort {
+        field: "created_at".into(),
+        order: SortOrder::Ascending,
+    });
     let _: Vec<_> = contacts.search(&s, Some(5)).try_collect().await.unwrap();
     contacts.find_by_external_id("glassix-1").await.unwrap();
-    contacts.create_note(HEX, &CreateNote { body: "<p>Imported note (2020-09-13)</p>".into(), admin_id: Some("991".into()) }).await.unwrap();
+    contacts
+        .create_note(
+            HEX,
+            &CreateNote {
+                body: "<p>Imported note (2020-09-13)</p>".into(),
+                admin_id: Some("991".into()),
+            },
+        )
+        .await
+        .unwrap();
 
     let tags = c.tags();
-    tags.create_or_find(&CreateTag { name: "glassix-import".into(), id: None }).await.unwrap();
-    tags.create_or_find(&CreateTag { name: "renamed".into(), id: Some("17".into()) }).await.unwrap();
+    tags.create_or_find(&CreateTag {
+        name: "glassix-import".into(),
+        id: None,
+    })
+    .await
+    .unwrap();
+    tags.create_or_find(&CreateTag {
+        name: "renamed".into(),
+        id: Some("17".into()),
+    })
+    .await
+    .unwrap();
     tags.tag_contact(HEX, "17").await.unwrap();
     tags.untag_contact(HEX, "17").await.unwrap();
     tags.tag_conversation("123", "17", "991").await.unwrap();
@@ -316,90 +387,337 @@ async fn exercise_every_write(c: &Client) {
     tags.list().await.unwrap();
 
     let a = c.attributes();
-    a.create_data_attribute(&CreateDataAttribute { name: "source_id".into(), model: CreateAttributeModel::Contact, data_type: DataType::String, description: Some("Glassix id".into()), options: None, messenger_writable: Some(false) }).await.unwrap();
-    a.create_data_attribute(&CreateDataAttribute { name: "tier".into(), model: CreateAttributeModel::Company, data_type: DataType::Options, description: None, options: Some(vec![AttributeOption { value: "gold".into() }, AttributeOption { value: "silver".into() }]), messenger_writable: None }).await.unwrap();
+    a.create_data_attribute(&CreateDataAttribute {
+        name: "source_id".into(),
+        model: CreateAttributeModel::Contact,
+        data_type: DataType::String,
+        description: Some("Glassix id".into()),
+        options: None,
+        messenger_writable: Some(false),
+    })
+    .await
+    .unwrap();
+    a.create_data_attribute(&CreateDataAttribute {
+        name: "tier".into(),
+        model: CreateAttributeModel::Company,
+        data_type: DataType::Options,
+        description: None,
+        options: Some(vec![
+            AttributeOption {
+                value: "gold".into(),
+            },
+            AttributeOption {
+                value: "silver".into(),
+            },
+        ]),
+        messenger_writable: None,
+    })
+    .await
+    .unwrap();
     a.archive_data_attribute("42").await.unwrap();
-    a.update_data_attribute("42", &UpdateDataAttribute { description: Some("d".into()), ..Default::default() }).await.unwrap();
-    a.create_conversation_attribute(&CreateConversationAttribute::new("source_channel", ConversationAttributeType::String)).await.unwrap();
+    a.update_data_attribute(
+        "42",
+        &UpdateDataAttribute {
+            description: Some("d".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    a.create_conversation_attribute(&CreateConversationAttribute::new(
+        "source_channel",
+        ConversationAttributeType::String,
+    ))
+    .await
+    .unwrap();
     let mut list_attr = CreateConversationAttribute::new("queue", ConversationAttributeType::List);
-    list_attr.options = Some(vec![ConversationAttributeOption { label: "Sales".into() }, ConversationAttributeOption { label: "Support".into() }]);
+    list_attr.options = Some(vec![
+        ConversationAttributeOption {
+            label: "Sales".into(),
+        },
+        ConversationAttributeOption {
+            label: "Support".into(),
+        },
+    ]);
     list_attr.description = Some("Glassix department".into());
     a.create_conversation_attribute(&list_attr).await.unwrap();
-    a.update_conversation_attribute("7", &UpdateConversationAttribute { name: Some("queue_v2".into()), required: Some(false), ..Default::default() }).await.unwrap();
+    a.update_conversation_attribute(
+        "7",
+        &UpdateConversationAttribute {
+            name: Some("queue_v2".into()),
+            required: Some(false),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     a.archive_conversation_attribute("7").await.unwrap();
 
     let tt = c.ticket_types();
-    tt.create(&CreateTicketType { name: "Imported".into(), description: Some("From Glassix".into()), category: Some(TicketCategory::Customer), icon: Some("🎟️".into()), is_internal: Some(false) }).await.unwrap();
-    tt.create_attribute("5", &CreateTicketTypeAttribute::new("priority", "Glassix priority", TicketAttributeType::String)).await.unwrap();
-    let mut list = CreateTicketTypeAttribute::new("queue", "Glassix queue", TicketAttributeType::List);
+    tt.create(&CreateTicketType {
+        name: "Imported".into(),
+        description: Some("From Glassix".into()),
+        category: Some(TicketCategory::Customer),
+        icon: Some("🎟️".into()),
+        is_internal: Some(false),
+    })
+    .await
+    .unwrap();
+    tt.create_attribute(
+        "5",
+        &CreateTicketTypeAttribute::new(
+            "priority",
+            "Glassix priority",
+            TicketAttributeType::String,
+        ),
+    )
+    .await
+    .unwrap();
+    let mut list =
+        CreateTicketTypeAttribute::new("queue", "Glassix queue", TicketAttributeType::List);
     list.list_items = Some("Sales,Support".into());
     list.required_to_create = Some(false);
     tt.create_attribute("5", &list).await.unwrap();
+    tt.update(
+        "5",
+        &UpdateTicketType {
+            archived: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tt.update_attribute(
+        "5",
+        "10",
+        &UpdateTicketTypeAttribute {
+            archived: Some(true),
+            description: Some("old".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     tt.get("5").await.unwrap();
 
     let t = c.tickets();
     let mut ct = CreateTicket::new("5", TicketContact::Id { id: HEX.into() });
     ct.created_at = Some(1_600_000_000);
     ct.skip_notifications = Some(true);
-    ct.ticket_attributes = Some(attrs(json!({"_default_title_": "Printer", "_default_description_": "Broken", "count": 2, "urgent": true})));
-    ct.assignment = Some(TicketAssignment { admin_assignee_id: Some("991".into()), team_assignee_id: Some("12".into()) });
+    ct.ticket_attributes = Some(attrs(
+        json!({"_default_title_": "Printer", "_default_description_": "Broken", "count": 2, "urgent": true}),
+    ));
+    ct.assignment = Some(TicketAssignment {
+        admin_assignee_id: Some("991".into()),
+        team_assignee_id: Some("12".into()),
+    });
     t.create(&ct).await.unwrap();
-    t.create(&CreateTicket::new("5", TicketContact::Email { email: "x@example.com".into() })).await.unwrap();
-    t.create(&CreateTicket::new("5", TicketContact::ExternalId { external_id: "glassix-1".into() })).await.unwrap();
+    t.create(&CreateTicket::new(
+        "5",
+        TicketContact::Email {
+            email: "x@example.com".into(),
+        },
+    ))
+    .await
+    .unwrap();
+    t.create(&CreateTicket::new(
+        "5",
+        TicketContact::ExternalId {
+            external_id: "glassix-1".into(),
+        },
+    ))
+    .await
+    .unwrap();
     let mut note = AdminTicketReply::new(AdminReplyType::Note, "991", "<p>internal</p>");
     note.created_at = Some(1_600_000_100);
     note.attachment_urls = vec!["https://files.example.com/a.png".into()];
     note.attachment_files = vec![AttachmentFile::from_bytes("a.txt", "text/plain", b"hello")];
     note.skip_notifications = Some(true);
     t.reply("456", &TicketReply::Admin(note)).await.unwrap();
-    t.reply("456", &TicketReply::Admin(AdminTicketReply::new(AdminReplyType::Comment, "991", "hi"))).await.unwrap();
-    for who in [ContactIdentifier::IntercomUserId(HEX.into()), ContactIdentifier::UserId("glassix-1".into()), ContactIdentifier::Email("jane@example.com".into())] {
+    t.reply(
+        "456",
+        &TicketReply::Admin(AdminTicketReply::new(AdminReplyType::Comment, "991", "hi")),
+    )
+    .await
+    .unwrap();
+    for who in [
+        ContactIdentifier::IntercomUserId(HEX.into()),
+        ContactIdentifier::UserId("glassix-1".into()),
+        ContactIdentifier::Email("jane@example.com".into()),
+    ] {
         let mut r = ContactTicketReply::new(who, "thanks");
         r.created_at = Some(1_600_000_200);
         r.attachment_urls = vec!["https://files.example.com/b.pdf".into()];
         t.reply("456", &TicketReply::Contact(r)).await.unwrap();
     }
-    t.update("456", &UpdateTicket { ticket_state_id: Some("3".into()), admin_id: Some("991".into()), assignee_id: Some("12".into()), open: Some(false), ticket_attributes: Some(attrs(json!({"priority": "high"}))), skip_notifications: Some(true), ..Default::default() }).await.unwrap();
+    t.update(
+        "456",
+        &UpdateTicket {
+            ticket_state_id: Some("3".into()),
+            admin_id: Some("991".into()),
+            assignee_id: Some("12".into()),
+            open: Some(false),
+            ticket_attributes: Some(attrs(json!({"priority": "high"}))),
+            skip_notifications: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     t.get("456").await.unwrap();
     t.delete("456").await.unwrap();
-    let _: Vec<_> = t.search(&SearchRequest::new(SearchQuery::eq("ticket_type_id", "5")), Some(20)).try_collect().await.unwrap();
+    let _: Vec<_> = t
+        .search(
+            &SearchRequest::new(SearchQuery::eq("ticket_type_id", "5")),
+            Some(20),
+        )
+        .try_collect()
+        .await
+        .unwrap();
 
     let conv = c.conversations();
     let mut cc = CreateConversation::new(ContactType::User, HEX, "Hello, my printer is broken");
     cc.created_at = Some(1_600_000_000);
     cc.attachment_urls = vec!["https://files.example.com/c.png".into()];
     conv.create(&cc).await.unwrap();
-    conv.create(&CreateConversation::new(ContactType::Lead, HEX, "Hi")).await.unwrap();
+    conv.create(&CreateConversation::new(ContactType::Lead, HEX, "Hi"))
+        .await
+        .unwrap();
     let mut comment = AdminReply::comment("991", "We are on it").created_at(1_600_000_300);
-    comment.attachment_urls = (0..10).map(|i| format!("https://files.example.com/{i}.png")).collect();
+    comment.attachment_urls = (0..10)
+        .map(|i| format!("https://files.example.com/{i}.png"))
+        .collect();
     comment.attachment_files = vec![AttachmentFile::from_bytes("log.txt", "text/plain", b"log")];
     comment.skip_notifications = Some(true);
     conv.reply("123", &comment.into()).await.unwrap();
-    conv.reply("123", &AdminReply::note("991", "<b>internal</b>").created_at(1_600_000_400).into()).await.unwrap();
-    for who in [ContactIdentifier::IntercomUserId(HEX.into()), ContactIdentifier::Email("jane@example.com".into()), ContactIdentifier::UserId("glassix-1".into())] {
+    conv.reply(
+        "123",
+        &AdminReply::note("991", "<b>internal</b>")
+            .created_at(1_600_000_400)
+            .into(),
+    )
+    .await
+    .unwrap();
+    for who in [
+        ContactIdentifier::IntercomUserId(HEX.into()),
+        ContactIdentifier::Email("jane@example.com".into()),
+        ContactIdentifier::UserId("glassix-1".into()),
+    ] {
         let mut r = ContactReply::new(who, "Thanks").created_at(1_600_000_500);
         r.attachment_files = vec![AttachmentFile::from_bytes("p.png", "image/png", &[137, 80])];
         conv.reply("123", &r.into()).await.unwrap();
     }
-    conv.act("123", &ConversationAction::assign("991", AssigneeType::Admin, "991")).await.unwrap();
-    conv.act("123", &ConversationAction::assign("991", AssigneeType::Team, "12")).await.unwrap();
-    conv.act("123", &ConversationAction::Close { admin_id: "991".into(), body: Some("Closed on import".into()) }).await.unwrap();
-    conv.act("123", &ConversationAction::snooze("991", 1_900_000_000)).await.unwrap();
-    conv.act("123", &ConversationAction::open("991")).await.unwrap();
-    conv.update("123", &UpdateConversation { title: Some("Printer".into()), custom_attributes: Some(attrs(json!({"source_channel": "whatsapp", "glassix_ticket": 77}))), ..Default::default() }).await.unwrap();
-    conv.convert_to_ticket("123", &ConvertToTicket { ticket_type_id: "5".into(), ticket_state_id: Some("3".into()), attributes: Some(attrs(json!({"_default_title_": "Printer"}))) }).await.unwrap();
+    conv.act(
+        "123",
+        &ConversationAction::assign("991", AssigneeType::Admin, "991"),
+    )
+    .await
+    .unwrap();
+    conv.act(
+        "123",
+        &ConversationAction::assign("991", AssigneeType::Team, "12"),
+    )
+    .await
+    .unwrap();
+    conv.act(
+        "123",
+        &ConversationAction::Close {
+            admin_id: "991".into(),
+            body: Some("Closed on import".into()),
+        },
+    )
+    .await
+    .unwrap();
+    conv.act("123", &ConversationAction::snooze("991", 1_900_000_000))
+        .await
+        .unwrap();
+    conv.act("123", &ConversationAction::open("991"))
+        .await
+        .unwrap();
+    conv.update(
+        "123",
+        &UpdateConversation {
+            title: Some("Printer".into()),
+            custom_attributes: Some(attrs(
+                json!({"source_channel": "whatsapp", "glassix_ticket": 77}),
+            )),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    conv.convert_to_ticket(
+        "123",
+        &ConvertToTicket {
+            ticket_type_id: "5".into(),
+            ticket_state_id: Some("3".into()),
+            attributes: Some(attrs(json!({"_default_title_": "Printer"}))),
+        },
+    )
+    .await
+    .unwrap();
     conv.get("123").await.unwrap();
     conv.delete("123", Some(false)).await.unwrap();
-    let _: Vec<_> = conv.search(&SearchRequest::new(SearchQuery::filter("created_at", Operator::Gt, 1_600_000_000)), Some(20)).try_collect().await.unwrap();
+    let _: Vec<_> = conv
+        .search(
+            &SearchRequest::new(SearchQuery::filter(
+                "created_at",
+                Operator::Gt,
+                1_600_000_000,
+            )),
+            Some(20),
+        )
+        .try_collect()
+        .await
+        .unwrap();
 
     let hc = c.help_center();
     let mut tr = std::collections::BTreeMap::new();
-    tr.insert("fr".to_owned(), GroupContent { name: Some("Imprimantes".into()), description: Some("Aide".into()) });
-    hc.create_collection(&CreateCollection { name: "Printers".into(), description: Some("Help".into()), parent_id: Some("8".into()), help_center_id: Some("2".into()), translated_content: Some(tr) }).await.unwrap();
-    hc.create_collection(&CreateCollection { name: "Top".into(), ..Default::default() }).await.unwrap();
+    tr.insert(
+        "fr".to_owned(),
+        GroupContent {
+            name: Some("Imprimantes".into()),
+            description: Some("Aide".into()),
+        },
+    );
+    hc.create_collection(&CreateCollection {
+        name: "Printers".into(),
+        description: Some("Help".into()),
+        parent_id: Some("8".into()),
+        help_center_id: Some("2".into()),
+        translated_content: Some(tr),
+    })
+    .await
+    .unwrap();
+    hc.create_collection(&CreateCollection {
+        name: "Top".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let mut atr = std::collections::BTreeMap::new();
-    atr.insert("fr".to_owned(), ArticleContent { title: Some("Réparer".into()), body: Some("<p>…</p>".into()), author_id: Some("991".into()), state: Some(ArticleState::Draft), description: None });
-    hc.create_article(&CreateArticle { title: "Fix".into(), author_id: "991".into(), body: Some("<p>Steps</p>".into()), state: Some(ArticleState::Published), parent_id: Some("8".into()), parent_type: Some(ParentType::Collection), translated_content: Some(atr), ..Default::default() }).await.unwrap();
+    atr.insert(
+        "fr".to_owned(),
+        ArticleContent {
+            title: Some("Réparer".into()),
+            body: Some("<p>…</p>".into()),
+            author_id: Some("991".into()),
+            state: Some(ArticleState::Draft),
+            description: None,
+        },
+    );
+    hc.create_article(&CreateArticle {
+        title: "Fix".into(),
+        author_id: "991".into(),
+        body: Some("<p>Steps</p>".into()),
+        state: Some(ArticleState::Published),
+        parent_id: Some("8".into()),
+        parent_type: Some(ParentType::Collection),
+        translated_content: Some(atr),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     hc.get_article("31").await.unwrap();
     hc.get_collection("8").await.unwrap();
     hc.delete_article("31").await.unwrap();
@@ -414,8 +732,14 @@ async fn exercise_every_write(c: &Client) {
     admins.get_team("12").await.unwrap();
     c.ticket_types().list_states().await.unwrap();
     c.ticket_types().list().await.unwrap();
-    c.attributes().list_data_attributes(Some(AttributeModel::Contact), true).await.unwrap();
-    c.attributes().list_conversation_attributes(false).await.unwrap();
+    c.attributes()
+        .list_data_attributes(Some(AttributeModel::Contact), true)
+        .await
+        .unwrap();
+    c.attributes()
+        .list_conversation_attributes(false)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -431,38 +755,73 @@ async fn every_request_matches_the_official_description() {
     let mut operations = std::collections::BTreeSet::new();
     for r in &requests {
         let m = r.method.as_str().to_lowercase();
-        let body: Option<Value> = (!r.body.is_empty()).then(|| serde_json::from_slice(&r.body).unwrap());
-        let query: Vec<(String, String)> = r.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let body: Option<Value> =
+            (!r.body.is_empty()).then(|| serde_json::from_slice(&r.body).unwrap());
+        let query: Vec<(String, String)> = r
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         assert_eq!(r.headers.get("intercom-version").unwrap(), "2.16");
         if spec.check(&m, r.url.path(), &query, body.as_ref()) {
             bodies += 1;
         }
-        operations.insert(format!("{} {}", m.to_uppercase(), spec.match_path(&m, r.url.path()).unwrap().0));
+        operations.insert(format!(
+            "{} {}",
+            m.to_uppercase(),
+            spec.match_path(&m, r.url.path()).unwrap().0
+        ));
     }
     eprintln!(
         "contract: {} requests checked against the spec ({} distinct operations), {bodies} request bodies validated",
         requests.len(),
         operations.len()
     );
-    assert_eq!(bodies, 52, "every write of exercise_every_write sends a validated body");
+    assert_eq!(
+        bodies, 54,
+        "every write of exercise_every_write sends a validated body"
+    );
     for op in [
-        "POST /contacts", "PUT /contacts/{contact_id}", "DELETE /contacts/{contact_id}",
-        "POST /contacts/{contact_id}/archive", "POST /contacts/search",
-        "GET /contacts/find_by_external_id/{external_id}", "POST /contacts/{contact_id}/notes",
-        "POST /contacts/{contact_id}/tags", "DELETE /contacts/{contact_id}/tags/{tag_id}",
-        "POST /data_attributes", "PUT /data_attributes/{data_attribute_id}",
-        "POST /conversations/attributes", "PUT /conversations/attributes/{id}",
-        "DELETE /conversations/attributes/{id}", "POST /ticket_types",
-        "POST /ticket_types/{ticket_type_id}/attributes", "POST /tickets",
-        "POST /tickets/{ticket_id}/reply", "PUT /tickets/{ticket_id}", "DELETE /tickets/{ticket_id}",
-        "POST /tickets/search", "POST /conversations", "POST /conversations/{conversation_id}/reply",
-        "POST /conversations/{conversation_id}/parts", "PUT /conversations/{conversation_id}",
-        "POST /conversations/{conversation_id}/tags", "DELETE /conversations/{conversation_id}/tags/{tag_id}",
-        "POST /conversations/{conversation_id}/convert", "DELETE /conversations/{conversation_id}",
-        "POST /conversations/search", "POST /tags", "DELETE /tags/{tag_id}",
-        "POST /tickets/{ticket_id}/tags", "DELETE /tickets/{ticket_id}/tags/{tag_id}",
-        "POST /help_center/collections", "DELETE /help_center/collections/{collection_id}",
-        "POST /articles", "DELETE /articles/{article_id}",
+        "POST /contacts",
+        "PUT /contacts/{contact_id}",
+        "DELETE /contacts/{contact_id}",
+        "POST /contacts/{contact_id}/archive",
+        "POST /contacts/search",
+        "GET /contacts/find_by_external_id/{external_id}",
+        "POST /contacts/{contact_id}/notes",
+        "POST /contacts/{contact_id}/tags",
+        "DELETE /contacts/{contact_id}/tags/{tag_id}",
+        "POST /data_attributes",
+        "PUT /data_attributes/{data_attribute_id}",
+        "POST /conversations/attributes",
+        "PUT /conversations/attributes/{id}",
+        "DELETE /conversations/attributes/{id}",
+        "POST /ticket_types",
+        "POST /ticket_types/{ticket_type_id}/attributes",
+        "PUT /ticket_types/{ticket_type_id}",
+        "PUT /ticket_types/{ticket_type_id}/attributes/{attribute_id}",
+        "POST /tickets",
+        "POST /tickets/{ticket_id}/reply",
+        "PUT /tickets/{ticket_id}",
+        "DELETE /tickets/{ticket_id}",
+        "POST /tickets/search",
+        "POST /conversations",
+        "POST /conversations/{conversation_id}/reply",
+        "POST /conversations/{conversation_id}/parts",
+        "PUT /conversations/{conversation_id}",
+        "POST /conversations/{conversation_id}/tags",
+        "DELETE /conversations/{conversation_id}/tags/{tag_id}",
+        "POST /conversations/{conversation_id}/convert",
+        "DELETE /conversations/{conversation_id}",
+        "POST /conversations/search",
+        "POST /tags",
+        "DELETE /tags/{tag_id}",
+        "POST /tickets/{ticket_id}/tags",
+        "DELETE /tickets/{ticket_id}/tags/{tag_id}",
+        "POST /help_center/collections",
+        "DELETE /help_center/collections/{collection_id}",
+        "POST /articles",
+        "DELETE /articles/{article_id}",
     ] {
         assert!(operations.contains(op), "{op} was not exercised");
     }
@@ -474,21 +833,63 @@ async fn every_request_matches_the_official_description() {
 fn invalid_bodies_are_rejected() {
     let Some(doc) = load_spec() else { return };
     let spec = Spec::new(doc);
-    assert!(!spec.body_is_valid("post", "/articles", &json!({"title": "x"})), "author_id is required");
-    assert!(!spec.body_is_valid("post", "/articles", &json!({"title": "x", "author_id": "991"})), "author_id is an integer");
-    assert!(spec.body_is_valid("post", "/articles", &json!({"title": "x", "author_id": 991})));
+    assert!(
+        !spec.body_is_valid("post", "/articles", &json!({"title": "x"})),
+        "author_id is required"
+    );
+    assert!(
+        !spec.body_is_valid(
+            "post",
+            "/articles",
+            &json!({"title": "x", "author_id": "991"})
+        ),
+        "author_id is an integer"
+    );
+    assert!(spec.body_is_valid(
+        "post",
+        "/articles",
+        &json!({"title": "x", "author_id": 991})
+    ));
     assert!(!spec.body_is_valid("post", "/articles", &json!({"title": "x", "author_id": 991, "translated_content": {"fr": {"author_id": "a"}}})), "translated content is validated");
     assert!(!spec.body_is_valid("post", "/help_center/collections", &json!({"name": 5})));
-    assert!(!spec.body_is_valid("post", "/help_center/collections", &json!({"name": "x", "help_center_id": "2"})));
-    assert!(!spec.body_is_valid("post", "/contacts", &json!({"name": "no key"})), "anyOf email/external_id/role");
+    assert!(!spec.body_is_valid(
+        "post",
+        "/help_center/collections",
+        &json!({"name": "x", "help_center_id": "2"})
+    ));
+    assert!(
+        !spec.body_is_valid("post", "/contacts", &json!({"name": "no key"})),
+        "anyOf email/external_id/role"
+    );
     assert!(!spec.body_is_valid("post", "/contacts", &json!({"email": 12345})));
-    assert!(!spec.body_is_valid("post", "/conversations", &json!({"from": {"type": "user", "id": "short"}, "body": "x"})));
-    assert!(!spec.body_is_valid("post", "/conversations/{conversation_id}/reply", &json!({"message_type": "bogus", "type": "admin", "admin_id": "1"})));
+    assert!(!spec.body_is_valid(
+        "post",
+        "/conversations",
+        &json!({"from": {"type": "user", "id": "short"}, "body": "x"})
+    ));
+    assert!(!spec.body_is_valid(
+        "post",
+        "/conversations/{conversation_id}/reply",
+        &json!({"message_type": "bogus", "type": "admin", "admin_id": "1"})
+    ));
     let eleven: Vec<String> = (0..11).map(|i| format!("https://x.example/{i}")).collect();
     assert!(!spec.body_is_valid("post", "/conversations/{conversation_id}/reply", &json!({"message_type": "comment", "type": "admin", "admin_id": "1", "body": "x", "attachment_urls": eleven})));
-    assert!(!spec.body_is_valid("post", "/contacts/search", &json!({"query": {"field": "email", "operator": "LIKE", "value": "x"}})), "search bodies are validated");
-    assert!(!spec.body_is_valid("put", "/tickets/{ticket_id}", &json!({"admin_id": "991"})), "admin_id is an integer on ticket update");
-    assert!(!spec.body_is_valid("post", "/tickets", &json!({"ticket_type_id": "5"})), "contacts required");
+    assert!(
+        !spec.body_is_valid(
+            "post",
+            "/contacts/search",
+            &json!({"query": {"field": "email", "operator": "LIKE", "value": "x"}})
+        ),
+        "search bodies are validated"
+    );
+    assert!(
+        !spec.body_is_valid("put", "/tickets/{ticket_id}", &json!({"admin_id": "991"})),
+        "admin_id is an integer on ticket update"
+    );
+    assert!(
+        !spec.body_is_valid("post", "/tickets", &json!({"ticket_type_id": "5"})),
+        "contacts required"
+    );
     assert!(spec.match_path("post", "/contacts/search").unwrap().0 == "/contacts/search");
     assert!(spec.match_path("get", "/no/such/path").is_none());
 }

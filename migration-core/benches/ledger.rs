@@ -2,6 +2,7 @@
 //!
 //! Measures, on a temporary file in WAL mode:
 //! * `mark_migrated`: one upsert transaction per record;
+//! * `mark_pending` in batches of 100 records per transaction ([`Ledger::batch`]);
 //! * `record_intent` + `complete_intent`: the two transactions the executor writes per create;
 //! * the same with 8 threads sharing one `Ledger` (the async executor's situation);
 //! * `record_intent` + `complete_intent` with `LedgerOptions { durable: true }` (fsync each commit).
@@ -41,6 +42,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         l.complete_intent(intent.id, &format!("it{i}"), "h")?;
     }
     report("record_intent + complete_intent (2 tx/record)", n, t);
+
+    let t = Instant::now();
+    for chunk in 0..n / 100 {
+        l.batch(|b| {
+            for i in 0..100 {
+                let id = format!("p{chunk}-{i}");
+                b.mark_pending(&ObjectKind::Contact, &id, run)?;
+            }
+            Ok(())
+        })?;
+    }
+    report("mark_pending in batches of 100", n / 100 * 100, t);
 
     let shared = Arc::new(Ledger::open(dir.path().join("b.sqlite"))?);
     let run = shared.begin_run(RunMode::Migrate, "bench")?;

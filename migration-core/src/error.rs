@@ -71,6 +71,13 @@ pub enum Error {
     #[error("invalid rate limit for the plan estimate: {0}")]
     InvalidRateLimit(String),
 
+    /// Per-kind counts do not satisfy `source == migrated + queued + skipped + failed`.
+    #[error("the counts do not add up: {details}")]
+    Unbalanced {
+        /// One clause per unbalanced kind.
+        details: String,
+    },
+
     /// A value could not be converted to or from JSON.
     #[error("JSON serialisation failed while {context}: {source}")]
     Json {

@@ -1,10 +1,69 @@
-//! Glassix → Intercom migration engine: the foundations.
+//! Glassix → Intercom migration engine: the foundations the mappers, discovery and executor
+//! build on.
+//!
+//! | Module | What it holds |
+//! |---|---|
+//! | [`spec`] | The user-editable mapping spec (TOML + JSON Schema), its proposal and confirmation |
+//! | [`ledger`] | The SQLite ledger: resume, delta, reconciliation and rollback |
+//! | [`map`] | Pure mappers: Glassix records → Intercom requests, queue reasons and lossy notes |
+//! | [`plan`] | Steps with dependencies, topological order, call counts and duration estimate |
+//! | [`accounting`] | Every record migrated, queued, skipped or failed — and the counts add up |
+//! | [`html`] | E-mail HTML reduced to what Intercom part bodies accept |
+//! | [`progress`] | Progress events with rate and ETA |
+//! | [`hashing`] | Stable SHA-256 of canonical JSON (source hashes, spec hash) |
+//! | [`kind`] | Object kinds shared by all of the above |
+//! | [`error`] | The crate's error type |
+//!
+//! ```
+//! use migration_core::ObjectKind;
+//! use migration_core::hashing::source_hash;
+//! use migration_core::ledger::{Ledger, RunMode, WriteNeed};
+//! use migration_core::spec::{DiscoveryFacts, FieldFacts, MappingSpec};
+//!
+//! # fn main() -> migration_core::Result<()> {
+//! // 1. Draft a spec from what discovery saw; a person reviews and confirms it.
+//! let facts = DiscoveryFacts {
+//!     custom_fields: vec![FieldFacts {
+//!         source: "field2".into(),
+//!         label: Some("Order number".into()),
+//!         samples: vec!["1001".into(), "1002".into()],
+//!     }],
+//!     ..Default::default()
+//! };
+//! let proposal = MappingSpec::proposal(&facts);
+//! let toml_text = proposal.to_toml(); // written to a file for review
+//! let spec = MappingSpec::from_toml_str(&toml_text)?;
+//! assert!(spec.require_confirmed().is_err()); // `migrate` refuses until confirmed
+//!
+//! // 2. Record every create in the ledger: intent first, completion after.
+//! let ledger = Ledger::open_in_memory()?;
+//! let run = ledger.begin_run(RunMode::Migrate, &spec.hash()?)?;
+//! let ticket = serde_json::json!({"id": 220668019, "field2": "1001"});
+//! let hash = source_hash(&ticket)?;
+//! if ledger.needs_write(&ObjectKind::Ticket, "220668019", &hash)? == WriteNeed::Create {
+//!     let intent = ledger.record_intent(&ObjectKind::Ticket, "220668019", &hash, run)?;
+//!     // ... POST /tickets ...
+//!     ledger.complete_intent(intent.id, "ticket_42", &hash)?;
+//! }
+//! assert_eq!(ledger.counts(&ObjectKind::Ticket)?.migrated, 1);
+//!
+//! // 3. Bodies are reduced to what Intercom accepts.
+//! let body = migration_core::html::reduce_html("<p onclick='x()'>Hi <b>there</b></p>");
+//! assert_eq!(body, "<p>Hi <b>there</b></p>");
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod accounting;
 pub mod error;
 pub mod hashing;
+pub mod html;
 pub mod kind;
+pub mod ledger;
+pub mod map;
+pub mod plan;
+pub mod progress;
 pub mod spec;
 
 pub use error::{Error, Result};
 pub use kind::{ObjectKind, RollbackAction};
-pub mod ledger;
-pub mod map;

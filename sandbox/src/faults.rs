@@ -90,6 +90,13 @@ impl FromStr for FaultConfig {
     }
 }
 
+/// Whether a request changes state (for [`FaultConfig::lose_response_every_write`]): any method
+/// but GET, HEAD and OPTIONS, except search calls (`POST .../search`), which only read.
+pub(crate) fn is_write(method: &axum::http::Method, path: &str) -> bool {
+    use axum::http::Method;
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) && !path.ends_with("/search")
+}
+
 /// What to do with one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultAction {

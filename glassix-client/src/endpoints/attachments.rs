@@ -95,6 +95,7 @@ impl Department {
             pacer: None,
             auth: Auth::None,
             record: Some(record.to_owned()),
+            timeout: self.inner.download_timeout,
         };
         self.inner.execute(&req).await
     }

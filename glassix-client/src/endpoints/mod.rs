@@ -32,6 +32,7 @@ impl Department {
             pacer: Some(&self.state.pacer),
             auth: Auth::Bearer(&self.state),
             record,
+            timeout: self.inner.timeout,
         }
     }
 }

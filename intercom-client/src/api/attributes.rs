@@ -3,8 +3,8 @@
 use crate::client::{Client, Req};
 use crate::error::Result;
 use crate::models::{
-    AttributeModel, ConversationAttribute, CreateConversationAttribute, CreateDataAttribute, DataAttribute,
-    DataType, List, UpdateConversationAttribute, UpdateDataAttribute,
+    AttributeModel, ConversationAttribute, CreateConversationAttribute, CreateDataAttribute,
+    DataAttribute, DataType, List, UpdateConversationAttribute, UpdateDataAttribute,
 };
 
 /// Custom attribute definitions.
@@ -36,19 +36,33 @@ impl Attributes {
                 body.name
             )));
         }
-        self.client.execute(Req::post_create(&["data_attributes"]).json(body)?).await
+        self.client
+            .execute(Req::post_create(&["data_attributes"]).json(body)?)
+            .await
     }
     /// `PUT /data_attributes/{id}`: archive (there is no DELETE) or update.
-    pub async fn update_data_attribute(&self, id: &str, body: &UpdateDataAttribute) -> Result<DataAttribute> {
-        self.client.execute(Req::put(&["data_attributes", id]).json(body)?).await
+    pub async fn update_data_attribute(
+        &self,
+        id: &str,
+        body: &UpdateDataAttribute,
+    ) -> Result<DataAttribute> {
+        self.client
+            .execute(Req::put(&["data_attributes", id]).json(body)?)
+            .await
     }
     /// Archives a data attribute (`PUT` with `{"archived":true}`).
     pub async fn archive_data_attribute(&self, id: &str) -> Result<DataAttribute> {
-        let body = UpdateDataAttribute { archived: Some(true), ..Default::default() };
+        let body = UpdateDataAttribute {
+            archived: Some(true),
+            ..Default::default()
+        };
         self.update_data_attribute(id, &body).await
     }
     /// `GET /conversations/attributes?include_archived=…` (2.16).
-    pub async fn list_conversation_attributes(&self, include_archived: bool) -> Result<Vec<ConversationAttribute>> {
+    pub async fn list_conversation_attributes(
+        &self,
+        include_archived: bool,
+    ) -> Result<Vec<ConversationAttribute>> {
         let req = Req::get(&["conversations", "attributes"])
             .query_opt("include_archived", include_archived.then_some(true));
         let list: List<ConversationAttribute> = self.client.execute(req).await?;

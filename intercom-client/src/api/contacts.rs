@@ -5,8 +5,8 @@ use futures::stream::BoxStream;
 use crate::client::{Client, Req};
 use crate::error::Result;
 use crate::models::{
-    Contact, ContactArchived, ContactDeleted, ContactPage, CreateContact, CreateNote, Note, NotePage,
-    SearchQuery, SearchRequest, UpdateContact,
+    Contact, ContactArchived, ContactDeleted, ContactPage, CreateContact, CreateNote, Note,
+    NotePage, SearchQuery, SearchRequest, UpdateContact,
 };
 use crate::pagination;
 
@@ -42,11 +42,15 @@ impl Contacts {
     }
     /// `POST /contacts/{id}/archive` (reversible).
     pub async fn archive(&self, id: &str) -> Result<ContactArchived> {
-        self.client.execute(Req::post_safe(&["contacts", id, "archive"])).await
+        self.client
+            .execute(Req::post_safe(&["contacts", id, "archive"]))
+            .await
     }
     /// `POST /contacts/{id}/unarchive`.
     pub async fn unarchive(&self, id: &str) -> Result<ContactArchived> {
-        self.client.execute(Req::post_safe(&["contacts", id, "unarchive"])).await
+        self.client
+            .execute(Req::post_safe(&["contacts", id, "unarchive"]))
+            .await
     }
     /// `GET /contacts/find_by_external_id/{external_id}` (users only). `Ok(None)` on 404.
     /// A merged contact answers 410, returned as [`Error::Api`](crate::Error::Api).
@@ -63,10 +67,18 @@ impl Contacts {
     }
     /// `GET /contacts` as a stream (query cursor).
     pub fn list(&self, per_page: Option<u32>) -> BoxStream<'static, Result<Contact>> {
-        pagination::query_cursor::<ContactPage>(self.client.clone(), Req::get(&["contacts"]), per_page)
+        pagination::query_cursor::<ContactPage>(
+            self.client.clone(),
+            Req::get(&["contacts"]),
+            per_page,
+        )
     }
     /// `POST /contacts/search` as a stream (body cursor).
-    pub fn search(&self, search: &SearchRequest, per_page: Option<u32>) -> BoxStream<'static, Result<Contact>> {
+    pub fn search(
+        &self,
+        search: &SearchRequest,
+        per_page: Option<u32>,
+    ) -> BoxStream<'static, Result<Contact>> {
         match Req::post_safe(&["contacts", "search"]).json(search) {
             Ok(req) => pagination::body_cursor::<ContactPage>(self.client.clone(), req, per_page),
             Err(e) => Box::pin(futures::stream::once(async move { Err(e) })),
@@ -75,11 +87,13 @@ impl Contacts {
     /// Contacts whose email equals `email` (first page of up to 50; new contacts can take
     /// minutes to become searchable).
     pub async fn search_by_email(&self, email: &str) -> Result<Vec<Contact>> {
-        self.search_first_page(SearchQuery::eq("email", email)).await
+        self.search_first_page(SearchQuery::eq("email", email))
+            .await
     }
     /// Contacts whose external id equals `external_id`.
     pub async fn search_by_external_id(&self, external_id: &str) -> Result<Vec<Contact>> {
-        self.search_first_page(SearchQuery::eq("external_id", external_id)).await
+        self.search_first_page(SearchQuery::eq("external_id", external_id))
+            .await
     }
     async fn search_first_page(&self, query: SearchQuery) -> Result<Vec<Contact>> {
         let req = Req::post_safe(&["contacts", "search"]).json(&SearchRequest::new(query))?;
@@ -92,7 +106,11 @@ impl Contacts {
         self.client.execute(req).await
     }
     /// `GET /contacts/{id}/notes` as a stream (query cursor).
-    pub fn notes(&self, contact_id: &str, per_page: Option<u32>) -> BoxStream<'static, Result<Note>> {
+    pub fn notes(
+        &self,
+        contact_id: &str,
+        per_page: Option<u32>,
+    ) -> BoxStream<'static, Result<Note>> {
         pagination::query_cursor::<NotePage>(
             self.client.clone(),
             Req::get(&["contacts", contact_id, "notes"]),

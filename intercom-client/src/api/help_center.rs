@@ -4,7 +4,10 @@ use futures::stream::BoxStream;
 
 use crate::client::{Client, Req};
 use crate::error::Result;
-use crate::models::{Article, ArticlePage, Collection, CollectionPage, CreateArticle, CreateCollection, Deleted, HelpCenter, List};
+use crate::models::{
+    Article, ArticlePage, Collection, CollectionPage, CreateArticle, CreateCollection, Deleted,
+    HelpCenter, List,
+};
 use crate::pagination;
 
 /// Help centers (read-only), collections and articles.
@@ -16,7 +19,10 @@ pub struct HelpCenterApi {
 impl HelpCenterApi {
     /// `GET /help_center/help_centers`.
     pub async fn list_help_centers(&self) -> Result<Vec<HelpCenter>> {
-        let list: List<HelpCenter> = self.client.execute(Req::get(&["help_center", "help_centers"])).await?;
+        let list: List<HelpCenter> = self
+            .client
+            .execute(Req::get(&["help_center", "help_centers"]))
+            .await?;
         Ok(list.data)
     }
     /// `POST /help_center/collections`. Not re-sent when its outcome is unknown.
@@ -27,11 +33,15 @@ impl HelpCenterApi {
     }
     /// `GET /help_center/collections/{id}`.
     pub async fn get_collection(&self, id: &str) -> Result<Collection> {
-        self.client.execute(Req::get(&["help_center", "collections", id])).await
+        self.client
+            .execute(Req::get(&["help_center", "collections", id]))
+            .await
     }
     /// `DELETE /help_center/collections/{id}` (delete its articles first).
     pub async fn delete_collection(&self, id: &str) -> Result<Deleted> {
-        self.client.execute(Req::delete(&["help_center", "collections", id])).await
+        self.client
+            .execute(Req::delete(&["help_center", "collections", id]))
+            .await
     }
     /// `GET /help_center/collections` as a stream (page number).
     pub fn collections(&self, per_page: Option<u32>) -> BoxStream<'static, Result<Collection>> {
@@ -44,7 +54,9 @@ impl HelpCenterApi {
     /// `POST /articles`. Not re-sent when its outcome is unknown.
     pub async fn create_article(&self, body: &CreateArticle) -> Result<Article> {
         body.check()?;
-        self.client.execute(Req::post_create(&["articles"]).json(body)?).await
+        self.client
+            .execute(Req::post_create(&["articles"]).json(body)?)
+            .await
     }
     /// `GET /articles/{id}`.
     pub async fn get_article(&self, id: &str) -> Result<Article> {
@@ -56,6 +68,10 @@ impl HelpCenterApi {
     }
     /// `GET /articles` as a stream (page number).
     pub fn articles(&self, per_page: Option<u32>) -> BoxStream<'static, Result<Article>> {
-        pagination::page_number::<ArticlePage>(self.client.clone(), Req::get(&["articles"]), per_page)
+        pagination::page_number::<ArticlePage>(
+            self.client.clone(),
+            Req::get(&["articles"]),
+            per_page,
+        )
     }
 }

@@ -1,4 +1,4 @@
-//! One handler per resource, reached from [`Client`](crate::Client): `client.contacts()`, …
+//! One handler per resource, reached from [`Client`]: `client.contacts()`, …
 
 pub mod admins;
 pub mod attributes;
@@ -14,34 +14,50 @@ use crate::Client;
 impl Client {
     /// Admins, teams and `GET /me` (read-only).
     pub fn admins(&self) -> admins::Admins {
-        admins::Admins { client: self.clone() }
+        admins::Admins {
+            client: self.clone(),
+        }
     }
     /// Contacts and contact notes.
     pub fn contacts(&self) -> contacts::Contacts {
-        contacts::Contacts { client: self.clone() }
+        contacts::Contacts {
+            client: self.clone(),
+        }
     }
     /// Conversations.
     pub fn conversations(&self) -> conversations::Conversations {
-        conversations::Conversations { client: self.clone() }
+        conversations::Conversations {
+            client: self.clone(),
+        }
     }
     /// Tickets.
     pub fn tickets(&self) -> tickets::Tickets {
-        tickets::Tickets { client: self.clone() }
+        tickets::Tickets {
+            client: self.clone(),
+        }
     }
     /// Ticket types, their attributes, ticket states.
     pub fn ticket_types(&self) -> ticket_types::TicketTypes {
-        ticket_types::TicketTypes { client: self.clone() }
+        ticket_types::TicketTypes {
+            client: self.clone(),
+        }
     }
     /// Tags, and tagging of contacts, conversations and tickets.
     pub fn tags(&self) -> tags::Tags {
-        tags::Tags { client: self.clone() }
+        tags::Tags {
+            client: self.clone(),
+        }
     }
     /// Data attributes and conversation attributes.
     pub fn attributes(&self) -> attributes::Attributes {
-        attributes::Attributes { client: self.clone() }
+        attributes::Attributes {
+            client: self.clone(),
+        }
     }
     /// Help centers, collections and articles.
     pub fn help_center(&self) -> help_center::HelpCenterApi {
-        help_center::HelpCenterApi { client: self.clone() }
+        help_center::HelpCenterApi {
+            client: self.clone(),
+        }
     }
 }

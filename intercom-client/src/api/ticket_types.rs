@@ -2,7 +2,10 @@
 
 use crate::client::{Client, Req};
 use crate::error::Result;
-use crate::models::{CreateTicketType, CreateTicketTypeAttribute, List, TicketState, TicketType, TicketTypeAttribute};
+use crate::models::{
+    CreateTicketType, CreateTicketTypeAttribute, List, TicketState, TicketType,
+    TicketTypeAttribute, UpdateTicketType, UpdateTicketTypeAttribute,
+};
 
 /// Ticket types and states.
 #[derive(Debug, Clone)]
@@ -18,7 +21,9 @@ impl TicketTypes {
     }
     /// `POST /ticket_types`. Not re-sent when its outcome is unknown.
     pub async fn create(&self, body: &CreateTicketType) -> Result<TicketType> {
-        self.client.execute(Req::post_create(&["ticket_types"]).json(body)?).await
+        self.client
+            .execute(Req::post_create(&["ticket_types"]).json(body)?)
+            .await
     }
     /// `GET /ticket_types/{id}`.
     pub async fn get(&self, id: &str) -> Result<TicketType> {
@@ -38,5 +43,25 @@ impl TicketTypes {
     pub async fn list_states(&self) -> Result<Vec<TicketState>> {
         let list: List<TicketState> = self.client.execute(Req::get(&["ticket_states"])).await?;
         Ok(list.data)
+    }
+    /// `PUT /ticket_types/{id}` (archive with `archived: Some(true)`; there is no DELETE).
+    pub async fn update(&self, id: &str, body: &UpdateTicketType) -> Result<TicketType> {
+        self.client
+            .execute(Req::put(&["ticket_types", id]).json(body)?)
+            .await
+    }
+    /// `PUT /ticket_types/{id}/attributes/{attribute_id}` (archive with `archived: Some(true)`).
+    pub async fn update_attribute(
+        &self,
+        ticket_type_id: &str,
+        attribute_id: &str,
+        body: &UpdateTicketTypeAttribute,
+    ) -> Result<TicketTypeAttribute> {
+        self.client
+            .execute(
+                Req::put(&["ticket_types", ticket_type_id, "attributes", attribute_id])
+                    .json(body)?,
+            )
+            .await
     }
 }

@@ -4,7 +4,9 @@ use futures::stream::BoxStream;
 
 use crate::client::{Client, Req};
 use crate::error::{Error, Result};
-use crate::models::{CreateTicket, Deleted, SearchRequest, Ticket, TicketPage, TicketPart, TicketReply, UpdateTicket};
+use crate::models::{
+    CreateTicket, Deleted, SearchRequest, Ticket, TicketPage, TicketPart, TicketReply, UpdateTicket,
+};
 use crate::pagination;
 
 /// Tickets.
@@ -23,7 +25,9 @@ impl Tickets {
                 body.contacts.len()
             )));
         }
-        self.client.execute(Req::post_create(&["tickets"]).json(body)?).await
+        self.client
+            .execute(Req::post_create(&["tickets"]).json(body)?)
+            .await
     }
     /// `POST /tickets/{id}/reply`. Not re-sent when its outcome is unknown.
     pub async fn reply(&self, ticket_id: &str, body: &TicketReply) -> Result<TicketPart> {
@@ -34,7 +38,9 @@ impl Tickets {
     }
     /// `PUT /tickets/{id}`: state, assignee, attributes, open/snooze.
     pub async fn update(&self, ticket_id: &str, body: &UpdateTicket) -> Result<Ticket> {
-        self.client.execute(Req::put(&["tickets", ticket_id]).json(body)?).await
+        self.client
+            .execute(Req::put(&["tickets", ticket_id]).json(body)?)
+            .await
     }
     /// `GET /tickets/{id}`.
     pub async fn get(&self, ticket_id: &str) -> Result<Ticket> {
@@ -42,10 +48,16 @@ impl Tickets {
     }
     /// `DELETE /tickets/{id}` (permanent).
     pub async fn delete(&self, ticket_id: &str) -> Result<Deleted> {
-        self.client.execute(Req::delete(&["tickets", ticket_id])).await
+        self.client
+            .execute(Req::delete(&["tickets", ticket_id]))
+            .await
     }
     /// `POST /tickets/search` as a stream (body cursor).
-    pub fn search(&self, search: &SearchRequest, per_page: Option<u32>) -> BoxStream<'static, Result<Ticket>> {
+    pub fn search(
+        &self,
+        search: &SearchRequest,
+        per_page: Option<u32>,
+    ) -> BoxStream<'static, Result<Ticket>> {
         match Req::post_safe(&["tickets", "search"]).json(search) {
             Ok(req) => pagination::body_cursor::<TicketPage>(self.client.clone(), req, per_page),
             Err(e) => Box::pin(futures::stream::once(async move { Err(e) })),

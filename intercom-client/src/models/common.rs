@@ -64,7 +64,11 @@ pub struct AttachmentFile {
 
 impl AttachmentFile {
     /// Builds an attachment from raw bytes (encodes them as base64).
-    pub fn from_bytes(name: impl Into<String>, content_type: impl Into<String>, bytes: &[u8]) -> Self {
+    pub fn from_bytes(
+        name: impl Into<String>,
+        content_type: impl Into<String>,
+        bytes: &[u8],
+    ) -> Self {
         use base64::Engine;
         Self {
             content_type: content_type.into(),
@@ -93,7 +97,10 @@ pub(crate) fn check_attachments(urls: usize, files: usize) -> crate::Result<()> 
 #[serde(bound = "T: Deserialize<'de>")]
 pub struct List<T> {
     /// The items.
-    #[serde(default = "Vec::new", deserialize_with = "crate::lenient::null_default")]
+    #[serde(
+        default = "Vec::new",
+        deserialize_with = "crate::lenient::null_default"
+    )]
     pub data: Vec<T>,
 }
 

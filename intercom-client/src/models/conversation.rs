@@ -361,7 +361,11 @@ pub struct AdminReply {
 
 impl AdminReply {
     /// A reply of `message_type` by `admin_id` with `body`.
-    pub fn new(message_type: AdminReplyType, admin_id: impl Into<String>, body: impl Into<String>) -> Self {
+    pub fn new(
+        message_type: AdminReplyType,
+        admin_id: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Self {
         Self {
             message_type,
             kind: AdminTag::Admin,
@@ -464,7 +468,9 @@ impl ConversationReply {
     pub(crate) fn check(&self) -> crate::Result<()> {
         match self {
             Self::Admin(a) => check_attachments(a.attachment_urls.len(), a.attachment_files.len()),
-            Self::Contact(c) => check_attachments(c.attachment_urls.len(), c.attachment_files.len()),
+            Self::Contact(c) => {
+                check_attachments(c.attachment_urls.len(), c.attachment_files.len())
+            }
         }
     }
 }
@@ -527,7 +533,10 @@ impl Serialize for ConversationAction {
                     m.serialize_entry("body", b)?;
                 }
             }
-            Self::Snooze { admin_id, snoozed_until } => {
+            Self::Snooze {
+                admin_id,
+                snoozed_until,
+            } => {
                 m.serialize_entry("message_type", "snoozed")?;
                 m.serialize_entry("admin_id", admin_id)?;
                 m.serialize_entry("snoozed_until", snoozed_until)?;
@@ -536,7 +545,12 @@ impl Serialize for ConversationAction {
                 m.serialize_entry("message_type", "open")?;
                 m.serialize_entry("admin_id", admin_id)?;
             }
-            Self::Assign { kind, admin_id, assignee_id, body } => {
+            Self::Assign {
+                kind,
+                admin_id,
+                assignee_id,
+                body,
+            } => {
                 m.serialize_entry("message_type", "assignment")?;
                 m.serialize_entry("type", kind)?;
                 m.serialize_entry("admin_id", admin_id)?;
@@ -572,7 +586,11 @@ impl ConversationAction {
         }
     }
     /// Assign to an admin or team as `admin_id`.
-    pub fn assign(admin_id: impl Into<String>, kind: AssigneeType, assignee_id: impl Into<String>) -> Self {
+    pub fn assign(
+        admin_id: impl Into<String>,
+        kind: AssigneeType,
+        assignee_id: impl Into<String>,
+    ) -> Self {
         Self::Assign {
             kind,
             admin_id: admin_id.into(),

@@ -275,7 +275,11 @@ enum CommentTag {
 
 impl AdminTicketReply {
     /// A reply of `message_type` by `admin_id`.
-    pub fn new(message_type: AdminReplyType, admin_id: impl Into<String>, body: impl Into<String>) -> Self {
+    pub fn new(
+        message_type: AdminReplyType,
+        admin_id: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Self {
         Self {
             message_type,
             kind: AdminTag::Admin,
@@ -336,7 +340,9 @@ impl Serialize for TicketReply {
 impl TicketReply {
     pub(crate) fn check(&self) -> crate::Result<()> {
         match self {
-            TicketReply::Admin(a) => super::common::check_attachments(a.attachment_urls.len(), a.attachment_files.len()),
+            TicketReply::Admin(a) => {
+                super::common::check_attachments(a.attachment_urls.len(), a.attachment_files.len())
+            }
             TicketReply::Contact(c) => super::common::check_attachments(c.attachment_urls.len(), 0),
         }
     }

@@ -184,7 +184,11 @@ pub struct CreateTicketTypeAttribute {
 
 impl CreateTicketTypeAttribute {
     /// An attribute with just the required fields.
-    pub fn new(name: impl Into<String>, description: impl Into<String>, data_type: TicketAttributeType) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        data_type: TicketAttributeType,
+    ) -> Self {
         Self {
             name: name.into(),
             description: description.into(),
@@ -198,4 +202,64 @@ impl CreateTicketTypeAttribute {
             allow_multiple_values: None,
         }
     }
+}
+
+/// `PUT /ticket_types/{id}`: every field optional. Archiving (`archived: Some(true)`) is the only
+/// undo: there is no DELETE for ticket types.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UpdateTicketType {
+    /// Name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<TicketCategory>,
+    /// Emoji icon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    /// Archive or unarchive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    /// Internal type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_internal: Option<bool>,
+}
+
+/// `PUT /ticket_types/{id}/attributes/{attribute_id}`: every field optional. Archiving is the
+/// only undo: there is no DELETE for ticket type attributes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UpdateTicketTypeAttribute {
+    /// Name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Required when a teammate creates a ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_to_create: Option<bool>,
+    /// Required when a contact creates a ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_to_create_for_contacts: Option<bool>,
+    /// Shown on create.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visible_on_create: Option<bool>,
+    /// Visible to contacts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visible_to_contacts: Option<bool>,
+    /// Multi-line (strings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiline: Option<bool>,
+    /// List items, comma-separated (lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_items: Option<String>,
+    /// Several files (files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_multiple_values: Option<bool>,
+    /// Archive or unarchive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
 }

@@ -29,6 +29,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 mod types;
+mod writes;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -42,6 +43,7 @@ pub use types::{
     QueueEntry, Reason, RollbackItem, Run, RunId, RunMode, RunStatus, Settlement, StatusCounts,
     WriteNeed,
 };
+pub use writes::LedgerBatch;
 
 use crate::error::{Error, Result};
 

@@ -12,158 +12,6 @@ use crate::error::{Error, Result};
 use crate::kind::ObjectKind;
 
 impl Ledger {
-    /// Register a source record as known and not yet handled. Does nothing if the record is
-    /// already in the ledger (whatever its status).
-    pub fn mark_pending(&self, kind: &ObjectKind, source_id: &str, run: RunId) -> Result<()> {
-        self.write("mark pending", |tx| {
-            tx.prepare_cached(
-                "INSERT INTO objects (kind, source_id, status, run_id, updated_at)
-                 VALUES (?1, ?2, 'pending', ?3, ?4) ON CONFLICT (kind, source_id) DO NOTHING",
-            )
-            .and_then(|mut s| s.execute(params![kind.as_str(), source_id, run.0, now_text()]))
-            .map_err(Error::ledger("mark pending"))?;
-            Ok(())
-        })
-    }
-
-    /// Record that `source_id` exists in Intercom as `target_id`, written from a source whose
-    /// hash is `source_hash`. Use [`Origin::Reused`] for objects found rather than created
-    /// (rollback leaves those alone). Clears any queue entry.
-    pub fn mark_migrated(
-        &self,
-        kind: &ObjectKind,
-        source_id: &str,
-        target_id: &str,
-        source_hash: &str,
-        origin: Origin,
-        run: RunId,
-    ) -> Result<()> {
-        self.write("mark migrated", |tx| {
-            migrated_in(
-                tx,
-                kind,
-                source_id,
-                target_id,
-                source_hash,
-                origin,
-                Some(run),
-            )
-        })
-    }
-
-    /// Queue a record for reconciliation with a reason (replaces an earlier queue entry).
-    pub fn mark_queued(
-        &self,
-        kind: &ObjectKind,
-        source_id: &str,
-        reason: &Reason,
-        run: RunId,
-    ) -> Result<()> {
-        self.write("mark queued", |tx| {
-            set_status(
-                tx,
-                kind,
-                source_id,
-                ObjectStatus::Queued,
-                Some(reason),
-                Some(run),
-            )?;
-            tx.prepare_cached(
-                "INSERT INTO queue (kind, source_id, reason_code, detail, field, run_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (kind, source_id) DO UPDATE SET reason_code = excluded.reason_code,
-                   detail = excluded.detail, field = excluded.field, run_id = excluded.run_id,
-                   created_at = excluded.created_at",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    kind.as_str(),
-                    source_id,
-                    reason.code,
-                    reason.detail,
-                    reason.field,
-                    run.0,
-                    now_text()
-                ])
-            })
-            .map_err(Error::ledger("mark queued"))?;
-            Ok(())
-        })
-    }
-
-    /// Record that a rule skipped the record, with the reason.
-    pub fn mark_skipped(
-        &self,
-        kind: &ObjectKind,
-        source_id: &str,
-        reason: &Reason,
-        run: RunId,
-    ) -> Result<()> {
-        self.write("mark skipped", |tx| {
-            set_status(
-                tx,
-                kind,
-                source_id,
-                ObjectStatus::Skipped,
-                Some(reason),
-                Some(run),
-            )
-        })
-    }
-
-    /// Record that writing the record failed with `error` (text only; never include secrets).
-    pub fn mark_failed(
-        &self,
-        kind: &ObjectKind,
-        source_id: &str,
-        error: &str,
-        run: RunId,
-    ) -> Result<()> {
-        let reason = Reason::new("error", error);
-        self.write("mark failed", |tx| {
-            set_status(
-                tx,
-                kind,
-                source_id,
-                ObjectStatus::Failed,
-                Some(&reason),
-                Some(run),
-            )
-        })
-    }
-
-    /// Record that a rollback removed (or archived) the object. For a ticket or conversation,
-    /// its parts are marked rolled back too.
-    pub fn mark_rolled_back(&self, kind: &ObjectKind, source_id: &str, run: RunId) -> Result<()> {
-        self.write("mark rolled back", |tx| {
-            set_status(
-                tx,
-                kind,
-                source_id,
-                ObjectStatus::RolledBack,
-                None,
-                Some(run),
-            )?;
-            if matches!(kind, ObjectKind::Ticket | ObjectKind::Conversation) {
-                let now = now_text();
-                tx.execute(
-                    "UPDATE objects SET status = 'rolled_back', run_id = ?1, updated_at = ?2
-                     WHERE kind = 'part' AND status = 'migrated' AND source_id IN
-                       (SELECT transaction_guid FROM parts WHERE ticket_source_id = ?3)",
-                    params![run.0, now, source_id],
-                )
-                .map_err(Error::ledger("roll back parts"))?;
-                tx.execute(
-                    "UPDATE parts SET status = 'rolled_back', run_id = ?1, updated_at = ?2
-                     WHERE ticket_source_id = ?3 AND status = 'migrated'",
-                    params![run.0, now, source_id],
-                )
-                .map_err(Error::ledger("roll back parts"))?;
-            }
-            Ok(())
-        })
-    }
-
     /// The ledger's row for a record, if any.
     pub fn lookup(&self, kind: &ObjectKind, source_id: &str) -> Result<Option<ObjectRecord>> {
         let conn = self.lock();
@@ -246,7 +94,21 @@ impl Ledger {
 
     /// Records of `kind` per status.
     pub fn counts(&self, kind: &ObjectKind) -> Result<StatusCounts> {
-        Ok(self.counts_by_kind()?.remove(kind).unwrap_or_default())
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached("SELECT status, COUNT(*) FROM objects WHERE kind = ?1 GROUP BY status")
+            .map_err(Error::ledger("count"))?;
+        let rows = stmt
+            .query_map(params![kind.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(Error::ledger("count"))?;
+        let mut out = StatusCounts::default();
+        for row in rows {
+            let (status, n) = row.map_err(Error::ledger("count"))?;
+            out.add(ObjectStatus::parse(&status)?, n.max(0) as u64);
+        }
+        Ok(out)
     }
 
     /// Records per status for every kind present.
@@ -308,7 +170,7 @@ impl Ledger {
                 target_id,
             ));
         }
-        items.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        items.sort_by_key(|a| (a.0, a.1));
         Ok(items
             .into_iter()
             .map(|(_, _, kind, source_id, target_id)| RollbackItem {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Ledger, LossyNote, QueueEntry, Reason, RunId, now_text, parse_time, time_text};
+use super::{Ledger, LossyNote, QueueEntry, Reason, RunId, parse_time};
 use crate::error::{Error, Result};
 use crate::kind::ObjectKind;
 
@@ -49,28 +49,6 @@ impl Ledger {
         Ok(out)
     }
 
-    /// Record a field-level note about something lossy in one record's mapping.
-    pub fn add_note(&self, note: &LossyNote, run: RunId) -> Result<()> {
-        self.write("add note", |tx| {
-            tx.prepare_cached(
-                "INSERT INTO notes (kind, source_id, field, note, run_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    note.kind.as_str(),
-                    note.source_id,
-                    note.field,
-                    note.note,
-                    run.0,
-                    now_text()
-                ])
-            })
-            .map_err(Error::ledger("add note"))?;
-            Ok(())
-        })
-    }
-
     /// The notes of one record, oldest first.
     pub fn notes_for(&self, kind: &ObjectKind, source_id: &str) -> Result<Vec<LossyNote>> {
         let conn = self.lock();
@@ -105,18 +83,5 @@ impl Ledger {
             .optional()
             .map_err(Error::ledger("read watermark"))?;
         value.as_deref().map(parse_time).transpose()
-    }
-
-    /// Set (or move) the watermark `name`.
-    pub fn set_watermark(&self, name: &str, at: DateTime<Utc>) -> Result<()> {
-        self.write("set watermark", |tx| {
-            tx.execute(
-                "INSERT INTO watermarks (name, value, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                params![name, time_text(at), now_text()],
-            )
-            .map_err(Error::ledger("set watermark"))?;
-            Ok(())
-        })
     }
 }

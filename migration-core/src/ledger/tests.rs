@@ -133,12 +133,13 @@ fn crash_between_intent_and_completion_leaves_an_open_intent() {
     );
 }
 
-/// Child half of `process_abort_mid_run_leaves_a_consistent_ledger`: writes, then aborts.
+/// Child half of `process_abort_mid_run_leaves_a_consistent_ledger`: writes, then aborts the
+/// whole process. Ignored in normal runs; the parent test launches it with `--ignored`.
 #[test]
+#[ignore = "run by process_abort_mid_run_leaves_a_consistent_ledger in a child process"]
 fn crash_child_writer() {
-    let Ok(path) = std::env::var("MIGRATION_CORE_CRASH_LEDGER") else {
-        return; // only meaningful when launched by the parent test
-    };
+    let path = std::env::var("MIGRATION_CORE_CRASH_LEDGER")
+        .expect("set MIGRATION_CORE_CRASH_LEDGER to a ledger path");
     let l = Ledger::open(&path).unwrap();
     let run = l.begin_run(RunMode::Migrate, "h").unwrap();
     for i in 0..200 {
@@ -162,6 +163,7 @@ fn process_abort_mid_run_leaves_a_consistent_ledger() {
         .args([
             "ledger::tests::crash_child_writer",
             "--exact",
+            "--ignored",
             "--test-threads=1",
         ])
         .env("MIGRATION_CORE_CRASH_LEDGER", &path)
@@ -466,4 +468,45 @@ fn concurrent_writers_from_many_threads() {
     assert_eq!(l.counts(&ObjectKind::Ticket).unwrap().migrated, 400);
     assert!(l.open_intents().unwrap().is_empty());
     assert_eq!(l.rollback_order().unwrap().len(), 400);
+}
+
+#[test]
+fn a_batch_commits_together_or_not_at_all() {
+    let (_d, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let n = l
+        .batch(|b| {
+            for pos in 0..50 {
+                let part = PartRecord {
+                    ticket_source_id: "t1".into(),
+                    transaction_guid: format!("g{pos:02}"),
+                    target_part_id: None,
+                    position: pos,
+                    status: ObjectStatus::Pending,
+                };
+                b.record_part(&part, "ph", run)?;
+            }
+            b.mark_pending(&ObjectKind::Ticket, "t1", run)?;
+            let i = b.record_intent(&ObjectKind::Ticket, "t1", "fp", run)?;
+            b.complete_intent(i.id, "tk1", "h")?;
+            Ok(50)
+        })
+        .unwrap();
+    assert_eq!(l.parts_for("t1").unwrap().len(), n);
+    assert_eq!(l.counts(&ObjectKind::Ticket).unwrap().migrated, 1);
+
+    // An error inside the batch rolls every write of it back.
+    let err = l
+        .batch(|b| {
+            b.mark_pending(&ObjectKind::Contact, "c1", run)?;
+            b.mark_queued(&ObjectKind::Contact, "c2", &Reason::new("x", "y"), run)?;
+            b.complete_intent(IntentId(999), "nope", "h")
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("999"), "{err}");
+    assert_eq!(
+        l.counts(&ObjectKind::Contact).unwrap(),
+        StatusCounts::default()
+    );
+    assert!(l.queue_entries().unwrap().is_empty());
 }

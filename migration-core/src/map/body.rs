@@ -1,67 +1,23 @@
 //! Message bodies: HTML reduced to what Intercom part bodies accept, plain text for the one
 //! place that takes no HTML (a conversation's opening message).
 //!
-//! The reduction is behind [`reduce_html`] alone, so switching to the crate-wide sanitiser
-//! (`crate::html`, when it lands) is a one-line change.
+//! HTML reduction itself lives in [`crate::html`]; this module adds the plain-text form and
+//! what a part body needs (which markup was removed, for the lossy notes).
 
-use std::collections::HashSet;
+use std::sync::LazyLock;
 
-/// Tags kept in part bodies: text structure, emphasis, links, lists, quotes, code and images.
-/// Everything else is removed (its text kept); `script` and `style` are removed with their
-/// content.
-const KEPT_TAGS: [&str; 22] = [
-    "p",
-    "br",
-    "b",
-    "strong",
-    "i",
-    "em",
-    "u",
-    "a",
-    "ul",
-    "ol",
-    "li",
-    "blockquote",
-    "pre",
-    "code",
-    "h1",
-    "h2",
-    "h3",
-    "img",
-    "table",
-    "tr",
-    "td",
-    "th",
-];
+use crate::html::HtmlReducer;
 
-/// Reduces e-mail HTML to the subset Intercom renders in part bodies: unknown tags unwrapped,
-/// attributes other than `href`/`src`/`alt` dropped, only http(s)/mailto links kept, scripts and
-/// styles removed with their content. The result is safe to send as a part body.
-pub fn reduce_html(html: &str) -> String {
-    let tags: HashSet<&str> = KEPT_TAGS.into_iter().collect();
-    let schemes: HashSet<&str> = ["http", "https", "mailto"].into_iter().collect();
-    let mut attrs = std::collections::HashMap::new();
-    attrs.insert("a", ["href"].into_iter().collect::<HashSet<&str>>());
-    attrs.insert("img", ["src", "alt"].into_iter().collect::<HashSet<&str>>());
-    ammonia::Builder::default()
-        .tags(tags)
-        .tag_attributes(attrs)
-        .generic_attributes(HashSet::new())
-        .url_schemes(schemes)
-        .link_rel(Some("noopener noreferrer"))
-        .clean(html)
-        .to_string()
-        .trim()
-        .to_owned()
+static REDUCER: LazyLock<HtmlReducer> = LazyLock::new(HtmlReducer::new);
+
+/// Reduces HTML with the crate's reducer ([`crate::html`]).
+pub(crate) fn reduce_html(html: &str) -> String {
+    crate::html::reduce_html(html)
 }
 
-/// Escapes plain text as HTML, one `<p>` per line (blank lines dropped).
-pub fn text_to_html(text: &str) -> String {
-    text.lines()
-        .map(str::trim_end)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| format!("<p>{}</p>", escape(l)))
-        .collect()
+/// Plain text as HTML paragraphs ([`crate::html::text_to_html`]).
+pub(crate) fn text_to_html(text: &str) -> String {
+    crate::html::text_to_html(text)
 }
 
 /// Plain text of an HTML fragment: block ends become line breaks, tags are removed, the common
@@ -98,29 +54,31 @@ pub fn html_to_text(html: &str) -> String {
         .join("\n")
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
+/// The part body of a Glassix message: its HTML reduced when it has any, else its text as
+/// HTML paragraphs; with what the reduction removed.
+pub(crate) struct PartBody {
+    pub(crate) html: String,
+    /// Markup other than images was removed.
+    pub(crate) reduced: bool,
+    /// Images removed (tracking pixels, `cid:` inline images, non-http sources).
+    pub(crate) images_removed: usize,
 }
 
-/// The part body of a Glassix message: its HTML reduced when it has any, else its text as
-/// HTML paragraphs. The flag says whether the reduction removed markup.
-pub(crate) fn part_body(html: &str, text: &str) -> (String, bool) {
+pub(crate) fn part_body(html: &str, text: &str) -> PartBody {
     if html.trim().is_empty() {
-        return (text_to_html(text), false);
+        return PartBody {
+            html: text_to_html(text),
+            reduced: false,
+            images_removed: 0,
+        };
     }
-    let reduced = reduce_html(html);
-    let changed = normalise(&reduced) != normalise(html);
-    (reduced, changed)
+    let r = REDUCER.reduce(html);
+    let reduced = normalise(&r.html) != normalise(html);
+    PartBody {
+        html: r.html,
+        reduced,
+        images_removed: r.images_removed + r.tracking_pixels_removed,
+    }
 }
 
 fn normalise(s: &str) -> String {
@@ -132,30 +90,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reduce_keeps_structure_drops_scripts_styles_and_attributes() {
-        let html = r#"<div style="color:red"><p class="x">Hi <b>there</b></p><script>alert(1)</script><style>p{}</style><a href="https://e.com" onclick="x()">link</a><a href="javascript:evil()">bad</a><font face="Arial">text</font></div>"#;
-        let out = reduce_html(html);
-        assert!(out.contains("<p>Hi <b>there</b></p>"), "{out}");
-        assert!(!out.contains("script") && !out.contains("alert"), "{out}");
-        assert!(!out.contains("style") && !out.contains("p{}"), "{out}");
-        assert!(!out.contains("onclick") && !out.contains("class="), "{out}");
-        assert!(out.contains(r#"href="https://e.com""#), "{out}");
-        assert!(!out.contains("javascript"), "{out}");
-        assert!(out.contains("text") && !out.contains("<font"), "{out}");
-    }
-
-    #[test]
-    fn text_and_html_round_trips() {
-        assert_eq!(text_to_html("a < b\n\nc"), "<p>a &lt; b</p><p>c</p>");
+    fn plain_text_of_html_and_part_bodies() {
         assert_eq!(
             html_to_text("<p>Hello &amp; welcome</p><p>Line<br>two</p>"),
             "Hello & welcome\nLine\ntwo"
         );
-        let (b, changed) = part_body("", "plain");
-        assert_eq!((b.as_str(), changed), ("<p>plain</p>", false));
-        let (_, changed) = part_body("<p>kept</p>", "");
-        assert!(!changed);
-        let (_, changed) = part_body("<table2>x</table2>", "");
-        assert!(changed);
+        let b = part_body("", "plain");
+        assert_eq!((b.html.as_str(), b.reduced), ("<p>plain</p>", false));
+        assert!(!part_body("<p>kept</p>", "").reduced);
+        let b = part_body(
+            r#"<div style="x"><p onclick="y()">Hi</p><script>alert(1)</script><img src="cid:abc"></div>"#,
+            "",
+        );
+        assert!(b.reduced);
+        assert!(b.html.contains("Hi") && !b.html.contains("alert") && !b.html.contains("onclick"));
+        assert_eq!(b.images_removed, 1);
     }
 }

@@ -4,14 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use glassix_client::models::{
-    Contact, IdentifierType, Participant, ProtocolType, Ticket,
-};
+use glassix_client::models::{Contact, IdentifierType, Participant, ProtocolType, Ticket};
 use intercom_client::models::{CreateContact, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::attributes::{ATTR_CHANNEL_PREFERENCE, ATTR_ORIGINAL_ID, TagRef, apply_rules, read_path, tag_refs};
+use super::attributes::{
+    ATTR_CHANNEL_PREFERENCE, ATTR_ORIGINAL_ID, TagRef, apply_rules, read_path, tag_refs,
+};
 use super::context::{MapContext, guid_key};
 use super::outcome::{FieldNote, MapReason, Mapped, ReasonCode};
 use crate::spec::{MissingEmailPolicy, TargetModel};
@@ -339,7 +339,11 @@ impl ContactMapper for DefaultContactMapper {
         let mut notes = Vec::new();
         if let Some(c) = source.contact {
             if c.is_scrambled || c.is_deleted {
-                let what = if c.is_scrambled { "scrambled" } else { "deleted" };
+                let what = if c.is_scrambled {
+                    "scrambled"
+                } else {
+                    "deleted"
+                };
                 return Mapped::Skip {
                     reason: MapReason::new(
                         ReasonCode::DeletedContact,
@@ -348,7 +352,11 @@ impl ContactMapper for DefaultContactMapper {
                              not created (its tickets are queued as missing_contact)"
                         ),
                     )
-                    .with_field(if c.is_scrambled { "isScrambled" } else { "isDeleted" }),
+                    .with_field(if c.is_scrambled {
+                        "isScrambled"
+                    } else {
+                        "isDeleted"
+                    }),
                 };
             }
         }
@@ -502,15 +510,10 @@ impl ContactMapper for DefaultContactMapper {
             .contact
             .and_then(|c| serde_json::to_value(c).ok())
             .unwrap_or(Value::Null);
-        let rules = match apply_rules(
-            ctx.spec,
-            &[TargetModel::Contact],
-            ctx.directory,
-            |rule| {
-                let path = rule.source.strip_prefix("contact.").unwrap_or(&rule.source);
-                read_path(&record, path)
-            },
-        ) {
+        let rules = match apply_rules(ctx.spec, &[TargetModel::Contact], ctx.directory, |rule| {
+            let path = rule.source.strip_prefix("contact.").unwrap_or(&rule.source);
+            read_path(&record, path)
+        }) {
             Ok(r) => r,
             Err(reason) => return Mapped::Queue { reason, notes },
         };

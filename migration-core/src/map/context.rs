@@ -147,7 +147,9 @@ impl Directory {
             .and_then(|id| self.admins_by_user.get(&guid_key(id)))
             .or_else(|| {
                 let e = email.trim().to_lowercase();
-                (!e.is_empty()).then(|| self.admins_by_email.get(&e)).flatten()
+                (!e.is_empty())
+                    .then(|| self.admins_by_email.get(&e))
+                    .flatten()
             })
             .map(String::as_str)
     }

@@ -32,8 +32,8 @@ pub struct AutomationExport {
 impl AutomationExport {
     /// Reads the export from JSON, refusing another file's `format`.
     pub fn from_json(text: &str) -> Result<Self> {
-        let a: Self = serde_json::from_str(text)
-            .map_err(Error::json("reading the automation export"))?;
+        let a: Self =
+            serde_json::from_str(text).map_err(Error::json("reading the automation export"))?;
         if a.format != AUTOMATION_FORMAT {
             return Err(Error::Json {
                 context: "reading the automation export",
@@ -408,7 +408,11 @@ impl Inventory {
         if !self.flows.is_empty() {
             o.push_str("## Chatbot flows\n\n");
             for f in &self.flows {
-                let name = if f.name.is_empty() { "(unnamed)" } else { &f.name };
+                let name = if f.name.is_empty() {
+                    "(unnamed)"
+                } else {
+                    &f.name
+                };
                 let _ = writeln!(o, "### {name}\n");
                 let _ = writeln!(o, "- Flow id: `{}`", f.flow_id);
                 if let Some(en) = f.enabled {
@@ -427,8 +431,11 @@ impl Inventory {
                     let _ = writeln!(o, "- Cards: {}", cards.join(", "));
                 }
                 if !f.steps_seen.is_empty() {
-                    let steps: Vec<String> =
-                        f.steps_seen.iter().map(|(n, c)| format!("{n} ×{c}")).collect();
+                    let steps: Vec<String> = f
+                        .steps_seen
+                        .iter()
+                        .map(|(n, c)| format!("{n} ×{c}"))
+                        .collect();
                     let _ = writeln!(o, "- Steps seen: {}", steps.join(", "));
                 }
                 if !f.parameters.is_empty() {

@@ -85,8 +85,8 @@ pub struct KbArticle {
 impl KnowledgeBaseExport {
     /// Reads the export from JSON, refusing another file's `format`.
     pub fn from_json(text: &str) -> Result<Self> {
-        let kb: Self = serde_json::from_str(text)
-            .map_err(Error::json("reading the knowledge-base export"))?;
+        let kb: Self =
+            serde_json::from_str(text).map_err(Error::json("reading the knowledge-base export"))?;
         if kb.format != KB_FORMAT {
             return Err(Error::Json {
                 context: "reading the knowledge-base export",
@@ -311,7 +311,12 @@ impl ArticleMapper for DefaultArticleMapper {
                 "HTML reduced to what Intercom accepts",
             ));
         }
-        let lang = a.culture.split('-').next().unwrap_or("").to_ascii_lowercase();
+        let lang = a
+            .culture
+            .split('-')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if !lang.is_empty() && lang != "en" {
             notes.push(FieldNote::info(
                 "culture",
@@ -440,9 +445,13 @@ pub(crate) fn canned_by_category(canned: &[CannedReply]) -> BTreeMap<String, Vec
     let mut out: BTreeMap<String, Vec<&CannedReply>> = BTreeMap::new();
     for r in canned {
         let c = r.category_name.trim();
-        out.entry(if c.is_empty() { "(none)".into() } else { c.to_owned() })
-            .or_default()
-            .push(r);
+        out.entry(if c.is_empty() {
+            "(none)".into()
+        } else {
+            c.to_owned()
+        })
+        .or_default()
+        .push(r);
     }
     out
 }

@@ -68,7 +68,7 @@ pub use attributes::{
     ATTR_RESOLUTION, ATTR_TICKET_ID, AttributeDefinition, AttributeModel, TagRef,
     attribute_definitions, ticket_attribute_model,
 };
-pub use body::{html_to_text, reduce_html, text_to_html};
+pub use body::html_to_text;
 pub use contact::{
     CollectedContact, ContactCollector, ContactKey, ContactLookup, ContactMapper, ContactPlan,
     ContactSource, DefaultContactMapper, normalize_phone,
@@ -78,8 +78,8 @@ pub use context::{
 };
 pub use inventory::{
     AutomationExport, CannedEntry, ExportBotCard, ExportChatbot, ExportWorkflow, FlowEntry,
-    IntercomEquivalent, Inventory, InventoryBuilder, Recommendation, WorkflowEntry,
-    recommend_flow, recommend_workflow,
+    IntercomEquivalent, Inventory, InventoryBuilder, Recommendation, WorkflowEntry, recommend_flow,
+    recommend_workflow,
 };
 pub use knowledge::{
     AUTOMATION_FORMAT, ArticleMapper, ArticlePlan, CANNED_REPLIES_COLLECTION, CollectionPlan,

@@ -22,8 +22,7 @@ pub trait AgentMatcher: Send + Sync {
 pub trait DepartmentMatcher: Send + Sync {
     /// The matching team's id, or `None`. `path` is the flattened name path
     /// (`"Support / Billing"` for a nested department).
-    fn match_department(&self, department_id: &str, path: &str, teams: &[Team])
-    -> Option<String>;
+    fn match_department(&self, department_id: &str, path: &str, teams: &[Team]) -> Option<String>;
 }
 
 /// Default agent matcher: the admin whose e-mail equals the agent's `UserName`,

@@ -247,6 +247,18 @@ pub enum TargetModel {
     Tags,
 }
 
+impl TargetModel {
+    /// The name used in the TOML file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetModel::Ticket => "ticket",
+            TargetModel::Conversation => "conversation",
+            TargetModel::Contact => "contact",
+            TargetModel::Tags => "tags",
+        }
+    }
+}
+
 /// The type of the value written to the target attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

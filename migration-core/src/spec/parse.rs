@@ -79,14 +79,18 @@ pub(crate) fn parse_spec(text: &str) -> Result<MappingSpec, SpecErrors> {
         return Ok(spec);
     }
     let doc = DeTable::parse(text).ok();
-    let errors = problems
+    let mut located_problems: Vec<(Option<usize>, SpecError)> = problems
         .into_iter()
         .map(|(path, message)| {
             let offset = doc.as_ref().and_then(|d| span_of(d, &path));
-            located(text, path.to_string(), offset, message)
+            (offset, located(text, path.to_string(), offset, message))
         })
         .collect();
-    Err(SpecErrors(errors))
+    // Document order; problems that cannot be located come last.
+    located_problems.sort_by_key(|(offset, _)| offset.unwrap_or(usize::MAX));
+    Err(SpecErrors(
+        located_problems.into_iter().map(|(_, e)| e).collect(),
+    ))
 }
 
 fn located(text: &str, path: String, offset: Option<usize>, message: String) -> SpecError {

@@ -132,10 +132,10 @@ pub(crate) fn build(facts: &DiscoveryFacts) -> Proposal {
         let conflict = existing.as_ref().and_then(|a| {
             (!inference.field_type.compatible_with(&a.data_type)).then(|| {
                 format!(
-                    "Intercom already has {:?} attribute `{}` of type {}, which cannot hold {} \
+                    "Intercom already has a {} attribute `{}` of type {}, which cannot hold {} \
                      values (Intercom cannot change an attribute's type); rename the target or \
                      change the type",
-                    a.model,
+                    a.model.as_str(),
                     a.name,
                     a.data_type,
                     inference.field_type.as_str()
@@ -305,7 +305,8 @@ fn render_rule(o: &mut String, r: &FieldRule) {
         let _ = writeln!(o, "options = {}", value(&r.options));
     }
     if !r.transforms.is_empty() {
-        let _ = writeln!(o, "transforms = {}", value(&r.transforms));
+        let items: Vec<String> = r.transforms.iter().map(render_transform).collect();
+        let _ = writeln!(o, "transforms = [{}]", items.join(", "));
     }
     if let Some(d) = &r.default {
         let _ = writeln!(o, "default = {}", value(d));
@@ -313,6 +314,23 @@ fn render_rule(o: &mut String, r: &FieldRule) {
     if let Some(d) = &r.description {
         let _ = writeln!(o, "description = {}", value(d));
     }
+}
+
+/// `{ op = "…", … }` with `op` first (a plain table would sort it after other keys).
+fn render_transform(t: &Transform) -> String {
+    let rest = match t {
+        Transform::Trim | Transform::Lowercase => String::new(),
+        Transform::ParseDate { formats } => format!(", formats = {}", value(formats)),
+        Transform::Map { values, fallback } => {
+            let mut s = format!(", values = {}", value(values));
+            if let Some(f) = fallback {
+                let _ = write!(s, ", fallback = {}", value(f));
+            }
+            s
+        }
+        Transform::Split { separator } => format!(", separator = {}", value(separator)),
+    };
+    format!("{{ op = \"{}\"{rest} }}", t.op())
 }
 
 #[cfg(test)]
@@ -397,8 +415,33 @@ mod tests {
         assert!(text.contains("# CONFLICT:"), "{text}");
         assert!(text.contains("#   Mail: 10 tickets"));
         assert!(text.contains("# Examples: [\"gold\", \"silver\"]"));
+        assert!(
+            text.contains(
+                r#"transforms = [{ op = "trim" }, { op = "parse_date", formats = ["%d/%m/%Y"] }]"#
+            ),
+            "{text}"
+        );
         let back = MappingSpec::from_toml_str(&text).unwrap();
         assert_eq!(back, p.spec);
+        // Every transform renders and parses back.
+        let mut values = std::collections::BTreeMap::new();
+        values.insert("A b".to_owned(), "x\"y".to_owned());
+        let all = [
+            Transform::Lowercase,
+            Transform::Map {
+                values,
+                fallback: Some("z".into()),
+            },
+            Transform::Split {
+                separator: ",".into(),
+            },
+        ];
+        for t in all {
+            let line = format!("v = [{}]", render_transform(&t));
+            let parsed: toml::Table = toml::from_str(&line).unwrap();
+            let back: Vec<Transform> = parsed["v"].clone().try_into().unwrap();
+            assert_eq!(back, vec![t]);
+        }
         assert_eq!(back.hash().unwrap(), p.spec.hash().unwrap());
     }
 }

@@ -41,9 +41,10 @@ pub(crate) fn validate(spec: &MappingSpec) -> Vec<(FieldPath, String)> {
                 out.push((
                     path.key("target"),
                     format!(
-                        "duplicate target `{}` on model {:?}: fields[{first}] already writes it; \
-                         remove one rule or change its target",
-                        rule.target, rule.model
+                        "duplicate target `{}` on model \"{}\": fields[{first}] already writes \
+                         it; remove one rule or change its target",
+                        rule.target,
+                        rule.model.as_str()
                     ),
                 ));
             } else {

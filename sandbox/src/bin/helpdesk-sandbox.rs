@@ -166,7 +166,7 @@ async fn run(args: Args) -> Result<(), SandboxError> {
         "intercom_url": sandbox.intercom_url,
         "glassix": sandbox.credentials.glassix,
         "intercom_token": sandbox.credentials.intercom_token,
-        "tier": sandbox.snapshot.tier,
+        "tier": args.tier.unwrap_or(sandbox.snapshot.tier),
         "tickets": sandbox.snapshot.tickets.len(),
         "exports": sandbox.exports,
     });

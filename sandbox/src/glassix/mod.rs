@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -433,10 +433,7 @@ async fn faults_layer(State(shared): State<Arc<Shared>>, request: Request, next:
             .unwrap_or_else(|| "(unmatched)".into())
     );
     let conn = request.extensions().get::<ConnectInfo<ConnKill>>().cloned();
-    let is_write = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
+    let is_write = crate::faults::is_write(request.method(), request.uri().path());
     let decision = shared.faults.decide(is_write);
     if decision.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(decision.latency_ms)).await;

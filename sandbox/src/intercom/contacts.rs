@@ -52,18 +52,18 @@ fn check_unique(
     email: Option<&str>,
     external_id: Option<&str>,
 ) -> Result<(), ApiError> {
-    for c in ws.contacts.values().filter(|c| Some(c.id.as_str()) != me) {
-        let same_email = email.is_some_and(|e| {
-            c.email
-                .as_deref()
-                .is_some_and(|x| x.eq_ignore_ascii_case(e))
+    let clash = email
+        .and_then(|e| ws.contact_by_email(e))
+        .filter(|c| Some(c.id.as_str()) != me)
+        .or_else(|| {
+            external_id
+                .and_then(|x| ws.contact_by_external_id(x))
+                .filter(|c| Some(c.id.as_str()) != me)
         });
-        let same_ext = external_id.is_some_and(|e| c.external_id.as_deref() == Some(e));
-        if same_email || same_ext {
-            return Err(conflict(&c.id));
-        }
+    match clash {
+        Some(c) => Err(conflict(&c.id)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 pub(crate) fn contact_id(ws: &mut IntercomState) -> String {
@@ -167,7 +167,7 @@ pub(crate) fn insert_contact(
     };
     apply(ws, &mut c, b)?;
     check_unique(ws, None, c.email.as_deref(), c.external_id.as_deref())?;
-    ws.contacts.insert(id.clone(), c);
+    ws.put_contact(c);
     Ok(id)
 }
 
@@ -215,7 +215,7 @@ pub(crate) async fn update(State(sh): St, Path(id): Path<String>, body: Bytes) -
     check_unique(&ws, Some(&id), c.email.as_deref(), c.external_id.as_deref())?;
     c.updated_at = sh.now();
     let out = render::contact(&ws, &c);
-    ws.contacts.insert(id, c);
+    ws.put_contact(c);
     ok(out)
 }
 
@@ -223,8 +223,7 @@ pub(crate) async fn update(State(sh): St, Path(id): Path<String>, body: Bytes) -
 pub(crate) async fn delete_one(State(sh): St, Path(id): Path<String>) -> ApiResult {
     let mut ws = sh.lock()?;
     let c = ws
-        .contacts
-        .remove(&id)
+        .remove_contact(&id)
         .ok_or_else(ApiError::user_not_found)?;
     ws.notes.retain(|n| n.contact_id != id);
     let now = sh.now();
@@ -264,8 +263,8 @@ pub(crate) async fn unarchive(State(sh): St, Path(id): Path<String>) -> ApiResul
 pub(crate) async fn find_by_external_id(State(sh): St, Path(ext): Path<String>) -> ApiResult {
     let ws = sh.lock()?;
     let c = ws
-        .live_contacts()
-        .find(|c| c.role == "user" && c.external_id.as_deref() == Some(ext.as_str()))
+        .contact_by_external_id(&ext)
+        .filter(|c| c.role == "user" && !c.archived)
         .ok_or_else(ApiError::user_not_found)?;
     ok(render::contact(&ws, c))
 }
@@ -288,7 +287,27 @@ pub(crate) async fn search(State(sh): St, body: Bytes) -> ApiResult {
     let ws = sh.lock()?;
     let now_ms = sh.clock.now_ms();
     let mut hits = Vec::new();
-    for c in ws.live_contacts().filter(|c| c.searchable_at_ms <= now_ms) {
+    // Fast path for the lookups a migrator makes (`email` or `external_id` equals a string):
+    // served from the indexes instead of scanning every contact.
+    let indexed: Option<Vec<&Contact>> = match (
+        query.get("field").and_then(Value::as_str),
+        query.get("operator").and_then(Value::as_str),
+        query.get("value").and_then(Value::as_str),
+    ) {
+        (Some("email"), Some("="), Some(v)) => Some(ws.contact_by_email(v).into_iter().collect()),
+        (Some("external_id"), Some("="), Some(v)) => {
+            Some(ws.contact_by_external_id(v).into_iter().collect())
+        }
+        _ => None,
+    };
+    let candidates: Vec<&Contact> = match indexed {
+        Some(found) => found.into_iter().filter(|c| !c.archived).collect(),
+        None => ws.live_contacts().collect(),
+    };
+    for c in candidates
+        .into_iter()
+        .filter(|c| c.searchable_at_ms <= now_ms)
+    {
         let mut doc = render::contact(&ws, c);
         doc["email_domain"] = json!(
             c.email

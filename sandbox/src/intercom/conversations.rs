@@ -104,19 +104,9 @@ pub(crate) fn reply_contact(
     let found = if let Some(id) = id_of(b.get("intercom_user_id")) {
         ws.contacts.get(&id).map(|c| c.id.clone())
     } else if let Some(ext) = id_of(b.get("user_id")) {
-        ws.contacts
-            .values()
-            .find(|c| c.external_id.as_deref() == Some(ext.as_str()))
-            .map(|c| c.id.clone())
+        ws.contact_by_external_id(&ext).map(|c| c.id.clone())
     } else if let Some(email) = b.get("email").and_then(Value::as_str) {
-        ws.contacts
-            .values()
-            .find(|c| {
-                c.email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
-            })
-            .map(|c| c.id.clone())
+        ws.contact_by_email(email).map(|c| c.id.clone())
     } else {
         return Err(ApiError::bad(
             "A user reply needs one of intercom_user_id, user_id or email",

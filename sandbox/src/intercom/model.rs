@@ -2,7 +2,7 @@
 //! [`FakeIntercomHandle::state`](super::FakeIntercomHandle::state) and dumped at
 //! `GET /__sandbox/state`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -465,6 +465,12 @@ pub struct IntercomState {
     pub sequence: u64,
     /// Ticket inbox number sequence.
     pub ticket_number: u64,
+    /// Index: lower-cased e-mail → contact id.
+    #[serde(skip)]
+    pub(crate) by_email: HashMap<String, String>,
+    /// Index: external id → contact id.
+    #[serde(skip)]
+    pub(crate) by_external_id: HashMap<String, String>,
 }
 
 impl IntercomState {
@@ -477,6 +483,49 @@ impl IntercomState {
     /// The contacts that are not archived.
     pub fn live_contacts(&self) -> impl Iterator<Item = &Contact> {
         self.contacts.values().filter(|c| !c.archived)
+    }
+
+    /// Inserts or replaces a contact, keeping the e-mail and external-id indexes in step.
+    pub(crate) fn put_contact(&mut self, c: Contact) {
+        self.unindex(&c.id);
+        if let Some(e) = &c.email {
+            self.by_email.insert(e.to_lowercase(), c.id.clone());
+        }
+        if let Some(x) = &c.external_id {
+            self.by_external_id.insert(x.clone(), c.id.clone());
+        }
+        self.contacts.insert(c.id.clone(), c);
+    }
+
+    /// Removes a contact and its index entries.
+    pub(crate) fn remove_contact(&mut self, id: &str) -> Option<Contact> {
+        self.unindex(id);
+        self.contacts.remove(id)
+    }
+
+    fn unindex(&mut self, id: &str) {
+        if let Some(old) = self.contacts.get(id) {
+            if let Some(e) = &old.email {
+                self.by_email.remove(&e.to_lowercase());
+            }
+            if let Some(x) = &old.external_id {
+                self.by_external_id.remove(x);
+            }
+        }
+    }
+
+    /// The contact with this e-mail (case-insensitive).
+    pub(crate) fn contact_by_email(&self, email: &str) -> Option<&Contact> {
+        self.by_email
+            .get(&email.to_lowercase())
+            .and_then(|id| self.contacts.get(id))
+    }
+
+    /// The contact with this external id.
+    pub(crate) fn contact_by_external_id(&self, ext: &str) -> Option<&Contact> {
+        self.by_external_id
+            .get(ext)
+            .and_then(|id| self.contacts.get(id))
     }
 
     pub(crate) fn admin(&self, id: &str) -> Option<&Admin> {

@@ -398,17 +398,11 @@ pub(crate) async fn create(State(sh): St, body: Bytes) -> ApiResult {
             .map(|c| c.id.clone())
             .ok_or_else(ApiError::user_not_found)?
     } else if let Some(ext) = id_of(spec.get("external_id")) {
-        ws.contacts
-            .values()
-            .find(|c| c.external_id.as_deref() == Some(ext.as_str()))
+        ws.contact_by_external_id(&ext)
             .map(|c| c.id.clone())
             .ok_or_else(ApiError::user_not_found)?
     } else if let Some(email) = spec.get("email").and_then(Value::as_str) {
-        match ws.contacts.values().find(|c| {
-            c.email
-                .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(email))
-        }) {
+        match ws.contact_by_email(email) {
             Some(c) => c.id.clone(),
             None => {
                 let mut m = Map::new();

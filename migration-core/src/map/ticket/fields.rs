@@ -8,9 +8,9 @@ use serde_json::Value;
 use super::plan::TargetState;
 use crate::map::attributes::{
     ATTR_AGENT_MESSAGES, ATTR_AVG_RESPONSE_NET, ATTR_CHANNEL, ATTR_CSAT, ATTR_CSAT_COMMENT,
-    ATTR_CUSTOMER_MESSAGES, ATTR_DEPARTMENT, ATTR_DURATION, ATTR_DURATION_NET,
-    ATTR_FIRST_RESPONSE, ATTR_FIRST_RESPONSE_NET, ATTR_QUEUE_TIME, ATTR_RESOLUTION,
-    ATTR_TICKET_ID, RuleOutput, apply_rules, read_path,
+    ATTR_CUSTOMER_MESSAGES, ATTR_DEPARTMENT, ATTR_DURATION, ATTR_DURATION_NET, ATTR_FIRST_RESPONSE,
+    ATTR_FIRST_RESPONSE_NET, ATTR_QUEUE_TIME, ATTR_RESOLUTION, ATTR_TICKET_ID, RuleOutput,
+    apply_rules, read_path,
 };
 use crate::map::context::{MapContext, StateCategory, guid_key};
 use crate::map::outcome::{FieldNote, MapReason};
@@ -31,7 +31,10 @@ pub(super) fn builtin_attributes(ticket: &Ticket, ctx: &MapContext<'_>) -> Custo
     );
     let secs = |d: Option<TimeDelta>| d.map(|d| Value::from(d.num_seconds()));
     for (name, value) in [
-        (ATTR_FIRST_RESPONSE, secs(ticket.first_agent_response_time_gross)),
+        (
+            ATTR_FIRST_RESPONSE,
+            secs(ticket.first_agent_response_time_gross),
+        ),
         (
             ATTR_FIRST_RESPONSE_NET,
             secs(ticket.first_agent_response_time_net),
@@ -39,7 +42,10 @@ pub(super) fn builtin_attributes(ticket: &Ticket, ctx: &MapContext<'_>) -> Custo
         (ATTR_QUEUE_TIME, secs(ticket.queue_time_gross)),
         (ATTR_DURATION, secs(ticket.duration_gross)),
         (ATTR_DURATION_NET, secs(ticket.duration_net)),
-        (ATTR_AVG_RESPONSE_NET, secs(ticket.agent_response_average_time_net)),
+        (
+            ATTR_AVG_RESPONSE_NET,
+            secs(ticket.agent_response_average_time_net),
+        ),
         (ATTR_RESOLUTION, resolution(ticket).map(Value::from)),
         (
             ATTR_AGENT_MESSAGES,
@@ -190,8 +196,7 @@ pub(super) fn ticket_state(
     ctx: &MapContext<'_>,
     notes: &mut Vec<FieldNote>,
 ) -> (TargetState, StateCategory) {
-    let replied = ticket.first_agent_message_date_time.is_some()
-        || ticket.agent_messages_count > 0;
+    let replied = ticket.first_agent_message_date_time.is_some() || ticket.agent_messages_count > 0;
     match &ticket.state {
         TicketState::Closed => (TargetState::Closed, StateCategory::Resolved),
         TicketState::Pending => (TargetState::Open, StateCategory::WaitingOnCustomer),
@@ -223,7 +228,11 @@ pub(super) fn unmapped_notes(ticket: &Ticket, ctx: &MapContext<'_>, notes: &mut 
                 lost.push(name);
             }
         }
-        if d.referral.as_ref().is_some_and(|r| r.utm_parameters.is_some()) && !mapped("details.referral.utmParameters") {
+        if d.referral
+            .as_ref()
+            .is_some_and(|r| r.utm_parameters.is_some())
+            && !mapped("details.referral.utmParameters")
+        {
             lost.push("details.referral.utmParameters");
         }
         if !lost.is_empty() {

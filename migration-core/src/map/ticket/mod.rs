@@ -23,7 +23,6 @@ use super::context::{MapContext, guid_key};
 use super::outcome::{FieldNote, MapReason, Mapped, ReasonCode};
 use crate::spec::{AgentPolicy, DepartmentPolicy, TargetModel, TicketTarget};
 
-
 /// Maps a Glassix ticket (fetched with its transactions) to a [`TicketPlan`]. Replace or wrap
 /// it through [`Mappers`](super::Mappers).
 pub trait TicketMapper: Send + Sync {
@@ -81,7 +80,10 @@ impl TicketMapper for DefaultTicketMapper {
             .or(spec_fallback_admin);
 
         // The customer.
-        let Some(customer) = ticket.participants.iter().find_map(ContactKey::for_participant)
+        let Some(customer) = ticket
+            .participants
+            .iter()
+            .find_map(ContactKey::for_participant)
         else {
             queue!(
                 MapReason::new(
@@ -126,8 +128,7 @@ impl TicketMapper for DefaultTicketMapper {
                         format!("owned by bot `{}`: left unassigned", owner.user_name),
                     ));
                     None
-                } else if let Some(a) = ctx.directory.admin_for(id.as_deref(), &owner.user_name)
-                {
+                } else if let Some(a) = ctx.directory.admin_for(id.as_deref(), &owner.user_name) {
                     Some(a.to_owned())
                 } else if let Some(f) = spec_fallback_admin {
                     notes.push(FieldNote::warning(
@@ -223,7 +224,11 @@ impl TicketMapper for DefaultTicketMapper {
         };
         let created_at = ticket
             .open
-            .or_else(|| parts::ordered(ticket).first().and_then(|(_, t)| t.date_time))
+            .or_else(|| {
+                parts::ordered(ticket)
+                    .first()
+                    .and_then(|(_, t)| t.date_time)
+            })
             .map(|t| t.timestamp());
 
         // The first write and the final state.
@@ -315,9 +320,13 @@ impl TicketMapper for DefaultTicketMapper {
                     let mut req = CreateConversation::new(kind, contact.id.clone(), body);
                     req.created_at = Some(first.created_at);
                     create_transaction_guid = Some(first.source_transaction_guid.clone());
-                    if first.body.contains('<')
-                        && first.body != super::body::text_to_html(&html_to_text(&first.body))
-                    {
+                    let formatting = first
+                        .body
+                        .replace("<p>", "")
+                        .replace("</p>", "")
+                        .replace("<br>", "")
+                        .contains('<');
+                    if formatting {
                         notes.push(FieldNote::info(
                             "transactions[0].html",
                             "the opening message takes plain text only: its formatting is lost",
@@ -449,7 +458,8 @@ impl TicketMapper for DefaultTicketMapper {
         };
         let count = plan.part_count();
         if count > READABLE_PART_LIMIT {
-            plan.flags.push(PlanFlag::ExceedsReadablePartLimit { parts: count });
+            plan.flags
+                .push(PlanFlag::ExceedsReadablePartLimit { parts: count });
             notes.push(FieldNote::warning(
                 "transactions",
                 format!(

@@ -73,12 +73,23 @@ pub(super) fn build(
             }
         };
         last_time = created_at;
-        let (mut body, reduced) = part_body(&tx.html, &tx.text);
-        if reduced {
+        let pb = part_body(&tx.html, &tx.text);
+        let mut body = pb.html;
+        if pb.reduced {
             notes.push(FieldNote::info(
                 format!("{field}.html"),
                 "HTML reduced to what Intercom accepts (styles, scripts and unsupported tags \
                  removed)",
+            ));
+        }
+        if pb.images_removed > 0 {
+            notes.push(FieldNote::info(
+                format!("{field}.html"),
+                format!(
+                    "{} image(s) without an http(s) source or tracking pixels removed from the \
+                     body (inline images travel as attachments)",
+                    pb.images_removed
+                ),
             ));
         }
         let refs = attachment_refs(tx, &field, ctx, &mut body, &mut notes);
@@ -96,8 +107,7 @@ pub(super) fn build(
         let guid = guid_key(tx.guid_transaction_id);
         let on_ticket = ctx.spec.objects.tickets == TicketTarget::Tickets;
         let customer_files_on_ticket = on_ticket && matches!(author, PartAuthor::Contact(_));
-        let (first, rest): (Vec<AttachmentRef>, Vec<AttachmentRef>) = if customer_files_on_ticket
-        {
+        let (first, rest): (Vec<AttachmentRef>, Vec<AttachmentRef>) = if customer_files_on_ticket {
             (Vec::new(), refs)
         } else {
             let split = refs.len().min(ATTACHMENTS_PER_PART);
@@ -352,10 +362,7 @@ fn attachment_refs(
             if !names.is_empty() {
                 notes.push(FieldNote::warning(
                     afield,
-                    format!(
-                        "attachments left out by policy: {}",
-                        names.join(", ")
-                    ),
+                    format!("attachments left out by policy: {}", names.join(", ")),
                 ));
             }
             Vec::new()

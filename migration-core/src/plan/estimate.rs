@@ -1,0 +1,69 @@
+//! Rate limits used for the duration estimate.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The rate limits the estimate divides by. The defaults follow the references: Intercom private
+/// apps get 10,000 calls a minute spread over 10-second windows (≈1,666 per window); Glassix
+/// publishes no figure, so the default is the recommended ≈1 request a second per department
+/// key. Replace them with what the workspaces really allow (the clients learn it from headers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RateLimits {
+    /// Intercom requests allowed per window (`X-RateLimit-Limit`).
+    pub intercom_per_window: f64,
+    /// Intercom window length in seconds (10).
+    pub intercom_window_seconds: f64,
+    /// Fraction of the Intercom budget the executor aims to use (0 < u ≤ 1), e.g. 0.9.
+    pub intercom_utilisation: f64,
+    /// Glassix requests allowed per minute per department key, if known.
+    pub glassix_per_minute: Option<f64>,
+    /// Glassix requests allowed per hour per department key, if known.
+    pub glassix_per_hour: Option<f64>,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            intercom_per_window: 1666.0,
+            intercom_window_seconds: 10.0,
+            intercom_utilisation: 0.9,
+            glassix_per_minute: Some(60.0),
+            glassix_per_hour: None,
+        }
+    }
+}
+
+impl RateLimits {
+    /// Sustained Intercom requests per second: `per_window / window × utilisation`.
+    pub fn intercom_rate(&self) -> Result<f64> {
+        let r = self.intercom_per_window / self.intercom_window_seconds * self.intercom_utilisation;
+        if !(r.is_finite() && r > 0.0) || self.intercom_utilisation > 1.0 {
+            return Err(Error::InvalidRateLimit(format!(
+                "Intercom rate must be positive (per_window {}, window {} s, utilisation {} in (0, 1])",
+                self.intercom_per_window, self.intercom_window_seconds, self.intercom_utilisation
+            )));
+        }
+        Ok(r)
+    }
+
+    /// Sustained Glassix requests per second per department: the tighter of
+    /// `per_minute / 60` and `per_hour / 3600`.
+    pub fn glassix_rate(&self) -> Result<f64> {
+        let candidates = [
+            self.glassix_per_minute.map(|m| m / 60.0),
+            self.glassix_per_hour.map(|h| h / 3600.0),
+        ];
+        let r = candidates
+            .into_iter()
+            .flatten()
+            .fold(f64::INFINITY, f64::min);
+        if !(r.is_finite() && r > 0.0) {
+            return Err(Error::InvalidRateLimit(
+                "set glassix_per_minute and/or glassix_per_hour to a positive number".into(),
+            ));
+        }
+        Ok(r)
+    }
+}

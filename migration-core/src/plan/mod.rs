@@ -1,0 +1,203 @@
+//! The planner: steps with declared dependencies, ordered topologically, with a report of
+//! records, API calls and an estimated duration from the rate limits.
+//!
+//! ```
+//! use migration_core::plan::{Plan, RateLimits, standard_steps};
+//! let mut steps = standard_steps();
+//! for s in &mut steps {
+//!     if s.id == "tickets" { s.records = 10_000; s.intercom_per_record = 6.0; s.glassix_per_record = 1.0; }
+//! }
+//! let plan = Plan::new(steps).unwrap();
+//! let report = plan.report(&RateLimits::default()).unwrap();
+//! assert!(report.to_markdown().contains("| tickets |"));
+//! ```
+
+mod estimate;
+mod graph;
+mod report;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use estimate::RateLimits;
+pub use report::{FORMULA, PlanReport, PlanTotals, StepReport, human_duration};
+
+use crate::error::Result;
+use crate::kind::ObjectKind;
+
+/// One step of a migration: an object kind moved (or a preparation done) as a unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Step {
+    /// Unique id, e.g. `contacts`.
+    pub id: String,
+    /// What the step does, for people.
+    pub description: String,
+    /// The object kind it creates, if any.
+    pub kind: Option<ObjectKind>,
+    /// Ids of the steps that must finish first.
+    pub depends_on: Vec<String>,
+    /// Source records the step handles.
+    pub records: u64,
+    /// Glassix requests per record (e.g. 1 `tickets/get` per ticket).
+    pub glassix_per_record: f64,
+    /// Intercom requests per record, reads and writes (e.g. create + replies + update).
+    pub intercom_per_record: f64,
+    /// Glassix requests independent of the record count (listing pages …).
+    pub glassix_fixed: u64,
+    /// Intercom requests independent of the record count (preflight lists …).
+    pub intercom_fixed: u64,
+    /// Glassix department whose API key (and quota) the reads use; `None` = the default one.
+    pub department: Option<String>,
+}
+
+impl Step {
+    /// A step with no dependencies, records or calls yet.
+    pub fn new(id: impl Into<String>, description: impl Into<String>) -> Self {
+        Step {
+            id: id.into(),
+            description: description.into(),
+            kind: None,
+            depends_on: Vec::new(),
+            records: 0,
+            glassix_per_record: 0.0,
+            intercom_per_record: 0.0,
+            glassix_fixed: 0,
+            intercom_fixed: 0,
+            department: None,
+        }
+    }
+
+    /// Set the object kind.
+    pub fn kind(mut self, kind: ObjectKind) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
+    /// Add dependencies.
+    pub fn after<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.depends_on.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Set the record count and the per-record call estimates.
+    pub fn records(
+        mut self,
+        records: u64,
+        glassix_per_record: f64,
+        intercom_per_record: f64,
+    ) -> Self {
+        self.records = records;
+        self.glassix_per_record = glassix_per_record;
+        self.intercom_per_record = intercom_per_record;
+        self
+    }
+
+    /// Set the fixed call counts.
+    pub fn fixed(mut self, glassix: u64, intercom: u64) -> Self {
+        self.glassix_fixed = glassix;
+        self.intercom_fixed = intercom;
+        self
+    }
+
+    /// Glassix requests of this step.
+    pub fn glassix_calls(&self) -> f64 {
+        self.glassix_fixed as f64 + self.records as f64 * self.glassix_per_record.max(0.0)
+    }
+
+    /// Intercom requests of this step.
+    pub fn intercom_calls(&self) -> f64 {
+        self.intercom_fixed as f64 + self.records as f64 * self.intercom_per_record.max(0.0)
+    }
+}
+
+/// The standard steps of a Glassix → Intercom migration with their dependencies (Intercom
+/// reference §7), with zero records: set `records` and the per-record estimates from discovery.
+///
+/// preflight (admins, teams, ticket states, existing schema and tags) → data attributes,
+/// conversation attributes, ticket types → ticket type attributes; tags; contacts after data
+/// attributes and tags; tickets (as tickets or conversations) after contacts, the attribute
+/// schema, tags and preflight (admins and teams resolved for assignment); collections → articles;
+/// inventories (canned replies and what is rebuilt by hand) after preflight.
+pub fn standard_steps() -> Vec<Step> {
+    vec![
+        Step::new(
+            "preflight",
+            "Read admins, teams, ticket states and existing schema",
+        )
+        .fixed(0, 8),
+        Step::new("data_attributes", "Contact data attributes")
+            .kind(ObjectKind::DataAttribute)
+            .after(["preflight"]),
+        Step::new("conversation_attributes", "Conversation attributes")
+            .kind(ObjectKind::ConversationAttribute)
+            .after(["preflight"]),
+        Step::new("ticket_types", "Ticket type")
+            .kind(ObjectKind::TicketType)
+            .after(["preflight"]),
+        Step::new("ticket_type_attributes", "Ticket type attributes")
+            .kind(ObjectKind::TicketTypeAttribute)
+            .after(["ticket_types"]),
+        Step::new("tags", "Tags (get or create by name)")
+            .kind(ObjectKind::Tag)
+            .after(["preflight"]),
+        Step::new("contacts", "Contacts from ticket participants")
+            .kind(ObjectKind::Contact)
+            .after(["data_attributes", "tags"]),
+        Step::new("tickets", "Tickets with their messages, notes and tags")
+            .kind(ObjectKind::Ticket)
+            .after([
+                "contacts",
+                "ticket_type_attributes",
+                "conversation_attributes",
+                "tags",
+                "preflight",
+            ]),
+        Step::new("collections", "Help-center collections")
+            .kind(ObjectKind::Collection)
+            .after(["preflight"]),
+        Step::new("articles", "Help-center articles")
+            .kind(ObjectKind::Article)
+            .after(["collections", "preflight"]),
+        Step::new("inventories", "Inventories of what is rebuilt by hand").after(["preflight"]),
+    ]
+}
+
+/// Steps in an order that respects every dependency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    steps: Vec<Step>,
+}
+
+impl Plan {
+    /// Order `steps` topologically. Among steps that are ready at the same time, declaration
+    /// order is kept, so the result is deterministic.
+    ///
+    /// Errors: a duplicate id, a dependency on an undeclared step, or a cycle (named step by
+    /// step, e.g. `a → b → a`).
+    pub fn new(steps: Vec<Step>) -> Result<Self> {
+        let steps = graph::order(steps)?;
+        Ok(Plan { steps })
+    }
+
+    /// The steps in execution order.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The step with `id`.
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Records, calls and estimated duration per step and in total.
+    pub fn report(&self, limits: &RateLimits) -> Result<PlanReport> {
+        report::build(self, limits)
+    }
+}
+
+#[cfg(test)]
+mod tests;

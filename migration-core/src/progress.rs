@@ -1,0 +1,488 @@
+//! Progress events for CLIs and library users, with rate and ETA.
+//!
+//! The executor publishes [`ProgressEvent`]s on a [`tokio::sync::broadcast`] channel through a
+//! [`ProgressSender`]. Publishing never blocks and never fails the migration: with no
+//! subscriber events are dropped, and a subscriber that falls behind skips the oldest events
+//! (it receives `RecvError::Lagged`). [`RateTracker`] turns elapsed time and counts into a
+//! rate and an ETA; it uses `tokio::time::Instant`, so paused-time tests drive it exactly.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use crate::accounting::RunCounts;
+use crate::kind::ObjectKind;
+use crate::ledger::Reason;
+
+/// How one record ended, as reported in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// Created in Intercom.
+    Created,
+    /// Updated because the source changed.
+    Updated,
+    /// Already migrated and unchanged: nothing written.
+    Unchanged,
+    /// Queued for reconciliation.
+    Queued,
+    /// Skipped by a rule.
+    Skipped,
+    /// Failed.
+    Failed,
+}
+
+/// An event of a running migration.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ProgressEvent {
+    /// A plan step started; `total` records are expected, if known.
+    StepStarted {
+        /// Step id.
+        step: String,
+        /// Records expected.
+        total: Option<u64>,
+    },
+    /// One record is done.
+    RecordDone {
+        /// Step id.
+        step: String,
+        /// Object kind.
+        kind: ObjectKind,
+        /// Source id.
+        source_id: String,
+        /// How it ended.
+        outcome: RecordOutcome,
+    },
+    /// A record was queued for reconciliation.
+    Queued {
+        /// Step id.
+        step: String,
+        /// Object kind.
+        kind: ObjectKind,
+        /// Source id.
+        source_id: String,
+        /// Why.
+        reason: Reason,
+    },
+    /// An error that did not stop the run (the record is failed or will be retried).
+    Error {
+        /// Step id.
+        step: String,
+        /// Object kind, if the error concerns a record.
+        kind: Option<ObjectKind>,
+        /// Source id, if the error concerns a record.
+        source_id: Option<String>,
+        /// The error, without secrets.
+        message: String,
+    },
+    /// Throughput of the current step.
+    Rate {
+        /// Step id.
+        step: String,
+        /// Records done so far.
+        done: u64,
+        /// Records expected, if known.
+        total: Option<u64>,
+        /// Records per second over the recent window.
+        per_second: f64,
+        /// Estimated time to finish the step, if the total is known and the rate positive.
+        eta: Option<Duration>,
+    },
+    /// A plan step finished.
+    StepFinished {
+        /// Step id.
+        step: String,
+        /// Final counts of the step.
+        counts: RunCounts,
+        /// How long it took.
+        elapsed: Duration,
+    },
+}
+
+/// The publishing side of the progress channel. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ProgressSender {
+    tx: broadcast::Sender<ProgressEvent>,
+}
+
+impl ProgressSender {
+    /// A channel keeping at most `capacity` undelivered events per subscriber.
+    pub fn channel(capacity: usize) -> (ProgressSender, broadcast::Receiver<ProgressEvent>) {
+        let (tx, rx) = broadcast::channel(capacity.max(1));
+        (ProgressSender { tx }, rx)
+    }
+
+    /// Another subscriber (sees events sent from now on).
+    pub fn subscribe(&self) -> broadcast::Receiver<ProgressEvent> {
+        self.tx.subscribe()
+    }
+
+    /// Publish an event; dropped silently when nobody listens.
+    pub fn send(&self, event: ProgressEvent) {
+        let _ = self.tx.send(event);
+    }
+}
+
+/// Rate and ETA from elapsed time and counts, over a sliding window.
+#[derive(Debug, Clone)]
+pub struct RateTracker {
+    started: Instant,
+    total: Option<u64>,
+    done: u64,
+    window: Duration,
+    samples: VecDeque<(Instant, u64)>,
+}
+
+impl RateTracker {
+    /// Start tracking now; the rate is measured over the last `window` (e.g. 30 s).
+    pub fn new(total: Option<u64>, window: Duration) -> Self {
+        let now = Instant::now();
+        RateTracker {
+            started: now,
+            total,
+            done: 0,
+            window: window.max(Duration::from_millis(1)),
+            samples: VecDeque::from([(now, 0)]),
+        }
+    }
+
+    /// Count `n` more records done.
+    pub fn add(&mut self, n: u64) {
+        self.done += n;
+        let now = Instant::now();
+        let min_gap = self.window / 64;
+        match self.samples.back_mut() {
+            Some((t, d)) if now.duration_since(*t) < min_gap => *d = self.done,
+            _ => self.samples.push_back((now, self.done)),
+        }
+        // Keep one sample at or before the window start, so the span covers the window.
+        while self.samples.len() > 2
+            && self
+                .samples
+                .get(1)
+                .is_some_and(|(t, _)| now.duration_since(*t) >= self.window)
+        {
+            self.samples.pop_front();
+        }
+    }
+
+    /// Records done.
+    pub fn done(&self) -> u64 {
+        self.done
+    }
+
+    /// Time since the tracker started.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Records per second over the window (since the start when shorter); 0 before any time
+    /// has passed.
+    pub fn per_second(&self) -> f64 {
+        let now = Instant::now();
+        let Some(&(t0, d0)) = self.samples.front() else {
+            return 0.0;
+        };
+        let span = now.duration_since(t0).as_secs_f64();
+        if span <= 0.0 {
+            return 0.0;
+        }
+        (self.done - d0) as f64 / span
+    }
+
+    /// `(total − done) / per_second`, when the total is known and the rate positive.
+    pub fn eta(&self) -> Option<Duration> {
+        let total = self.total?;
+        let remaining = total.saturating_sub(self.done);
+        if remaining == 0 {
+            return Some(Duration::ZERO);
+        }
+        let rate = self.per_second();
+        (rate > 0.0).then(|| Duration::from_secs_f64(remaining as f64 / rate))
+    }
+
+    /// A [`ProgressEvent::Rate`] for `step`.
+    pub fn event(&self, step: &str) -> ProgressEvent {
+        ProgressEvent::Rate {
+            step: step.to_owned(),
+            done: self.done,
+            total: self.total,
+            per_second: self.per_second(),
+            eta: self.eta(),
+        }
+    }
+}
+
+/// Progress of one plan step: emits `StepStarted`, a `RecordDone` (and `Queued`/`Error`) per
+/// record, a `Rate` event at most once per `rate_interval`, and `StepFinished` with the counts.
+#[derive(Debug)]
+pub struct StepProgress {
+    sender: ProgressSender,
+    step: String,
+    tracker: RateTracker,
+    counts: RunCounts,
+    rate_interval: Duration,
+    last_rate: Instant,
+}
+
+impl StepProgress {
+    /// Start a step expecting `total` records (sends `StepStarted`).
+    pub fn start(sender: ProgressSender, step: impl Into<String>, total: Option<u64>) -> Self {
+        let step = step.into();
+        sender.send(ProgressEvent::StepStarted {
+            step: step.clone(),
+            total,
+        });
+        StepProgress {
+            sender,
+            step,
+            tracker: RateTracker::new(total, Duration::from_secs(30)),
+            counts: RunCounts {
+                source: total.unwrap_or(0),
+                ..RunCounts::default()
+            },
+            rate_interval: Duration::from_secs(1),
+            last_rate: Instant::now(),
+        }
+    }
+
+    /// Emit `Rate` events at most this often (default 1 s).
+    pub fn with_rate_interval(mut self, interval: Duration) -> Self {
+        self.rate_interval = interval;
+        self
+    }
+
+    /// One record is done. `Queued` and `Failed` outcomes should be reported through
+    /// [`StepProgress::queued`] and [`StepProgress::failed`], which call this.
+    pub fn record(&mut self, kind: &ObjectKind, source_id: &str, outcome: RecordOutcome) {
+        match outcome {
+            RecordOutcome::Created | RecordOutcome::Updated | RecordOutcome::Unchanged => {
+                self.counts.migrated += 1
+            }
+            RecordOutcome::Queued => self.counts.queued += 1,
+            RecordOutcome::Skipped => self.counts.skipped += 1,
+            RecordOutcome::Failed => self.counts.failed += 1,
+        }
+        self.sender.send(ProgressEvent::RecordDone {
+            step: self.step.clone(),
+            kind: kind.clone(),
+            source_id: source_id.to_owned(),
+            outcome,
+        });
+        self.tracker.add(1);
+        if self.last_rate.elapsed() >= self.rate_interval {
+            self.last_rate = Instant::now();
+            self.sender.send(self.tracker.event(&self.step));
+        }
+    }
+
+    /// A record was queued with `reason` (sends `Queued` and `RecordDone`).
+    pub fn queued(&mut self, kind: &ObjectKind, source_id: &str, reason: Reason) {
+        self.sender.send(ProgressEvent::Queued {
+            step: self.step.clone(),
+            kind: kind.clone(),
+            source_id: source_id.to_owned(),
+            reason,
+        });
+        self.record(kind, source_id, RecordOutcome::Queued);
+    }
+
+    /// A record failed with `message` (sends `Error` and `RecordDone`).
+    pub fn failed(&mut self, kind: &ObjectKind, source_id: &str, message: impl Into<String>) {
+        self.sender.send(ProgressEvent::Error {
+            step: self.step.clone(),
+            kind: Some(kind.clone()),
+            source_id: Some(source_id.to_owned()),
+            message: message.into(),
+        });
+        self.record(kind, source_id, RecordOutcome::Failed);
+    }
+
+    /// The rate tracker (done, rate, ETA).
+    pub fn tracker(&self) -> &RateTracker {
+        &self.tracker
+    }
+
+    /// Finish the step (sends `StepFinished`) and return its counts. When the total was not
+    /// known at the start, `source` is the number of records reported.
+    pub fn finish(mut self) -> RunCounts {
+        if self.counts.source == 0 {
+            self.counts.source = self.tracker.done();
+        }
+        self.sender.send(ProgressEvent::StepFinished {
+            step: self.step.clone(),
+            counts: self.counts,
+            elapsed: self.tracker.elapsed(),
+        });
+        self.counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_and_eta_follow_elapsed_time() {
+        let mut t = RateTracker::new(Some(100), Duration::from_secs(30));
+        assert_eq!(t.per_second(), 0.0);
+        assert_eq!(t.eta(), None);
+        for _ in 0..10 {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            t.add(2);
+        }
+        assert!((t.per_second() - 2.0).abs() < 1e-9, "{}", t.per_second());
+        assert_eq!(t.eta(), Some(Duration::from_secs(40)));
+        assert_eq!(t.elapsed(), Duration::from_secs(10));
+        let ProgressEvent::Rate { done, total, .. } = t.event("tickets") else {
+            panic!()
+        };
+        assert_eq!((done, total), (20, Some(100)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_uses_the_recent_window() {
+        let mut t = RateTracker::new(None, Duration::from_secs(10));
+        // Fast for 10 s, then slow for 20 s: the windowed rate reflects the slow phase.
+        for _ in 0..10 {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            t.add(100);
+        }
+        for _ in 0..20 {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            t.add(1);
+        }
+        let r = t.per_second();
+        assert!((0.9..=1.2).contains(&r), "windowed rate {r}");
+        assert_eq!(t.eta(), None, "no total, no ETA");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn eta_is_zero_when_done() {
+        let mut t = RateTracker::new(Some(5), Duration::from_secs(5));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        t.add(5);
+        assert_eq!(t.eta(), Some(Duration::ZERO));
+    }
+
+    #[tokio::test]
+    async fn events_reach_every_subscriber_and_sending_never_fails() {
+        let (tx, mut rx) = ProgressSender::channel(16);
+        let mut rx2 = tx.subscribe();
+        tx.send(ProgressEvent::StepStarted {
+            step: "contacts".into(),
+            total: Some(3),
+        });
+        tx.send(ProgressEvent::Queued {
+            step: "contacts".into(),
+            kind: ObjectKind::Contact,
+            source_id: "c1".into(),
+            reason: Reason::new("missing_email", "no e-mail"),
+        });
+        for r in [&mut rx, &mut rx2] {
+            assert!(matches!(
+                r.recv().await.unwrap(),
+                ProgressEvent::StepStarted { total: Some(3), .. }
+            ));
+            assert!(matches!(
+                r.recv().await.unwrap(),
+                ProgressEvent::Queued { .. }
+            ));
+        }
+        drop(rx);
+        drop(rx2);
+        // No subscriber: still fine.
+        tx.send(ProgressEvent::StepFinished {
+            step: "contacts".into(),
+            counts: RunCounts::default(),
+            elapsed: Duration::ZERO,
+        });
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn step_progress_emits_the_whole_story() {
+        let (tx, mut rx) = ProgressSender::channel(64);
+        let mut p = StepProgress::start(tx, "contacts", Some(4));
+        let k = ObjectKind::Contact;
+        tokio::time::advance(Duration::from_millis(500)).await;
+        p.record(&k, "c1", RecordOutcome::Created);
+        tokio::time::advance(Duration::from_millis(600)).await;
+        p.record(&k, "c2", RecordOutcome::Unchanged);
+        p.queued(&k, "c3", Reason::new("missing_email", "no e-mail"));
+        p.failed(&k, "c4", "HTTP 422");
+        let counts = p.finish();
+        assert_eq!(
+            (counts.source, counts.migrated, counts.queued, counts.failed),
+            (4, 2, 1, 1)
+        );
+        assert!(counts.is_balanced());
+        let mut events = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            events.push(e);
+        }
+        assert!(matches!(
+            events[0],
+            ProgressEvent::StepStarted { total: Some(4), .. }
+        ));
+        // One Rate event: the second record came after the 1 s interval.
+        let rates: Vec<_> = events
+            .iter()
+            .filter(|e| matches!(e, ProgressEvent::Rate { .. }))
+            .collect();
+        assert_eq!(rates.len(), 1);
+        let ProgressEvent::Rate {
+            done,
+            per_second,
+            eta,
+            ..
+        } = rates[0]
+        else {
+            panic!()
+        };
+        assert_eq!(*done, 2);
+        assert!((per_second - 2.0 / 1.1).abs() < 1e-6, "{per_second}");
+        assert_eq!(*eta, Some(Duration::from_secs_f64(2.0 / (2.0 / 1.1))));
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, ProgressEvent::Queued { source_id, .. } if source_id == "c3"))
+        );
+        assert!(
+            events.iter().any(
+                |e| matches!(e, ProgressEvent::Error { message, .. } if message == "HTTP 422")
+            )
+        );
+        let done = events
+            .iter()
+            .filter(|e| matches!(e, ProgressEvent::RecordDone { .. }))
+            .count();
+        assert_eq!(done, 4);
+        let ProgressEvent::StepFinished { elapsed, .. } = events.last().unwrap() else {
+            panic!()
+        };
+        assert_eq!(*elapsed, Duration::from_millis(1100));
+    }
+
+    #[tokio::test]
+    async fn a_slow_subscriber_lags_instead_of_blocking() {
+        let (tx, mut rx) = ProgressSender::channel(2);
+        for i in 0..5 {
+            tx.send(ProgressEvent::Error {
+                step: "s".into(),
+                kind: None,
+                source_id: None,
+                message: format!("e{i}"),
+            });
+        }
+        assert!(matches!(
+            rx.recv().await,
+            Err(broadcast::error::RecvError::Lagged(3))
+        ));
+        let ProgressEvent::Error { message, .. } = rx.recv().await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(message, "e3");
+    }
+}
