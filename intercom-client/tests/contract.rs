@@ -262,7 +262,7 @@ impl Spec {
 const HEX: &str = "6762f0dd1bb69f9f2193bb83";
 
 async fn catch_all() -> MockServer {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     // A search's first page points at a second one, so the body cursor is checked too.
     Mock::given(method("POST"))
         .and(path("/contacts/search"))

@@ -18,7 +18,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const HEX: &str = "6762f0dd1bb69f9f2193bb83";
 
 async fn setup() -> (MockServer, Client) {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let client = Client::builder()
         .access_token("secret-token".to_owned())
         .base_url(server.uri())
