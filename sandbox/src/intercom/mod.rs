@@ -552,3 +552,30 @@ async fn authorized(shared: &Shared, request: Request, next: Next) -> Response {
     }
     with_rate_headers(next.run(request).await, headers)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_minute_budget_is_spread_over_windows_rounding_up() {
+        assert_eq!(
+            IntercomConfig::default()
+                .with_per_minute(1_000, 10)
+                .rate_limit,
+            167
+        );
+        assert_eq!(
+            IntercomConfig::default()
+                .with_per_minute(10_000, 10)
+                .rate_limit,
+            1_667
+        );
+        assert_eq!(
+            IntercomConfig::default()
+                .with_per_minute(3_000, 1)
+                .rate_limit,
+            50
+        );
+    }
+}
