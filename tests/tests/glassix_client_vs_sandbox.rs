@@ -5,6 +5,8 @@
 //! per department, `tickets/get` returns every transaction, attachments download through the
 //! presigned-style links, and a Starter workspace is refused fast with an actionable error.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // test helpers: a failed set-up should stop the test
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{TimeZone, Utc};
