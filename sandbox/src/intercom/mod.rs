@@ -5,7 +5,9 @@
 
 mod attributes;
 mod contacts;
+mod conversation_attributes;
 mod conversations;
+mod data_attributes;
 mod errors;
 mod help_center;
 mod layer;
@@ -310,26 +312,27 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/contacts/{id}/tags/{tag_id}", delete(tags::untag_contact))
         .route(
             "/data_attributes",
-            get(attributes::list_data).post(attributes::create_data),
+            get(data_attributes::list_data).post(data_attributes::create_data),
         )
-        .route("/data_attributes/{id}", put(attributes::update_data))
+        .route("/data_attributes/{id}", put(data_attributes::update_data))
         .route(
             "/conversations/attributes",
-            get(attributes::list_conv).post(attributes::create_conv),
+            get(conversation_attributes::list_conv).post(conversation_attributes::create_conv),
         )
         .route(
             "/conversations/attributes/{id}",
-            get(attributes::get_conv)
-                .put(attributes::update_conv)
-                .delete(attributes::archive_conv),
+            get(conversation_attributes::get_conv)
+                .put(conversation_attributes::update_conv)
+                .delete(conversation_attributes::archive_conv),
         )
         .route(
             "/conversations/attributes/{id}/options",
-            post(attributes::add_option),
+            post(conversation_attributes::add_option),
         )
         .route(
             "/conversations/attributes/{id}/options/{option_id}",
-            put(attributes::update_option).delete(attributes::archive_option),
+            put(conversation_attributes::update_option)
+                .delete(conversation_attributes::archive_option),
         )
         .route(
             "/conversations",
