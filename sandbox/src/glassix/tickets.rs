@@ -115,6 +115,9 @@ pub(crate) async fn list(
         if descending {
             hits.reverse();
         }
+        // Forget long-expired page sets (kept 2 TTLs to still say "expired") so memory stays flat.
+        let ttl_ms = shared.config.page_token_ttl_secs * 1000;
+        s.pages.retain(|_, p| now <= p.created_ms + 2 * ttl_ms);
         s.sequence += 1;
         let guid =
             uuid::Uuid::from_u64_pair(0x5a4d_b0c5_0000_4000, 0x8000_0000_0000_0000 | s.sequence)
