@@ -299,10 +299,7 @@ fn agents_match_by_email_case_insensitively_and_the_rest_is_provisioned() {
     );
     assert!(dir.is_bot(BOT));
 
-    let list = crate::map::ProvisioningList {
-        agents: r.to_provision,
-        departments: vec![],
-    };
+    let list = crate::map::ProvisioningList::from_resolutions(&r, &[]);
     let md = list.to_markdown();
     assert!(md.contains("Omar Castellanos <omar.castellanos@example.com> (Support Team Lead)"));
 }
@@ -329,4 +326,56 @@ fn departments_match_teams_by_flattened_name_path() {
     assert_eq!(matched.get(billing).map(String::as_str), Some("8"));
     assert_eq!(missing.len(), 1);
     assert_eq!(missing[0].team_name, "Sales");
+    let mut dir = dir;
+    dir.apply_teams(&matched);
+    assert_eq!(dir.team_for(billing), Some("8"));
+    let md = crate::map::ProvisioningList {
+        agents: vec![],
+        departments: missing,
+    }
+    .to_markdown();
+    assert!(md.contains("- [ ] Sales — Glassix department `22222222-2222-4222-8222-222222222222`"));
+}
+
+#[test]
+fn mappers_can_be_replaced_by_wrappers_and_outcomes_convert_for_the_ledger() {
+    use crate::kind::ObjectKind;
+    use crate::ledger::Reason;
+    use crate::map::{FieldNote, MapReason, Mappers};
+
+    /// Wraps the default contact mapper and lower-cases names.
+    struct LowerNames(DefaultContactMapper);
+    impl ContactMapper for LowerNames {
+        fn map_contact(&self, s: ContactSource<'_>, c: &MapContext<'_>) -> Mapped<ContactPlan> {
+            self.0.map_contact(s, c).map(|mut p| {
+                p.request.name = p.request.name.map(|n| n.to_lowercase());
+                p
+            })
+        }
+    }
+    let mappers = Mappers::default().with_contacts(LowerNames(DefaultContactMapper));
+    let seen = seen_priya();
+    let contact = decode_contact(priya_contact());
+    let s = spec(TicketTarget::Tickets);
+    let dir = directory();
+    let out = mappers.contacts.map_contact(
+        ContactSource {
+            seen: &seen,
+            contact: Some(&contact),
+        },
+        &ctx(&s, &dir),
+    );
+    assert_eq!(
+        out.value().unwrap().request.name.as_deref(),
+        Some("priya nandakumar")
+    );
+
+    let reason: Reason = MapReason::new(ReasonCode::MissingEmail, "add one")
+        .with_field("identifiers")
+        .into();
+    assert_eq!(reason.code, "missing_email");
+    assert_eq!(reason.field.as_deref(), Some("identifiers"));
+    let note = FieldNote::warning("field3", "dropped").to_lossy_note(ObjectKind::Ticket, "500");
+    assert_eq!(note.note, "warning: dropped");
+    assert_eq!(note.source_id, "500");
 }
