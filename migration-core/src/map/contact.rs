@@ -201,7 +201,7 @@ pub enum ContactLookup {
 }
 
 /// What to write for one customer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContactPlan {
     /// Ledger source id ([`ContactKey::source_id`]).
     pub source_id: String,

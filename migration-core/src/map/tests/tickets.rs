@@ -577,3 +577,42 @@ fn fixture_ticket_maps_to_both_targets() {
         Some(&ConversationAction::close("900"))
     );
 }
+
+#[test]
+fn plans_and_outcomes_serialise_for_dry_runs() {
+    let out = map(conversation(), TicketTarget::Conversations);
+    let v = serde_json::to_value(&out).unwrap();
+    assert_eq!(v["outcome"], "write");
+    assert_eq!(
+        v["value"]["create"]["conversation"]["from"]["id"],
+        "c0ffee000000000000000001"
+    );
+    assert_eq!(v["value"]["parts"][0]["author"]["Admin"], "101");
+    assert_eq!(
+        v["value"]["finish"]["conversation_actions"][0]["message_type"],
+        "assignment"
+    );
+    assert!(v["notes"].as_array().is_some_and(|n| !n.is_empty()));
+
+    let mut dir = directory();
+    dir.contacts.clear();
+    let v =
+        serde_json::to_value(map_with(conversation(), &spec(TicketTarget::Tickets), &dir)).unwrap();
+    assert_eq!(v["outcome"], "queue");
+    assert_eq!(v["reason"]["code"], "missing_contact");
+    assert_eq!(v["reason"]["field"], "participants");
+}
+
+#[test]
+fn a_listed_ticket_without_transactions_is_flagged() {
+    let mut t = conversation();
+    t.as_object_mut().unwrap().remove("transactions");
+    t["transactionsCount"] = json!(5);
+    let (plan, notes) = write(map(t, TicketTarget::Tickets));
+    assert!(plan.parts.is_empty());
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.field == "transactions" && n.note.contains("not fetched"))
+    );
+}

@@ -65,6 +65,16 @@ impl TicketMapper for DefaultTicketMapper {
             };
         }
         let mut notes = Vec::new();
+        if ticket.transactions.is_none() && ticket.transactions_count > 0 {
+            notes.push(FieldNote::warning(
+                "transactions",
+                format!(
+                    "mapped without its {} transactions (a listed ticket, not fetched with \
+                     tickets/get): no history is written",
+                    ticket.transactions_count
+                ),
+            ));
+        }
         let target = ctx.spec.objects.tickets;
         let spec_fallback_admin = match &ctx.spec.policies.unmatched_agent {
             AgentPolicy::FallbackAdmin(id) => Some(id.as_str()),
