@@ -533,7 +533,11 @@ fn ticket_list_value_needs_its_item_id() {
     assert_eq!(out.reason().unwrap().code, ReasonCode::UnresolvedListItem);
     let mut dir = directory();
     dir.list_items
-        .insert(("priority".into(), "high".into()), "item-2".into());
+        .entry("priority".into())
+        .or_default()
+        .insert("high".into(), "item-2".into());
+    // The directory serialises (JSON keys must be strings).
+    assert!(serde_json::to_string(&dir).is_ok());
     let (plan, _) = write(map_with(t, &s, &dir));
     let CreateRequest::Ticket(c) = &plan.create else {
         panic!()
