@@ -135,7 +135,8 @@ pub(crate) async fn list(
     let Some(set) = s.pages.get(&guid) else {
         return message(StatusCode::BAD_REQUEST, INVALID);
     };
-    let start = (page_no - 1) * page_size;
+    // The page number comes from the client's URL: saturate instead of overflowing on a forged one.
+    let start = (page_no - 1).saturating_mul(page_size);
     let tickets: Vec<Value> = set
         .ids
         .iter()
@@ -150,7 +151,7 @@ pub(crate) async fn list(
             j
         })
         .collect();
-    let paging = if set.ids.len() > start + page_size {
+    let paging = if set.ids.len() > start.saturating_add(page_size) {
         json!({ "next": format!("{}/tickets/list?page={}", shared.api_base(), page_token(&guid, page_no + 1)) })
     } else {
         json!({})
