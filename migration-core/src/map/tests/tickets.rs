@@ -620,3 +620,51 @@ fn a_listed_ticket_without_transactions_is_flagged() {
             .any(|n| n.field == "transactions" && n.note.contains("not fetched"))
     );
 }
+
+#[test]
+fn rule_sources_read_nested_paths_and_chatbot_parameters() {
+    let mut s = spec(TicketTarget::Conversations);
+    let conv = |source: &str, target: &str, t: FieldType| {
+        let mut r = rule(source, target, t);
+        r.model = TargetModel::Conversation;
+        r
+    };
+    s.fields
+        .push(conv("details.ipAddress", "ip", FieldType::String));
+    s.fields
+        .push(conv("details.source.uri", "page", FieldType::String));
+    s.fields.push(conv(
+        "dynamicParameters.accountNumber",
+        "account",
+        FieldType::String,
+    ));
+    s.fields.push(conv(
+        "dynamicParameters.orders",
+        "orders",
+        FieldType::Integer,
+    ));
+    s.fields
+        .push(conv("ticketSummary", "summary", FieldType::String));
+    let mut t = conversation();
+    t["details"] = json!({"iPAddress": "203.0.113.9", "source": {"title": "Help", "uri": "https://shop.example/help"}});
+    t["dynamicParameters"] = json!([
+        {"name": "accountNumber", "strValue": "AC-1", "type": "String"},
+        {"name": "accountNumber", "strValue": "AC-2", "type": "String"},
+        {"name": "orders", "intValue": 3, "type": "Number"}
+    ]);
+    t["ticketSummary"] = json!({"value": "Late parcel"});
+    let (plan, notes) = write(map_with(t, &s, &directory()));
+    let attrs = plan
+        .finish
+        .conversation_update
+        .unwrap()
+        .custom_attributes
+        .unwrap();
+    assert_eq!(attrs["ip"], json!("203.0.113.9"));
+    assert_eq!(attrs["page"], json!("https://shop.example/help"));
+    assert_eq!(attrs["account"], json!("AC-2")); // the latest value wins
+    assert_eq!(attrs["orders"], json!(3));
+    assert_eq!(attrs["summary"], json!("Late parcel"));
+    // Mapped sources are not reported as lost.
+    assert!(!notes.iter().any(|n| n.field == "dynamicParameters"));
+}
