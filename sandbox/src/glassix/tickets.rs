@@ -18,7 +18,7 @@ use super::{INVALID, PageSet, Shared, message};
 /// Parses `dd/MM/yyyy HH:mm:ss:ff` (UTC; `ff` = hundredths) to epoch milliseconds.
 pub(crate) fn parse_list_time(s: &str) -> Option<i64> {
     let (main, centis) = s.trim().rsplit_once(':')?;
-    if centis.len() != 2 {
+    if centis.len() != 2 || !centis.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let centis: i64 = centis.parse().ok()?;
@@ -222,5 +222,8 @@ mod tests {
         assert_eq!(ms % 1000, 500);
         assert!(parse_list_time("2023-07-01").is_none());
         assert!(parse_list_time("01/07/2023 00:00:00").is_none());
+        // `ff` is two digits, nothing else.
+        assert!(parse_list_time("01/07/2023 00:00:00:-1").is_none());
+        assert!(parse_list_time("01/07/2023 00:00:00:+5").is_none());
     }
 }
