@@ -334,6 +334,18 @@ async fn created_at_round_trips_on_conversations_replies_and_tickets() {
     assert_eq!(parts[0]["part_type"], "comment");
     assert_eq!(parts[1]["created_at"], 1_577_837_000);
     assert_eq!(parts[1]["part_type"], "note");
+    // Each part carries its own author (rendered once per distinct author, after the lock).
+    assert_eq!(parts[0]["type"], "conversation_part");
+    assert_eq!(parts[0]["author"]["type"], "user");
+    assert_eq!(parts[0]["author"]["id"], c.as_str());
+    assert_eq!(parts[1]["author"]["type"], "admin");
+    assert_eq!(parts[1]["author"]["id"], ADMIN);
+    assert!(parts[1]["author"]["email"].is_string(), "{}", parts[1]);
+    assert_eq!(
+        g.body["conversation_parts"]["type"],
+        "conversation_part.list"
+    );
+    assert_eq!(g.body["conversation_parts"]["total_count"], 2);
     let tt = api
         .post("/ticket_types", json!({ "name": "Imported" }))
         .await;
@@ -347,6 +359,14 @@ async fn created_at_round_trips_on_conversations_replies_and_tickets() {
     assert_eq!(p.body["type"], "ticket_part");
     assert_eq!(p.body["created_at"], 1_500_000_500);
     assert!(h.state().tickets[&tid].skip_notifications);
+    let g = api.get(&format!("/tickets/{tid}")).await;
+    assert_eq!(g.status, StatusCode::OK, "{}", g.text);
+    assert_eq!(g.body["ticket_parts"]["type"], "ticket_part.list");
+    assert_eq!(g.body["ticket_parts"]["total_count"], 1);
+    let tp = &g.body["ticket_parts"]["ticket_parts"][0];
+    assert_eq!(tp["type"], "ticket_part");
+    assert_eq!(tp["body"], "n");
+    assert_eq!(tp["author"]["id"], ADMIN);
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 //! snooze, open; stamped now), update (custom attributes, title, read), get (at most the 500
 //! most recent parts with the true `total_count`), delete, list and search.
 
+use std::sync::MutexGuard;
+
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -13,7 +15,7 @@ use super::attributes::check_conversation_values;
 use super::errors::{ApiError, ApiResult, ok, parse_body};
 use super::model::{Attachment, Conversation, Deleted, IntercomState, Part, id_of};
 use super::search::{cursor_page, matches, per_page, query_map, search_request};
-use super::{St, render};
+use super::{Shared, St, render};
 
 const MAX_ATTACHMENTS: usize = 10;
 
@@ -262,6 +264,18 @@ pub(crate) async fn create(State(sh): St, body: Bytes) -> ApiResult {
     )
 }
 
+/// Conversation `id` with its latest parts. The parts' JSON is built after the state lock is
+/// released (see [`render::Deferred`]).
+fn respond(sh: &Shared, ws: MutexGuard<'_, IntercomState>, id: &str) -> ApiResult {
+    let c = ws
+        .conversations
+        .get(id)
+        .ok_or_else(conversation_not_found)?;
+    let out = render::conversation_deferred(&ws, c, Some(sh.config.max_parts_returned));
+    drop(ws);
+    ok(out.finish())
+}
+
 /// `POST /conversations/{id}/reply` (`last` with a user reply means that contact's latest).
 pub(crate) async fn reply(State(sh): St, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let b = parse_body(&body)?;
@@ -291,15 +305,7 @@ pub(crate) async fn reply(State(sh): St, Path(id): Path<String>, body: Bytes) ->
     }
     c.updated_at = now.max(part.created_at);
     c.parts.push(part);
-    let c = ws
-        .conversations
-        .get(&id)
-        .ok_or_else(conversation_not_found)?;
-    ok(render::conversation(
-        &ws,
-        c,
-        Some(sh.config.max_parts_returned),
-    ))
+    respond(&sh, ws, &id)
 }
 
 /// `POST /conversations/{id}/parts`: close, snoozed, open, assignment (no `created_at`).
@@ -397,15 +403,7 @@ pub(crate) async fn manage(State(sh): St, Path(id): Path<String>, body: Bytes) -
     }
     c.updated_at = now;
     c.parts.push(part);
-    let c = ws
-        .conversations
-        .get(&id)
-        .ok_or_else(conversation_not_found)?;
-    ok(render::conversation(
-        &ws,
-        c,
-        Some(sh.config.max_parts_returned),
-    ))
+    respond(&sh, ws, &id)
 }
 
 /// `PUT /conversations/{id}`: `read`, `title`, `custom_attributes` (defined and typed).
@@ -445,29 +443,13 @@ pub(crate) async fn update(State(sh): St, Path(id): Path<String>, body: Bytes) -
         }
     }
     c.updated_at = now;
-    let c = ws
-        .conversations
-        .get(&id)
-        .ok_or_else(conversation_not_found)?;
-    ok(render::conversation(
-        &ws,
-        c,
-        Some(sh.config.max_parts_returned),
-    ))
+    respond(&sh, ws, &id)
 }
 
 /// `GET /conversations/{id}`.
 pub(crate) async fn get_one(State(sh): St, Path(id): Path<String>) -> ApiResult {
     let ws = sh.lock()?;
-    let c = ws
-        .conversations
-        .get(&id)
-        .ok_or_else(conversation_not_found)?;
-    ok(render::conversation(
-        &ws,
-        c,
-        Some(sh.config.max_parts_returned),
-    ))
+    respond(&sh, ws, &id)
 }
 
 /// `DELETE /conversations/{id}`: permanent.

@@ -1,4 +1,11 @@
 //! Wire shapes of the fake's objects, following the 2.16 description's examples.
+//!
+//! Conversations and tickets carry up to 500 parts; building their JSON is the costliest thing a
+//! handler does (about 6 µs a part). [`Deferred`] lets a handler capture what the parts need
+//! while it holds the state lock (a plain copy, plus each distinct author rendered once) and build
+//! the JSON after releasing it, so one long conversation does not stall every other request.
+
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
@@ -105,13 +112,91 @@ fn author(ws: &IntercomState, kind: &str, id: &str) -> Value {
 }
 
 pub(crate) fn part(ws: &IntercomState, p: &Part, kind: &str) -> Value {
+    part_with_author(p, kind, author(ws, &p.author_type, &p.author_id))
+}
+
+fn part_with_author(p: &Part, kind: &str, author: Value) -> Value {
     json!({
         "type": kind, "id": p.id, "part_type": p.part_type, "body": p.body,
         "created_at": p.created_at, "updated_at": p.updated_at, "notified_at": p.created_at,
-        "assigned_to": p.assigned_to, "author": author(ws, &p.author_type, &p.author_id),
+        "assigned_to": p.assigned_to, "author": author,
         "attachments": p.attachments.iter().map(attachment).collect::<Vec<_>>(),
         "external_id": null, "redacted": false, "metadata": {}, "app_package_code": "helpdesk-sandbox",
     })
+}
+
+/// The most recent `max` parts of a conversation or ticket, copied out of the state together
+/// with their rendered authors, so that their JSON can be built without the state lock.
+struct PartsView {
+    /// `conversation` or `ticket`.
+    kind: &'static str,
+    parts: Vec<Part>,
+    /// The distinct authors, rendered once each; `author_of[i]` indexes it for `parts[i]`.
+    authors: Vec<Value>,
+    author_of: Vec<usize>,
+    total: usize,
+}
+
+impl PartsView {
+    fn capture(ws: &IntercomState, all: &[Part], max: usize, kind: &'static str) -> Self {
+        let parts = all[all.len().saturating_sub(max)..].to_vec();
+        let mut index: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut authors = Vec::new();
+        let author_of = parts
+            .iter()
+            .map(|p| {
+                *index
+                    .entry((p.author_type.as_str(), p.author_id.as_str()))
+                    .or_insert_with(|| {
+                        authors.push(author(ws, &p.author_type, &p.author_id));
+                        authors.len() - 1
+                    })
+            })
+            .collect();
+        PartsView {
+            kind,
+            parts,
+            authors,
+            author_of,
+            total: all.len(),
+        }
+    }
+
+    /// `(key, value)` of the parts list: `conversation_parts` or `ticket_parts`.
+    fn render(self) -> (String, Value) {
+        let part_kind = format!("{}_part", self.kind);
+        let list: Vec<Value> = self
+            .parts
+            .iter()
+            .zip(&self.author_of)
+            .map(|(p, &a)| {
+                let author = self.authors.get(a).cloned().unwrap_or(Value::Null);
+                part_with_author(p, &part_kind, author)
+            })
+            .collect();
+        let key = format!("{}_parts", self.kind);
+        let value = json!({ "type": format!("{part_kind}.list"), key.as_str(): list, "total_count": self.total });
+        (key, value)
+    }
+}
+
+/// A conversation or ticket rendered under the state lock except for its parts, which
+/// [`Deferred::finish`] renders once the lock is released.
+pub(crate) struct Deferred {
+    head: Value,
+    parts: Option<PartsView>,
+}
+
+impl Deferred {
+    /// The complete JSON (call it after dropping the state guard).
+    pub(crate) fn finish(self) -> Value {
+        let mut v = self.head;
+        if let Some(view) = self.parts {
+            let (key, list) = view.render();
+            v[key.as_str()] = list;
+        }
+        v
+    }
 }
 
 fn contact_list(ws: &IntercomState, ids: &[String]) -> Value {
@@ -129,7 +214,16 @@ pub(crate) fn conversation(
     c: &Conversation,
     max_parts: Option<usize>,
 ) -> Value {
-    let mut v = json!({
+    conversation_deferred(ws, c, max_parts).finish()
+}
+
+/// [`conversation`], with the parts left to [`Deferred::finish`].
+pub(crate) fn conversation_deferred(
+    ws: &IntercomState,
+    c: &Conversation,
+    max_parts: Option<usize>,
+) -> Deferred {
+    let v = json!({
         "type": "conversation", "id": c.id, "title": c.title, "created_at": c.created_at, "updated_at": c.updated_at,
         "waiting_since": null, "snoozed_until": c.snoozed_until,
         "source": {
@@ -149,15 +243,10 @@ pub(crate) fn conversation(
         "linked_objects": { "type": "list", "data": [], "total_count": 0, "has_more": false },
         "ai_agent": null, "ai_agent_participated": false,
     });
-    if let Some(max) = max_parts {
-        let skip = c.parts.len().saturating_sub(max);
-        let parts: Vec<Value> = c.parts[skip..]
-            .iter()
-            .map(|p| part(ws, p, "conversation_part"))
-            .collect();
-        v["conversation_parts"] = json!({ "type": "conversation_part.list", "conversation_parts": parts, "total_count": c.parts.len() });
+    Deferred {
+        head: v,
+        parts: max_parts.map(|max| PartsView::capture(ws, &c.parts, max, "conversation")),
     }
-    v
 }
 
 pub(crate) fn ticket_state(s: &TicketState) -> Value {
@@ -193,24 +282,27 @@ pub(crate) fn ticket_type(ws: &IntercomState, t: &TicketType) -> Value {
 }
 
 pub(crate) fn ticket(ws: &IntercomState, t: &Ticket, max_parts: usize) -> Value {
+    ticket_deferred(ws, t, max_parts).finish()
+}
+
+/// [`ticket`], with the parts left to [`Deferred::finish`].
+pub(crate) fn ticket_deferred(ws: &IntercomState, t: &Ticket, max_parts: usize) -> Deferred {
     let state = ws.ticket_states.iter().find(|s| s.id == t.ticket_state_id);
     let tt = ws.ticket_types.get(&t.ticket_type_id);
-    let skip = t.parts.len().saturating_sub(max_parts);
-    let parts: Vec<Value> = t.parts[skip..]
-        .iter()
-        .map(|p| part(ws, p, "ticket_part"))
-        .collect();
-    json!({
+    let head = json!({
         "type": "ticket", "id": t.id, "ticket_id": t.ticket_id, "ticket_attributes": t.ticket_attributes,
         "ticket_state": state.map(ticket_state), "ticket_type": tt.map(|tt| ticket_type(ws, tt)),
         "contacts": contact_list(ws, &t.contact_ids),
         "admin_assignee_id": t.admin_assignee_id, "team_assignee_id": t.team_assignee_id,
         "created_at": t.created_at, "updated_at": t.updated_at, "open": t.open, "snoozed_until": t.snoozed_until,
-        "ticket_parts": { "type": "ticket_part.list", "ticket_parts": parts, "total_count": t.parts.len() },
         "linked_objects": { "type": "list", "data": [], "total_count": 0, "has_more": false },
         "category": tt.map(|tt| tt.category.clone()), "is_shared": t.is_shared,
         "previous_ticket_state_id": t.previous_ticket_state_id, "tags": tag_list(ws, &t.tag_ids),
-    })
+    });
+    Deferred {
+        head,
+        parts: Some(PartsView::capture(ws, &t.parts, max_parts, "ticket")),
+    }
 }
 
 pub(crate) fn data_attribute(a: &DataAttribute) -> Value {

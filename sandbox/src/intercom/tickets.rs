@@ -163,9 +163,10 @@ pub(crate) async fn create(State(sh): St, body: Bytes) -> ApiResult {
             .unwrap_or(false),
         converted_from_conversation: None,
     };
-    let out = render::ticket(&ws, &ticket, sh.config.max_parts_returned);
+    let out = render::ticket_deferred(&ws, &ticket, sh.config.max_parts_returned);
     ws.tickets.insert(id, ticket);
-    ok(out)
+    drop(ws);
+    ok(out.finish())
 }
 
 /// `POST /tickets/{id}/reply` → the new `ticket_part`. Contacts cannot reply on Back-office tickets.
@@ -258,19 +259,19 @@ pub(crate) async fn update(State(sh): St, Path(id): Path<String>, body: Bytes) -
         }
     }
     t.updated_at = sh.now();
-    let out = render::ticket(&ws, &t, sh.config.max_parts_returned);
+    let out = render::ticket_deferred(&ws, &t, sh.config.max_parts_returned);
     ws.tickets.insert(id, t);
-    ok(out)
+    drop(ws);
+    ok(out.finish())
 }
 
 /// `GET /tickets/{id}`.
 pub(crate) async fn get_one(State(sh): St, Path(id): Path<String>) -> ApiResult {
     let ws = sh.lock()?;
-    ok(render::ticket(
-        &ws,
-        ws.tickets.get(&id).ok_or_else(ticket_not_found)?,
-        sh.config.max_parts_returned,
-    ))
+    let t = ws.tickets.get(&id).ok_or_else(ticket_not_found)?;
+    let out = render::ticket_deferred(&ws, t, sh.config.max_parts_returned);
+    drop(ws);
+    ok(out.finish())
 }
 
 /// `DELETE /tickets/{id}`: permanent.
