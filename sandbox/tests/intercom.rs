@@ -969,3 +969,47 @@ async fn a_huge_page_number_is_an_empty_page_not_a_panic() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["data"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn conversation_search_by_contact_finds_exactly_that_contacts_conversations() {
+    let (_h, api) = start(IntercomConfig::default()).await;
+    let a = contact(&api, "a@example.com").await;
+    let b = contact(&api, "b@example.com").await;
+    let a1 = conversation(&api, &a, 1_600_000_000).await;
+    let b1 = conversation(&api, &b, 1_600_000_001).await;
+    let a2 = conversation(&api, &a, 1_600_000_002).await;
+    let ids = |r: &common::Reply| {
+        let mut v: Vec<String> = r.body["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let search = |v: Value| {
+        api.post(
+            "/conversations/search",
+            json!({ "query": { "field": "contact_ids", "operator": "=", "value": v } }),
+        )
+    };
+    let r = search(json!(a)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut want = vec![a1.clone(), a2.clone()];
+    want.sort();
+    assert_eq!(ids(&r), want);
+    assert_eq!(r.body["total_count"], 2);
+    // Equality is case-insensitive, as for every other text field.
+    assert_eq!(
+        ids(&search(json!(b.to_uppercase())).await),
+        vec![b1.clone()]
+    );
+    // The same condition inside a group goes through the general matcher and agrees.
+    let r = api.post("/conversations/search", json!({ "query": { "operator": "AND", "value": [{ "field": "contact_ids", "operator": "=", "value": a }] } })).await;
+    assert_eq!(ids(&r), want);
+    assert_eq!(
+        search(json!("6762f0dd0000000000009999")).await.body["total_count"],
+        0
+    );
+}

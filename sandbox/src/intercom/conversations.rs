@@ -491,8 +491,20 @@ pub(crate) async fn search(State(sh): St, body: Bytes) -> ApiResult {
     let b = parse_body(&body)?;
     let (query, per, after) = search_request(&b, 20)?;
     let ws = sh.lock()?;
+    // Fast path for the look-up a migrator makes after a lost response (`contact_ids = X`): only
+    // that contact's conversations are rendered and matched, not every conversation under the lock.
+    let of_contact = match (
+        query.get("field").and_then(Value::as_str),
+        query.get("operator").and_then(Value::as_str),
+        query.get("value").and_then(Value::as_str),
+    ) {
+        (Some("contact_ids"), Some("="), Some(v)) => Some(v),
+        _ => None,
+    };
     let mut hits = Vec::new();
-    for c in ws.conversations.values() {
+    for c in ws.conversations.values().filter(|c| {
+        of_contact.is_none_or(|v| c.contact_ids.iter().any(|id| id.eq_ignore_ascii_case(v)))
+    }) {
         let mut doc = render::conversation(&ws, c, None);
         doc["contact_ids"] = json!(c.contact_ids);
         doc["tag_ids"] = json!(c.tag_ids);
