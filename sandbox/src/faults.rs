@@ -97,6 +97,81 @@ pub(crate) fn is_write(method: &axum::http::Method, path: &str) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) && !path.ends_with("/search")
 }
 
+/// The fault pipeline both servers run in front of their own: counts the request in `stats`,
+/// adds the decided latency, then answers a decided 429 or 5xx in the server's own shape
+/// (`too_many`, `server_error` with its status label), drops the connection, runs the request
+/// and loses its answer, or simply runs it (`forward` is the rest of the server's pipeline).
+pub(crate) async fn run_with_faults<F, Fut>(
+    injector: &FaultInjector,
+    stats: &crate::server::Stats,
+    request: axum::extract::Request,
+    forward: F,
+    too_many: impl FnOnce() -> axum::response::Response,
+    server_error: impl FnOnce() -> (axum::response::Response, &'static str),
+) -> axum::response::Response
+where
+    F: FnOnce(axum::extract::Request) -> Fut,
+    Fut: std::future::Future<Output = axum::response::Response>,
+{
+    use axum::extract::{ConnectInfo, MatchedPath};
+    use axum::http::{HeaderValue, header};
+    use axum::response::Response;
+
+    let endpoint = format!(
+        "{} {}",
+        request.method(),
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "(unmatched)".into())
+    );
+    let conn = request
+        .extensions()
+        .get::<ConnectInfo<crate::server::ConnKill>>()
+        .cloned();
+    let decision = injector.decide(is_write(request.method(), request.uri().path()));
+    if decision.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(decision.latency_ms)).await;
+    }
+    let kill = || {
+        if let Some(ConnectInfo(k)) = &conn {
+            k.kill();
+        }
+    };
+    let (mut response, outcome) = match decision.action {
+        FaultAction::None => {
+            let r = forward(request).await;
+            let s = r.status().as_u16().to_string();
+            (r, s)
+        }
+        FaultAction::TooManyRequests => (too_many(), "429".to_string()),
+        FaultAction::ServerError => {
+            let (r, label) = server_error();
+            (r, label.to_string())
+        }
+        FaultAction::DropConnection => {
+            kill();
+            (Response::new(axum::body::Body::empty()), "dropped".into())
+        }
+        FaultAction::LoseResponse => {
+            let _ = forward(request).await;
+            kill();
+            (Response::new(axum::body::Body::empty()), "lost".into())
+        }
+    };
+    stats.record(endpoint, outcome);
+    if matches!(
+        decision.action,
+        FaultAction::DropConnection | FaultAction::LoseResponse
+    ) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
 /// What to do with one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultAction {

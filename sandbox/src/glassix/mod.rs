@@ -16,9 +16,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,8 +28,8 @@ pub use limits::TierLimits;
 
 use crate::SandboxError;
 use crate::clock::Clock;
-use crate::faults::{FaultAction, FaultConfig, FaultInjector};
-use crate::server::{self, ConnKill, RequestStats, Running, Stats};
+use crate::faults::{FaultConfig, FaultInjector};
+use crate::server::{self, RequestStats, Running, Stats};
 use crate::snapshot::{GlassixSnapshot, SnapshotFile, Tier, parse_glassix_time};
 
 /// Settings of the fake Glassix. Every limit and lifetime can be shortened so demos and tests run
@@ -430,59 +429,18 @@ struct AdvanceBody {
 
 /// Stats, latency and faults for every non-sandbox request.
 async fn faults_layer(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let endpoint = format!(
-        "{} {}",
-        request.method(),
-        request
-            .extensions()
-            .get::<MatchedPath>()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "(unmatched)".into())
-    );
-    let conn = request.extensions().get::<ConnectInfo<ConnKill>>().cloned();
-    let is_write = crate::faults::is_write(request.method(), request.uri().path());
-    let decision = shared.faults.decide(is_write);
-    if decision.latency_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(decision.latency_ms)).await;
-    }
-    let kill = || {
-        if let Some(ConnectInfo(k)) = &conn {
-            k.kill();
-        }
-    };
-    let (response, outcome) = match decision.action {
-        FaultAction::None => {
-            let r = next.run(request).await;
-            let s = r.status().as_u16().to_string();
-            (r, s)
-        }
-        FaultAction::TooManyRequests => {
-            (StatusCode::TOO_MANY_REQUESTS.into_response(), "429".into())
-        }
-        FaultAction::ServerError => (
-            message(StatusCode::SERVICE_UNAVAILABLE, "An error has occurred."),
-            "503".into(),
-        ),
-        FaultAction::DropConnection => {
-            kill();
-            (Response::new(Body::empty()), "dropped".into())
-        }
-        FaultAction::LoseResponse => {
-            let _ = next.run(request).await;
-            kill();
-            (Response::new(Body::empty()), "lost".into())
-        }
-    };
-    shared.stats.record(endpoint, outcome);
-    let mut response = response;
-    if matches!(
-        decision.action,
-        FaultAction::DropConnection | FaultAction::LoseResponse
-    ) {
-        response.headers_mut().insert(
-            header::CONNECTION,
-            header::HeaderValue::from_static("close"),
-        );
-    }
-    response
+    crate::faults::run_with_faults(
+        &shared.faults,
+        &shared.stats,
+        request,
+        |r| next.run(r),
+        || StatusCode::TOO_MANY_REQUESTS.into_response(),
+        || {
+            (
+                message(StatusCode::SERVICE_UNAVAILABLE, "An error has occurred."),
+                "503",
+            )
+        },
+    )
+    .await
 }

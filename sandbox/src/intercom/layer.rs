@@ -1,8 +1,7 @@
 //! The request pipeline of every API call: stats, injected faults, bearer auth, the rate limit
 //! (with `X-RateLimit-*` headers) and the `Intercom-Version` check.
 
-use axum::body::Body;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -11,8 +10,6 @@ use serde_json::json;
 use super::errors::body as error_body;
 use super::rate_limit::RateHeaders;
 use super::{ACCEPTED_VERSIONS, Shared, St};
-use crate::faults::FaultAction;
-use crate::server::ConnKill;
 
 fn with_rate_headers(mut r: Response, h: RateHeaders) -> Response {
     let headers = r.headers_mut();
@@ -43,75 +40,32 @@ fn rate_limited(shared: &Shared, h: RateHeaders) -> Response {
 
 /// Stats, faults, bearer auth, `Intercom-Version` and the rate limit, for every API request.
 pub(crate) async fn api_layer(State(shared): St, request: Request, next: Next) -> Response {
-    let endpoint = format!(
-        "{} {}",
-        request.method(),
-        request
-            .extensions()
-            .get::<MatchedPath>()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "(unmatched)".into())
-    );
-    let conn = request.extensions().get::<ConnectInfo<ConnKill>>().cloned();
-    let is_write = crate::faults::is_write(request.method(), request.uri().path());
-    let decision = shared.faults.decide(is_write);
-    if decision.latency_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(decision.latency_ms)).await;
-    }
-    let kill = || {
-        if let Some(ConnectInfo(k)) = &conn {
-            k.kill();
-        }
+    let peek = || RateHeaders {
+        remaining: 0,
+        ..shared.limiter.peek(shared.clock.now_ms())
     };
-    let (response, outcome) = match decision.action {
-        FaultAction::None => {
-            let r = authorized(&shared, request, next).await;
-            let s = r.status().as_u16().to_string();
-            (r, s)
-        }
-        FaultAction::TooManyRequests => (
-            rate_limited(
-                &shared,
-                RateHeaders {
-                    remaining: 0,
-                    ..shared.limiter.peek(shared.clock.now_ms())
-                },
-            ),
-            "429".into(),
-        ),
-        FaultAction::ServerError => (
+    crate::faults::run_with_faults(
+        &shared.faults,
+        &shared.stats,
+        request,
+        |r| authorized(&shared, r, next),
+        || rate_limited(&shared, peek()),
+        || {
             (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                axum::Json(error_body(
-                    "server_error",
-                    "Internal server error (injected)",
-                    None,
-                )),
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::Json(error_body(
+                        "server_error",
+                        "Internal server error (injected)",
+                        None,
+                    )),
+                )
+                    .into_response(),
+                "500",
             )
-                .into_response(),
-            "500".into(),
-        ),
-        FaultAction::DropConnection => {
-            kill();
-            (Response::new(Body::empty()), "dropped".into())
-        }
-        FaultAction::LoseResponse => {
-            let _ = authorized(&shared, request, next).await;
-            kill();
-            (Response::new(Body::empty()), "lost".into())
-        }
-    };
-    shared.stats.record(endpoint, outcome);
-    let mut response = response;
-    if matches!(
-        decision.action,
-        FaultAction::DropConnection | FaultAction::LoseResponse
-    ) {
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    response
+        },
+    )
+    .await
 }
 
 async fn authorized(shared: &Shared, request: Request, next: Next) -> Response {
