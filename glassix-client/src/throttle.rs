@@ -159,13 +159,11 @@ impl Pacer {
             s.hour.push_back(t);
             // Only the last `quota` bookings can ever constrain (the pace never exceeds it), and
             // bookings older than a window constrain nothing.
-            prune(
-                &mut s.minute,
-                self.quota.per_minute as usize,
-                now,
-                MINUTE + SLACK,
-            );
-            prune(&mut s.hour, self.quota.per_hour as usize, now, HOUR + SLACK);
+            // `limits(1.0)`, not the raw quota: a `Quota` built field by field may hold a zero,
+            // which `limits` raises to 1 and which would otherwise prune every booking.
+            let (keep_minute, keep_hour) = self.limits(1.0);
+            prune(&mut s.minute, keep_minute, now, MINUTE + SLACK);
+            prune(&mut s.hour, keep_hour, now, HOUR + SLACK);
             s.requests += 1;
             s.waited += t - now;
             t
@@ -312,6 +310,25 @@ mod tests {
         let start = Instant::now();
         p.acquire().await;
         assert_eq!(Instant::now() - start, Duration::from_secs(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_quota_built_field_by_field_still_paces_one_a_minute() {
+        let p = Pacer::new(
+            Quota {
+                per_minute: 0,
+                per_hour: 0,
+            },
+            Adaptation::default(),
+        );
+        let start = Instant::now();
+        p.acquire().await;
+        p.acquire().await;
+        assert!(
+            Instant::now() - start >= MINUTE,
+            "{:?}",
+            Instant::now() - start
+        );
     }
 
     #[test]
