@@ -183,6 +183,9 @@ struct ListState {
     current: Option<Cursor>,
     buffer: VecDeque<Ticket>,
     seen: HashSet<i64>,
+    /// `paging.next` URLs already followed in the current window (a link back to one of them
+    /// would make the stream request the same pages forever).
+    followed: HashSet<Url>,
     /// An error met after a page's tickets were queued: yielded once they are out.
     pending_error: Option<Error>,
     finished: bool,
@@ -200,6 +203,7 @@ pub(crate) fn ticket_stream(
         current: None,
         buffer: VecDeque::new(),
         seen: HashSet::new(),
+        followed: HashSet::new(),
         pending_error: None,
         finished: false,
     };
@@ -226,6 +230,7 @@ impl ListState {
                 Some(c) => c,
                 None => {
                     let (since, until) = self.windows.pop_front()?;
+                    self.followed.clear();
                     Cursor {
                         since,
                         until,
@@ -253,6 +258,8 @@ impl ListState {
                         .listing
                         .relisted_windows
                         .fetch_add(1, Ordering::Relaxed);
+                    // The new listing may hand out the same page links again.
+                    self.followed.clear();
                     self.current = Some(Cursor {
                         page: PageRef::First,
                         relisted: true,
@@ -307,6 +314,18 @@ impl ListState {
                 return Err(Error::ForeignHost {
                     expected: self.dept.inner.host_label(),
                     found: host_label(&url),
+                });
+            }
+            if !self.followed.insert(url.clone()) {
+                return Err(Error::InvalidUrl {
+                    context: format!(
+                        "paging.next of the window {} – {}",
+                        format_list_date(cursor.since),
+                        format_list_date(cursor.until)
+                    ),
+                    message: "it points back at a page already read in this window (a paging \
+                              loop); the listing stops here, list the window again later"
+                        .to_owned(),
                 });
             }
             self.current = Some(Cursor {

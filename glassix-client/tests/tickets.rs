@@ -419,3 +419,43 @@ async fn ticket_get_returns_transactions_and_404_is_not_found() {
         "{msg}"
     );
 }
+
+#[tokio::test]
+async fn a_paging_next_that_points_back_at_a_read_page_ends_the_listing_with_an_error() {
+    let server = MockServer::start().await;
+    mount_token(&server, "t1").await;
+    let next = format!("{}{API}/tickets/list?page=bG9vcDox", server.uri());
+    mount_window(
+        &server,
+        "01/03/2025 00:00:00:00",
+        "08/03/2025 00:00:00:00",
+        page_json(
+            vec![ticket_json(1, "one", "2025-03-01T10:00:00Z")],
+            Some(next.clone()),
+        ),
+    )
+    .await;
+    // The page links to itself: without a guard the stream would request it forever.
+    Mock::given(method("GET"))
+        .and(path(list_path()))
+        .and(query_param("page", "bG9vcDox"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page_json(
+            vec![ticket_json(2, "two", "2025-03-02T10:00:00Z")],
+            Some(next),
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let items: Vec<_> = client
+        .tickets(dept(), utc(2025, 3, 1)..utc(2025, 3, 8))
+        .take(10)
+        .collect()
+        .await;
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(items[0].as_ref().unwrap().id, 1);
+    assert_eq!(items[1].as_ref().unwrap().id, 2);
+    let err = items[2].as_ref().unwrap_err();
+    assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
+    assert!(err.to_string().contains("already read"), "{err}");
+}
