@@ -1,5 +1,6 @@
 //! Both fakes started together, and the exactness of the Intercom limiter under concurrency.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers in test crates fail loudly by design
+mod common;
 
 use chrono::TimeZone;
 use helpdesk_sandbox::{
@@ -89,4 +90,53 @@ async fn limiter_is_exact_under_concurrency() {
     }
     assert_eq!((ok, limited), (50, 150));
     assert_eq!(h.stats().status(429), 150);
+}
+
+#[tokio::test]
+async fn a_huge_clock_advance_over_http_saturates_instead_of_panicking() {
+    use helpdesk_sandbox::{
+        FakeGlassix, FakeIntercom, GeneratorSizes, GlassixConfig, IntercomConfig, IntercomSeed,
+        generate,
+    };
+    let g = FakeGlassix::start(
+        generate(5, &GeneratorSizes::with_tickets(5)),
+        GlassixConfig::default(),
+    )
+    .await
+    .unwrap();
+    let i = FakeIntercom::start(IntercomSeed::default(), IntercomConfig::default())
+        .await
+        .unwrap();
+    let glassix = common::Api::new(&g.server_url, None);
+    let intercom = common::Api::new(&i.url, None);
+    for secs in [i64::MAX, i64::MIN, i64::MAX] {
+        let r = glassix
+            .post(
+                "/__sandbox/clock/advance",
+                serde_json::json!({ "seconds": secs }),
+            )
+            .await;
+        assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
+        let r = intercom
+            .post(
+                "/__sandbox/clock/advance",
+                serde_json::json!({ "seconds": secs }),
+            )
+            .await;
+        assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
+    }
+    // Both servers still answer their APIs.
+    let c = &g.credentials()[0];
+    let r = common::Api::new(&g.base_url, None)
+        .post(
+            "/token/get",
+            serde_json::json!({ "apiKey": c.api_key, "apiSecret": c.api_secret, "userName": c.user_name }),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
+    let r = common::Api::new(&i.url, Some(i.token()))
+        .get("/admins")
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
+    assert!(r.header("x-ratelimit-reset").is_some());
 }

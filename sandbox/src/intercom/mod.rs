@@ -412,9 +412,8 @@ fn router(shared: Arc<Shared>) -> Router {
             "/__sandbox/clock/advance",
             post(
                 |State(s): St, axum::Json(b): axum::Json<Value>| async move {
-                    s.clock.advance(chrono::Duration::seconds(
-                        b.get("seconds").and_then(Value::as_i64).unwrap_or(0),
-                    ));
+                    s.clock
+                        .advance_secs(b.get("seconds").and_then(Value::as_i64).unwrap_or(0));
                     axum::Json(json!({ "now": s.clock.unix() }))
                 },
             ),
