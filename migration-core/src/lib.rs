@@ -60,6 +60,8 @@ pub mod hashing;
 pub mod html;
 pub mod kind;
 pub mod ledger;
+pub mod discover;
+pub mod execute;
 pub mod map;
 pub mod plan;
 pub mod progress;
