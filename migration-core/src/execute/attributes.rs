@@ -95,6 +95,7 @@ pub(crate) async fn run(
                     .map(|l| l.ticket_type_attributes)
                     .unwrap_or_default()
                 {
+                    eprintln!("DBG attr {:?} {:?} {:?}", a.name, a.data_type, a.extra.keys().collect::<Vec<_>>());
                     let Some(name) = a.name else { continue };
                     info.attributes.insert(name.clone());
                     let options = a
@@ -138,6 +139,7 @@ pub(crate) async fn run(
                 info.states.entry(c).or_insert(s.id);
             }
         }
+        eprintln!("DBG list_items {list_items:?}");
         ex.update_directory(|d| {
             d.ticket_type = Some(info);
             d.list_items.extend(list_items);
