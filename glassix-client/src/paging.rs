@@ -105,7 +105,10 @@ fn ceil_centis(t: DateTime<Utc>) -> DateTime<Utc> {
     if floor == t {
         t
     } else {
-        floor + TimeDelta::milliseconds(10)
+        // At the very end of chrono's range there is no next hundredth: keep the floor.
+        floor
+            .checked_add_signed(TimeDelta::milliseconds(10))
+            .unwrap_or(floor)
     }
 }
 
@@ -318,6 +321,15 @@ impl ListState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_range_ending_at_the_end_of_time_does_not_overflow() {
+        let end = DateTime::<Utc>::MAX_UTC;
+        let q = TicketQuery::new(end - TimeDelta::days(1), end);
+        let w = q.windows();
+        assert_eq!(w.len(), 1);
+        assert!(w[0].1 <= end);
+    }
     use chrono::TimeZone;
 
     fn utc(y: i32, m: u32, d: u32) -> DateTime<Utc> {

@@ -89,7 +89,9 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .trim();
     if let Ok(secs) = raw.parse::<f64>() {
         if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs));
+            // A value past `Duration`'s range (`1e30`) would make `from_secs_f64` panic; it is
+            // simply longer than any bound, so the caller gives up instead of waiting.
+            return Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
         }
         return None;
     }
@@ -138,5 +140,15 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn retry_after_too_large_for_a_duration_does_not_panic() {
+        let mut h = HeaderMap::new();
+        for raw in ["1e30", "18446744073709551616", "1e308"] {
+            h.insert("retry-after", raw.parse().unwrap());
+            // Longer than any bound: the caller gives up instead of waiting.
+            assert_eq!(retry_after(&h), Some(Duration::MAX), "{raw}");
+        }
     }
 }

@@ -20,6 +20,8 @@ use crate::config::Quota;
 const SLACK: Duration = Duration::from_millis(250);
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
+/// Stand-in for "never" where `Instant + Duration` would overflow (about 30 years).
+const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
 
 /// How the pace adapts to the 429 answers it meets (multiplicative decrease, additive increase).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -196,7 +198,8 @@ impl Pacer {
         let now = Instant::now();
         let mut s = self.lock();
         s.rate_limited += 1;
-        let until = now + pause;
+        // `pause` is bounded by `RetryPolicy::max_retry_after`, which a caller may set very high.
+        let until = now.checked_add(pause).unwrap_or(now + FAR_FUTURE);
         s.gate = Some(s.gate.map_or(until, |g| g.max(until)));
         if !self.adapt.enabled {
             return;
@@ -309,6 +312,13 @@ mod tests {
         let start = Instant::now();
         p.acquire().await;
         assert_eq!(Instant::now() - start, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn an_unbounded_pause_does_not_overflow_the_clock() {
+        let p = Pacer::new(quota(100, 3000), Adaptation::default());
+        p.on_rate_limited(Duration::MAX);
+        assert!(p.stats().paused_for >= FAR_FUTURE - MINUTE);
     }
 
     #[tokio::test(start_paused = true)]

@@ -30,7 +30,6 @@ impl Clock {
     }
 
     /// The current Unix time in (fractional) seconds.
-    #[cfg(test)]
     pub(crate) fn now_unix(&self) -> f64 {
         self.origin_unix + self.origin.elapsed().as_secs_f64()
     }

@@ -61,3 +61,18 @@ impl Default for Timeouts {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_reads_from_config_files() {
+        let r: Region = serde_json::from_str("\"eu\"").unwrap();
+        assert_eq!(r, Region::Eu);
+        assert_eq!(r.base_url(), "https://api.eu.intercom.io");
+        assert!(serde_json::from_str::<Region>("\"mars\"").is_err());
+        assert_eq!(Region::default().base_url(), "https://api.intercom.io");
+        assert_eq!(Region::Au.base_url(), "https://api.au.intercom.io");
+    }
+}

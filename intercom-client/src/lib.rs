@@ -51,6 +51,7 @@
 //! ```
 
 pub mod api;
+mod builder;
 mod client;
 mod clock;
 pub mod config;
@@ -61,7 +62,8 @@ pub mod pagination;
 pub mod rate_limit;
 pub mod retry;
 
-pub use client::{Client, ClientBuilder};
+pub use builder::ClientBuilder;
+pub use client::Client;
 pub use config::{DEFAULT_API_VERSION, Region, Timeouts};
 pub use error::{ApiErrorBody, ApiErrorItem, Error, ErrorCode, Result};
 pub use pagination::Pages;

@@ -5,7 +5,9 @@
 //! evenly over the time left until `Reset`. When nothing is left, wait for `Reset` (plus a small
 //! guard). Before any header is seen, a configurable default budget applies (10,000/min spread as
 //! 1,666 per 10 s). The window length is learned from successive `Reset` values, so scaled-down
-//! windows (e.g. 50 per second in a sandbox) work without configuration.
+//! windows (e.g. 50 per second in a sandbox) work without configuration, and the offset of
+//! Intercom's clock from ours is bounded by every response (`Reset - now` lies in
+//! `(offset, offset + window]`), so a skewed or jumping server clock does not break the pacing.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -74,6 +76,9 @@ pub struct RateLimitStatus {
     pub requests_sent: u64,
     /// 429 responses seen so far.
     pub throttled: u64,
+    /// Estimated offset of Intercom's clock from the local one, in milliseconds (0 when the
+    /// headers are consistent with the local clock).
+    pub clock_offset_ms: i64,
 }
 
 /// Rate-limit headers of one response.
@@ -111,6 +116,9 @@ struct State {
     reset_at: Instant,
     window: Duration,
     window_learned: bool,
+    /// Bounds on `Reset - local now` seen so far (max, min): the server's clock offset `d`
+    /// satisfies `max - window <= d <= min`. `None` before the first header.
+    skew: Option<(f64, f64)>,
     next_slot: Instant,
     sent: u64,
     throttled: u64,
@@ -140,6 +148,7 @@ impl RateLimiter {
                 reset_at: now + window,
                 window,
                 window_learned: false,
+                skew: None,
                 next_slot: now,
                 sent: 0,
                 throttled: 0,
@@ -220,13 +229,27 @@ impl RateLimiter {
         if s.last_header_reset.is_none_or(|prev| o.reset > prev) {
             s.last_header_reset = Some(o.reset);
         }
+        // Learn how far Intercom's clock is from ours: `Reset - now` lies in `(d, d + window]`.
+        let x = o.reset as f64 - self.clock.now_unix();
+        s.skew = match s.skew {
+            None => Some((x, x)),
+            Some((max, min)) => {
+                let (max, min) = (max.max(x), min.min(x));
+                if max - s.window.as_secs_f64() > min {
+                    // Inconsistent: the server's clock jumped (e.g. a sandbox clock advanced).
+                    Some((x, x))
+                } else {
+                    Some((max, min))
+                }
+            }
+        };
         match s.reset_unix {
             // A late response from an older window says nothing about this one.
             Some(cur) if o.reset < cur => {}
             Some(cur) if o.reset == cur => s.remaining = s.remaining.min(o.remaining),
             _ => {
                 s.reset_unix = Some(o.reset);
-                s.reset_at = self.clock.instant_at(o.reset as f64);
+                s.reset_at = self.clock.instant_at(o.reset as f64 - Self::offset(&s));
                 s.remaining = o.remaining;
             }
         }
@@ -253,9 +276,28 @@ impl RateLimiter {
         s.reset_at = until;
     }
 
-    /// The instant at which a `Reset` header value falls.
+    /// The estimated offset (seconds) of Intercom's clock from ours: 0 (trust the local clock)
+    /// unless the headers prove otherwise, else the nearest value they allow.
+    fn offset(s: &State) -> f64 {
+        match s.skew {
+            None => 0.0,
+            Some((max, min)) => {
+                let lower = max - s.window.as_secs_f64();
+                if lower > 0.0 {
+                    lower
+                } else if min < 0.0 {
+                    min
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// The local instant at which a `Reset` header value (Intercom's clock) falls.
     pub(crate) fn instant_at(&self, reset_unix: i64) -> Instant {
-        self.clock.instant_at(reset_unix as f64)
+        let offset = Self::offset(&self.lock());
+        self.clock.instant_at(reset_unix as f64 - offset)
     }
 
     /// What callers see.
@@ -268,6 +310,7 @@ impl RateLimiter {
             window_ms: s.window.as_millis() as u64,
             requests_sent: s.sent,
             throttled: s.throttled,
+            clock_offset_ms: (Self::offset(&s) * 1000.0) as i64,
         }
     }
 }
@@ -284,6 +327,8 @@ mod tests {
     /// aligned on Unix seconds, like Intercom's headers describe.
     struct FakeServer {
         clock: Clock,
+        /// The server's clock runs this many milliseconds ahead of the client's.
+        offset_ms: std::sync::atomic::AtomicI64,
         limit: u32,
         window_secs: i64,
         counts: Mutex<std::collections::HashMap<i64, u32>>,
@@ -292,8 +337,9 @@ mod tests {
     impl FakeServer {
         /// Counts one request; `Err` is a 429.
         fn hit(&self) -> Result<Observed, Observed> {
-            let now = self.clock.now_unix();
-            let win = (now as i64).div_euclid(self.window_secs);
+            let now =
+                self.clock.now_unix() + self.offset_ms.load(Ordering::Relaxed) as f64 / 1000.0;
+            let win = (now.floor() as i64).div_euclid(self.window_secs);
             let reset = (win + 1) * self.window_secs;
             let mut c = self.counts.lock().unwrap();
             let n = c.entry(win).or_insert(0);
@@ -320,10 +366,25 @@ mod tests {
         latency: Duration,
         run_for: Duration,
     ) -> (u64, u64, RateLimitStatus) {
+        run_skewed_simulation(limit, window_secs, workers, latency, run_for, 0, None).await
+    }
+
+    /// Like `run_simulation`, with the server's clock `offset_ms` ahead of the client's and an
+    /// optional jump of the server's clock (`after`, `by_ms`).
+    async fn run_skewed_simulation(
+        limit: u32,
+        window_secs: i64,
+        workers: usize,
+        latency: Duration,
+        run_for: Duration,
+        offset_ms: i64,
+        jump: Option<(Duration, i64)>,
+    ) -> (u64, u64, RateLimitStatus) {
         let clock = Clock::new(Some(ORIGIN));
         let limiter = Arc::new(RateLimiter::new(clock, PacingConfig::default()));
         let server = Arc::new(FakeServer {
             clock,
+            offset_ms: std::sync::atomic::AtomicI64::new(offset_ms),
             limit,
             window_secs,
             counts: Mutex::new(Default::default()),
@@ -332,6 +393,13 @@ mod tests {
         let rejected = Arc::new(AtomicU64::new(0));
         let deadline = Instant::now() + run_for;
         let mut tasks = Vec::new();
+        if let Some((after, by_ms)) = jump {
+            let server = server.clone();
+            tasks.push(tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                server.offset_ms.fetch_add(by_ms, Ordering::Relaxed);
+            }));
+        }
         for _ in 0..workers {
             let (limiter, server, ok, rejected) = (
                 limiter.clone(),
@@ -394,6 +462,68 @@ mod tests {
         .await;
         assert_eq!(rejected, 0);
         assert!(ok >= 6 * 200 * 90 / 100, "only {ok} requests in 60 s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn server_clock_hours_ahead_is_learned_from_the_headers() {
+        // A sandbox whose clock was advanced by 3 h: Reset is far in our future.
+        let (ok, rejected, status) = run_skewed_simulation(
+            50,
+            1,
+            8,
+            Duration::from_millis(30),
+            Duration::from_secs(20),
+            3 * 3600 * 1000 + 370,
+            None,
+        )
+        .await;
+        eprintln!("server 3 h ahead: {ok} ok, {rejected} rejected, {status:?}");
+        assert_eq!(rejected, 0);
+        assert!(ok >= 20 * 50 * 85 / 100, "only {ok} requests in 20 s");
+        let off = status.clock_offset_ms;
+        assert!(
+            (off - (3 * 3600 * 1000 + 370)).abs() < 100,
+            "offset {off} ms"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn server_clock_behind_ours_is_learned_from_the_headers() {
+        let (ok, rejected, status) = run_skewed_simulation(
+            50,
+            1,
+            8,
+            Duration::from_millis(30),
+            Duration::from_secs(20),
+            -400,
+            None,
+        )
+        .await;
+        eprintln!("server 0.4 s behind: {ok} ok, {rejected} rejected, {status:?}");
+        // Until the headers prove our clock is ahead, we roll into the next window early; the
+        // first few boundaries cost a few 429s (measured: 9 of ~1,000), then the offset is known.
+        assert!(rejected * 100 <= ok, "{rejected} rejected");
+        let off = status.clock_offset_ms;
+        assert!((-500..=-400).contains(&off), "offset {off} ms");
+        assert!(ok >= 20 * 50 * 85 / 100, "only {ok} requests in 20 s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_clock_jump_mid_run_is_followed() {
+        // The sandbox clock is advanced by 3 h after 5 s.
+        let (ok, rejected, status) = run_skewed_simulation(
+            50,
+            1,
+            8,
+            Duration::from_millis(30),
+            Duration::from_secs(20),
+            0,
+            Some((Duration::from_secs(5), 3 * 3600 * 1000)),
+        )
+        .await;
+        eprintln!("server clock jump: {ok} ok, {rejected} rejected, {status:?}");
+        assert!(rejected <= 2, "{rejected} rejected");
+        assert!(ok >= 20 * 50 * 80 / 100, "only {ok} requests in 20 s");
     }
 
     #[tokio::test(start_paused = true)]

@@ -18,7 +18,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const HEX: &str = "6762f0dd1bb69f9f2193bb83";
 
 async fn setup() -> (MockServer, Client) {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let client = Client::builder()
         .access_token("secret-token".to_owned())
         .base_url(server.uri())
@@ -1014,6 +1014,9 @@ async fn conversations_endpoints() {
     r.attachment_urls = vec!["https://x/a.png".into()];
     r.attachment_files = vec![AttachmentFile::from_bytes("a.txt", "text/plain", b"hi")];
     let conv = c.conversations().reply("123", &r.into()).await.unwrap();
+    assert_eq!(conv.parts_at(1_600_000_300, "991").count(), 1);
+    assert_eq!(conv.parts_at(1_600_000_400, "991").next().unwrap().id, "2");
+    assert_eq!(conv.parts_at(1_600_000_300, "992").count(), 0);
     let parts = conv.parts();
     assert_eq!(parts.len(), 3);
     assert_eq!(parts[0].created_at, Some(1_600_000_300));
@@ -1315,6 +1318,21 @@ async fn body_cursor_pagination_sends_the_cursor_in_the_body() {
         .await
         .unwrap();
     assert_eq!(t[0].id, "456");
+    Mock::given(method("POST"))
+        .and(path("/conversations/search"))
+        .and(body_json(json!({"query": {"field": "contact_ids", "operator": "=", "value": HEX}, "pagination": {"per_page": 50}})))
+        .respond_with(ok(json!({"type": "conversation.list", "conversations": [{"id": "77"}], "pages": {"type": "pages"}})))
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mine: Vec<Conversation> = c
+        .conversations()
+        .search_by_contact(HEX, Some(50))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(mine[0].id, "77");
     Mock::given(method("POST")).and(path("/conversations/search")).respond_with(ok(json!({"type": "conversation.list", "conversations": [{"id": "9"}], "pages": {"type": "pages"}}))).expect(1).mount(&server).await;
     let cs: Vec<Conversation> = c
         .conversations()

@@ -9,6 +9,9 @@
 //! timer is disabled (`Timeouts::pool_idle = None`): found the hard way, its 90 s timer made the
 //! virtual clock jump by 90 s while a reused connection waited for wiremock's answer. The hand-written server below runs inside the test
 //! runtime, so it sees the same virtual clock as the client (needed to compute `Reset` headers).
+//! Every test uses its own (non-pooled) wiremock server: a request the client gave up on (the
+//! spurious timeouts above) can still reach a pooled server after its test ended and land in the
+//! next test that reuses it, which made two tests flaky before.
 
 // Test helpers outside #[test] functions may unwrap and panic too (clippy.toml only covers the
 // test functions themselves): a failing assertion is the point of a test.
@@ -67,7 +70,7 @@ fn too_many(reset: Option<i64>) -> ResponseTemplate {
 
 #[tokio::test(start_paused = true)]
 async fn paused_time_and_real_sockets_work_together() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(path("/me"))
         .respond_with(rl(50, 49, ORIGIN + 1))
         .mount(&server)
@@ -97,7 +100,7 @@ async fn paused_time_and_real_sockets_work_together() {
 
 #[tokio::test(start_paused = true)]
 async fn headers_are_read_and_exposed() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(path("/me"))
         .respond_with(rl(50, 42, ORIGIN + 1))
         .mount(&server)
@@ -115,7 +118,7 @@ async fn headers_are_read_and_exposed() {
 
 #[tokio::test(start_paused = true)]
 async fn exhausted_window_delays_the_next_request_until_reset() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(path("/me"))
         .respond_with(rl(50, 0, ORIGIN + 5))
         .mount(&server)
@@ -135,7 +138,7 @@ async fn exhausted_window_delays_the_next_request_until_reset() {
 
 #[tokio::test(start_paused = true)]
 async fn a_429_waits_for_reset_and_retries_even_a_create() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/conversations"))
         .respond_with(too_many(Some(ORIGIN + 3)))
@@ -177,7 +180,7 @@ async fn a_429_waits_for_reset_and_retries_even_a_create() {
 
 #[tokio::test(start_paused = true)]
 async fn a_429_without_headers_waits_about_ten_seconds() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(path("/me"))
         .respond_with(too_many(None))
         .up_to_n_times(1)
@@ -200,7 +203,7 @@ async fn a_429_without_headers_waits_about_ten_seconds() {
 
 #[tokio::test(start_paused = true)]
 async fn persistent_429_gives_up_with_rate_limited() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(path("/me"))
         .respond_with(too_many(Some(ORIGIN + 1)))
         .mount(&server)
@@ -222,7 +225,7 @@ async fn persistent_429_gives_up_with_rate_limited() {
 
 #[tokio::test(start_paused = true)]
 async fn server_errors_on_a_read_are_retried_with_backoff() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(path("/teams"))
         .respond_with(ResponseTemplate::new(503))
         .up_to_n_times(2)
@@ -246,7 +249,7 @@ async fn server_errors_on_a_read_are_retried_with_backoff() {
 
 #[tokio::test(start_paused = true)]
 async fn server_errors_exhaust_retries_into_an_api_error() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(path("/tags")).respond_with(ResponseTemplate::new(500).set_body_json(json!({"type": "error.list", "request_id": "r-5", "errors": [{"code": "server_error", "message": "boom"}]}))).mount(&server).await;
     let c = builder(&server.uri()).build().unwrap();
     let err = c.tags().list().await.unwrap_err();
@@ -264,15 +267,24 @@ async fn server_errors_exhaust_retries_into_an_api_error() {
         other => panic!("{other:?}"),
     }
     assert!(err.is_retryable());
+    let seen: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {} {:?}", r.method, r.url, r.headers.get("x-attempt")))
+        .collect();
     assert_eq!(
-        server.received_requests().await.unwrap().len(),
-        1 + RetryPolicy::default().max_retries as usize
+        seen.len(),
+        1 + RetryPolicy::default().max_retries as usize,
+        "{seen:#?} status {:?}",
+        c.rate_limit()
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_5xx_on_a_create_is_outcome_unknown_and_not_resent() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/contacts"))
         .respond_with(ResponseTemplate::new(502))
@@ -592,7 +604,7 @@ async fn the_concurrency_limit_caps_requests_in_flight() {
 
 #[tokio::test(start_paused = true)]
 async fn retry_after_is_honoured_on_a_429() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(path("/me"))
         // No X-RateLimit headers: without Retry-After this would be the ~10 s fallback.
         .respond_with(too_many(None).insert_header("Retry-After", "2"))
@@ -616,7 +628,7 @@ async fn retry_after_is_honoured_on_a_429() {
 
 #[tokio::test(start_paused = true)]
 async fn a_429_holds_back_other_callers_until_reset() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(path("/me"))
         .respond_with(too_many(Some(ORIGIN + 3)))
         .up_to_n_times(1)

@@ -56,6 +56,19 @@ fn generated_workspace_has_the_variety_a_migration_meets() {
         assert!(channels.contains(c), "channel {c} missing: {channels:?}");
     }
     let notes = transactions(&s).filter(|t| t["type"] == "Note").count();
+    let kinds: BTreeSet<&str> = transactions(&s)
+        .map(|t| t["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from([
+            "Message",
+            "Note",
+            "OwnerChange",
+            "StateChange",
+            "TagsChange"
+        ])
+    );
     let attachments: Vec<&Value> = transactions(&s)
         .flat_map(|t| t["attachments"].as_array().unwrap().iter())
         .collect();

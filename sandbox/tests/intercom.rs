@@ -922,3 +922,30 @@ async fn state_dump_contains_everything() {
     assert_eq!(stats.body["by_endpoint"]["POST /contacts"]["200"], 1);
     assert_eq!(h.state_json()["contacts"][0]["id"], c.as_str());
 }
+
+#[tokio::test]
+async fn a_huge_page_number_is_an_empty_page_not_a_panic() {
+    let (_h, api) = start(IntercomConfig::default()).await;
+    let r = api
+        .post("/help_center/collections", json!({ "name": "Billing" }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = api
+        .get("/help_center/collections?page=1e300&per_page=150")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["data"], json!([]));
+    // A forged cursor at the end of the offset range.
+    use base64::Engine;
+    let cursor =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{}", usize::MAX));
+    let r = api
+        .get(&format!("/contacts?per_page=1&starting_after={cursor}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["data"], json!([]));
+    // The server is still healthy afterwards (no poisoned state lock).
+    let r = api.get("/help_center/collections").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["data"].as_array().unwrap().len(), 1);
+}

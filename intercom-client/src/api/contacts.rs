@@ -101,6 +101,8 @@ impl Contacts {
         Ok(page.items)
     }
     /// `POST /contacts/{id}/notes`. Not re-sent when its outcome is unknown.
+    // Spec quirk (intercom-api.md §10): the spec types `contact_id` here as an integer; real
+    // contact ids are 24-hex strings, so the id is sent as the string it is.
     pub async fn create_note(&self, contact_id: &str, body: &CreateNote) -> Result<Note> {
         let req = Req::post_create(&["contacts", contact_id, "notes"]).json(body)?;
         self.client.execute(req).await

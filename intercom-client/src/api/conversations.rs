@@ -102,6 +102,19 @@ impl Conversations {
             per_page,
         )
     }
+    /// Conversations of one contact (`contact_ids = id`), e.g. to find a conversation whose
+    /// create came back [`OutcomeUnknown`](crate::Error::OutcomeUnknown). Search results can lag
+    /// behind writes by a little while.
+    pub fn search_by_contact(
+        &self,
+        contact_id: &str,
+        per_page: Option<u32>,
+    ) -> BoxStream<'static, Result<Conversation>> {
+        self.search(
+            &SearchRequest::new(crate::models::SearchQuery::eq("contact_ids", contact_id)),
+            per_page,
+        )
+    }
     /// `POST /conversations/search` as a stream (body cursor).
     pub fn search(
         &self,

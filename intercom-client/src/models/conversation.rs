@@ -209,6 +209,19 @@ impl Conversation {
             .map(|p| p.conversation_parts.as_slice())
             .unwrap_or(&[])
     }
+
+    /// The parts stamped `created_at` (Unix seconds) by `author_id`: how to tell whether a reply
+    /// whose outcome was unknown was in fact written before sending it again.
+    pub fn parts_at<'a>(
+        &'a self,
+        created_at: i64,
+        author_id: &'a str,
+    ) -> impl Iterator<Item = &'a ConversationPart> + 'a {
+        self.parts().iter().filter(move |p| {
+            p.created_at == Some(created_at)
+                && p.author.as_ref().and_then(|a| a.id.as_deref()) == Some(author_id)
+        })
+    }
 }
 
 open_enum! {

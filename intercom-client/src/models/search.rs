@@ -69,6 +69,10 @@ pub enum SearchQuery {
         value: Value,
     },
     /// `{operator: AND|OR, value: [queries]}`.
+    ///
+    /// Spec quirk: `multiple_filter_search_request` allows a group to hold only filters or only
+    /// groups; the docs' examples mix them, so this type allows both. Keep to one kind per group
+    /// when in doubt.
     Group {
         /// How the members combine.
         operator: GroupOperator,

@@ -356,7 +356,8 @@ pub(crate) fn apply_rules(
             FieldValue::List(label) => {
                 match directory
                     .list_items
-                    .get(&(rule.target.clone(), label.clone()))
+                    .get(&rule.target)
+                    .and_then(|items| items.get(&label))
                 {
                     Some(id) => Value::from(id.clone()),
                     None if rule.model == TargetModel::Ticket => {

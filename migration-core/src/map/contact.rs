@@ -201,7 +201,7 @@ pub enum ContactLookup {
 }
 
 /// What to write for one customer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContactPlan {
     /// Ledger source id ([`ContactKey::source_id`]).
     pub source_id: String,
@@ -506,8 +506,13 @@ impl ContactMapper for DefaultContactMapper {
         if let Some(ch) = source.seen.preferred_channel() {
             attrs.insert(ATTR_CHANNEL_PREFERENCE.to_owned(), Value::from(ch));
         }
+        let reads_contact = ctx.spec.fields.iter().any(|r| {
+            r.model == TargetModel::Contact
+                || (r.model == TargetModel::Tags && r.source.starts_with("contact."))
+        });
         let record = source
             .contact
+            .filter(|_| reads_contact)
             .and_then(|c| serde_json::to_value(c).ok())
             .unwrap_or(Value::Null);
         let rules = match apply_rules(ctx.spec, &[TargetModel::Contact], ctx.directory, |rule| {

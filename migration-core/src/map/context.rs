@@ -132,8 +132,8 @@ pub struct Directory {
     pub tags: BTreeMap<String, String>,
     /// The migration ticket type (needed when tickets become Intercom tickets).
     pub ticket_type: Option<TicketTypeInfo>,
-    /// List item ids of list attributes, by `(attribute name, label)`.
-    pub list_items: BTreeMap<(String, String), String>,
+    /// List item ids of list attributes: attribute name → label → item id.
+    pub list_items: BTreeMap<String, BTreeMap<String, String>>,
     /// Help-center collection ids by knowledge-base category id (and
     /// [`CANNED_REPLIES_COLLECTION`](super::CANNED_REPLIES_COLLECTION) for canned replies).
     pub collections: BTreeMap<String, String>,

@@ -101,7 +101,7 @@ impl KnowledgeBaseExport {
 }
 
 /// A collection to create.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CollectionPlan {
     /// Ledger source id (the category id, or [`CANNED_REPLIES_COLLECTION`]…).
     pub source_id: String,
@@ -201,7 +201,7 @@ fn collection(c: &KbCategory, parent: Option<String>) -> CollectionPlan {
 }
 
 /// An article to create.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ArticlePlan {
     /// Ledger source id (`kb:<id>` or `canned:<id>`).
     pub source_id: String,

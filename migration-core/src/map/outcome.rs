@@ -11,8 +11,9 @@ use crate::ledger::{LossyNote, Reason};
 ///
 /// Every source record ends in exactly one of these three places, which is what lets the
 /// accounting add up: written (with notes about anything lossy), queued for a person to resolve,
-/// or skipped by a rule.
-#[derive(Debug, Clone, PartialEq)]
+/// or skipped by a rule. Serialises as `{"outcome": "write" | "queue" | "skip", …}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Mapped<T> {
     /// Write `value` to Intercom. `notes` list what was lost or changed on the way.
     Write {

@@ -100,6 +100,17 @@ pub struct ProvisioningList {
 }
 
 impl ProvisioningList {
+    /// The list from the two resolutions: agents without an admin, departments without a team.
+    pub fn from_resolutions(
+        agents: &AgentResolution,
+        departments: &[DepartmentToProvision],
+    ) -> Self {
+        ProvisioningList {
+            agents: agents.to_provision.clone(),
+            departments: departments.to_vec(),
+        }
+    }
+
     /// Whether nothing needs provisioning.
     pub fn is_empty(&self) -> bool {
         self.agents.is_empty() && self.departments.is_empty()
@@ -222,6 +233,15 @@ pub fn resolve_departments(
 }
 
 impl Directory {
+    /// Stores the team ids returned by [`resolve_departments`].
+    pub fn apply_teams(&mut self, teams_by_department: &BTreeMap<String, String>) {
+        self.teams_by_department.extend(
+            teams_by_department
+                .iter()
+                .map(|(d, t)| (guid_key(d), t.clone())),
+        );
+    }
+
     /// Stores an [`AgentResolution`] (admins by user and e-mail, bot users).
     pub fn apply_agents(&mut self, r: &AgentResolution) {
         self.admins_by_user.extend(r.admins_by_user.clone());

@@ -250,3 +250,26 @@ fn hash_is_stable_ignores_layout_and_confirmation_but_not_content() {
         "591d2634449543d90c9ea9d50ef94e0d0b1b0d68cecf77f47f7f1b04d0b2d226"
     );
 }
+
+/// The committed schema (`schema/mapping-spec.schema.json`, for editors such as Taplo or
+/// VS Code) must match the code. Regenerate with
+/// `UPDATE_SPEC_SCHEMA=1 cargo test -p migration-core committed_schema_is_current`.
+#[test]
+fn committed_schema_is_current() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/mapping-spec.schema.json");
+    let generated = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&MappingSpec::json_schema()).unwrap()
+    );
+    if std::env::var_os("UPDATE_SPEC_SCHEMA").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed =
+        std::fs::read_to_string(&path).expect("schema file missing: run with UPDATE_SPEC_SCHEMA=1");
+    assert_eq!(
+        committed, generated,
+        "schema is stale: run with UPDATE_SPEC_SCHEMA=1"
+    );
+}

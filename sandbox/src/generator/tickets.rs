@@ -211,6 +211,24 @@ impl Gen<'_> {
                 out.push(self.message(t, &actors.client, channel, CUSTOMER_LINES, scrambled));
                 continue;
             }
+            if out.len() == 1 && count > 2 {
+                if let Some(agent) = &actors.agent {
+                    let text = format!(
+                        "Owner changed to {}",
+                        agent["name"].as_str().unwrap_or_default()
+                    );
+                    out.push(self.transaction(
+                        t,
+                        "OwnerChange",
+                        agent,
+                        channel,
+                        text,
+                        String::new(),
+                        vec![],
+                    ));
+                    continue;
+                }
+            }
             let roll: f64 = self.rng.random();
             let tx = match &actors.agent {
                 Some(agent) if roll < 0.12 => {

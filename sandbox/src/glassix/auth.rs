@@ -126,6 +126,7 @@ pub(crate) async fn token_get(
             "Invalid API key, secret or user name.",
         );
     };
+    s.tokens.retain(|_, t| t.expires_ms > now);
     s.sequence += 1;
     let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
         "{{\"dept\":\"{department}\",\"n\":{},\"iat\":{now}}}",

@@ -333,6 +333,14 @@ impl FakeGlassixHandle {
     pub fn stats(&self) -> RequestStats {
         self.shared.stats.snapshot()
     }
+    /// The workspace being served (read-only: the fake Glassix exposes no writes).
+    pub fn snapshot(&self) -> Option<GlassixSnapshot> {
+        self.shared.state.lock().ok().map(|s| s.snapshot.clone())
+    }
+    /// The effective tier.
+    pub fn tier(&self) -> Option<Tier> {
+        self.shared.state.lock().ok().map(|s| s.tier)
+    }
     /// The state as served at `GET /__sandbox/state`.
     pub fn state_json(&self) -> Value {
         state_json(&self.shared)
@@ -353,13 +361,12 @@ fn state_json(shared: &Shared) -> Value {
     let Ok(s) = shared.state.lock() else {
         return Value::Null;
     };
+    let now = shared.clock.now_ms();
     json!({
         "tier": s.tier,
-        "departments": s.snapshot.departments.iter().map(|d| json!({"id": d.id, "name": d.name})).collect::<Vec<_>>(),
-        "tickets": s.tickets.len(),
-        "contacts": s.contacts.len(),
-        "files": s.file_names.len(),
-        "live_tokens": s.tokens.values().filter(|t| t.expires_ms > shared.clock.now_ms()).count(),
+        "limits": shared.limits(s.tier),
+        "snapshot": s.snapshot,
+        "live_tokens": s.tokens.values().filter(|t| t.expires_ms > now).count(),
         "page_sets": s.pages.len(),
         "faults": shared.faults.config(),
         "stats": shared.stats.snapshot(),

@@ -115,6 +115,9 @@ pub(crate) async fn list(
         if descending {
             hits.reverse();
         }
+        // Forget long-expired page sets (kept 2 TTLs to still say "expired") so memory stays flat.
+        let ttl_ms = shared.config.page_token_ttl_secs * 1000;
+        s.pages.retain(|_, p| now <= p.created_ms + 2 * ttl_ms);
         s.sequence += 1;
         let guid =
             uuid::Uuid::from_u64_pair(0x5a4d_b0c5_0000_4000, 0x8000_0000_0000_0000 | s.sequence)
@@ -132,7 +135,8 @@ pub(crate) async fn list(
     let Some(set) = s.pages.get(&guid) else {
         return message(StatusCode::BAD_REQUEST, INVALID);
     };
-    let start = (page_no - 1) * page_size;
+    // The page number comes from the client's URL: saturate instead of overflowing on a forged one.
+    let start = (page_no - 1).saturating_mul(page_size);
     let tickets: Vec<Value> = set
         .ids
         .iter()
@@ -147,7 +151,7 @@ pub(crate) async fn list(
             j
         })
         .collect();
-    let paging = if set.ids.len() > start + page_size {
+    let paging = if set.ids.len() > start.saturating_add(page_size) {
         json!({ "next": format!("{}/tickets/list?page={}", shared.api_base(), page_token(&guid, page_no + 1)) })
     } else {
         json!({})

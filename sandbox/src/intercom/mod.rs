@@ -5,15 +5,19 @@
 
 mod attributes;
 mod contacts;
+mod conversation_attributes;
 mod conversations;
+mod data_attributes;
 mod errors;
 mod help_center;
+mod layer;
 pub mod model;
 mod rate_limit;
 mod render;
 mod search;
 mod seed;
 mod tags;
+mod ticket_types;
 mod tickets;
 mod workspace;
 
@@ -21,10 +25,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use serde_json::{Value, json};
@@ -34,10 +37,10 @@ pub use seed::IntercomSeed;
 
 use crate::SandboxError;
 use crate::clock::Clock;
-use crate::faults::{FaultAction, FaultConfig, FaultInjector};
-use crate::server::{self, ConnKill, RequestStats, Running, Stats};
+use crate::faults::{FaultConfig, FaultInjector};
+use crate::server::{self, RequestStats, Running, Stats};
 use errors::{ApiError, body as error_body};
-use rate_limit::{RateHeaders, RateLimiter};
+use rate_limit::RateLimiter;
 
 /// The `Intercom-Version` values the fake accepts: the 2.16 description's enum (1.0 … 2.16).
 /// `Preview` is not in that enum and is refused (the fake does not model Preview endpoints).
@@ -309,26 +312,27 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/contacts/{id}/tags/{tag_id}", delete(tags::untag_contact))
         .route(
             "/data_attributes",
-            get(attributes::list_data).post(attributes::create_data),
+            get(data_attributes::list_data).post(data_attributes::create_data),
         )
-        .route("/data_attributes/{id}", put(attributes::update_data))
+        .route("/data_attributes/{id}", put(data_attributes::update_data))
         .route(
             "/conversations/attributes",
-            get(attributes::list_conv).post(attributes::create_conv),
+            get(conversation_attributes::list_conv).post(conversation_attributes::create_conv),
         )
         .route(
             "/conversations/attributes/{id}",
-            get(attributes::get_conv)
-                .put(attributes::update_conv)
-                .delete(attributes::archive_conv),
+            get(conversation_attributes::get_conv)
+                .put(conversation_attributes::update_conv)
+                .delete(conversation_attributes::archive_conv),
         )
         .route(
             "/conversations/attributes/{id}/options",
-            post(attributes::add_option),
+            post(conversation_attributes::add_option),
         )
         .route(
             "/conversations/attributes/{id}/options/{option_id}",
-            put(attributes::update_option).delete(attributes::archive_option),
+            put(conversation_attributes::update_option)
+                .delete(conversation_attributes::archive_option),
         )
         .route(
             "/conversations",
@@ -351,21 +355,21 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             "/ticket_types",
-            get(tickets::list_types).post(tickets::create_type),
+            get(ticket_types::list_types).post(ticket_types::create_type),
         )
         .route(
             "/ticket_types/{id}",
-            get(tickets::get_type).put(tickets::update_type),
+            get(ticket_types::get_type).put(ticket_types::update_type),
         )
         .route(
             "/ticket_types/{id}/attributes",
-            post(tickets::create_type_attribute),
+            post(ticket_types::create_type_attribute),
         )
         .route(
             "/ticket_types/{id}/attributes/{attribute_id}",
-            put(tickets::update_type_attribute),
+            put(ticket_types::update_type_attribute),
         )
-        .route("/ticket_states", get(tickets::list_states))
+        .route("/ticket_states", get(ticket_types::list_states))
         .route("/tickets", post(tickets::create))
         .route("/tickets/search", post(tickets::search))
         .route(
@@ -382,7 +386,10 @@ fn router(shared: Arc<Shared>) -> Router {
         // Intercom answers 404 for unsupported methods and unknown paths.
         .method_not_allowed_fallback(|| async { not_found_route() })
         .fallback(|| async { not_found_route() })
-        .layer(middleware::from_fn_with_state(shared.clone(), api_layer));
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            layer::api_layer,
+        ));
     let sandbox = Router::new()
         .route(
             "/__sandbox/state",
@@ -415,140 +422,29 @@ fn router(shared: Arc<Shared>) -> Router {
     sandbox.merge(api).with_state(shared)
 }
 
-fn with_rate_headers(mut r: Response, h: RateHeaders) -> Response {
-    let headers = r.headers_mut();
-    for (name, value) in [
-        ("x-ratelimit-limit", h.limit.to_string()),
-        ("x-ratelimit-remaining", h.remaining.to_string()),
-        ("x-ratelimit-reset", h.reset.to_string()),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(name, v);
-        }
-    }
-    r
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn rate_limited(shared: &Shared, h: RateHeaders) -> Response {
-    let message = format!(
-        "Exceeded rate limit of {} in {}_seconds",
-        shared.limiter.limit(),
-        shared.limiter.window_secs()
-    );
-    let body = json!({ "type": "error.list", "errors": [{ "code": "rate_limit_exceeded", "message": message }] });
-    with_rate_headers(
-        (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response(),
-        h,
-    )
-}
-
-/// Stats, faults, bearer auth, `Intercom-Version` and the rate limit, for every API request.
-async fn api_layer(State(shared): St, request: Request, next: Next) -> Response {
-    let endpoint = format!(
-        "{} {}",
-        request.method(),
-        request
-            .extensions()
-            .get::<MatchedPath>()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "(unmatched)".into())
-    );
-    let conn = request.extensions().get::<ConnectInfo<ConnKill>>().cloned();
-    let is_write = crate::faults::is_write(request.method(), request.uri().path());
-    let decision = shared.faults.decide(is_write);
-    if decision.latency_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(decision.latency_ms)).await;
+    #[test]
+    fn per_minute_budget_is_spread_over_windows_rounding_up() {
+        assert_eq!(
+            IntercomConfig::default()
+                .with_per_minute(1_000, 10)
+                .rate_limit,
+            167
+        );
+        assert_eq!(
+            IntercomConfig::default()
+                .with_per_minute(10_000, 10)
+                .rate_limit,
+            1_667
+        );
+        assert_eq!(
+            IntercomConfig::default()
+                .with_per_minute(3_000, 1)
+                .rate_limit,
+            50
+        );
     }
-    let kill = || {
-        if let Some(ConnectInfo(k)) = &conn {
-            k.kill();
-        }
-    };
-    let (response, outcome) = match decision.action {
-        FaultAction::None => {
-            let r = authorized(&shared, request, next).await;
-            let s = r.status().as_u16().to_string();
-            (r, s)
-        }
-        FaultAction::TooManyRequests => (
-            rate_limited(
-                &shared,
-                RateHeaders {
-                    remaining: 0,
-                    ..shared.limiter.peek(shared.clock.now_ms())
-                },
-            ),
-            "429".into(),
-        ),
-        FaultAction::ServerError => (
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                axum::Json(error_body(
-                    "server_error",
-                    "Internal server error (injected)",
-                    None,
-                )),
-            )
-                .into_response(),
-            "500".into(),
-        ),
-        FaultAction::DropConnection => {
-            kill();
-            (Response::new(Body::empty()), "dropped".into())
-        }
-        FaultAction::LoseResponse => {
-            let _ = authorized(&shared, request, next).await;
-            kill();
-            (Response::new(Body::empty()), "lost".into())
-        }
-    };
-    shared.stats.record(endpoint, outcome);
-    let mut response = response;
-    if matches!(
-        decision.action,
-        FaultAction::DropConnection | FaultAction::LoseResponse
-    ) {
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    response
-}
-
-async fn authorized(shared: &Shared, request: Request, next: Next) -> Response {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    if token != Some(shared.config.token.as_str()) {
-        // Invalid credentials: no rate-limit headers.
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(error_body("unauthorized", "Access Token Invalid", None)),
-        )
-            .into_response();
-    }
-    let headers = match shared.limiter.check(shared.clock.now_ms()) {
-        Ok(h) => h,
-        Err(h) => return rate_limited(shared, h),
-    };
-    if let Some(v) = request.headers().get("intercom-version") {
-        let v = v.to_str().unwrap_or_default().trim();
-        if !ACCEPTED_VERSIONS.contains(&v) {
-            let msg = format!(
-                "Requested version '{v}' is not valid. Use one of 1.0 … 2.16 (the sandbox models 2.16)."
-            );
-            return with_rate_headers(
-                (
-                    StatusCode::BAD_REQUEST,
-                    axum::Json(error_body("intercom_version_invalid", &msg, None)),
-                )
-                    .into_response(),
-                headers,
-            );
-        }
-    }
-    with_rate_headers(next.run(request).await, headers)
 }

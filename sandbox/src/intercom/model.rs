@@ -477,7 +477,8 @@ impl IntercomState {
     /// A fresh numeric id.
     pub(crate) fn next_id(&mut self) -> String {
         self.sequence += 1;
-        (self.sequence + 1000).to_string()
+        // Fixed width (9 digits) so that the string-keyed maps list objects in creation order.
+        (self.sequence + 100_000_000).to_string()
     }
 
     /// The contacts that are not archived.

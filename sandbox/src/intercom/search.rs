@@ -160,8 +160,8 @@ pub(crate) fn cursor_page<T: Clone>(
         .unwrap_or(0);
     let page: Vec<T> = items.iter().skip(offset).take(per_page).cloned().collect();
     let total_pages = items.len().div_ceil(per_page);
-    let mut pages = json!({ "type": "pages", "page": offset / per_page + 1, "per_page": per_page, "total_pages": total_pages });
-    if offset + per_page < items.len() {
+    let mut pages = json!({ "type": "pages", "page": (offset / per_page).saturating_add(1), "per_page": per_page, "total_pages": total_pages });
+    if offset.saturating_add(per_page) < items.len() {
         pages["next"] =
             json!({ "per_page": per_page, "starting_after": encode_cursor(offset + per_page) });
     }
@@ -184,7 +184,7 @@ pub(crate) fn numbered_page<T: Clone>(
     };
     let data: Vec<T> = items
         .iter()
-        .skip((page - 1) * per_page)
+        .skip((page - 1).saturating_mul(per_page))
         .take(per_page)
         .cloned()
         .collect();

@@ -113,7 +113,8 @@ pub(super) fn rule_values(
     ctx: &MapContext<'_>,
     model: TargetModel,
 ) -> Result<RuleOutput, MapReason> {
-    let record = serde_json::to_value(ticket).unwrap_or(Value::Null);
+    // Serialised once, and only when a rule reads a generic path.
+    let mut record: Option<Value> = None;
     apply_rules(
         ctx.spec,
         &[model, TargetModel::Tags],
@@ -129,7 +130,9 @@ pub(super) fn rule_values(
             if src == "ticketSummary" {
                 return ticket.ticket_summary.as_ref().map(|s| s.value.clone());
             }
-            read_path(&record, src)
+            let record =
+                record.get_or_insert_with(|| serde_json::to_value(ticket).unwrap_or(Value::Null));
+            read_path(record, src)
         },
     )
 }

@@ -1,15 +1,13 @@
 //! Tickets → Intercom tickets or conversations (per `objects.tickets` in the spec).
 
+mod assign;
+mod create;
 mod fields;
 mod parts;
 mod plan;
 
 use glassix_client::models::{ProtocolType, Ticket};
-use intercom_client::models::{
-    AssigneeType, ContactType, ConversationAction, CreateConversation, CreateTicket, Role,
-    TicketAssignment, TicketContact, UpdateConversation, UpdateTicket,
-};
-use serde_json::Value;
+use intercom_client::models::{AssigneeType, ConversationAction, UpdateConversation};
 
 pub use plan::{
     ATTACHMENTS_PER_PART, AttachmentRef, CreateRequest, Finish, PartAuthor, PartKind, PartPlan,
@@ -17,11 +15,10 @@ pub use plan::{
 };
 
 use super::attributes::tag_refs;
-use super::body::html_to_text;
 use super::contact::ContactKey;
-use super::context::{MapContext, guid_key};
+use super::context::MapContext;
 use super::outcome::{FieldNote, MapReason, Mapped, ReasonCode};
-use crate::spec::{AgentPolicy, DepartmentPolicy, TargetModel, TicketTarget};
+use crate::spec::{AgentPolicy, TargetModel, TicketTarget};
 
 /// Maps a Glassix ticket (fetched with its transactions) to a [`TicketPlan`]. Replace or wrap
 /// it through [`Mappers`](super::Mappers).
@@ -68,6 +65,16 @@ impl TicketMapper for DefaultTicketMapper {
             };
         }
         let mut notes = Vec::new();
+        if ticket.transactions.is_none() && ticket.transactions_count > 0 {
+            notes.push(FieldNote::warning(
+                "transactions",
+                format!(
+                    "mapped without its {} transactions (a listed ticket, not fetched with \
+                     tickets/get): no history is written",
+                    ticket.transactions_count
+                ),
+            ));
+        }
         let target = ctx.spec.objects.tickets;
         let spec_fallback_admin = match &ctx.spec.policies.unmatched_agent {
             AgentPolicy::FallbackAdmin(id) => Some(id.as_str()),
@@ -118,70 +125,14 @@ impl TicketMapper for DefaultTicketMapper {
         }
 
         // Assignment.
-        let admin_assignee = match ticket.owner.as_ref().filter(|o| o.id.is_some()) {
-            None => None,
-            Some(owner) => {
-                let id = owner.id.map(guid_key);
-                if id.as_deref().is_some_and(|u| ctx.directory.is_bot(u)) {
-                    notes.push(FieldNote::info(
-                        "owner",
-                        format!("owned by bot `{}`: left unassigned", owner.user_name),
-                    ));
-                    None
-                } else if let Some(a) = ctx.directory.admin_for(id.as_deref(), &owner.user_name) {
-                    Some(a.to_owned())
-                } else if let Some(f) = spec_fallback_admin {
-                    notes.push(FieldNote::warning(
-                        "owner",
-                        format!(
-                            "owner <{}> has no Intercom admin: assigned to the fallback admin",
-                            owner.user_name
-                        ),
-                    ));
-                    Some(f.to_owned())
-                } else {
-                    queue!(
-                        MapReason::new(
-                            ReasonCode::UnmatchedAgent,
-                            format!(
-                                "owner <{}> has no Intercom admin with that e-mail; invite them \
-                                 (see the provisioning list) or set a fallback_admin, then run \
-                                 again",
-                                owner.user_name
-                            ),
-                        )
-                        .with_field("owner.UserName"),
-                        notes
-                    );
-                }
-            }
-        };
-        let department = guid_key(ticket.department_id);
-        let team_assignee = match ctx.directory.team_for(&department) {
-            Some(t) => Some(t.to_owned()),
-            None => match &ctx.spec.policies.unmatched_department {
-                DepartmentPolicy::FallbackTeam(t) => {
-                    notes.push(FieldNote::warning(
-                        "departmentId",
-                        "the department has no Intercom team: assigned to the fallback team",
-                    ));
-                    Some(t.clone())
-                }
-                DepartmentPolicy::Queue => queue!(
-                    MapReason::new(
-                        ReasonCode::UnmatchedDepartment,
-                        format!(
-                            "department `{}` has no Intercom team of the same name; create it \
-                             (see the provisioning list) or set a fallback_team, then run again",
-                            ctx.directory
-                                .department_path(&department)
-                                .unwrap_or_else(|| department.clone())
-                        ),
-                    )
-                    .with_field("departmentId"),
-                    notes
-                ),
-            },
+        let admin_assignee =
+            match assign::admin_assignee(ticket, ctx, spec_fallback_admin, &mut notes) {
+                Ok(a) => a,
+                Err(reason) => queue!(reason, notes),
+            };
+        let team_assignee = match assign::team_assignee(ticket, ctx, &mut notes) {
+            Ok(t) => t,
+            Err(reason) => queue!(reason, notes),
         };
 
         // Parts.
@@ -234,132 +185,25 @@ impl TicketMapper for DefaultTicketMapper {
         // The first write and the final state.
         let mut flags = Vec::new();
         let mut create_transaction_guid = None;
+        let common = create::Common {
+            ticket,
+            ctx,
+            contact: &contact,
+            attributes: &attributes,
+            title: &title,
+            created_at,
+            admin_assignee: admin_assignee.as_deref(),
+            team_assignee: team_assignee.as_deref(),
+        };
         let (create, state, ticket_update) = match target {
-            TicketTarget::Tickets => {
-                let Some(tt) = ctx.directory.ticket_type.as_ref() else {
-                    queue!(
-                        MapReason::new(
-                            ReasonCode::MissingTicketType,
-                            format!(
-                                "the ticket type `{}` has not been created or resolved; run the \
-                                 schema step first",
-                                ctx.spec.objects.ticket_type
-                            ),
-                        ),
-                        notes
-                    );
-                };
-                let mut attrs = attributes.clone();
-                attrs.insert("_default_title_".into(), Value::from(title.clone()));
-                if let Some(s) = ticket
-                    .ticket_summary
-                    .as_ref()
-                    .map(|s| s.value.trim())
-                    .filter(|s| !s.is_empty())
-                {
-                    attrs.insert("_default_description_".into(), Value::from(s));
-                }
-                let mut req = CreateTicket::new(
-                    tt.id.clone(),
-                    TicketContact::Id {
-                        id: contact.id.clone(),
-                    },
-                );
-                req.ticket_attributes = Some(attrs);
-                req.created_at = created_at;
-                req.skip_notifications = Some(true);
-                if admin_assignee.is_some() || team_assignee.is_some() {
-                    req.assignment = Some(TicketAssignment {
-                        admin_assignee_id: admin_assignee.clone(),
-                        team_assignee_id: team_assignee.clone(),
-                    });
-                }
-                let (state, category) = fields::ticket_state(ticket, ctx, &mut notes);
-                let state_id = tt.states.get(&category).cloned();
-                if state_id.is_none() {
-                    notes.push(FieldNote::warning(
-                        "state",
-                        format!(
-                            "the ticket type has no `{}` state: the state is not set",
-                            category.as_str()
-                        ),
-                    ));
-                }
-                let update = UpdateTicket {
-                    ticket_state_id: state_id,
-                    open: (state == TargetState::Closed).then_some(false),
-                    snoozed_until: match state {
-                        TargetState::Snoozed { until } => Some(until),
-                        _ => None,
-                    },
-                    skip_notifications: Some(true),
-                    ..Default::default()
-                };
-                (CreateRequest::Ticket(req), state, Some(update))
-            }
+            TicketTarget::Tickets => match create::ticket(&common, &mut notes) {
+                Ok((req, state, update)) => (req, state, Some(update)),
+                Err(reason) => queue!(reason, notes),
+            },
             TicketTarget::Conversations => {
-                let kind = if contact.role == Role::Lead {
-                    ContactType::Lead
-                } else {
-                    ContactType::User
-                };
-                // The opening message: the first part when it is the customer's message.
-                let opens = part_list.first().is_some_and(|p| {
-                    p.continuation == 0
-                        && p.kind == PartKind::Comment
-                        && matches!(&p.author, PartAuthor::Contact(c) if c.id == contact.id)
-                });
-                let mut req = if opens {
-                    let first = &mut part_list[0];
-                    let text = html_to_text(&first.body);
-                    let body = if text.is_empty() {
-                        "(attachment)".to_owned()
-                    } else {
-                        text
-                    };
-                    let mut req = CreateConversation::new(kind, contact.id.clone(), body);
-                    req.created_at = Some(first.created_at);
-                    create_transaction_guid = Some(first.source_transaction_guid.clone());
-                    let formatting = first
-                        .body
-                        .replace("<p>", "")
-                        .replace("</p>", "")
-                        .replace("<br>", "")
-                        .contains('<');
-                    if formatting {
-                        notes.push(FieldNote::info(
-                            "transactions[0].html",
-                            "the opening message takes plain text only: its formatting is lost",
-                        ));
-                    }
-                    if first.attachments.is_empty() {
-                        part_list.remove(0);
-                    } else {
-                        first.body = "<p>(attachments of the opening message)</p>".into();
-                        notes.push(FieldNote::info(
-                            "transactions[0].attachments",
-                            "a new conversation takes no files: the opening message's \
-                             attachments follow in a reply right after it",
-                        ));
-                    }
-                    req
-                } else {
-                    notes.push(FieldNote::info(
-                        "transactions",
-                        "the ticket does not start with a customer message (Intercom \
-                         conversations do): opened with a placeholder message from the customer",
-                    ));
-                    let mut req = CreateConversation::new(
-                        kind,
-                        contact.id.clone(),
-                        format!("Conversation imported from Glassix ticket #{}", ticket.id),
-                    );
-                    req.created_at = created_at;
-                    req
-                };
-                req.subject = None;
-                let state = fields::conversation_state(ticket, ctx, &mut notes);
-                (CreateRequest::Conversation(req), state, None)
+                let (req, guid, state) = create::conversation(&common, &mut part_list, &mut notes);
+                create_transaction_guid = guid;
+                (req, state, None)
             }
         };
         for (i, p) in part_list.iter_mut().enumerate() {

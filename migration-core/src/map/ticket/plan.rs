@@ -19,7 +19,8 @@ pub const READABLE_PART_LIMIT: usize = 500;
 pub const ATTACHMENTS_PER_PART: usize = intercom_client::models::MAX_ATTACHMENTS_PER_PART;
 
 /// The first write of a ticket.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CreateRequest {
     /// `POST /tickets` (a ticket of the migration ticket type).
     Ticket(CreateTicket),
@@ -164,7 +165,7 @@ pub enum TargetState {
 
 /// The writes after the parts: attributes, tags, assignment, state. These cannot be backdated,
 /// so they come last.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finish {
     /// The admin that performs the writes below (and that tags need).
     pub acting_admin: String,
@@ -201,8 +202,8 @@ pub enum PlanFlag {
 }
 
 /// Everything to write for one Glassix ticket, in order: `create`, then `parts` by position,
-/// then `finish`.
-#[derive(Debug, Clone, PartialEq)]
+/// then `finish`. Serialises to JSON for dry runs and reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TicketPlan {
     /// Ledger source id (the Glassix ticket id).
     pub source_id: String,
