@@ -86,7 +86,7 @@ pub(crate) async fn run(
     // States and list items of the ticket type.
     if let Some(tt) = ticket_type {
         let mut info = TicketTypeInfo::default();
-        let mut list_items = BTreeMap::new();
+        let mut list_items: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
         match tt {
             Some(id) => {
                 let t = ex.intercom.ticket_types().get(&id).await?;
@@ -95,24 +95,28 @@ pub(crate) async fn run(
                     .map(|l| l.ticket_type_attributes)
                     .unwrap_or_default()
                 {
-                    eprintln!("DBG attr {:?} {:?} {:?}", a.name, a.data_type, a.extra.keys().collect::<Vec<_>>());
                     let Some(name) = a.name else { continue };
                     info.attributes.insert(name.clone());
-                    let options = a
-                        .extra
-                        .get("input_options")
-                        .and_then(|o| o.get("list_options"))
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default();
-                    for o in options {
-                        let id = o.get("id").map(|v| match v {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        });
-                        let label = o.get("label").and_then(Value::as_str);
-                        if let (Some(id), Some(label)) = (id, label) {
-                            list_items.insert((name.clone(), label.to_owned()), id);
+                    for (label, item) in list_options(&a.extra) {
+                        list_items.entry(name.clone()).or_default().insert(label, item);
+                    }
+                }
+                // Items recorded when the attributes were created (some servers do not
+                // return a ticket type's attributes on read).
+                for def in defs.iter().filter(|d| d.model == AttributeModel::TicketType) {
+                    info.attributes.insert(def.name.clone());
+                    for o in &def.options {
+                        let key = list_item_key(&def.name, o);
+                        if let Some(item) = ex
+                            .ledger
+                            .lookup(&list_item_kind(), &key)?
+                            .and_then(|r| r.target_id)
+                        {
+                            list_items
+                                .entry(def.name.clone())
+                                .or_default()
+                                .entry(o.clone())
+                                .or_insert(item);
                         }
                     }
                 }
@@ -125,10 +129,10 @@ pub(crate) async fn run(
                     info.attributes.insert(def.name.clone());
                     if def.data_type == FieldType::List {
                         for o in &def.options {
-                            list_items.insert(
-                                (def.name.clone(), o.clone()),
-                                format!("dry-run:{o}"),
-                            );
+                            list_items
+                                .entry(def.name.clone())
+                                .or_default()
+                                .insert(o.clone(), format!("dry-run:{o}"));
                         }
                     }
                 }
@@ -139,7 +143,6 @@ pub(crate) async fn run(
                 info.states.entry(c).or_insert(s.id);
             }
         }
-        eprintln!("DBG list_items {list_items:?}");
         ex.update_directory(|d| {
             d.ticket_type = Some(info);
             d.list_items.extend(list_items);
@@ -147,6 +150,35 @@ pub(crate) async fn run(
     }
     step.finish();
     Ok(())
+}
+
+/// Ledger kind of the list items of list attributes (recorded when created).
+pub(crate) fn list_item_kind() -> ObjectKind {
+    ObjectKind::Other("list_item".to_owned())
+}
+
+fn list_item_key(attribute: &str, label: &str) -> String {
+    format!("{attribute}/{label}")
+}
+
+/// `(label, id)` of a list attribute's `input_options.list_options`.
+fn list_options(extra: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+    extra
+        .get("input_options")
+        .and_then(|o| o.get("list_options"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| {
+                    let id = match o.get("id")? {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    Some((o.get("label")?.as_str()?.to_owned(), id))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Accounting for the ticket type (kept separate to make the borrow explicit).
@@ -246,6 +278,7 @@ async fn define(
     let api = ex.intercom.attributes();
     let tt_api = ex.intercom.ticket_types();
     let name = def.name.clone();
+    let created_items = std::sync::Mutex::new(Vec::new());
     let done = create_once(
         ex,
         &kind,
@@ -266,7 +299,12 @@ async fn define(
                     None => Ok(name.clone()),
                 },
                 AttributeModel::TicketType => match (def.to_ticket_type_attribute(), ticket_type) {
-                    (Some(r), Some(tt)) => tt_api.create_attribute(tt, &r).await.map(|_| name.clone()),
+                    (Some(r), Some(tt)) => {
+                        let a = tt_api.create_attribute(tt, &r).await?;
+                        *created_items.lock().unwrap_or_else(|p| p.into_inner()) =
+                            list_options(&a.extra);
+                        Ok(name.clone())
+                    }
                     _ => Ok(name.clone()),
                 },
             }
@@ -274,6 +312,12 @@ async fn define(
         || async { Ok(exists_now(ex, def, ticket_type).await?.then(|| def.name.clone())) },
     )
     .await?;
+    let items = std::mem::take(&mut *created_items.lock().unwrap_or_else(|p| p.into_inner()));
+    for (label, item) in items {
+        let key = list_item_key(&def.name, &label);
+        ex.ledger
+            .mark_migrated(&list_item_kind(), &key, &item, &hash, Origin::Created, ex.run)?;
+    }
     Ok(match done {
         Done::Created(_) => RecordOutcome::Created,
         _ => RecordOutcome::Unchanged,

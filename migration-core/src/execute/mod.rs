@@ -374,18 +374,28 @@ impl Migration {
     }
 }
 
-/// Source hash of `value` without its links (`uri`, `imageUri`…): presigned links change on
-/// every read, and must not make an unchanged record look changed.
+/// Source hash of `value` without its links (`uri`, `imageUri`, thumbnails, any presigned URL):
+/// presigned links change on every read, and must not make an unchanged record look changed.
 pub(crate) fn stable_hash(value: &impl serde::Serialize) -> crate::Result<String> {
     fn strip(v: &mut serde_json::Value) {
         match v {
             serde_json::Value::Object(m) => {
-                m.retain(|k, _| !k.to_ascii_lowercase().ends_with("uri"));
+                m.retain(|k, _| {
+                    let k = k.to_ascii_lowercase();
+                    !k.ends_with("uri") && k != "thumbnails"
+                });
                 m.values_mut().for_each(strip);
             }
+            serde_json::Value::String(s) if presigned(s) => s.clear(),
             serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
             _ => {}
         }
+    }
+    fn presigned(s: &str) -> bool {
+        s.starts_with("http")
+            && ["X-Amz-", "Signature=", "Expires=", "sig="]
+                .iter()
+                .any(|m| s.contains(m))
     }
     let mut v = serde_json::to_value(value).map_err(crate::Error::json("hashing a record"))?;
     strip(&mut v);
