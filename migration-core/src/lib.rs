@@ -55,13 +55,13 @@
 //! ```
 
 pub mod accounting;
+pub mod discover;
 pub mod error;
+pub mod execute;
 pub mod hashing;
 pub mod html;
 pub mod kind;
 pub mod ledger;
-pub mod discover;
-pub mod execute;
 pub mod map;
 pub mod plan;
 pub mod progress;

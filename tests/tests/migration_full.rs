@@ -1,7 +1,12 @@
 //! A generated workspace migrated from the fake Glassix into the fake Intercom, then compared
 //! record by record with the source snapshot.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout, missing_docs)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    missing_docs
+)]
 
 mod common;
 
@@ -30,6 +35,12 @@ async fn full_migration_matches_the_source_record_by_record() {
     assert_eq!(tickets.failed, 0, "{:?}", ledger.queue_entries().unwrap());
     assert_eq!(result.counts_of(&ObjectKind::Part).failed, 0);
     assert_eq!(result.counts_of(&ObjectKind::Contact).failed, 0);
+    for (kind, c) in &result.this_run {
+        assert_eq!(
+            c.failed, 0,
+            "{kind}: nothing failed in this run, not even a finishing op"
+        );
+    }
 
     let state = sb.intercom.state();
     // Intercom tickets by Glassix id: each migrated ticket exactly once.
@@ -39,7 +50,10 @@ async fn full_migration_matches_the_source_record_by_record() {
         let id = t.ticket_attributes["glassix_ticket_id"].as_i64().unwrap();
         by_glassix.entry(id).or_default().push(t);
     }
-    assert!(by_glassix.values().all(|v| v.len() == 1), "no duplicate ticket");
+    assert!(
+        by_glassix.values().all(|v| v.len() == 1),
+        "no duplicate ticket"
+    );
     assert_eq!(by_glassix.len() as u64, tickets.migrated);
 
     let admins_by_email: BTreeMap<String, String> = state
@@ -52,7 +66,11 @@ async fn full_migration_matches_the_source_record_by_record() {
     let list_labels: BTreeMap<String, String> = state.ticket_types[&type_id]
         .attributes
         .iter()
-        .flat_map(|a| a.list_items.iter().map(|(id, label)| (id.clone(), label.clone())))
+        .flat_map(|a| {
+            a.list_items
+                .iter()
+                .map(|(id, label)| (id.clone(), label.clone()))
+        })
         .collect();
 
     let mut messages = 0usize;
@@ -60,7 +78,10 @@ async fn full_migration_matches_the_source_record_by_record() {
     let mut checked_attrs = 0usize;
     for raw in &sb.snapshot.tickets {
         let src: Ticket = serde_json::from_value(raw.clone()).unwrap();
-        let rec = ledger.lookup(&ObjectKind::Ticket, &src.id.to_string()).unwrap().unwrap();
+        let rec = ledger
+            .lookup(&ObjectKind::Ticket, &src.id.to_string())
+            .unwrap()
+            .unwrap();
         if rec.status != ObjectStatus::Migrated {
             assert!(
                 matches!(rec.status, ObjectStatus::Queued | ObjectStatus::Skipped),
@@ -68,7 +89,10 @@ async fn full_migration_matches_the_source_record_by_record() {
                 src.id,
                 rec.status
             );
-            assert!(rec.reason.is_some(), "a queued or skipped ticket has a reason");
+            assert!(
+                rec.reason.is_some(),
+                "a queued or skipped ticket has a reason"
+            );
             assert!(!by_glassix.contains_key(&src.id));
             continue;
         }
@@ -78,15 +102,24 @@ async fn full_migration_matches_the_source_record_by_record() {
         // Attributes, typed and equal.
         let a = &dst.ticket_attributes;
         assert_eq!(a["order_number"], Value::from(src.field2.clone()));
-        assert_eq!(a["amount"].as_f64().unwrap(), src.field3.parse::<f64>().unwrap());
+        assert_eq!(
+            a["amount"].as_f64().unwrap(),
+            src.field3.parse::<f64>().unwrap()
+        );
         let date = chrono::NaiveDate::parse_from_str(&src.field4, "%Y-%m-%d").unwrap();
         assert_eq!(
             a["order_date"].as_i64().unwrap(),
             date.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp()
         );
         assert_eq!(a["paid"].as_bool().unwrap(), src.field5 == "true");
-        assert_eq!(a["quantity"].as_i64().unwrap(), src.field7.parse::<i64>().unwrap());
-        let item = a["customer_tier"].as_str().map(str::to_owned).unwrap_or_else(|| a["customer_tier"].to_string());
+        assert_eq!(
+            a["quantity"].as_i64().unwrap(),
+            src.field7.parse::<i64>().unwrap()
+        );
+        let item = a["customer_tier"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| a["customer_tier"].to_string());
         assert_eq!(list_labels.get(&item), Some(&src.field6));
         checked_attrs += 6;
 
@@ -100,8 +133,17 @@ async fn full_migration_matches_the_source_record_by_record() {
         assert_eq!(parts.len(), ledger_parts.len(), "ticket {}", src.id);
         let mut last = i64::MIN;
         for (p, lp) in parts.iter().zip(&ledger_parts) {
-            assert_eq!(lp.target_part_id.as_deref(), Some(p.id.as_str()), "order of ticket {}", src.id);
-            assert!(p.created_at >= last, "parts of ticket {} in time order", src.id);
+            assert_eq!(
+                lp.target_part_id.as_deref(),
+                Some(p.id.as_str()),
+                "order of ticket {}",
+                src.id
+            );
+            assert!(
+                p.created_at >= last,
+                "parts of ticket {} in time order",
+                src.id
+            );
             last = p.created_at;
             let guid = lp.transaction_guid.split('#').next().unwrap();
             let tr = src
@@ -117,12 +159,23 @@ async fn full_migration_matches_the_source_record_by_record() {
             if lp.transaction_guid.contains('#') {
                 // A continuation carries files (the customer's, on a ticket, travel in an
                 // internal note right after the message; more than 10 are split).
-                assert!(!p.attachments.is_empty(), "continuation of {} carries files", src.id);
+                assert!(
+                    !p.attachments.is_empty(),
+                    "continuation of {} carries files",
+                    src.id
+                );
                 continue;
             }
             if customer {
-                assert_ne!(p.author_type, "admin", "customer message of ticket {}", src.id);
-                assert!(dst.contact_ids.contains(&p.author_id) || state.contacts.contains_key(&p.author_id));
+                assert_ne!(
+                    p.author_type, "admin",
+                    "customer message of ticket {}",
+                    src.id
+                );
+                assert!(
+                    dst.contact_ids.contains(&p.author_id)
+                        || state.contacts.contains_key(&p.author_id)
+                );
             } else {
                 assert_eq!(p.author_type, "admin");
                 let agent = from
@@ -140,15 +193,23 @@ async fn full_migration_matches_the_source_record_by_record() {
                 .get(&owner.user_name.to_lowercase())
                 .cloned()
                 .unwrap_or_else(|| fallback.clone());
-            assert_eq!(dst.admin_assignee_id.to_string(), expected, "assignee of {}", src.id);
+            assert_eq!(
+                dst.admin_assignee_id.to_string(),
+                expected,
+                "assignee of {}",
+                src.id
+            );
         }
     }
-
 
     // Contacts: one per customer, no duplicates by e-mail or external id.
     let mut seen = std::collections::BTreeSet::new();
     for c in state.contacts.values() {
-        let key = c.external_id.clone().or(c.email.clone()).expect("identified");
+        let key = c
+            .external_id
+            .clone()
+            .or(c.email.clone())
+            .expect("identified");
         assert!(seen.insert(key), "duplicate contact");
     }
     let contacts = result.counts_of(&ObjectKind::Contact);
@@ -157,8 +218,12 @@ async fn full_migration_matches_the_source_record_by_record() {
     println!("migration_full figures:");
     let mut reasons = BTreeMap::new();
     for q in ledger.queue_entries().unwrap() {
-        *reasons.entry(format!("{} {}", q.kind, q.reason.code)).or_insert(0) += 1;
-        if reasons.len() < 3 { println!("  e.g. {} {}: {}", q.kind, q.source_id, q.reason.detail); }
+        *reasons
+            .entry(format!("{} {}", q.kind, q.reason.code))
+            .or_insert(0) += 1;
+        if reasons.len() < 3 {
+            println!("  e.g. {} {}: {}", q.kind, q.source_id, q.reason.detail);
+        }
     }
     println!("  queued: {reasons:?}");
     for (kind, c) in &result.counts {

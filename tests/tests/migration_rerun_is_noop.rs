@@ -1,6 +1,11 @@
 //! A second run of the same migration makes no write call, and leaves Intercom as it was.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout, missing_docs)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    missing_docs
+)]
 
 mod common;
 
@@ -26,10 +31,16 @@ async fn second_run_writes_nothing() {
         first.intercom_writes, second.intercom_writes, writes_after_first, writes_after_second
     );
     assert_eq!(second.intercom_writes, 0, "the executor sent no write");
-    assert_eq!(writes_after_second, writes_after_first, "the sandbox saw no write");
+    assert_eq!(
+        writes_after_second, writes_after_first,
+        "the sandbox saw no write"
+    );
     assert_eq!(common::canonical(&sb), state_after_first);
     assert!(second.is_balanced());
-    assert_eq!(second.counts, first.counts, "the ledger's counts are unchanged");
+    assert_eq!(
+        second.counts, first.counts,
+        "the ledger's counts are unchanged"
+    );
     let t = second.this_run[&ObjectKind::Ticket];
     assert_eq!(t.source, first.counts_of(&ObjectKind::Ticket).source);
     assert_eq!(ledger.runs().unwrap().len(), 2);

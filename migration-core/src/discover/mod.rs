@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::TimeDelta;
 use futures::StreamExt;
 use glassix_client::TicketQuery;
-use glassix_client::models::{UserType};
+use glassix_client::models::UserType;
 use intercom_client::models::AttributeModel as IcModel;
 use serde::{Deserialize, Serialize};
 
@@ -136,8 +136,14 @@ impl Migration {
                 let t = t?;
                 let full = dept.ticket(t.id).await?;
                 d.tickets.total += 1;
-                *d.tickets.by_department.entry(guid_key(full.department_id)).or_default() += 1;
-                *d.tickets.by_state.entry(format!("{:?}", full.state)).or_default() += 1;
+                *d.tickets
+                    .by_department
+                    .entry(guid_key(full.department_id))
+                    .or_default() += 1;
+                *d.tickets
+                    .by_state
+                    .entry(format!("{:?}", full.state))
+                    .or_default() += 1;
                 *d.tickets
                     .by_channel
                     .entry(full.primary_protocol_type.as_str().to_owned())
@@ -212,9 +218,11 @@ impl Migration {
         }
         let mut directory = Directory::default();
         for dep in &self.departments {
-            directory = directory.with_department(&dep.id, dep.name.clone(), dep.parent_id.as_deref());
+            directory =
+                directory.with_department(&dep.id, dep.name.clone(), dep.parent_id.as_deref());
         }
-        let (matched, _) = resolve_departments(self.mappers.departments.as_ref(), &directory, &teams);
+        let (matched, _) =
+            resolve_departments(self.mappers.departments.as_ref(), &directory, &teams);
         for dept in self.glassix.departments() {
             let id = guid_key(dept.id());
             d.departments.push(DepartmentMatch {
@@ -225,12 +233,18 @@ impl Migration {
         }
         // Existing attributes and conflicts with the planned ones.
         let api = self.intercom.attributes();
-        for a in api.list_data_attributes(Some(IcModel::Contact), false).await? {
+        for a in api
+            .list_data_attributes(Some(IcModel::Contact), false)
+            .await?
+        {
             if let Some(name) = a.name {
                 d.intercom_attributes.push(ExistingAttribute {
                     model: TargetModel::Contact,
                     name,
-                    data_type: a.data_type.map(|t| t.as_str().to_owned()).unwrap_or_default(),
+                    data_type: a
+                        .data_type
+                        .map(|t| t.as_str().to_owned())
+                        .unwrap_or_default(),
                 });
             }
         }
@@ -239,7 +253,10 @@ impl Migration {
                 d.intercom_attributes.push(ExistingAttribute {
                     model: TargetModel::Conversation,
                     name,
-                    data_type: a.data_type.map(|t| t.as_str().to_owned()).unwrap_or_default(),
+                    data_type: a
+                        .data_type
+                        .map(|t| t.as_str().to_owned())
+                        .unwrap_or_default(),
                 });
             }
         }
@@ -269,7 +286,8 @@ impl Migration {
     /// The plan (steps in dependency order with record counts) for what discovery found.
     pub fn plan(&self, discovery: &Discovery) -> crate::Result<crate::plan::Plan> {
         let defs = crate::map::attribute_definitions(&self.spec);
-        let count = |m: crate::map::AttributeModel| defs.iter().filter(|d| d.model == m).count() as u64;
+        let count =
+            |m: crate::map::AttributeModel| defs.iter().filter(|d| d.model == m).count() as u64;
         let parts = discovery.transactions;
         let tickets = discovery.tickets.total.max(1);
         let steps = crate::plan::standard_steps()

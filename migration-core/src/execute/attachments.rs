@@ -20,8 +20,15 @@ pub(crate) async fn files(
 ) -> Vec<AttachmentFile> {
     let mut out = Vec::new();
     for r in &p.attachments {
-        let Some(att) = ticket.attachments().find(|a| a.id == r.glassix_attachment_id) else {
-            note(ex, plan, &format!("attachment {} not found on the ticket", r.file_name));
+        let Some(att) = ticket
+            .attachments()
+            .find(|a| a.id == r.glassix_attachment_id)
+        else {
+            note(
+                ex,
+                plan,
+                &format!("attachment {} not found on the ticket", r.file_name),
+            );
             continue;
         };
         match dept.download_attachment(ticket.id, att).await {
@@ -47,6 +54,7 @@ fn note(ex: &Exec, plan: &TicketPlan, text: &str) {
         crate::spec::TicketTarget::Tickets => ObjectKind::Ticket,
         crate::spec::TicketTarget::Conversations => ObjectKind::Conversation,
     };
-    let n = FieldNote::warning("transactions.attachments", text).to_lossy_note(kind, &plan.source_id);
+    let n =
+        FieldNote::warning("transactions.attachments", text).to_lossy_note(kind, &plan.source_id);
     let _ = ex.ledger.add_note(&n, ex.run);
 }

@@ -4,14 +4,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use intercom_client::models::{AttributeModel as IcModel, CreateTag, CreateTicketType, TicketCategory};
+use intercom_client::models::{
+    AttributeModel as IcModel, CreateTag, CreateTicketType, TicketCategory,
+};
 use serde_json::Value;
 
 use crate::ObjectKind;
 use crate::accounting::{Accounting, Outcome};
 use crate::hashing::source_hash;
 use crate::ledger::Origin;
-use crate::map::{AttributeDefinition, AttributeModel, StateCategory, TicketTypeInfo, attribute_definitions};
+use crate::map::{
+    AttributeDefinition, AttributeModel, StateCategory, TicketTypeInfo, attribute_definitions,
+};
 use crate::progress::{ProgressSender, RecordOutcome, StepProgress};
 use crate::spec::{FieldType, TicketTarget};
 
@@ -44,18 +48,17 @@ pub(crate) async fn run(
         .filter_map(|a| a.name)
         .map(|n| n.to_lowercase())
         .collect();
-    let conversation_names: BTreeSet<String> = if ex.spec.objects.tickets
-        == TicketTarget::Conversations
-    {
-        api.list_conversation_attributes(false)
-            .await?
-            .into_iter()
-            .filter_map(|a| a.name)
-            .map(|n| n.to_lowercase())
-            .collect()
-    } else {
-        BTreeSet::new()
-    };
+    let conversation_names: BTreeSet<String> =
+        if ex.spec.objects.tickets == TicketTarget::Conversations {
+            api.list_conversation_attributes(false)
+                .await?
+                .into_iter()
+                .filter_map(|a| a.name)
+                .map(|n| n.to_lowercase())
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
     let ticket_type = if ex.spec.objects.tickets == TicketTarget::Tickets {
         Some(ensure_ticket_type(ex, step_acc(acc)).await?)
     } else {
@@ -80,7 +83,13 @@ pub(crate) async fn run(
             AttributeModel::Conversation => conversation_names.contains(&def.name.to_lowercase()),
             AttributeModel::TicketType => ticket_attrs.contains(&def.name.to_lowercase()),
         };
-        let outcome = define(ex, def, exists, ticket_type.as_ref().and_then(Option::as_deref)).await;
+        let outcome = define(
+            ex,
+            def,
+            exists,
+            ticket_type.as_ref().and_then(Option::as_deref),
+        )
+        .await;
         report(&mut step, acc, &kind, &def.name, outcome);
     }
     // States and list items of the ticket type.
@@ -98,12 +107,18 @@ pub(crate) async fn run(
                     let Some(name) = a.name else { continue };
                     info.attributes.insert(name.clone());
                     for (label, item) in list_options(&a.extra) {
-                        list_items.entry(name.clone()).or_default().insert(label, item);
+                        list_items
+                            .entry(name.clone())
+                            .or_default()
+                            .insert(label, item);
                     }
                 }
                 // Items recorded when the attributes were created (some servers do not
                 // return a ticket type's attributes on read).
-                for def in defs.iter().filter(|d| d.model == AttributeModel::TicketType) {
+                for def in defs
+                    .iter()
+                    .filter(|d| d.model == AttributeModel::TicketType)
+                {
                     info.attributes.insert(def.name.clone());
                     for o in &def.options {
                         let key = list_item_key(&def.name, o);
@@ -125,7 +140,10 @@ pub(crate) async fn run(
             None => {
                 // Dry run and no ticket type yet: placeholders so that mapping can proceed.
                 info.id = "dry-run-ticket-type".to_owned();
-                for def in defs.iter().filter(|d| d.model == AttributeModel::TicketType) {
+                for def in defs
+                    .iter()
+                    .filter(|d| d.model == AttributeModel::TicketType)
+                {
                     info.attributes.insert(def.name.clone());
                     if def.data_type == FieldType::List {
                         for o in &def.options {
@@ -197,15 +215,22 @@ async fn ensure_ticket_type(ex: &Arc<Exec>, acc: &mut Accounting) -> ExecResult<
         .list()
         .await?
         .into_iter()
-        .find(|t| t.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
+        .find(|t| {
+            t.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+        })
         .map(|t| t.id);
     let hash = source_hash(&name)?;
     if let Some(id) = existing {
-        if !ex.dry_run {
-            if ex.ledger.lookup(&kind, &name)?.and_then(|r| r.target_id).as_deref() != Some(&id) {
-                ex.ledger
-                    .mark_migrated(&kind, &name, &id, &hash, Origin::Reused, ex.run)?;
-            }
+        let recorded = if ex.dry_run {
+            None
+        } else {
+            ex.ledger.lookup(&kind, &name)?.and_then(|r| r.target_id)
+        };
+        if !ex.dry_run && recorded.as_deref() != Some(&id) {
+            ex.ledger
+                .mark_migrated(&kind, &name, &id, &hash, Origin::Reused, ex.run)?;
         }
         tally(acc, &kind, &Outcome::Migrated);
         return Ok(Some(id));
@@ -236,7 +261,11 @@ async fn ensure_ticket_type(ex: &Arc<Exec>, acc: &mut Accounting) -> ExecResult<
                 .list()
                 .await?
                 .into_iter()
-                .find(|t| t.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
+                .find(|t| {
+                    t.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                })
                 .map(|t| t.id))
         },
     )
@@ -264,7 +293,9 @@ async fn define(
     }
     if ex.dry_run {
         let req = match def.model {
-            AttributeModel::Contact => def.to_data_attribute().and_then(|r| serde_json::to_value(r).ok()),
+            AttributeModel::Contact => def
+                .to_data_attribute()
+                .and_then(|r| serde_json::to_value(r).ok()),
             AttributeModel::Conversation => def
                 .to_conversation_attribute()
                 .and_then(|r| serde_json::to_value(r).ok()),
@@ -309,14 +340,24 @@ async fn define(
                 },
             }
         },
-        || async { Ok(exists_now(ex, def, ticket_type).await?.then(|| def.name.clone())) },
+        || async {
+            Ok(exists_now(ex, def, ticket_type)
+                .await?
+                .then(|| def.name.clone()))
+        },
     )
     .await?;
     let items = std::mem::take(&mut *created_items.lock().unwrap_or_else(|p| p.into_inner()));
     for (label, item) in items {
         let key = list_item_key(&def.name, &label);
-        ex.ledger
-            .mark_migrated(&list_item_kind(), &key, &item, &hash, Origin::Created, ex.run)?;
+        ex.ledger.mark_migrated(
+            &list_item_kind(),
+            &key,
+            &item,
+            &hash,
+            Origin::Created,
+            ex.run,
+        )?;
     }
     Ok(match done {
         Done::Created(_) => RecordOutcome::Created,
@@ -394,7 +435,9 @@ pub(crate) async fn tags(
         for t in dept.tags().await? {
             let n = t.name.trim();
             if !n.is_empty() {
-                names.entry(n.to_lowercase()).or_insert_with(|| n.to_owned());
+                names
+                    .entry(n.to_lowercase())
+                    .or_insert_with(|| n.to_owned());
             }
         }
     }
@@ -434,7 +477,14 @@ pub(crate) async fn ensure_tag(
         return Ok(RecordOutcome::Unchanged);
     }
     if ex.dry_run {
-        ex.would_write(&kind, serde_json::to_value(CreateTag { name: name.to_owned(), id: None }).ok());
+        ex.would_write(
+            &kind,
+            serde_json::to_value(CreateTag {
+                name: name.to_owned(),
+                id: None,
+            })
+            .ok(),
+        );
         ex.update_directory(|d| {
             d.tags.insert(key.to_owned(), format!("dry-run:{name}"));
         });

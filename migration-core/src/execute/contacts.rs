@@ -9,7 +9,9 @@ use intercom_client::models::{Role, UpdateContact};
 
 use crate::ObjectKind;
 use crate::ledger::{Origin, Reason};
-use crate::map::{ContactCollector, ContactKey, ContactSource, MapContext, Mapped, ResolvedContact};
+use crate::map::{
+    ContactCollector, ContactKey, ContactSource, MapContext, Mapped, ResolvedContact,
+};
 use crate::progress::RecordOutcome;
 
 use super::settle::{Done, RecordFailure, create_once, find_contact};
@@ -29,7 +31,8 @@ fn remember(ex: &Exec, sid: &str, contact: Option<ResolvedContact>) {
     };
 }
 
-fn lock_for(ex: &Exec, sid: &str) -> Arc<tokio::sync::Mutex<()>> {
+/// The lock of one contact (or, with a `tag:` prefix, one tag) being created.
+pub(crate) fn lock_for(ex: &Exec, sid: &str) -> Arc<tokio::sync::Mutex<()>> {
     let mut locks = match ex.contact_locks.lock() {
         Ok(l) => l,
         Err(p) => p.into_inner(),
@@ -70,7 +73,9 @@ pub(crate) async fn resolve(
         };
         if let EventResult::Failed(msg) = &result {
             if !ex.dry_run {
-                let _ = ex.ledger.mark_failed(&ObjectKind::Contact, &sid, msg, ex.run);
+                let _ = ex
+                    .ledger
+                    .mark_failed(&ObjectKind::Contact, &sid, msg, ex.run);
             }
         }
         remember(ex, &sid, resolved.clone());
@@ -164,7 +169,8 @@ async fn one(
                     .mark_migrated(&kind, &sid, &id, &hash, Origin::Reused, ex.run)?;
             }
             for n in &notes {
-                ex.ledger.add_note(&n.to_lossy_note(kind.clone(), &sid), ex.run)?;
+                ex.ledger
+                    .add_note(&n.to_lossy_note(kind.clone(), &sid), ex.run)?;
             }
             RecordOutcome::Created
         }
@@ -208,7 +214,10 @@ async fn one(
             api_tag_contact(ex, &id, &tag_id).await?;
         }
     }
-    Ok((Some(ResolvedContact { id, role }), EventResult::Done(outcome)))
+    Ok((
+        Some(ResolvedContact { id, role }),
+        EventResult::Done(outcome),
+    ))
 }
 
 async fn api_tag_contact(ex: &Exec, contact: &str, tag: &str) -> Result<(), RecordFailure> {

@@ -318,9 +318,9 @@ impl Migration {
         let this_run = match outcome {
             Ok(a) => a,
             Err(e) => {
-                let _ = self
-                    .ledger
-                    .finish_run(run, RunStatus::Failed, &Accounting::new().by_kind());
+                let _ =
+                    self.ledger
+                        .finish_run(run, RunStatus::Failed, &Accounting::new().by_kind());
                 return Err(e);
             }
         };
@@ -359,11 +359,7 @@ impl Migration {
         })
     }
 
-    async fn run_steps(
-        &self,
-        ex: &Arc<Exec>,
-        progress: &ProgressSender,
-    ) -> ExecResult<Accounting> {
+    async fn run_steps(&self, ex: &Arc<Exec>, progress: &ProgressSender) -> ExecResult<Accounting> {
         let mut acc = Accounting::new();
         preflight::run(ex, &self.departments, progress).await?;
         attributes::run(ex, progress, &mut acc).await?;

@@ -161,7 +161,10 @@ pub(crate) async fn find_contact(
 }
 
 /// The ticket carrying `glassix_ticket_id = ticket_id`.
-pub(crate) async fn find_ticket(ex: &Exec, ticket_id: i64) -> Result<Option<String>, RecordFailure> {
+pub(crate) async fn find_ticket(
+    ex: &Exec,
+    ticket_id: i64,
+) -> Result<Option<String>, RecordFailure> {
     let q = SearchRequest::new(SearchQuery::eq(
         format!("custom_attributes.{}", crate::map::ATTR_TICKET_ID),
         ticket_id,

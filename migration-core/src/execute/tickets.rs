@@ -12,14 +12,14 @@ use glassix_client::models::Ticket;
 use crate::ObjectKind;
 use crate::accounting::{Accounting, Outcome};
 use crate::hashing::source_hash;
-use crate::ledger::{Origin, PartRecord, ObjectStatus, Reason};
+use crate::ledger::{ObjectStatus, Origin, PartRecord, Reason};
 use crate::map::{CreateRequest, FieldNote, MapContext, Mapped, TicketPlan};
 use crate::progress::{ProgressEvent, ProgressSender, RecordOutcome, StepProgress};
 use crate::spec::TicketTarget;
 
 use super::result::tally;
 use super::settle::{Done, RecordFailure, create_once, find_conversation, find_ticket};
-use super::{Event, EventResult, ExecError, ExecResult, Exec, contacts, parts, stable_hash};
+use super::{Event, EventResult, Exec, ExecError, ExecResult, contacts, parts, stable_hash};
 
 /// The ledger kind of tickets under this spec.
 pub(crate) fn ticket_kind(ex: &Exec) -> ObjectKind {
@@ -285,8 +285,14 @@ async fn write(
             };
             let h = source_hash(guid)?;
             ex.ledger.record_part(&rec, &h, ex.run)?;
-            ex.ledger
-                .mark_migrated(&ObjectKind::Part, guid, &target, &h, Origin::Created, ex.run)?;
+            ex.ledger.mark_migrated(
+                &ObjectKind::Part,
+                guid,
+                &target,
+                &h,
+                Origin::Created,
+                ex.run,
+            )?;
             events.push(Event {
                 kind: ObjectKind::Part,
                 source_id: guid.clone(),
@@ -294,7 +300,8 @@ async fn write(
             });
         }
         for n in notes {
-            ex.ledger.add_note(&n.to_lossy_note(kind.clone(), &sid), ex.run)?;
+            ex.ledger
+                .add_note(&n.to_lossy_note(kind.clone(), &sid), ex.run)?;
         }
     }
     parts::write_all(ex, dept, ticket, plan, &target, events).await?;
@@ -314,6 +321,12 @@ pub(crate) async fn tag_id(ex: &Exec, name: &str) -> Result<Option<String>, Reco
     if key.is_empty() {
         return Ok(None);
     }
+    if let Some(id) = ex.directory().tag_id(&key) {
+        return Ok(Some(id.to_owned()));
+    }
+    // One creator per tag: concurrent tickets wait, then find it in the directory.
+    let lock = super::contacts::lock_for(ex, &format!("tag:{key}"));
+    let _guard = lock.lock().await;
     if let Some(id) = ex.directory().tag_id(&key) {
         return Ok(Some(id.to_owned()));
     }

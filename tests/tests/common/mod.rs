@@ -188,9 +188,7 @@ pub(crate) fn writes(sb: &SandboxHandle) -> u64 {
         .stats()
         .by_endpoint
         .iter()
-        .filter(|(endpoint, _)| {
-            !endpoint.starts_with("GET ") && !endpoint.ends_with("/search")
-        })
+        .filter(|(endpoint, _)| !endpoint.starts_with("GET ") && !endpoint.ends_with("/search"))
         .map(|(_, statuses)| statuses.values().sum::<u64>())
         .sum()
 }
@@ -199,6 +197,13 @@ pub(crate) fn writes(sb: &SandboxHandle) -> u64 {
 /// tickets by Glassix id with their parts (type, author, time, body) and attributes.
 pub(crate) fn canonical(sb: &SandboxHandle) -> serde_json::Value {
     let st = sb.intercom.state();
+    // List item ids are per workspace: compare their labels.
+    let labels: std::collections::BTreeMap<String, String> = st
+        .ticket_types
+        .values()
+        .flat_map(|t| t.attributes.iter())
+        .flat_map(|a| a.list_items.iter().cloned())
+        .collect();
     let contact_key = |id: &str| -> String {
         st.contacts
             .get(id)
@@ -210,12 +215,16 @@ pub(crate) fn canonical(sb: &SandboxHandle) -> serde_json::Value {
             })
             .unwrap_or_default()
     };
-    let mut contacts: Vec<String> = st
-        .contacts
-        .values()
-        .map(|c| contact_key(&c.id))
-        .collect();
+    let mut contacts: Vec<String> = st.contacts.values().map(|c| contact_key(&c.id)).collect();
     contacts.sort();
+    let tag_names = |ids: &[String]| -> Vec<String> {
+        let mut names: Vec<String> = ids
+            .iter()
+            .map(|id| st.tags.get(id).map(|g| g.name.clone()).unwrap_or_default())
+            .collect();
+        names.sort();
+        names
+    };
     let mut tickets: Vec<serde_json::Value> = st
         .tickets
         .values()
@@ -235,13 +244,16 @@ pub(crate) fn canonical(sb: &SandboxHandle) -> serde_json::Value {
                 .collect();
             serde_json::json!({
                 "glassix_ticket_id": t.ticket_attributes.get("glassix_ticket_id"),
-                "attributes": t.ticket_attributes,
+                "attributes": t.ticket_attributes.iter().map(|(k, v)| {
+                    let v = v.as_str().and_then(|s| labels.get(s)).map_or(v.clone(), |l| serde_json::Value::from(l.clone()));
+                    (k.clone(), v)
+                }).collect::<serde_json::Map<_, _>>(),
                 "contacts": t.contact_ids.iter().map(|c| contact_key(c)).collect::<Vec<_>>(),
                 "state": t.ticket_state_id,
                 "open": t.open,
                 "admin": t.admin_assignee_id,
                 "team": t.team_assignee_id,
-                "tags": t.tag_ids.len(),
+                "tags": tag_names(&t.tag_ids),
                 "parts": parts,
             })
         })
