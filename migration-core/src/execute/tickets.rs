@@ -305,7 +305,7 @@ async fn write(
         }
     }
     parts::write_all(ex, dept, ticket, plan, &target, events).await?;
-    finish(ex, plan, &target).await?;
+    finish(ex, plan, &target, fresh).await?;
     ex.ledger
         .mark_migrated(&kind, &sid, &target, hash, Origin::Created, ex.run)?;
     Ok(if fresh {
@@ -335,12 +335,23 @@ pub(crate) async fn tag_id(ex: &Exec, name: &str) -> Result<Option<String>, Reco
 }
 
 /// State, assignment, attributes and tags. Updates and tags are idempotent; a conversation's
-/// actions (assign, close, snooze) are recorded one by one so that none is repeated.
-async fn finish(ex: &Exec, plan: &TicketPlan, target: &str) -> Result<(), RecordFailure> {
+/// actions (assign, close, snooze) are recorded one by one so that none is repeated. When the
+/// ticket existed already (`fresh` false: its source changed, or a run stopped half-way), its
+/// attributes are written again with the update.
+async fn finish(
+    ex: &Exec,
+    plan: &TicketPlan,
+    target: &str,
+    fresh: bool,
+) -> Result<(), RecordFailure> {
     let f = &plan.finish;
     if let Some(u) = &f.ticket_update {
+        let mut u = u.clone();
+        if let (false, CreateRequest::Ticket(c)) = (fresh, &plan.create) {
+            u.ticket_attributes = c.ticket_attributes.clone();
+        }
         ex.wrote();
-        ex.intercom.tickets().update(target, u).await?;
+        ex.intercom.tickets().update(target, &u).await?;
     }
     if let Some(u) = &f.conversation_update {
         ex.wrote();
