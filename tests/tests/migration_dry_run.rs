@@ -51,3 +51,59 @@ async fn dry_run_writes_nothing_and_reports_counts() {
         dry.sample.len()
     );
 }
+
+/// Discovery counts what the source holds, matches agents and departments, and its facts draft
+/// a spec; the plan orders the steps with those counts. Nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_counts_the_source_and_drafts_a_spec() {
+    let sb = common::sandbox(60, 7).await;
+    let m = common::migration(&sb, Arc::new(Ledger::open_in_memory().unwrap()), true);
+    let d = m.discover().await.unwrap();
+    assert_eq!(common::writes(&sb), 0);
+
+    let src = &sb.snapshot.tickets;
+    assert_eq!(d.tickets.total, src.len() as u64);
+    assert_eq!(
+        d.tickets.by_department.values().sum::<u64>(),
+        d.tickets.total
+    );
+    assert!(d.tickets.by_department.len() >= 2 && d.tickets.by_channel.len() >= 2);
+    let transactions: usize = src
+        .iter()
+        .map(|t| t["transactions"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(d.transactions, transactions as u64);
+    let attachments: usize = src
+        .iter()
+        .flat_map(|t| t["transactions"].as_array().cloned().unwrap_or_default())
+        .map(|t| t["attachments"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(d.attachments, attachments as u64);
+    assert!(d.notes > 0 && d.contacts_reachable > 0);
+    // Every seeded admin e-mail matches its agent; every 4th agent has no seat.
+    assert!(d.agents.iter().any(|a| a.admin_id.is_some()));
+    assert!(d.agents.iter().any(|a| a.admin_id.is_none() && !a.bot));
+    // All departments but the last have a team of the same name.
+    assert_eq!(
+        d.departments.iter().filter(|x| x.team_id.is_some()).count(),
+        d.departments.len() - 1
+    );
+    assert!(d.tier.api_access);
+
+    // Custom fields are sampled and typed by the proposal.
+    let facts = d.facts();
+    assert!(facts.custom_fields.iter().any(|f| f.source == "field7"));
+    let proposal = migration_core::spec::MappingSpec::proposal(&facts);
+    let toml = proposal.to_toml();
+    assert!(
+        toml.contains("field7") && toml.contains("integer"),
+        "{toml}"
+    );
+
+    let plan = m.plan(&d).unwrap();
+    let ids: Vec<_> = plan.steps().iter().map(|s| s.id.as_str()).collect();
+    let pos = |id: &str| ids.iter().position(|s| *s == id).unwrap();
+    assert!(pos("contacts") < pos("tickets"));
+    assert_eq!(plan.step("tickets").unwrap().records, d.tickets.total);
+    println!("discovery: {}", serde_json::to_string(&d.tickets).unwrap());
+}

@@ -24,7 +24,22 @@ async fn full_migration_matches_the_source_record_by_record() {
     let ledger = Arc::new(Ledger::open_in_memory().unwrap());
     let m = common::migration(&sb, ledger.clone(), false);
     let started = std::time::Instant::now();
-    let result = common::run(&m).await;
+    let (progress, mut events) = migration_core::progress::ProgressSender::channel(1 << 16);
+    let result = m.run(progress).await.unwrap();
+    let mut seen_events = BTreeMap::<&str, usize>::new();
+    while let Ok(e) = events.try_recv() {
+        use migration_core::progress::ProgressEvent as E;
+        let name = match e {
+            E::StepStarted { .. } => "step_started",
+            E::RecordDone { .. } => "record_done",
+            E::Rate { .. } => "rate",
+            E::StepFinished { .. } => "step_finished",
+            E::Queued { .. } => "queued",
+            E::Error { .. } => "error",
+            _ => "other",
+        };
+        *seen_events.entry(name).or_default() += 1;
+    }
     let elapsed = started.elapsed();
     let stats = sb.intercom.stats();
 
@@ -215,7 +230,10 @@ async fn full_migration_matches_the_source_record_by_record() {
     let contacts = result.counts_of(&ObjectKind::Contact);
     assert_eq!(contacts.migrated, state.contacts.len() as u64);
 
+    assert!(seen_events["step_started"] >= 4 && seen_events["step_finished"] >= 4);
+    assert!(seen_events["record_done"] > 1000);
     println!("migration_full figures:");
+    println!("  progress events {seen_events:?}");
     let mut reasons = BTreeMap::new();
     for q in ledger.queue_entries().unwrap() {
         *reasons

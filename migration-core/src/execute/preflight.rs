@@ -13,6 +13,7 @@ pub(crate) async fn run(
     departments: &[Department],
     progress: &ProgressSender,
 ) -> ExecResult<()> {
+    let started = tokio::time::Instant::now();
     progress.send(ProgressEvent::StepStarted {
         step: "preflight".to_owned(),
         total: None,
@@ -45,5 +46,10 @@ pub(crate) async fn run(
     let (teams_by_department, _missing) =
         resolve_departments(ex.mappers.departments.as_ref(), &directory, &teams);
     ex.update_directory(|d| d.teams_by_department.extend(teams_by_department));
+    progress.send(ProgressEvent::StepFinished {
+        step: "preflight".to_owned(),
+        counts: crate::accounting::RunCounts::default(),
+        elapsed: started.elapsed(),
+    });
     Ok(())
 }
