@@ -262,4 +262,20 @@ async fn full_migration_matches_the_source_record_by_record() {
         common::INTERCOM_PER_WINDOW
     );
     assert!(attachments > 0, "attachments were uploaded");
+    // The knowledge base: every exported article once, in a collection.
+    let kb = sb
+        .snapshot
+        .knowledge_base
+        .as_ref()
+        .expect("generated knowledge base");
+    let articles = result.counts_of(&ObjectKind::Article);
+    assert_eq!(articles.source, kb.articles.len() as u64);
+    assert_eq!(
+        articles.migrated + articles.skipped + articles.queued,
+        kb.articles.len() as u64
+    );
+    assert_eq!(
+        result.counts_of(&ObjectKind::Collection).migrated,
+        kb.categories.len() as u64
+    );
 }

@@ -38,6 +38,7 @@ mod attachments;
 mod attributes;
 mod contacts;
 mod error;
+mod knowledge;
 mod parts;
 mod preflight;
 mod result;
@@ -51,6 +52,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, TimeZone, Utc};
 
 pub use error::{ExecError, ExecResult};
+pub use knowledge::KB_FILE;
 pub use result::{DryRunReport, RunResult};
 
 use crate::ObjectKind;
@@ -366,6 +368,7 @@ impl Migration {
         attributes::tags(ex, progress, &mut acc).await?;
         let until = self.until.unwrap_or_else(Utc::now);
         tickets::run(ex, self.since, until, self.concurrency, progress, &mut acc).await?;
+        knowledge::run(ex, self.exports.as_deref(), progress, &mut acc).await?;
         Ok(acc)
     }
 }

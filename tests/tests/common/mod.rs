@@ -20,6 +20,8 @@ use migration_core::spec::MappingSpec;
 /// pacing is exercised, high enough that a 200-ticket run takes seconds.
 pub(crate) const INTERCOM_PER_WINDOW: u32 = 700;
 
+static EXPORTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A sandbox with `tickets` generated tickets (no 520-message conversation, so runs stay short).
 pub(crate) async fn sandbox(tickets: usize, seed: u64) -> SandboxHandle {
     let mut sizes = GeneratorSizes::with_tickets(tickets);
@@ -38,6 +40,11 @@ pub(crate) async fn sandbox(tickets: usize, seed: u64) -> SandboxHandle {
             window_secs: 1,
             ..IntercomConfig::default()
         },
+        exports_dir: Some(std::env::temp_dir().join(format!(
+            "migration-e2e-{}-{seed}-{tickets}-{}",
+            std::process::id(),
+            EXPORTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ))),
         ..SandboxConfig::default()
     };
     Sandbox::start(config).await.expect("sandbox starts")
@@ -163,7 +170,13 @@ pub(crate) fn departments(sb: &SandboxHandle) -> Vec<Department> {
 }
 
 pub(crate) fn migration(sb: &SandboxHandle, ledger: Arc<Ledger>, dry_run: bool) -> Migration {
+    let exports = sb
+        .exports
+        .first()
+        .and_then(|f| f.parent())
+        .expect("exports written");
     Migration::builder()
+        .exports(exports)
         .glassix(glassix(sb))
         .intercom(intercom(sb))
         .spec(spec(sb, !dry_run))
