@@ -417,3 +417,6 @@ pub(crate) enum EventResult {
     Skipped(crate::ledger::Reason),
     Failed(String),
 }
+
+#[cfg(test)]
+mod tests;
