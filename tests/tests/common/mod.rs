@@ -170,6 +170,24 @@ pub(crate) fn departments(sb: &SandboxHandle) -> Vec<Department> {
 }
 
 pub(crate) fn migration(sb: &SandboxHandle, ledger: Arc<Ledger>, dry_run: bool) -> Migration {
+    migration_with(sb, ledger, dry_run, spec(sb, !dry_run))
+}
+
+/// The same spec with tickets becoming conversations (field rules on conversation attributes).
+pub(crate) fn conversations_spec(sb: &SandboxHandle) -> MappingSpec {
+    let text = spec(sb, true).to_toml_string().expect("spec renders");
+    let text = text
+        .replace("tickets = \"tickets\"", "tickets = \"conversations\"")
+        .replace("model = \"ticket\"", "model = \"conversation\"");
+    MappingSpec::from_toml_str(&text).expect("conversation spec parses")
+}
+
+pub(crate) fn migration_with(
+    sb: &SandboxHandle,
+    ledger: Arc<Ledger>,
+    dry_run: bool,
+    spec: MappingSpec,
+) -> Migration {
     let exports = sb
         .exports
         .first()
@@ -179,7 +197,7 @@ pub(crate) fn migration(sb: &SandboxHandle, ledger: Arc<Ledger>, dry_run: bool) 
         .exports(exports)
         .glassix(glassix(sb))
         .intercom(intercom(sb))
-        .spec(spec(sb, !dry_run))
+        .spec(spec)
         .ledger(ledger)
         .departments(departments(sb))
         .since(Utc.with_ymd_and_hms(2024, 12, 1, 0, 0, 0).unwrap())
