@@ -57,9 +57,31 @@ async fn dry_run_writes_nothing_and_reports_counts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_counts_the_source_and_drafts_a_spec() {
     let sb = common::sandbox(60, 7).await;
+    // An existing contact attribute of the name the migration needs, with another type.
+    common::intercom(&sb)
+        .attributes()
+        .create_data_attribute(&intercom_client::models::CreateDataAttribute {
+            name: "glassix_original_id".into(),
+            model: intercom_client::models::CreateAttributeModel::Contact,
+            data_type: intercom_client::models::DataType::Integer,
+            description: None,
+            options: None,
+            messenger_writable: None,
+        })
+        .await
+        .unwrap();
+    let before = common::writes(&sb);
     let m = common::migration(&sb, Arc::new(Ledger::open_in_memory().unwrap()), true);
     let d = m.discover().await.unwrap();
-    assert_eq!(common::writes(&sb), 0);
+    assert_eq!(common::writes(&sb), before, "discovery writes nothing");
+    assert!(
+        d.intercom_attributes
+            .iter()
+            .any(|a| a.name == "glassix_original_id"),
+        "existing attributes are listed"
+    );
+    assert_eq!(d.conflicts.len(), 1, "{:?}", d.conflicts);
+    assert!(d.conflicts[0].contains("glassix_original_id"));
 
     let src = &sb.snapshot.tickets;
     assert_eq!(d.tickets.total, src.len() as u64);
