@@ -127,5 +127,9 @@ async fn discovery_counts_the_source_and_drafts_a_spec() {
     let pos = |id: &str| ids.iter().position(|s| *s == id).unwrap();
     assert!(pos("contacts") < pos("tickets"));
     assert_eq!(plan.step("tickets").unwrap().records, d.tickets.total);
+    // The run refuses that definition (it cannot change the type) and says why.
+    let r = common::run(&m).await;
+    let attrs = r.counts_of(&migration_core::ObjectKind::DataAttribute);
+    assert_eq!(attrs.failed, 1, "{attrs:?}");
     println!("discovery: {}", serde_json::to_string(&d.tickets).unwrap());
 }

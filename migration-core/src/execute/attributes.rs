@@ -1,7 +1,7 @@
 //! Schema steps: attribute definitions (contact data attributes, conversation attributes or the
 //! ticket type and its attributes) and tags. Existing objects of the same name are reused.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use intercom_client::models::{
@@ -41,30 +41,41 @@ pub(crate) async fn run(
     let defs = attribute_definitions(&ex.spec);
     let mut step = StepProgress::start(progress.clone(), "attributes", Some(defs.len() as u64));
     let api = ex.intercom.attributes();
-    let contact_names: BTreeSet<String> = api
+    // Existing attributes: lower-case name → Intercom type.
+    let contact_names: BTreeMap<String, String> = api
         .list_data_attributes(Some(IcModel::Contact), false)
         .await?
         .into_iter()
-        .filter_map(|a| a.name)
-        .map(|n| n.to_lowercase())
+        .filter_map(|a| {
+            let t = a
+                .data_type
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default();
+            a.name.map(|n| (n.to_lowercase(), t))
+        })
         .collect();
-    let conversation_names: BTreeSet<String> =
+    let conversation_names: BTreeMap<String, String> =
         if ex.spec.objects.tickets == TicketTarget::Conversations {
             api.list_conversation_attributes(false)
                 .await?
                 .into_iter()
-                .filter_map(|a| a.name)
-                .map(|n| n.to_lowercase())
+                .filter_map(|a| {
+                    let t = a
+                        .data_type
+                        .map(|t| t.as_str().to_owned())
+                        .unwrap_or_default();
+                    a.name.map(|n| (n.to_lowercase(), t))
+                })
                 .collect()
         } else {
-            BTreeSet::new()
+            BTreeMap::new()
         };
     let ticket_type = if ex.spec.objects.tickets == TicketTarget::Tickets {
         Some(ensure_ticket_type(ex, step_acc(acc)).await?)
     } else {
         None
     };
-    let mut ticket_attrs: BTreeSet<String> = BTreeSet::new();
+    let mut ticket_attrs: BTreeMap<String, String> = BTreeMap::new();
     if let Some(Some(tt)) = &ticket_type {
         let t = ex.intercom.ticket_types().get(tt).await?;
         ticket_attrs = t
@@ -72,17 +83,20 @@ pub(crate) async fn run(
             .map(|l| l.ticket_type_attributes)
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|a| a.name)
-            .map(|n| n.to_lowercase())
+            .filter_map(|a| {
+                a.name
+                    .map(|n| (n.to_lowercase(), a.data_type.unwrap_or_default()))
+            })
             .collect();
     }
     for def in &defs {
         let kind = kind_of(def.model);
         let exists = match def.model {
-            AttributeModel::Contact => contact_names.contains(&def.name.to_lowercase()),
-            AttributeModel::Conversation => conversation_names.contains(&def.name.to_lowercase()),
-            AttributeModel::TicketType => ticket_attrs.contains(&def.name.to_lowercase()),
-        };
+            AttributeModel::Contact => contact_names.get(&def.name.to_lowercase()),
+            AttributeModel::Conversation => conversation_names.get(&def.name.to_lowercase()),
+            AttributeModel::TicketType => ticket_attrs.get(&def.name.to_lowercase()),
+        }
+        .map(String::as_str);
         let outcome = define(
             ex,
             def,
@@ -275,16 +289,25 @@ async fn ensure_ticket_type(ex: &Arc<Exec>, acc: &mut Accounting) -> ExecResult<
     Ok(Some(done.id().to_owned()))
 }
 
-/// Creates one attribute definition unless it exists.
+/// Creates one attribute definition unless it exists (`exists` holds the existing attribute's
+/// Intercom type). An existing attribute of an incompatible type fails the definition: Intercom
+/// cannot change an attribute's type, so the spec's target must be renamed.
 async fn define(
     ex: &Arc<Exec>,
     def: &AttributeDefinition,
-    exists: bool,
+    exists: Option<&str>,
     ticket_type: Option<&str>,
 ) -> Result<RecordOutcome, RecordFailure> {
     let kind = kind_of(def.model);
     let hash = source_hash(def)?;
-    if exists {
+    if let Some(t) = exists {
+        if !t.is_empty() && !def.data_type.compatible_with(t) {
+            return Err(RecordFailure(format!(
+                "attribute `{}` exists in Intercom as `{t}`, the spec wants {:?}; Intercom cannot \
+                 change an attribute's type: rename the target in the spec",
+                def.name, def.data_type
+            )));
+        }
         if !ex.dry_run && ex.ledger.lookup(&kind, &def.name)?.is_none() {
             ex.ledger
                 .mark_migrated(&kind, &def.name, &def.name, &hash, Origin::Reused, ex.run)?;
