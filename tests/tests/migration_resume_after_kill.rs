@@ -176,3 +176,55 @@ async fn lost_responses_are_settled_by_lookup() {
     assert_eq!(common::canonical(&sb), expected);
     println!("lost responses: {lost} writes lost their response; converged after {runs} run(s)");
 }
+
+/// 429 bursts and 5xx answers (not processed) on top: the run retries what it may, settles
+/// what it must look up, and the next run finishes the rest, again with no duplicate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_faults_converge_without_duplicates() {
+    let reference = common::sandbox(TICKETS, SEED).await;
+    common::run(&common::migration(
+        &reference,
+        Arc::new(Ledger::open_in_memory().unwrap()),
+        false,
+    ))
+    .await;
+    let expected = common::canonical(&reference);
+
+    let sb = common::sandbox(TICKETS, SEED).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    assert!(!run_until(&sb, &ledger, 40).await);
+    sb.intercom.set_faults(FaultConfig {
+        seed: 3,
+        burst_429_every: 301,
+        burst_429_len: 3,
+        error_5xx_every: 53,
+        ..FaultConfig::default()
+    });
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let r = common::run(&common::migration(&sb, ledger.clone(), false)).await;
+        let failed: u64 = r.this_run.values().map(|c| c.failed).sum();
+        if failed == 0 {
+            break;
+        }
+        assert!(
+            runs < 6,
+            "still failing after {runs} runs: {:?}",
+            r.this_run
+        );
+    }
+    let stats = sb.intercom.stats();
+    let errors_5xx = stats.status(500) + stats.status(503);
+    assert!(
+        stats.status(429) > 0 && errors_5xx > 0,
+        "{:?}",
+        stats.by_status
+    );
+    assert_no_duplicates(&sb);
+    assert_eq!(common::canonical(&sb), expected);
+    println!(
+        "transient faults: {} × 429, {errors_5xx} × 5xx; converged after {runs} run(s)",
+        stats.status(429)
+    );
+}
