@@ -18,7 +18,7 @@ use migration_core::spec::MappingSpec;
 
 /// Intercom budget of the fake: requests per 1-second window. Low enough that the client's
 /// pacing is exercised, high enough that a 200-ticket run takes seconds.
-pub(crate) const INTERCOM_PER_WINDOW: u32 = 700;
+pub(crate) const INTERCOM_PER_WINDOW: u32 = 400;
 
 static EXPORTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
