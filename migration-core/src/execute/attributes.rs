@@ -71,7 +71,7 @@ pub(crate) async fn run(
             BTreeMap::new()
         };
     let ticket_type = if ex.spec.objects.tickets == TicketTarget::Tickets {
-        Some(ensure_ticket_type(ex, step_acc(acc)).await?)
+        Some(ensure_ticket_type(ex, acc).await?)
     } else {
         None
     };
@@ -211,11 +211,6 @@ fn list_options(extra: &serde_json::Map<String, Value>) -> Vec<(String, String)>
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Accounting for the ticket type (kept separate to make the borrow explicit).
-fn step_acc(acc: &mut Accounting) -> &mut Accounting {
-    acc
 }
 
 /// Finds or creates the ticket type named in the spec. `Ok(None)` in a dry run when it does
