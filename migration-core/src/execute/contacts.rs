@@ -73,9 +73,7 @@ pub(crate) async fn resolve(
         };
         if let EventResult::Failed(msg) = &result {
             if !ex.dry_run {
-                let _ = ex
-                    .ledger
-                    .mark_failed(&ObjectKind::Contact, &sid, msg, ex.run);
+                super::settle::mark_failed(ex, &ObjectKind::Contact, &sid, msg);
             }
         }
         remember(ex, &sid, resolved.clone());

@@ -138,7 +138,10 @@ fn finish_record(
         let _ = match &result {
             EventResult::Queued(r) => ex.ledger.mark_queued(&kind, source_id, r, ex.run),
             EventResult::Skipped(r) => ex.ledger.mark_skipped(&kind, source_id, r, ex.run),
-            EventResult::Failed(m) => ex.ledger.mark_failed(&kind, source_id, m, ex.run),
+            EventResult::Failed(m) => {
+                super::settle::mark_failed(ex, &kind, source_id, m);
+                Ok(())
+            }
             EventResult::Done(_) => Ok(()),
         };
     }

@@ -33,7 +33,7 @@ pub(crate) async fn write_all(
                 result: EventResult::Done(o),
             }),
             Err(e) => {
-                let _ = ex.ledger.mark_failed(&ObjectKind::Part, &key, &e.0, ex.run);
+                super::settle::mark_failed(ex, &ObjectKind::Part, &key, &e.0);
                 events.push(Event {
                     kind: ObjectKind::Part,
                     source_id: key.clone(),

@@ -239,3 +239,18 @@ pub(crate) fn part_matches(
         None => true,
     }
 }
+
+/// Marks a record failed, unless a create of it is still unsettled (an open intent, e.g. when
+/// the look-up itself failed): that record stays `intent`, so that the next run looks it up
+/// instead of creating it again (until then the counts show it unaccounted).
+pub(crate) fn mark_failed(ex: &Exec, kind: &ObjectKind, source_id: &str, message: &str) {
+    let open = ex
+        .ledger
+        .lookup(kind, source_id)
+        .ok()
+        .flatten()
+        .is_some_and(|r| r.status == crate::ledger::ObjectStatus::Intent);
+    if !open {
+        let _ = ex.ledger.mark_failed(kind, source_id, message, ex.run);
+    }
+}

@@ -137,7 +137,7 @@ pub(crate) async fn process(ex: &Exec, dept: &glassix_client::Department, id: i6
                         ex.run,
                     );
                 } else {
-                    let _ = ex.ledger.mark_failed(&kind, &sid, &e.0, ex.run);
+                    super::settle::mark_failed(ex, &kind, &sid, &e.0);
                 }
             }
             EventResult::Failed(e.0)
