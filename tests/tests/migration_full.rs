@@ -27,8 +27,14 @@ async fn full_migration_matches_the_source_record_by_record() {
     let (progress, mut events) = migration_core::progress::ProgressSender::channel(1 << 16);
     let result = m.run(progress).await.unwrap();
     let mut seen_events = BTreeMap::<&str, usize>::new();
+    let mut ticket_rate = None;
     while let Ok(e) = events.try_recv() {
         use migration_core::progress::ProgressEvent as E;
+        if let E::Rate { step, .. } = &e {
+            if step == "tickets" {
+                ticket_rate = Some(e.clone());
+            }
+        }
         let name = match e {
             E::StepStarted { .. } => "step_started",
             E::RecordDone { .. } => "record_done",
@@ -232,6 +238,17 @@ async fn full_migration_matches_the_source_record_by_record() {
 
     assert!(seen_events["step_started"] >= 4 && seen_events["step_finished"] >= 4);
     assert!(seen_events["record_done"] > 1000);
+    // The tickets step's rate events count tickets against the expected total (ETA).
+    match &ticket_rate {
+        Some(migration_core::progress::ProgressEvent::Rate {
+            total, done, eta, ..
+        }) => {
+            assert_eq!(*total, Some(sb.snapshot.tickets.len() as u64));
+            assert!(*done <= sb.snapshot.tickets.len() as u64);
+            assert!(eta.is_some(), "an ETA once the total is known");
+        }
+        other => panic!("a rate event of the tickets step (the step takes seconds): {other:?}"),
+    }
     println!("migration_full figures:");
     println!("  progress events {seen_events:?}");
     let mut reasons = BTreeMap::new();

@@ -79,6 +79,7 @@ pub struct Migration {
     pub(crate) since: DateTime<Utc>,
     pub(crate) until: Option<DateTime<Utc>>,
     pub(crate) sample_size: usize,
+    pub(crate) expected_tickets: Option<u64>,
 }
 
 impl std::fmt::Debug for Migration {
@@ -107,6 +108,7 @@ pub struct MigrationBuilder {
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
     sample_size: Option<usize>,
+    expected_tickets: Option<u64>,
 }
 
 impl std::fmt::Debug for MigrationBuilder {
@@ -180,6 +182,13 @@ impl MigrationBuilder {
         self
     }
 
+    /// How many tickets to expect (e.g. `discovery.tickets.total`), so that the tickets step's
+    /// progress events carry a total and an ETA.
+    pub fn expected_tickets(mut self, n: u64) -> Self {
+        self.expected_tickets = Some(n);
+        self
+    }
+
     /// Checks the configuration and builds the migration.
     pub fn build(self) -> ExecResult<Migration> {
         let missing = |what: &str| ExecError::Config(format!("`{what}` is required"));
@@ -209,6 +218,7 @@ impl MigrationBuilder {
             since,
             until: self.until,
             sample_size: self.sample_size.unwrap_or(5),
+            expected_tickets: self.expected_tickets,
         })
     }
 }
@@ -367,7 +377,12 @@ impl Migration {
         attributes::run(ex, progress, &mut acc).await?;
         attributes::tags(ex, progress, &mut acc).await?;
         let until = self.until.unwrap_or_else(Utc::now);
-        tickets::run(ex, self.since, until, self.concurrency, progress, &mut acc).await?;
+        let t = tickets::Window {
+            since: self.since,
+            until,
+            expected: self.expected_tickets,
+        };
+        tickets::run(ex, t, self.concurrency, progress, &mut acc).await?;
         knowledge::run(ex, self.exports.as_deref(), progress, &mut acc).await?;
         Ok(acc)
     }

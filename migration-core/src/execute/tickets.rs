@@ -35,17 +35,23 @@ pub(crate) fn action_kind() -> ObjectKind {
     ObjectKind::Other("conversation_action".to_owned())
 }
 
+/// Which tickets a run reads, and how many it expects (for the ETA).
+pub(crate) struct Window {
+    pub(crate) since: DateTime<Utc>,
+    pub(crate) until: DateTime<Utc>,
+    pub(crate) expected: Option<u64>,
+}
+
 /// Streams every department's tickets through [`process`], `concurrency` at a time.
 pub(crate) async fn run(
     ex: &Arc<Exec>,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
+    window: Window,
     concurrency: usize,
     progress: &ProgressSender,
     acc: &mut Accounting,
 ) -> ExecResult<()> {
-    let mut step = StepProgress::start(progress.clone(), "tickets", None);
-    let mut query = TicketQuery::new(since, until);
+    let mut step = StepProgress::start(progress.clone(), "tickets", window.expected);
+    let mut query = TicketQuery::new(window.since, window.until);
     query.window = TimeDelta::days(28);
     let listed = futures::stream::iter(ex.glassix.departments())
         .map(move |d| {
@@ -69,7 +75,11 @@ pub(crate) async fn run(
         match r {
             Ok(events) => {
                 for e in events {
-                    apply(&mut step, acc, e);
+                    if e.kind == ticket_kind(ex) {
+                        apply(&mut step, acc, e);
+                    } else {
+                        side_event(progress, acc, e);
+                    }
                 }
             }
             Err(e) => {
@@ -111,6 +121,41 @@ pub(crate) fn apply(step: &mut StepProgress, acc: &mut Accounting, e: Event) {
             tally(acc, &e.kind, &Outcome::Failed(m));
         }
     }
+}
+
+/// A contact or part handled with a ticket: reported (`RecordDone`, `Queued`, `Error`) and
+/// counted, outside the tickets step's rate and ETA (which count tickets).
+fn side_event(progress: &ProgressSender, acc: &mut Accounting, e: Event) {
+    let step = "tickets".to_owned();
+    let (outcome, counted) = match e.result {
+        EventResult::Done(o) => (o, Outcome::Migrated),
+        EventResult::Queued(r) => {
+            progress.send(ProgressEvent::Queued {
+                step: step.clone(),
+                kind: e.kind.clone(),
+                source_id: e.source_id.clone(),
+                reason: r.clone(),
+            });
+            (RecordOutcome::Queued, Outcome::Queued(r))
+        }
+        EventResult::Skipped(r) => (RecordOutcome::Skipped, Outcome::Skipped(r)),
+        EventResult::Failed(m) => {
+            progress.send(ProgressEvent::Error {
+                step: step.clone(),
+                kind: Some(e.kind.clone()),
+                source_id: Some(e.source_id.clone()),
+                message: m.clone(),
+            });
+            (RecordOutcome::Failed, Outcome::Failed(m))
+        }
+    };
+    progress.send(ProgressEvent::RecordDone {
+        step,
+        kind: e.kind.clone(),
+        source_id: e.source_id,
+        outcome,
+    });
+    tally(acc, &e.kind, &counted);
 }
 
 /// One ticket, to the end. Never fails: every record it touches ends in an [`Event`].

@@ -203,6 +203,7 @@ pub(crate) fn migration_with(
         .since(Utc.with_ymd_and_hms(2024, 12, 1, 0, 0, 0).unwrap())
         .until(Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).unwrap())
         .concurrency(8)
+        .expected_tickets(sb.snapshot.tickets.len() as u64)
         .dry_run(dry_run)
         .build()
         .expect("migration builds")
