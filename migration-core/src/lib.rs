@@ -5,6 +5,8 @@
 //! |---|---|
 //! | [`spec`] | The user-editable mapping spec (TOML + JSON Schema), its proposal and confirmation |
 //! | [`ledger`] | The SQLite ledger: resume, delta, reconciliation and rollback |
+//! | [`discover`] | What the source holds and how it meets the destination, before anything moves |
+//! | [`execute`] | The run: steps in order, streamed tickets, create-once, dry run, results |
 //! | [`map`] | Pure mappers: Glassix records → Intercom requests, queue reasons and lossy notes |
 //! | [`plan`] | Steps with dependencies, topological order, call counts and duration estimate |
 //! | [`accounting`] | Every record migrated, queued, skipped or failed — and the counts add up |
@@ -55,7 +57,9 @@
 //! ```
 
 pub mod accounting;
+pub mod discover;
 pub mod error;
+pub mod execute;
 pub mod hashing;
 pub mod html;
 pub mod kind;

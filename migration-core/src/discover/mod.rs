@@ -1,0 +1,321 @@
+//! Discovery: what the source holds and how it meets the destination, before anything moves.
+//!
+//! Reads (never writes) both sides: every ticket of every department (listed, then read whole
+//! for its transactions), the agents and tags, the Intercom admins, teams and attributes. The
+//! result is a typed, serialisable [`Discovery`]; [`Discovery::facts`] feeds
+//! [`crate::spec::MappingSpec::proposal`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::TimeDelta;
+use futures::StreamExt;
+use glassix_client::TicketQuery;
+use glassix_client::models::UserType;
+use intercom_client::models::AttributeModel as IcModel;
+use serde::{Deserialize, Serialize};
+
+use crate::execute::{ExecResult, Migration};
+use crate::map::{ContactKey, Directory, guid_key, resolve_agents, resolve_departments};
+use crate::spec::{ChannelFacts, DiscoveryFacts, ExistingAttribute, FieldFacts, TargetModel};
+
+/// Distinct values kept per custom field.
+const MAX_SAMPLES: usize = 25;
+
+/// What discovery found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Discovery {
+    /// Ticket counts.
+    pub tickets: TicketCounts,
+    /// Transactions (messages and notes) over all tickets.
+    pub transactions: u64,
+    /// Notes (internal transactions).
+    pub notes: u64,
+    /// Attachments over all transactions.
+    pub attachments: u64,
+    /// Distinct customers reachable through ticket participants.
+    pub contacts_reachable: u64,
+    /// Custom fields `field2`…`field10` with sampled values.
+    pub custom_fields: Vec<FieldFacts>,
+    /// Channels in use (wire name, tickets).
+    pub channels: Vec<ChannelFacts>,
+    /// Agents and whether an Intercom admin matches.
+    pub agents: Vec<AgentMatch>,
+    /// Departments and whether an Intercom team matches.
+    pub departments: Vec<DepartmentMatch>,
+    /// Attributes that already exist in Intercom.
+    pub intercom_attributes: Vec<ExistingAttribute>,
+    /// Planned attributes whose name exists in Intercom with another type.
+    pub conflicts: Vec<String>,
+    /// The Glassix tier and what it implies.
+    pub tier: TierCheck,
+}
+
+/// Ticket counts by department, state and channel.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketCounts {
+    /// All tickets.
+    pub total: u64,
+    /// By department id.
+    pub by_department: BTreeMap<String, u64>,
+    /// By Glassix state.
+    pub by_state: BTreeMap<String, u64>,
+    /// By primary channel.
+    pub by_channel: BTreeMap<String, u64>,
+}
+
+/// One Glassix agent and its Intercom admin, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentMatch {
+    /// Glassix user id.
+    pub user_id: String,
+    /// Glassix user name (e-mail).
+    pub user_name: String,
+    /// Matching Intercom admin id; `None` when the agent must be provisioned (or is a bot).
+    pub admin_id: Option<String>,
+    /// Bot or API user (never matched).
+    pub bot: bool,
+}
+
+/// One Glassix department and its Intercom team, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentMatch {
+    /// Department id.
+    pub department_id: String,
+    /// Name path, when configured.
+    pub name: Option<String>,
+    /// Matching team id.
+    pub team_id: Option<String>,
+}
+
+/// The Glassix tier the client runs with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierCheck {
+    /// Tier name.
+    pub tier: String,
+    /// Whether the API could be read (discovery got this far).
+    pub api_access: bool,
+}
+
+impl Discovery {
+    /// The facts [`crate::spec::MappingSpec::proposal`] drafts a spec from.
+    pub fn facts(&self) -> DiscoveryFacts {
+        DiscoveryFacts {
+            custom_fields: self.custom_fields.clone(),
+            intercom_attributes: self.intercom_attributes.clone(),
+            channels: self.channels.clone(),
+        }
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> crate::Result<String> {
+        serde_json::to_string_pretty(self).map_err(crate::Error::json("discovery"))
+    }
+}
+
+impl Migration {
+    /// Reads both sides and reports what would move (see [`Discovery`]). Writes nothing.
+    pub async fn discover(&self) -> ExecResult<Discovery> {
+        let mut d = Discovery {
+            tier: TierCheck {
+                tier: format!("{:?}", self.glassix.tier()),
+                api_access: false,
+            },
+            ..Discovery::default()
+        };
+        let mut samples: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut contacts = BTreeSet::new();
+        let until = self.until.unwrap_or_else(chrono::Utc::now);
+        let mut users = Vec::new();
+        for dept in self.glassix.departments() {
+            users.extend(dept.users().await?);
+            d.tier.api_access = true;
+            let mut q = TicketQuery::new(self.since, until);
+            q.window = TimeDelta::days(28);
+            let mut listed = dept.tickets(q);
+            while let Some(t) = listed.next().await {
+                let t = t?;
+                let full = dept.ticket(t.id).await?;
+                d.tickets.total += 1;
+                *d.tickets
+                    .by_department
+                    .entry(guid_key(full.department_id))
+                    .or_default() += 1;
+                *d.tickets
+                    .by_state
+                    .entry(format!("{:?}", full.state))
+                    .or_default() += 1;
+                *d.tickets
+                    .by_channel
+                    .entry(full.primary_protocol_type.as_str().to_owned())
+                    .or_default() += 1;
+                for tr in full.transactions() {
+                    d.transactions += 1;
+                    if tr.is_note() {
+                        d.notes += 1;
+                    }
+                    d.attachments += tr.attachments.len() as u64;
+                }
+                for p in &full.participants {
+                    if let Some(k) = ContactKey::for_participant(p) {
+                        contacts.insert(k);
+                    }
+                }
+                for (name, value) in [
+                    ("field2", &full.field2),
+                    ("field3", &full.field3),
+                    ("field4", &full.field4),
+                    ("field5", &full.field5),
+                    ("field6", &full.field6),
+                    ("field7", &full.field7),
+                    ("field8", &full.field8),
+                    ("field9", &full.field9),
+                    ("field10", &full.field10),
+                ] {
+                    let v = value.trim();
+                    if !v.is_empty() {
+                        let s = samples.entry(name.to_owned()).or_default();
+                        if s.len() < MAX_SAMPLES {
+                            s.insert(v.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        d.contacts_reachable = contacts.len() as u64;
+        d.custom_fields = samples
+            .into_iter()
+            .map(|(source, s)| FieldFacts {
+                source,
+                label: None,
+                samples: s.into_iter().collect(),
+            })
+            .collect();
+        d.channels = d
+            .tickets
+            .by_channel
+            .iter()
+            .map(|(c, n)| ChannelFacts {
+                channel: c.clone(),
+                tickets: *n,
+            })
+            .collect();
+        // Agents and departments against admins and teams.
+        let admins = self.intercom.admins().list().await?;
+        let teams = self.intercom.admins().list_teams().await?;
+        let resolution = resolve_agents(self.mappers.agents.as_ref(), &users, &admins);
+        let mut seen = BTreeSet::new();
+        for u in &users {
+            let id = guid_key(u.id);
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            d.agents.push(AgentMatch {
+                admin_id: resolution.admins_by_user.get(&id).cloned(),
+                bot: matches!(u.kind, UserType::Bot | UserType::Api),
+                user_name: u.user_name.clone(),
+                user_id: id,
+            });
+        }
+        let mut directory = Directory::default();
+        for dep in &self.departments {
+            directory =
+                directory.with_department(&dep.id, dep.name.clone(), dep.parent_id.as_deref());
+        }
+        let (matched, _) =
+            resolve_departments(self.mappers.departments.as_ref(), &directory, &teams);
+        for dept in self.glassix.departments() {
+            let id = guid_key(dept.id());
+            d.departments.push(DepartmentMatch {
+                name: directory.department_path(&id),
+                team_id: matched.get(&id).cloned(),
+                department_id: id,
+            });
+        }
+        // Existing attributes and conflicts with the planned ones.
+        let api = self.intercom.attributes();
+        for a in api
+            .list_data_attributes(Some(IcModel::Contact), false)
+            .await?
+        {
+            if let Some(name) = a.name {
+                d.intercom_attributes.push(ExistingAttribute {
+                    model: TargetModel::Contact,
+                    name,
+                    data_type: a
+                        .data_type
+                        .map(|t| t.as_str().to_owned())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        for a in api.list_conversation_attributes(false).await? {
+            if let Some(name) = a.name {
+                d.intercom_attributes.push(ExistingAttribute {
+                    model: TargetModel::Conversation,
+                    name,
+                    data_type: a
+                        .data_type
+                        .map(|t| t.as_str().to_owned())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        for def in crate::map::attribute_definitions(&self.spec) {
+            let model = match def.model {
+                crate::map::AttributeModel::Contact => TargetModel::Contact,
+                crate::map::AttributeModel::Conversation => TargetModel::Conversation,
+                crate::map::AttributeModel::TicketType => TargetModel::Ticket,
+            };
+            if let Some(e) = d
+                .intercom_attributes
+                .iter()
+                .find(|e| e.model == model && e.name.eq_ignore_ascii_case(&def.name))
+            {
+                if !def.data_type.compatible_with(&e.data_type) {
+                    d.conflicts.push(format!(
+                        "{:?} attribute `{}` exists in Intercom as `{}`, the spec wants {:?}; \
+                         Intercom cannot change an attribute's type: rename the target",
+                        model, def.name, e.data_type, def.data_type
+                    ));
+                }
+            }
+        }
+        Ok(d)
+    }
+
+    /// The plan (steps in dependency order with record counts) for what discovery found.
+    pub fn plan(&self, discovery: &Discovery) -> crate::Result<crate::plan::Plan> {
+        let defs = crate::map::attribute_definitions(&self.spec);
+        let count =
+            |m: crate::map::AttributeModel| defs.iter().filter(|d| d.model == m).count() as u64;
+        let parts = discovery.transactions;
+        let tickets = discovery.tickets.total.max(1);
+        let steps = crate::plan::standard_steps()
+            .into_iter()
+            .map(|s| {
+                let (records, g, i) = match s.id.as_str() {
+                    "data_attributes" => (count(crate::map::AttributeModel::Contact), 0.0, 1.0),
+                    "conversation_attributes" => {
+                        (count(crate::map::AttributeModel::Conversation), 0.0, 1.0)
+                    }
+                    "ticket_type_attributes" => {
+                        (count(crate::map::AttributeModel::TicketType), 0.0, 1.0)
+                    }
+                    "contacts" => (discovery.contacts_reachable, 1.0, 1.5),
+                    "tickets" => (
+                        discovery.tickets.total,
+                        1.0,
+                        2.0 + parts as f64 / tickets as f64,
+                    ),
+                    _ => (s.records, s.glassix_per_record, s.intercom_per_record),
+                };
+                let mut s = s;
+                s.records = records;
+                s.glassix_per_record = g;
+                s.intercom_per_record = i;
+                s
+            })
+            .collect();
+        crate::plan::Plan::new(steps)
+    }
+}

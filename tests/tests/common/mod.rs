@@ -1,0 +1,295 @@
+//! Shared set-up of the migration end-to-end tests: a generated workspace served by the
+//! sandbox over loopback, both clients pointed at it, a confirmed spec and a ledger.
+
+#![allow(dead_code, missing_docs, clippy::expect_used, clippy::unwrap_used)] // test helpers
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use helpdesk_sandbox::{
+    GeneratorSizes, GlassixConfig, IntercomConfig, Sandbox, SandboxConfig, SandboxHandle,
+    SnapshotSource, TierLimits,
+};
+use migration_core::execute::{Migration, RunResult};
+use migration_core::ledger::Ledger;
+use migration_core::map::Department;
+use migration_core::progress::ProgressSender;
+use migration_core::spec::MappingSpec;
+
+/// Intercom budget of the fake: requests per 1-second window. Low enough that the client's
+/// pacing is exercised, high enough that a 200-ticket run takes seconds.
+pub(crate) const INTERCOM_PER_WINDOW: u32 = 400;
+
+static EXPORTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A sandbox with `tickets` generated tickets (no 520-message conversation, so runs stay short).
+pub(crate) async fn sandbox(tickets: usize, seed: u64) -> SandboxHandle {
+    let mut sizes = GeneratorSizes::with_tickets(tickets);
+    sizes.long_conversation = 0;
+    let config = SandboxConfig {
+        source: SnapshotSource::Generate { seed, sizes },
+        glassix: GlassixConfig {
+            limits: Some(TierLimits {
+                per_minute: 1_000_000,
+                per_hour: 10_000_000,
+            }),
+            ..GlassixConfig::default()
+        },
+        intercom: IntercomConfig {
+            rate_limit: INTERCOM_PER_WINDOW,
+            window_secs: 1,
+            ..IntercomConfig::default()
+        },
+        exports_dir: Some(std::env::temp_dir().join(format!(
+            "migration-e2e-{}-{seed}-{tickets}-{}",
+            std::process::id(),
+            EXPORTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ))),
+        ..SandboxConfig::default()
+    };
+    Sandbox::start(config).await.expect("sandbox starts")
+}
+
+pub(crate) fn glassix(sb: &SandboxHandle) -> glassix_client::Client {
+    let mut b = glassix_client::Client::builder()
+        .base_url(sb.glassix_url.clone())
+        .tier(glassix_client::Tier::Enterprise)
+        .quota(glassix_client::Quota::new(1_000_000, 10_000_000))
+        .jitter_seed(1);
+    for c in &sb.credentials.glassix {
+        b = b.department(
+            glassix_client::Credentials::new(&c.api_key, c.api_secret.clone(), &c.user_name)
+                .expect("credentials"),
+        );
+    }
+    b.build().expect("glassix client")
+}
+
+pub(crate) fn intercom(sb: &SandboxHandle) -> intercom_client::Client {
+    intercom_client::Client::builder()
+        .access_token(sb.credentials.intercom_token.clone())
+        .base_url(sb.intercom_url.clone())
+        .jitter_seed(1)
+        .build()
+        .expect("intercom client")
+}
+
+/// The admin that unmatched agents fall back to (an admin with no Glassix counterpart).
+pub(crate) fn fallback_admin(sb: &SandboxHandle) -> String {
+    sb.intercom
+        .state()
+        .admins
+        .iter()
+        .find(|a| a.email.starts_with("night.lead"))
+        .expect("seeded fallback admin")
+        .id
+        .clone()
+}
+
+/// A confirmed spec: tickets stay tickets, custom fields of every type, fallbacks for
+/// unmatched agents and departments, contacts without e-mail identified by their Glassix id.
+pub(crate) fn spec(sb: &SandboxHandle, confirmed: bool) -> MappingSpec {
+    let confirmation = if confirmed {
+        "[confirmation]\nconfirmed = true\nconfirmed_by = \"e2e@example.com\"\nconfirmed_at = 2026-01-31T09:00:00Z\n"
+    } else {
+        ""
+    };
+    let text = format!(
+        r#"version = 1
+{confirmation}
+[objects]
+tickets = "tickets"
+ticket_type = "Glassix ticket"
+
+[policies]
+missing_email = "external_id_from_glassix_id"
+unmatched_agent = {{ fallback_admin = "{admin}" }}
+unmatched_department = {{ fallback_team = "5017999" }}
+attachments = "upload"
+
+[[fields]]
+source = "field2"
+target = "order_number"
+model = "ticket"
+type = "string"
+
+[[fields]]
+source = "field3"
+target = "amount"
+model = "ticket"
+type = "float"
+
+[[fields]]
+source = "field4"
+target = "order_date"
+model = "ticket"
+type = "date"
+transforms = [{{ op = "parse_date", formats = ["%Y-%m-%d"] }}]
+
+[[fields]]
+source = "field5"
+target = "paid"
+model = "ticket"
+type = "boolean"
+
+[[fields]]
+source = "field6"
+target = "customer_tier"
+model = "ticket"
+type = "list"
+options = ["Bronze", "Silver", "Gold", "Platinum"]
+
+[[fields]]
+source = "field7"
+target = "quantity"
+model = "ticket"
+type = "integer"
+
+[[fields]]
+source = "field9"
+target = "glassix_region:"
+model = "tags"
+type = "string"
+"#,
+        admin = fallback_admin(sb)
+    );
+    MappingSpec::from_toml_str(&text).expect("spec parses")
+}
+
+/// Department names from the snapshot (the Glassix API does not return them).
+pub(crate) fn departments(sb: &SandboxHandle) -> Vec<Department> {
+    sb.snapshot
+        .departments
+        .iter()
+        .map(|d| Department {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            parent_id: None,
+        })
+        .collect()
+}
+
+pub(crate) fn migration(sb: &SandboxHandle, ledger: Arc<Ledger>, dry_run: bool) -> Migration {
+    migration_with(sb, ledger, dry_run, spec(sb, !dry_run))
+}
+
+/// The same spec with tickets becoming conversations (field rules on conversation attributes).
+pub(crate) fn conversations_spec(sb: &SandboxHandle) -> MappingSpec {
+    let text = spec(sb, true).to_toml_string().expect("spec renders");
+    let text = text
+        .replace("tickets = \"tickets\"", "tickets = \"conversations\"")
+        .replace("model = \"ticket\"", "model = \"conversation\"");
+    MappingSpec::from_toml_str(&text).expect("conversation spec parses")
+}
+
+pub(crate) fn migration_with(
+    sb: &SandboxHandle,
+    ledger: Arc<Ledger>,
+    dry_run: bool,
+    spec: MappingSpec,
+) -> Migration {
+    let exports = sb
+        .exports
+        .first()
+        .and_then(|f| f.parent())
+        .expect("exports written");
+    Migration::builder()
+        .exports(exports)
+        .glassix(glassix(sb))
+        .intercom(intercom(sb))
+        .spec(spec)
+        .ledger(ledger)
+        .departments(departments(sb))
+        .since(Utc.with_ymd_and_hms(2024, 12, 1, 0, 0, 0).unwrap())
+        .until(Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).unwrap())
+        .concurrency(8)
+        .expected_tickets(sb.snapshot.tickets.len() as u64)
+        .dry_run(dry_run)
+        .build()
+        .expect("migration builds")
+}
+
+pub(crate) async fn run(m: &Migration) -> RunResult {
+    let (progress, _rx) = ProgressSender::channel(4096);
+    m.run(progress).await.expect("run completes")
+}
+
+/// Intercom write requests answered so far (searches and reads excluded).
+pub(crate) fn writes(sb: &SandboxHandle) -> u64 {
+    sb.intercom
+        .stats()
+        .by_endpoint
+        .iter()
+        .filter(|(endpoint, _)| !endpoint.starts_with("GET ") && !endpoint.ends_with("/search"))
+        .map(|(_, statuses)| statuses.values().sum::<u64>())
+        .sum()
+}
+
+/// A canonical view of the Intercom state for comparing two runs: contacts by identity,
+/// tickets by Glassix id with their parts (type, author, time, body) and attributes.
+pub(crate) fn canonical(sb: &SandboxHandle) -> serde_json::Value {
+    let st = sb.intercom.state();
+    // List item ids are per workspace: compare their labels.
+    let labels: std::collections::BTreeMap<String, String> = st
+        .ticket_types
+        .values()
+        .flat_map(|t| t.attributes.iter())
+        .flat_map(|a| a.list_items.iter().cloned())
+        .collect();
+    let contact_key = |id: &str| -> String {
+        st.contacts
+            .get(id)
+            .map(|c| {
+                c.external_id
+                    .clone()
+                    .or_else(|| c.email.clone())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default()
+    };
+    let mut contacts: Vec<String> = st.contacts.values().map(|c| contact_key(&c.id)).collect();
+    contacts.sort();
+    let tag_names = |ids: &[String]| -> Vec<String> {
+        let mut names: Vec<String> = ids
+            .iter()
+            .map(|id| st.tags.get(id).map(|g| g.name.clone()).unwrap_or_default())
+            .collect();
+        names.sort();
+        names
+    };
+    let mut tickets: Vec<serde_json::Value> = st
+        .tickets
+        .values()
+        .map(|t| {
+            let parts: Vec<_> = t
+                .parts
+                .iter()
+                .filter(|p| p.part_type == "comment" || p.part_type == "note")
+                .map(|p| {
+                    let author = if p.author_type == "admin" {
+                        p.author_id.clone()
+                    } else {
+                        contact_key(&p.author_id)
+                    };
+                    serde_json::json!([p.part_type, author, p.created_at, p.body, p.attachments.len()])
+                })
+                .collect();
+            serde_json::json!({
+                "glassix_ticket_id": t.ticket_attributes.get("glassix_ticket_id"),
+                "attributes": t.ticket_attributes.iter().map(|(k, v)| {
+                    let v = v.as_str().and_then(|s| labels.get(s)).map_or(v.clone(), |l| serde_json::Value::from(l.clone()));
+                    (k.clone(), v)
+                }).collect::<serde_json::Map<_, _>>(),
+                "contacts": t.contact_ids.iter().map(|c| contact_key(c)).collect::<Vec<_>>(),
+                "state": t.ticket_state_id,
+                "open": t.open,
+                "admin": t.admin_assignee_id,
+                "team": t.team_assignee_id,
+                "tags": tag_names(&t.tag_ids),
+                "parts": parts,
+            })
+        })
+        .collect();
+    tickets.sort_by_key(|t| t["glassix_ticket_id"].to_string());
+    serde_json::json!({ "contacts": contacts, "tickets": tickets, "tags": st.tags.len() })
+}

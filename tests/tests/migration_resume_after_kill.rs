@@ -1,0 +1,230 @@
+//! A run killed at seeded points and resumed ends in the same Intercom state as an
+//! uninterrupted one, with no duplicates; so does a run whose responses are lost after the
+//! write committed (the sandbox's lost-response fault).
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    missing_docs
+)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use helpdesk_sandbox::{FaultConfig, SandboxHandle};
+use migration_core::ObjectKind;
+use migration_core::ledger::Ledger;
+use migration_core::progress::ProgressSender;
+
+const TICKETS: usize = 70;
+const SEED: u64 = 9;
+
+/// Runs the migration until the sandbox has seen `writes` write requests, then drops the run.
+/// Returns whether the run finished before that.
+async fn run_until(sb: &SandboxHandle, ledger: &Arc<Ledger>, writes: u64) -> bool {
+    let m = common::migration(sb, ledger.clone(), false);
+    let (progress, _rx) = ProgressSender::channel(4096);
+    let run = m.run(progress);
+    tokio::pin!(run);
+    loop {
+        tokio::select! {
+            r = &mut run => {
+                r.expect("run");
+                return true;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(1)) => {
+                if common::writes(sb) >= writes {
+                    return false; // the run future is dropped here: a kill at any await point
+                }
+            }
+        }
+    }
+}
+
+/// Ticket and contact counts in the sandbox, and duplicates (by Glassix id / identity).
+fn assert_no_duplicates(sb: &SandboxHandle) {
+    let st = sb.intercom.state();
+    let mut ids = std::collections::BTreeSet::new();
+    for t in st.tickets.values() {
+        assert!(
+            ids.insert(t.ticket_attributes["glassix_ticket_id"].to_string()),
+            "duplicate ticket"
+        );
+    }
+    let mut keys = std::collections::BTreeSet::new();
+    for c in st.contacts.values() {
+        assert!(
+            keys.insert(c.external_id.clone().or(c.email.clone())),
+            "duplicate contact"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_runs_resume_to_the_same_state() {
+    // The reference: one uninterrupted run.
+    let reference = common::sandbox(TICKETS, SEED).await;
+    let r = common::run(&common::migration(
+        &reference,
+        Arc::new(Ledger::open_in_memory().unwrap()),
+        false,
+    ))
+    .await;
+    assert!(r.is_balanced());
+    assert!(
+        r.this_run.values().all(|c| c.failed == 0),
+        "{:?}",
+        r.this_run
+    );
+    let expected = common::canonical(&reference);
+    let total_writes = common::writes(&reference);
+
+    // The same migration killed at seeded points (after the schema steps, which the sandbox
+    // cannot look up: it lists a ticket type's attributes under `data`), then resumed.
+    let sb = common::sandbox(TICKETS, SEED).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite");
+    let mut kills = Vec::new();
+    let mut state = SEED;
+    let mut threshold = 40;
+    for _ in 0..5 {
+        // A small seeded LCG: the kill points are reproducible.
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        threshold += 20 + (state >> 33) % (total_writes / 6);
+        let ledger = Arc::new(Ledger::open(&path).unwrap()); // reopened, like a new process
+        if run_until(&sb, &ledger, threshold).await {
+            break;
+        }
+        kills.push(common::writes(&sb));
+    }
+    let ledger = Arc::new(Ledger::open(&path).unwrap());
+    let last = common::run(&common::migration(&sb, ledger.clone(), false)).await;
+    assert!(last.is_balanced(), "{:?}", last.imbalance);
+    assert!(
+        ledger.open_intents().unwrap().is_empty(),
+        "every intent settled"
+    );
+    assert_no_duplicates(&sb);
+    assert_eq!(
+        common::canonical(&sb),
+        expected,
+        "same state as the uninterrupted run"
+    );
+    println!(
+        "resume after kill: killed at writes {kills:?}; writes uninterrupted {total_writes}, \
+         killed+resumed {}; tickets {:?}",
+        common::writes(&sb),
+        last.counts_of(&ObjectKind::Ticket)
+    );
+    assert!(kills.len() >= 2, "the run was killed several times");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_responses_are_settled_by_lookup() {
+    let reference = common::sandbox(TICKETS, SEED).await;
+    let r = common::run(&common::migration(
+        &reference,
+        Arc::new(Ledger::open_in_memory().unwrap()),
+        false,
+    ))
+    .await;
+    assert!(
+        r.this_run.values().all(|c| c.failed == 0),
+        "{:?}",
+        r.this_run
+    );
+    let expected = common::canonical(&reference);
+
+    let sb = common::sandbox(TICKETS, SEED).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    // Schema first, faults after (see above).
+    assert!(!run_until(&sb, &ledger, 40).await);
+    sb.intercom.set_faults(FaultConfig {
+        lose_response_every_write: 7,
+        ..FaultConfig::default()
+    });
+    let mut runs = 0;
+    let mut lost = 0;
+    loop {
+        runs += 1;
+        let r = common::run(&common::migration(&sb, ledger.clone(), false)).await;
+        lost = sb
+            .intercom
+            .stats()
+            .by_status
+            .get("lost")
+            .copied()
+            .unwrap_or(lost);
+        let failed: u64 = r.this_run.values().map(|c| c.failed).sum();
+        if failed == 0 || runs == 6 {
+            sb.intercom.set_faults(FaultConfig::default());
+            if failed == 0 {
+                break;
+            }
+        }
+    }
+    let r = common::run(&common::migration(&sb, ledger.clone(), false)).await;
+    assert!(r.is_balanced());
+    assert!(lost > 10, "responses were lost ({lost})");
+    assert!(ledger.open_intents().unwrap().is_empty());
+    assert_no_duplicates(&sb);
+    assert_eq!(common::canonical(&sb), expected);
+    println!("lost responses: {lost} writes lost their response; converged after {runs} run(s)");
+}
+
+/// 429 bursts and 5xx answers (not processed) on top: the run retries what it may, settles
+/// what it must look up, and the next run finishes the rest, again with no duplicate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_faults_converge_without_duplicates() {
+    let reference = common::sandbox(TICKETS, SEED).await;
+    common::run(&common::migration(
+        &reference,
+        Arc::new(Ledger::open_in_memory().unwrap()),
+        false,
+    ))
+    .await;
+    let expected = common::canonical(&reference);
+
+    let sb = common::sandbox(TICKETS, SEED).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    assert!(!run_until(&sb, &ledger, 40).await);
+    sb.intercom.set_faults(FaultConfig {
+        seed: 3,
+        burst_429_every: 301,
+        burst_429_len: 3,
+        error_5xx_every: 53,
+        ..FaultConfig::default()
+    });
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let r = common::run(&common::migration(&sb, ledger.clone(), false)).await;
+        let failed: u64 = r.this_run.values().map(|c| c.failed).sum();
+        if failed == 0 {
+            break;
+        }
+        assert!(
+            runs < 6,
+            "still failing after {runs} runs: {:?}",
+            r.this_run
+        );
+    }
+    let stats = sb.intercom.stats();
+    let errors_5xx = stats.status(500) + stats.status(503);
+    assert!(
+        stats.status(429) > 0 && errors_5xx > 0,
+        "{:?}",
+        stats.by_status
+    );
+    assert_no_duplicates(&sb);
+    assert_eq!(common::canonical(&sb), expected);
+    println!(
+        "transient faults: {} × 429, {errors_5xx} × 5xx; converged after {runs} run(s)",
+        stats.status(429)
+    );
+}
