@@ -706,7 +706,7 @@ async fn tickets_types_states_and_conversion() {
         .await;
     let tt_id = tt.body["id"].as_str().unwrap().to_string();
     assert_eq!(
-        tt.body["ticket_type_attributes"]["data"]
+        tt.body["ticket_type_attributes"]["ticket_type_attributes"]
             .as_array()
             .unwrap()
             .len(),

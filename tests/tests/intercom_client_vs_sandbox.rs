@@ -185,3 +185,48 @@ async fn a_create_whose_response_was_lost_is_an_unknown_outcome_not_a_resend() {
     assert_eq!(copies, 1, "the client never re-sent the create");
     sandbox.shutdown();
 }
+
+/// A ticket type read back through the client lists the attributes created on it. (The fake
+/// once rendered them under `data`, where the 2.16 description's `ticket_type_attribute_list`
+/// says `ticket_type_attributes`; the client then saw a ticket type without attributes.)
+#[tokio::test]
+async fn a_ticket_types_attributes_read_back_through_the_client() {
+    use intercom_client::models::{
+        CreateTicketType, CreateTicketTypeAttribute, TicketAttributeType, TicketCategory,
+    };
+    let sandbox = sandbox(1_000, 10).await;
+    let client = client_for(&sandbox, 4);
+    let created = client
+        .ticket_types()
+        .create(&CreateTicketType {
+            name: "Glassix ticket".into(),
+            category: Some(TicketCategory::Customer),
+            ..Default::default()
+        })
+        .await
+        .expect("ticket type");
+    client
+        .ticket_types()
+        .create_attribute(
+            &created.id,
+            &CreateTicketTypeAttribute::new(
+                "glassix_ticket_id",
+                "Original Glassix ticket id",
+                TicketAttributeType::String,
+            ),
+        )
+        .await
+        .expect("attribute");
+    let read = client.ticket_types().get(&created.id).await.expect("get");
+    let names: Vec<String> = read
+        .ticket_type_attributes
+        .map(|l| {
+            l.ticket_type_attributes
+                .into_iter()
+                .filter_map(|a| a.name)
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(names.iter().any(|n| n == "glassix_ticket_id"), "{names:?}");
+    sandbox.shutdown();
+}

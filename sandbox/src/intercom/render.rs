@@ -276,7 +276,7 @@ pub(crate) fn ticket_type(ws: &IntercomState, t: &TicketType) -> Value {
         "type": "ticket_type", "id": t.id, "name": t.name, "description": t.description, "icon": t.icon,
         "workspace_id": WORKSPACE_ID, "archived": t.archived, "created_at": t.created_at, "updated_at": t.updated_at,
         "is_internal": t.is_internal, "category": t.category,
-        "ticket_type_attributes": { "type": "list", "data": t.attributes.iter().map(|a| ticket_type_attribute(t, a)).collect::<Vec<_>>() },
+        "ticket_type_attributes": { "type": "list", "ticket_type_attributes": t.attributes.iter().map(|a| ticket_type_attribute(t, a)).collect::<Vec<_>>() },
         "ticket_states": { "type": "list", "data": ws.ticket_states.iter().map(ticket_state).collect::<Vec<_>>() },
     })
 }
