@@ -24,8 +24,17 @@ static EXPORTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize:
 
 /// A sandbox with `tickets` generated tickets (no 520-message conversation, so runs stay short).
 pub(crate) async fn sandbox(tickets: usize, seed: u64) -> SandboxHandle {
+    sandbox_with_long_conversation(tickets, seed, 0).await
+}
+
+/// A sandbox with `tickets` generated tickets, one of which has `long` transactions (0: none).
+pub(crate) async fn sandbox_with_long_conversation(
+    tickets: usize,
+    seed: u64,
+    long: usize,
+) -> SandboxHandle {
     let mut sizes = GeneratorSizes::with_tickets(tickets);
-    sizes.long_conversation = 0;
+    sizes.long_conversation = long;
     let config = SandboxConfig {
         source: SnapshotSource::Generate { seed, sizes },
         glassix: GlassixConfig {
