@@ -51,7 +51,10 @@ async fn a_ticket_longer_than_the_read_cap_moves_whole_and_reruns_clean() {
         .find(|t| {
             t.ticket_attributes
                 .get("glassix_ticket_id")
-                .is_some_and(|v| v.as_str() == Some(long_id.as_str()) || v.to_string() == long_id)
+                .is_some_and(|v| {
+                    v.as_str() == Some(long_id.as_str())
+                        || v.as_i64().map(|n| n.to_string()) == Some(long_id.clone())
+                })
         })
         .expect("the long ticket was migrated");
     let comments: Vec<_> = ticket
