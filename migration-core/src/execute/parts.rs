@@ -121,47 +121,66 @@ async fn one(
     })
 }
 
+/// A part as read back: id, `created_at`, author id, body.
+type ReadPart = (String, Option<i64>, Option<String>, Option<String>);
+
 /// Reads the ticket or conversation back and finds the part `p` describes.
+///
+/// Intercom returns only the 500 most recent parts of a conversation or ticket. Parts are written
+/// in order, so the part being settled is normally the newest and always among them; but if
+/// more than 500 parts were added after it (replies, workflows firing on the imported object),
+/// it is out of sight. When the read is cut short (`total_count` above what came back) and the
+/// part is not among those returned, the look-up cannot tell whether the part was written: it
+/// answers an error, so the intent stays open and the part is never sent twice, instead of
+/// `None` ("not written"), which would re-send it.
 async fn find_part(
     ex: &Exec,
     target_kind: TicketTarget,
     target: &str,
     p: &PartPlan,
 ) -> Result<Option<String>, RecordFailure> {
-    Ok(match target_kind {
-        TicketTarget::Tickets => ex
-            .intercom
-            .tickets()
-            .get(target)
-            .await?
-            .ticket_parts
-            .map(|l| l.ticket_parts)
-            .unwrap_or_default()
-            .into_iter()
-            .find(|x| {
-                part_matches(
-                    p,
-                    x.created_at,
-                    x.author.as_ref().and_then(|a| a.id.as_deref()),
-                    x.body.as_deref(),
-                )
-            })
-            .map(|x| x.id),
-        TicketTarget::Conversations => ex
-            .intercom
-            .conversations()
-            .get(target)
-            .await?
-            .parts()
-            .iter()
-            .find(|x| {
-                part_matches(
-                    p,
-                    x.created_at,
-                    x.author.as_ref().and_then(|a| a.id.as_deref()),
-                    x.body.as_deref(),
-                )
-            })
-            .map(|x| x.id.clone()),
-    })
+    let (parts, total): (Vec<ReadPart>, Option<u64>) = match target_kind {
+        TicketTarget::Tickets => {
+            let list = ex.intercom.tickets().get(target).await?.ticket_parts;
+            let total = list.as_ref().and_then(|l| l.total_count);
+            let parts = list
+                .map(|l| l.ticket_parts)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|x| (x.id, x.created_at, x.author.and_then(|a| a.id), x.body))
+                .collect();
+            (parts, total)
+        }
+        TicketTarget::Conversations => {
+            let c = ex.intercom.conversations().get(target).await?;
+            let total = c.conversation_parts.as_ref().and_then(|l| l.total_count);
+            let parts = c
+                .parts()
+                .iter()
+                .map(|x| {
+                    let author = x.author.as_ref().and_then(|a| a.id.clone());
+                    (x.id.clone(), x.created_at, author, x.body.clone())
+                })
+                .collect();
+            (parts, total)
+        }
+    };
+    let found = parts
+        .iter()
+        .find(|(_, created_at, author, body)| {
+            part_matches(p, *created_at, author.as_deref(), body.as_deref())
+        })
+        .map(|(id, ..)| id.clone());
+    match (found, total) {
+        (Some(id), _) => Ok(Some(id)),
+        (None, Some(total)) if total > parts.len() as u64 => Err(RecordFailure(format!(
+            "cannot tell whether part {} (position {}) of {target} was written: Intercom returns \
+             only {} of its {total} parts. Check the end of {target} in Intercom; the part stays \
+             unsettled in the ledger and is never sent twice",
+            p.source_transaction_guid,
+            p.position,
+            parts.len()
+        ))),
+        (None, _) => Ok(None),
+    }
 }
