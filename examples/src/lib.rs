@@ -12,3 +12,4 @@
 //! ```
 
 pub mod cli;
+pub mod custom_mapper;

@@ -1,0 +1,1 @@
+//! A custom contact mapper for the `custom-mapper` example binary (see `docs/custom-mapper.md`).
