@@ -493,7 +493,7 @@ pub(crate) fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
 }
 
 /// Every JSON object (recursively) that holds numeric `source`, `migrated`, `queued`,
-/// `skipped` and `failed`, with the key it sits under.
+/// `skipped` and `failed`, with its `kind` field or else the key it sits under.
 pub(crate) fn count_objects(v: &Value) -> Vec<(String, Value)> {
     fn walk(key: &str, v: &Value, out: &mut Vec<(String, Value)>) {
         match v {
@@ -502,7 +502,8 @@ pub(crate) fn count_objects(v: &Value) -> Vec<(String, Value)> {
                     .iter()
                     .all(|k| m.get(*k).is_some_and(Value::is_u64))
                 {
-                    out.push((key.to_owned(), v.clone()));
+                    let kind = m.get("kind").and_then(Value::as_str).unwrap_or(key);
+                    out.push((kind.to_owned(), v.clone()));
                 }
                 for (k, c) in m {
                     walk(k, c, out);
