@@ -5,6 +5,8 @@
 //! result is a typed, serialisable [`Discovery`]; [`Discovery::facts`] feeds
 //! [`crate::spec::MappingSpec::proposal`].
 
+mod report;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::TimeDelta;
@@ -14,9 +16,16 @@ use glassix_client::models::UserType;
 use intercom_client::models::AttributeModel as IcModel;
 use serde::{Deserialize, Serialize};
 
+use crate::execute::ExecError;
 use crate::execute::{ExecResult, Migration};
-use crate::map::{ContactKey, Directory, guid_key, resolve_agents, resolve_departments};
+use crate::map::{
+    AgentResolution, AutomationExport, ContactKey, DepartmentToProvision, Directory, Inventory,
+    InventoryBuilder, ProvisioningList, guid_key, resolve_agents, resolve_departments,
+};
 use crate::spec::{ChannelFacts, DiscoveryFacts, ExistingAttribute, FieldFacts, TargetModel};
+
+/// The automation export's file name in the export folder (see `docs/export-formats.md`).
+pub const AUTOMATION_FILE: &str = "automations.json";
 
 /// Distinct values kept per custom field.
 const MAX_SAMPLES: usize = 25;
@@ -48,6 +57,22 @@ pub struct Discovery {
     pub conflicts: Vec<String>,
     /// The Glassix tier and what it implies.
     pub tier: TierCheck,
+    /// Agents and departments to create by hand in Intercom before migrating (admins and
+    /// teams cannot be created through the API).
+    #[serde(default)]
+    pub provisioning: ProvisioningList,
+    /// What cannot move as data: chatbot flows (seen on tickets and in the automation export),
+    /// workflows (export) and canned replies, with the Intercom feature to rebuild each with.
+    #[serde(default)]
+    pub inventory: Inventory,
+}
+
+/// Agents and departments matched against the Intercom workspace.
+struct People {
+    resolution: AgentResolution,
+    directory: Directory,
+    matched: BTreeMap<String, String>,
+    missing: Vec<DepartmentToProvision>,
 }
 
 /// Ticket counts by department, state and channel.
@@ -126,15 +151,18 @@ impl Migration {
         let mut contacts = BTreeSet::new();
         let until = self.until.unwrap_or_else(chrono::Utc::now);
         let mut users = Vec::new();
+        let mut inventory = InventoryBuilder::new();
         for dept in self.glassix.departments() {
             users.extend(dept.users().await?);
             d.tier.api_access = true;
+            inventory.observe_canned_replies(&dept.canned_replies().await?);
             let mut q = TicketQuery::new(self.since, until);
             q.window = TimeDelta::days(28);
             let mut listed = dept.tickets(q);
             while let Some(t) = listed.next().await {
                 let t = t?;
                 let full = dept.ticket(t.id).await?;
+                inventory.observe_ticket(&full);
                 d.tickets.total += 1;
                 *d.tickets
                     .by_department
@@ -200,9 +228,12 @@ impl Migration {
             })
             .collect();
         // Agents and departments against admins and teams.
-        let admins = self.intercom.admins().list().await?;
-        let teams = self.intercom.admins().list_teams().await?;
-        let resolution = resolve_agents(self.mappers.agents.as_ref(), &users, &admins);
+        let People {
+            resolution,
+            directory,
+            matched,
+            missing,
+        } = self.match_people(&users).await?;
         let mut seen = BTreeSet::new();
         for u in &users {
             let id = guid_key(u.id);
@@ -216,13 +247,18 @@ impl Migration {
                 user_id: id,
             });
         }
-        let mut directory = Directory::default();
-        for dep in &self.departments {
-            directory =
-                directory.with_department(&dep.id, dep.name.clone(), dep.parent_id.as_deref());
+        d.provisioning = ProvisioningList::from_resolutions(&resolution, &missing);
+        if let Some(dir) = self.exports.as_deref() {
+            let path = dir.join(AUTOMATION_FILE);
+            if path.exists() {
+                let text = std::fs::read_to_string(&path).map_err(|e| ExecError::Export {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                inventory.observe_export(&AutomationExport::from_json(&text)?);
+            }
         }
-        let (matched, _) =
-            resolve_departments(self.mappers.departments.as_ref(), &directory, &teams);
+        d.inventory = inventory.build();
         for dept in self.glassix.departments() {
             let id = guid_key(dept.id());
             d.departments.push(DepartmentMatch {
@@ -281,6 +317,41 @@ impl Migration {
             }
         }
         Ok(d)
+    }
+
+    /// What to create by hand in Intercom now: agents without an admin and departments without
+    /// a team. Cheap (users, admins and teams only), so it can be asked again after people were
+    /// invited, without a whole discovery.
+    pub async fn provisioning(&self) -> ExecResult<ProvisioningList> {
+        let mut users = Vec::new();
+        for dept in self.glassix.departments() {
+            users.extend(dept.users().await?);
+        }
+        let p = self.match_people(&users).await?;
+        Ok(ProvisioningList::from_resolutions(
+            &p.resolution,
+            &p.missing,
+        ))
+    }
+
+    /// Agents against admins, configured departments against teams.
+    async fn match_people(&self, users: &[glassix_client::models::User]) -> ExecResult<People> {
+        let admins = self.intercom.admins().list().await?;
+        let teams = self.intercom.admins().list_teams().await?;
+        let resolution = resolve_agents(self.mappers.agents.as_ref(), users, &admins);
+        let mut directory = Directory::default();
+        for dep in &self.departments {
+            directory =
+                directory.with_department(&dep.id, dep.name.clone(), dep.parent_id.as_deref());
+        }
+        let (matched, missing) =
+            resolve_departments(self.mappers.departments.as_ref(), &directory, &teams);
+        Ok(People {
+            resolution,
+            directory,
+            matched,
+            missing,
+        })
     }
 
     /// The plan (steps in dependency order with record counts) for what discovery found.

@@ -100,7 +100,7 @@ pub struct MigrationBuilder {
     intercom: Option<intercom_client::Client>,
     spec: Option<MappingSpec>,
     ledger: Option<Arc<Ledger>>,
-    mappers: Option<Mappers>,
+    mappers: Option<Arc<Mappers>>,
     concurrency: Option<usize>,
     dry_run: bool,
     exports: Option<std::path::PathBuf>,
@@ -138,9 +138,10 @@ impl MigrationBuilder {
         self.ledger = Some(ledger);
         self
     }
-    /// The mappers (default: `Mappers::default()`).
-    pub fn mappers(mut self, mappers: Mappers) -> Self {
-        self.mappers = Some(mappers);
+    /// The mappers (default: `Mappers::default()`); an `Arc<Mappers>` shares one set between
+    /// several migrations (e.g. a discovery and the run that follows it).
+    pub fn mappers(mut self, mappers: impl Into<Arc<Mappers>>) -> Self {
+        self.mappers = Some(mappers.into());
         self
     }
     /// Tickets processed at once (default [`DEFAULT_CONCURRENCY`]); each ticket's parts stay
@@ -210,7 +211,7 @@ impl MigrationBuilder {
             intercom: self.intercom.ok_or_else(|| missing("intercom"))?,
             spec: Arc::new(self.spec.ok_or_else(|| missing("spec"))?),
             ledger: self.ledger.ok_or_else(|| missing("ledger"))?,
-            mappers: Arc::new(self.mappers.unwrap_or_default()),
+            mappers: self.mappers.unwrap_or_default(),
             concurrency,
             dry_run: self.dry_run,
             exports: self.exports,

@@ -23,7 +23,7 @@ pub use infer::{Inference, LIST_MAX_DISTINCT, LIST_MIN_REPEAT, infer_type};
 pub use model::{
     AgentPolicy, AttachmentsPolicy, CannedRepliesPolicy, Confirmation, DepartmentPolicy, FieldRule,
     FieldType, HtmlPolicy, MappingSpec, MissingEmailPolicy, ObjectTargets, Policies, SPEC_VERSION,
-    TargetModel, TicketTarget, Transform,
+    TargetModel, TicketTarget, Transform, deserialize_timestamp,
 };
 pub use proposal::{
     ChannelFacts, DiscoveryFacts, ExistingAttribute, FieldFacts, FieldProposal, Proposal,

@@ -71,7 +71,10 @@ pub struct Confirmation {
     pub confirmed_at: Option<DateTime<Utc>>,
 }
 
-fn deserialize_timestamp<'de, D: Deserializer<'de>>(
+/// Deserialises an optional RFC 3339 timestamp written either as a TOML datetime
+/// (`2026-01-31T09:00:00Z`) or as a quoted string; for `#[serde(deserialize_with)]` in any
+/// TOML file of the toolkit.
+pub fn deserialize_timestamp<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<DateTime<Utc>>, D::Error> {
     use serde::de::Error as _;

@@ -1,0 +1,87 @@
+//! The command line (clap).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Migrate a Glassix helpdesk to Intercom: customers, agents, departments, tickets with their
+/// whole history and notes, custom fields, tags and knowledge-base articles.
+///
+/// A real migration runs: discover → propose (review and confirm the spec) → plan →
+/// migrate --dry-run → migrate → status / report. `demo` does all of it against a built-in
+/// sandbox. Exit codes: 0 done, 1 unexpected failure, 2 configuration, 3 blocked on
+/// provisioning, 4 Glassix tier without API access, 5 partial (run `migrate` again).
+#[derive(Debug, Parser)]
+#[command(name = "glassix-to-intercom", version, about, long_about)]
+pub struct Args {
+    /// The configuration file (`glassix-to-intercom schema` prints its JSON Schema).
+    #[arg(
+        long,
+        global = true,
+        env = "GLASSIX_TO_INTERCOM_CONFIG",
+        default_value = "glassix-to-intercom.toml"
+    )]
+    pub config: PathBuf,
+    /// More log output on stderr (-v: debug, -vv: trace); `RUST_LOG` also works.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Plain progress lines instead of progress bars (always plain when stdout is not a
+    /// terminal).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a whole migration against a generated workspace in a built-in sandbox (no
+    /// configuration, no network): discover, propose (auto-confirmed), plan, migrate, report.
+    Demo(DemoArgs),
+    /// Read both workspaces (writes nothing to Intercom) and report what is there, what
+    /// matches, and what to create by hand in Intercom first.
+    Discover,
+    /// Draft the mapping spec from discovery for a person to review and confirm.
+    Propose {
+        /// Overwrite the spec file named in the configuration if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Order the steps and estimate calls and duration from the rate limits.
+    Plan,
+    /// Move the records (needs a confirmed spec). Safe to interrupt and run again: it resumes,
+    /// and nothing is created twice.
+    Migrate {
+        /// Map everything and report what would be written, without writing to Intercom or to
+        /// the ledger.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show where the migration stands, from the ledger only (no network).
+    Status,
+    /// Write the run summary and the reconciliation queue from the ledger (no network).
+    Report,
+    /// Print the JSON Schema of the configuration file (or of the mapping spec).
+    Schema {
+        /// Print the mapping spec's schema instead.
+        #[arg(long)]
+        spec: bool,
+    },
+}
+
+/// Options of `demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Tickets in the generated workspace.
+    #[arg(long, default_value_t = 300)]
+    pub tickets: usize,
+    /// Seed of the generator (same seed, same workspace).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Folder for the demo's configuration, spec, ledger and reports (replaced if it holds an
+    /// earlier demo).
+    #[arg(long, default_value = "glassix-to-intercom-demo")]
+    pub out: PathBuf,
+}

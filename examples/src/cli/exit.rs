@@ -1,0 +1,138 @@
+//! Exit codes and the CLI's error: every message says what to do next.
+
+use std::process::ExitCode;
+
+use migration_core::execute::ExecError;
+
+/// Why the CLI stopped; each reason has its own exit code (documented in `docs/cli.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done.
+    Success,
+    /// 1: an unexpected failure (a service unreachable, a file or ledger error).
+    Failure,
+    /// 2: the configuration, a secret variable, the spec or the credentials need fixing.
+    Config,
+    /// 3: records wait for agents or departments to be created in Intercom by hand.
+    BlockedOnProvisioning,
+    /// 4: the Glassix workspace's plan has no API access, or API access is refused.
+    TierWithoutApi,
+    /// 5: interrupted, or some records failed, or the counts do not add up; run again.
+    Partial,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::Failure => 1,
+            Exit::Config => 2,
+            Exit::BlockedOnProvisioning => 3,
+            Exit::TierWithoutApi => 4,
+            Exit::Partial => 5,
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e.code())
+    }
+}
+
+/// An error that ends the command, with its exit code and a message that says what to do.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct CliError {
+    /// The exit code it ends with.
+    pub exit: Exit,
+    /// What went wrong and what to do.
+    pub message: String,
+}
+
+impl CliError {
+    /// A configuration error (exit 2).
+    pub fn config(message: impl Into<String>) -> Self {
+        CliError {
+            exit: Exit::Config,
+            message: message.into(),
+        }
+    }
+
+    /// An unexpected failure (exit 1).
+    pub fn failure(message: impl Into<String>) -> Self {
+        CliError {
+            exit: Exit::Failure,
+            message: message.into(),
+        }
+    }
+
+    /// A file could not be written or read.
+    pub fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
+        CliError::failure(format!(
+            "{}: {e}. Check that the folder exists and is writable",
+            path.display()
+        ))
+    }
+}
+
+/// Classifies a Glassix client error.
+pub fn from_glassix(e: glassix_client::Error) -> CliError {
+    use glassix_client::Error as G;
+    let exit = match &e {
+        G::TierWithoutApi { .. } | G::ApiAccessDenied { .. } => Exit::TierWithoutApi,
+        G::InvalidCredentials { .. }
+        | G::Config { .. }
+        | G::InvalidUrl { .. }
+        | G::UnknownDepartment { .. } => Exit::Config,
+        _ => Exit::Failure,
+    };
+    let mut message = e.to_string();
+    if exit == Exit::Failure {
+        message.push_str(
+            ". Check the network and the [glassix] section of the configuration, then run again \
+             (a migration resumes where it stopped)",
+        );
+    }
+    CliError { exit, message }
+}
+
+/// Classifies an Intercom client error.
+pub fn from_intercom(e: intercom_client::Error) -> CliError {
+    let status = e.status();
+    if status == Some(401) || status == Some(403) {
+        return CliError::config(format!(
+            "{e}. Intercom refused the access token: check the variable named by \
+             intercom.token_env, the workspace's region, and the token's permissions (Developer \
+             Hub → your app → Authentication)"
+        ));
+    }
+    CliError::failure(format!(
+        "{e}. Check the network and the [intercom] section of the configuration, then run again \
+         (a migration resumes where it stopped)"
+    ))
+}
+
+/// Classifies an engine error.
+pub fn from_exec(e: ExecError) -> CliError {
+    match e {
+        ExecError::Glassix(g) => from_glassix(g),
+        ExecError::Intercom(i) => from_intercom(i),
+        ExecError::Core(c) => from_core(c),
+        ExecError::Config(m) => CliError::config(m),
+        other => CliError::failure(other.to_string()),
+    }
+}
+
+/// Classifies an error of the spec, ledger or planner.
+pub fn from_core(e: migration_core::Error) -> CliError {
+    use migration_core::Error as C;
+    match e {
+        C::Spec(_) | C::SpecNotConfirmed { .. } => CliError::config(e.to_string()),
+        C::LedgerSchemaTooNew { .. } => CliError::config(format!(
+            "{e}. Use the version of glassix-to-intercom that wrote this ledger"
+        )),
+        other => CliError::failure(other.to_string()),
+    }
+}

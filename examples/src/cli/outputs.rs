@@ -1,0 +1,371 @@
+//! The files the CLI writes in the output folder, and the run summary.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use migration_core::ObjectKind;
+use migration_core::accounting::RunCounts;
+use migration_core::execute::RunResult;
+use migration_core::ledger::{Ledger, QueueEntry, RunStatus};
+use serde::{Deserialize, Serialize};
+
+use super::console::Console;
+use super::exit::{CliError, from_core};
+
+/// File names in the output folder.
+pub mod names {
+    /// Discovery, machine-readable.
+    pub const DISCOVERY_JSON: &str = "discovery.json";
+    /// Discovery, for people.
+    pub const DISCOVERY_MD: &str = "discovery.md";
+    /// The drafted mapping spec.
+    pub const PROPOSED_SPEC: &str = "mapping.proposed.toml";
+    /// The plan with its estimate, machine-readable.
+    pub const PLAN_JSON: &str = "plan.json";
+    /// The plan, for people.
+    pub const PLAN_MD: &str = "plan.md";
+    /// Records waiting for a person.
+    pub const QUEUE_CSV: &str = "reconciliation-queue.csv";
+    /// Teammates and teams to create in Intercom, checklist.
+    pub const PROVISIONING_MD: &str = "provisioning.md";
+    /// Teammates and teams to create in Intercom, machine-readable.
+    pub const PROVISIONING_JSON: &str = "provisioning.json";
+    /// Chatbots, workflows and canned replies to rebuild by hand.
+    pub const INVENTORY_MD: &str = "inventory.md";
+    /// The run summary, machine-readable.
+    pub const SUMMARY_JSON: &str = "run-summary.json";
+    /// The run summary, for people.
+    pub const SUMMARY_MD: &str = "run-summary.md";
+    /// What a dry run would write, machine-readable.
+    pub const DRY_RUN_JSON: &str = "dry-run.json";
+    /// What a dry run would write, for people.
+    pub const DRY_RUN_MD: &str = "dry-run.md";
+}
+
+/// Writes files into the output folder, scrubbing secrets, and remembers what it wrote.
+#[derive(Debug)]
+pub struct OutDir {
+    dir: PathBuf,
+    console: Console,
+    written: Vec<PathBuf>,
+}
+
+impl OutDir {
+    /// The folder (created when missing).
+    pub fn create(dir: &Path, console: &Console) -> Result<Self, CliError> {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
+        Ok(OutDir {
+            dir: dir.to_owned(),
+            console: console.clone(),
+            written: Vec::new(),
+        })
+    }
+
+    /// The path of `name` in the folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Writes `text` to `name`.
+    pub fn write(&mut self, name: &str, text: &str) -> Result<PathBuf, CliError> {
+        let path = self.path(name);
+        write_file(&path, &self.console.scrub(text))?;
+        self.written.push(path.clone());
+        Ok(path)
+    }
+
+    /// Writes `value` as pretty JSON to `name`.
+    pub fn write_json(&mut self, name: &str, value: &impl Serialize) -> Result<PathBuf, CliError> {
+        let text = serde_json::to_string_pretty(value)
+            .map_err(|e| CliError::failure(format!("rendering {name}: {e}")))?;
+        self.write(name, &format!("{text}\n"))
+    }
+
+    /// Writes the reconciliation queue as CSV.
+    pub fn write_queue(&mut self, entries: &[QueueEntry]) -> Result<PathBuf, CliError> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "kind",
+            "source_id",
+            "reason",
+            "field",
+            "detail",
+            "run_id",
+            "queued_at",
+        ];
+        let csv_err = |e: csv::Error| CliError::failure(format!("rendering the queue: {e}"));
+        w.write_record(header).map_err(csv_err)?;
+        for e in entries {
+            w.write_record([
+                e.kind.as_str(),
+                &e.source_id,
+                &e.reason.code,
+                e.reason.field.as_deref().unwrap_or(""),
+                &e.reason.detail,
+                &e.run_id.map(|r| r.0.to_string()).unwrap_or_default(),
+                &e.created_at.to_rfc3339(),
+            ])
+            .map_err(csv_err)?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| CliError::failure(format!("rendering the queue: {e}")))?;
+        self.write(names::QUEUE_CSV, &String::from_utf8_lossy(&bytes))
+    }
+
+    /// Everything written so far, in order.
+    pub fn written(&self) -> &[PathBuf] {
+        &self.written
+    }
+}
+
+/// Writes a file, creating its folder.
+pub fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|e| CliError::io(parent, e))?;
+        }
+    }
+    std::fs::write(path, text).map_err(|e| CliError::io(path, e))
+}
+
+/// One row of the summary table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRow {
+    /// Object kind.
+    pub kind: String,
+    /// Source records.
+    pub source: u64,
+    /// Migrated (created, updated or already there).
+    pub migrated: u64,
+    /// Queued with a reason.
+    pub queued: u64,
+    /// Skipped by a rule.
+    pub skipped: u64,
+    /// Failed.
+    pub failed: u64,
+}
+
+/// The run summary (`run-summary.json`, `run-summary.md`, and the table on screen).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Ledger run id.
+    pub run_id: i64,
+    /// `migrate` or `dry_run`.
+    pub mode: String,
+    /// How the run ended: `succeeded`, `blocked_on_provisioning`, `partial`, `interrupted`.
+    pub outcome: String,
+    /// Seconds the run took (none when rebuilt from the ledger).
+    pub elapsed_seconds: Option<f64>,
+    /// Intercom write calls of this run (none when rebuilt from the ledger).
+    pub intercom_writes: Option<u64>,
+    /// Where every source record stands, per object kind.
+    pub objects: Vec<ObjectRow>,
+    /// Queued records per reason code.
+    pub queued_by_reason: BTreeMap<String, u64>,
+    /// Whether `source = migrated + queued + skipped + failed` for every kind.
+    pub balanced: bool,
+    /// What to do next.
+    pub next: Vec<String>,
+}
+
+/// Reason codes that wait for a person to create an Intercom teammate or team.
+pub const PROVISIONING_REASONS: [&str; 2] = ["unmatched_agent", "unmatched_department"];
+
+impl Summary {
+    /// From a finished run and the ledger's queue.
+    pub fn from_run(result: &RunResult, queue: &[QueueEntry]) -> Self {
+        Summary::build(
+            result.run_id.0,
+            if result.dry_run { "dry_run" } else { "migrate" },
+            &result.counts,
+            queue,
+            Some(result.elapsed.as_secs_f64()),
+            Some(result.intercom_writes),
+            result.is_balanced(),
+            false,
+        )
+    }
+
+    /// From the ledger alone (`status`, `report`, or after an interruption).
+    pub fn from_ledger(ledger: &Ledger, interrupted: bool) -> Result<Option<Self>, CliError> {
+        let runs = ledger.runs().map_err(from_core)?;
+        let Some(run) = runs
+            .iter()
+            .rev()
+            .find(|r| r.mode.as_str() == "migrate")
+            .or_else(|| runs.last())
+        else {
+            return Ok(None);
+        };
+        let recorded: Option<BTreeMap<ObjectKind, RunCounts>> = run
+            .counts
+            .clone()
+            .and_then(|c| serde_json::from_value(c).ok())
+            .filter(|c: &BTreeMap<ObjectKind, RunCounts>| !c.is_empty());
+        let counts = match recorded {
+            Some(c) if run.status == RunStatus::Succeeded || run.status == RunStatus::Failed => c,
+            _ => ledger
+                .counts_by_kind()
+                .map_err(from_core)?
+                .into_iter()
+                .map(|(k, s)| {
+                    let c = RunCounts {
+                        source: s.total() - s.rolled_back,
+                        migrated: s.migrated,
+                        queued: s.queued,
+                        skipped: s.skipped,
+                        failed: s.failed + s.intent + s.pending,
+                    };
+                    (k, c)
+                })
+                .collect(),
+        };
+        let queue = ledger.queue_entries().map_err(from_core)?;
+        let balanced = counts.values().all(RunCounts::is_balanced);
+        let interrupted =
+            interrupted || matches!(run.status, RunStatus::Running | RunStatus::Interrupted);
+        Ok(Some(Summary::build(
+            run.id.0,
+            run.mode.as_str(),
+            &counts,
+            &queue,
+            None,
+            None,
+            balanced,
+            interrupted,
+        )))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        run_id: i64,
+        mode: &str,
+        counts: &BTreeMap<ObjectKind, RunCounts>,
+        queue: &[QueueEntry],
+        elapsed_seconds: Option<f64>,
+        intercom_writes: Option<u64>,
+        balanced: bool,
+        interrupted: bool,
+    ) -> Self {
+        let objects: Vec<ObjectRow> = counts
+            .iter()
+            .map(|(k, c)| ObjectRow {
+                kind: k.as_str().to_owned(),
+                source: c.source,
+                migrated: c.migrated,
+                queued: c.queued,
+                skipped: c.skipped,
+                failed: c.failed,
+            })
+            .collect();
+        let mut queued_by_reason = BTreeMap::new();
+        for e in queue {
+            *queued_by_reason
+                .entry(e.reason.code.clone())
+                .or_insert(0u64) += 1;
+        }
+        let failed: u64 = objects.iter().map(|o| o.failed).sum();
+        let provisioning: u64 = PROVISIONING_REASONS
+            .iter()
+            .filter_map(|r| queued_by_reason.get(*r))
+            .sum();
+        let mut next = Vec::new();
+        let outcome = if interrupted {
+            next.push("The run was interrupted: run `migrate` again to resume (nothing is created twice).".to_owned());
+            "interrupted"
+        } else if failed > 0 || !balanced {
+            next.push(format!(
+                "{failed} record(s) failed: see the errors above and the ledger; run `migrate` \
+                 again to retry them."
+            ));
+            "partial"
+        } else if provisioning > 0 && mode == "migrate" {
+            next.push(format!(
+                "{provisioning} record(s) wait for teammates or teams: create those in \
+                 `provisioning.md` in Intercom (or set fallbacks in the spec), then run \
+                 `migrate` again."
+            ));
+            "blocked_on_provisioning"
+        } else {
+            "succeeded"
+        };
+        let other_queued = queue.len() as u64 - provisioning;
+        if other_queued > 0 {
+            next.push(format!(
+                "{other_queued} record(s) are in the reconciliation queue for data reasons: \
+                 see `reconciliation-queue.csv` (each row says what to fix), then run \
+                 `migrate` again."
+            ));
+        }
+        Summary {
+            run_id,
+            mode: mode.to_owned(),
+            outcome: outcome.to_owned(),
+            elapsed_seconds,
+            intercom_writes,
+            objects,
+            queued_by_reason,
+            balanced,
+            next,
+        }
+    }
+
+    /// The summary table, in plain text for the terminal.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "{:<24} {:>8} {:>9} {:>7} {:>8} {:>7}\n",
+            "object", "source", "migrated", "queued", "skipped", "failed"
+        );
+        for o in &self.objects {
+            let _ = writeln!(
+                out,
+                "{:<24} {:>8} {:>9} {:>7} {:>8} {:>7}",
+                o.kind, o.source, o.migrated, o.queued, o.skipped, o.failed
+            );
+        }
+        out
+    }
+
+    /// The summary as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!(
+            "# Run {} ({}): {}\n\n",
+            self.run_id, self.mode, self.outcome
+        );
+        if let Some(s) = self.elapsed_seconds {
+            let _ = write!(out, "Took {s:.1} s");
+            if let Some(w) = self.intercom_writes {
+                let _ = write!(out, ", {w} Intercom write calls");
+            }
+            out.push_str(".\n\n");
+        }
+        out.push_str("| Object | Source | Migrated | Queued | Skipped | Failed |\n|---|---:|---:|---:|---:|---:|\n");
+        for o in &self.objects {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                o.kind, o.source, o.migrated, o.queued, o.skipped, o.failed
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nEvery source record is accounted for (source = migrated + queued + skipped + failed): **{}**.",
+            if self.balanced { "yes" } else { "no" }
+        );
+        if !self.queued_by_reason.is_empty() {
+            out.push_str("\n## Queued, by reason\n\n| Reason | Records |\n|---|---:|\n");
+            for (r, n) in &self.queued_by_reason {
+                let _ = writeln!(out, "| `{r}` | {n} |");
+            }
+        }
+        if !self.next.is_empty() {
+            out.push_str("\n## Next\n\n");
+            for n in &self.next {
+                let _ = writeln!(out, "- {n}");
+            }
+        }
+        out
+    }
+}

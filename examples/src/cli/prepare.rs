@@ -1,0 +1,149 @@
+//! The commands that prepare a migration and write nothing to Intercom: `discover`, `propose`,
+//! `plan`.
+
+use migration_core::discover::Discovery;
+use migration_core::plan::human_duration;
+use migration_core::spec::MappingSpec;
+
+use super::app::App;
+use super::exit::{CliError, from_core};
+use super::outputs::{OutDir, names, write_file};
+
+/// `discover`: reads both sides and writes the discovery report, the provisioning list and the
+/// inventory.
+pub async fn discover(app: &App) -> Result<Discovery, CliError> {
+    let mut out = app.out()?;
+    let d = app.discovery(&mut out, true).await?;
+    let c = &app.console;
+    c.line(format!(
+        "Found {} tickets ({} messages and notes, {} attachments), {} customers, {} agents, {} \
+         departments.",
+        d.tickets.total,
+        d.transactions,
+        d.attachments,
+        d.contacts_reachable,
+        d.agents.len(),
+        d.departments.len()
+    ));
+    if d.provisioning.is_empty() {
+        c.line("Every agent and department has a match in Intercom.");
+    } else {
+        c.line(format!(
+            "To create by hand in Intercom first: {} teammate(s), {} team(s) (see {}).",
+            d.provisioning.agents.len(),
+            d.provisioning.departments.len(),
+            out.path(names::PROVISIONING_MD).display()
+        ));
+    }
+    for conflict in &d.conflicts {
+        c.line(format!("Conflict: {conflict}"));
+    }
+    print_written(app, &out);
+    c.line("Next: `glassix-to-intercom propose` drafts the mapping spec.");
+    Ok(d)
+}
+
+/// `propose`: drafts the mapping spec from discovery. Never confirms it.
+pub async fn propose(app: &App, force: bool) -> Result<MappingSpec, CliError> {
+    let mut out = app.out()?;
+    let d = app.discovery(&mut out, false).await?;
+    let proposal = MappingSpec::proposal(&d.facts());
+    let text = format!("{}{}", header(&d), proposal.to_toml());
+    let spec = MappingSpec::from_toml_str(&text).map_err(from_core)?;
+    out.write(names::PROPOSED_SPEC, &text)?;
+    let c = &app.console;
+    let target = &app.config.paths.spec;
+    if force || !target.exists() {
+        write_file(target, &app.console.scrub(&text))?;
+        c.line(format!(
+            "Wrote the proposed mapping spec to {}.",
+            target.display()
+        ));
+    } else {
+        c.line(format!(
+            "Kept your spec at {}; the new draft is in {} (use --force to replace yours).",
+            target.display(),
+            out.path(names::PROPOSED_SPEC).display()
+        ));
+    }
+    let conflicts = proposal.conflicts().count();
+    if conflicts > 0 {
+        c.line(format!(
+            "{conflicts} proposed field rule(s) conflict with attributes that already exist in \
+             Intercom: the spec marks them; rename their targets."
+        ));
+    }
+    print_written(app, &out);
+    c.line(
+        "Next: review every rule in the spec, then confirm it by setting in [confirmation] \
+         `confirmed = true`, `confirmed_by` and `confirmed_at`; then `glassix-to-intercom plan`.",
+    );
+    Ok(spec)
+}
+
+/// The comment block at the top of a proposed spec.
+fn header(d: &Discovery) -> String {
+    let mut h = String::from(
+        "# Drafted by `glassix-to-intercom propose` from discovery. Nothing moves until a person\n\
+         # has reviewed it and confirmed it in [confirmation].\n",
+    );
+    if !d.provisioning.is_empty() {
+        h.push_str(&format!(
+            "#\n# {} agent(s) and {} department(s) have no Intercom teammate or team (see\n\
+             # provisioning.md). Their records are queued until those exist, unless [policies]\n\
+             # sets `unmatched_agent = {{ fallback_admin = \"<admin id>\" }}` and\n\
+             # `unmatched_department = {{ fallback_team = \"<team id>\" }}`.\n",
+            d.provisioning.agents.len(),
+            d.provisioning.departments.len()
+        ));
+    }
+    h.push('\n');
+    h
+}
+
+/// `plan`: steps in dependency order with calls and a duration estimate.
+pub async fn plan(app: &App) -> Result<(), CliError> {
+    let spec = app.spec()?;
+    let mut out = app.out()?;
+    let d = app.discovery(&mut out, false).await?;
+    let ledger =
+        std::sync::Arc::new(migration_core::ledger::Ledger::open_in_memory().map_err(from_core)?);
+    let m = app.migration(spec, ledger, true, Some(d.tickets.total))?;
+    let plan = m.plan(&d).map_err(from_core)?;
+    let limits = app.rate_limits().await;
+    let report = plan.report(&limits).map_err(from_core)?;
+    out.write(
+        names::PLAN_JSON,
+        &format!("{}\n", report.to_json().map_err(from_core)?),
+    )?;
+    out.write(names::PLAN_MD, &report.to_markdown())?;
+    let c = &app.console;
+    for s in &report.steps {
+        c.line(format!(
+            "  {:>2}. {:<28} {:>7} records {:>8} Intercom calls",
+            s.position, s.id, s.records, s.intercom_calls
+        ));
+    }
+    let t = &report.totals;
+    c.line(format!(
+        "Estimate: {} ({} Glassix and {} Intercom calls; bound by {}).",
+        human_duration(t.estimated_seconds),
+        t.glassix_calls,
+        t.intercom_calls,
+        t.bound_by
+    ));
+    print_written(app, &out);
+    c.line("Next: `glassix-to-intercom migrate --dry-run`, then `migrate`.");
+    Ok(())
+}
+
+/// Lists the files a command wrote.
+pub fn print_written(app: &App, out: &OutDir) {
+    if out.written().is_empty() {
+        return;
+    }
+    app.console.line("Wrote:");
+    for p in out.written() {
+        app.console.line(format!("  {}", p.display()));
+    }
+}

@@ -1,0 +1,269 @@
+//! The commands that move records or read the ledger: `migrate`, `status`, `report`.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use migration_core::execute::{DryRunReport, RunResult};
+use migration_core::ledger::{Ledger, RunStatus};
+use migration_core::progress::ProgressSender;
+
+use super::app::App;
+use super::exit::{CliError, Exit, from_core, from_exec};
+use super::outputs::{OutDir, Summary, names};
+use super::prepare::print_written;
+
+/// How a `migrate` ended.
+#[derive(Debug, Clone)]
+pub struct MigrateOutcome {
+    /// The exit code it maps to.
+    pub exit: Exit,
+    /// The summary (none for a dry run).
+    pub summary: Option<Summary>,
+}
+
+/// `migrate [--dry-run]`. Ctrl-C stops the run, records it as interrupted and returns
+/// [`Exit::Partial`]; running it again resumes.
+pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliError> {
+    let spec = app.spec()?;
+    if !dry_run {
+        spec.require_confirmed()
+            .map_err(|e| CliError::config(format!("{}: {e}", app.config.paths.spec.display())))?;
+    }
+    let mut out = app.out()?;
+    let ledger = if dry_run {
+        Ledger::open_in_memory().map_err(from_core)?
+    } else {
+        open_ledger(app, true)?
+    };
+    let ledger = Arc::new(ledger);
+    let expected = saved_ticket_total(&out);
+    let m = app.migration(spec, ledger.clone(), dry_run, expected)?;
+    let c = &app.console;
+    c.line(if dry_run {
+        "Dry run: mapping everything, writing nothing to Intercom."
+    } else {
+        "Migrating (Ctrl-C stops cleanly; running `migrate` again resumes)…"
+    });
+    let (progress, rx) = ProgressSender::channel(4096);
+    let render = tokio::spawn(app.console.clone().render(rx));
+    let result = tokio::select! {
+        r = m.run(progress) => Some(r),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    drop(m);
+    let _ = render.await;
+    match result {
+        None => {
+            c.line("Interrupted: stopping and saving where the run stands…");
+            mark_interrupted(&ledger)?;
+            let summary = Summary::from_ledger(&ledger, true)?;
+            if let Some(s) = &summary {
+                if !dry_run {
+                    write_run_outputs(app, &mut out, &ledger, s).await?;
+                }
+                c.line(s.table());
+                for n in &s.next {
+                    c.line(n);
+                }
+            }
+            print_written(app, &out);
+            Ok(MigrateOutcome {
+                exit: Exit::Partial,
+                summary,
+            })
+        }
+        Some(Err(e)) => Err(from_exec(e)),
+        Some(Ok(result)) if dry_run => {
+            write_dry_run(&mut out, &result)?;
+            let queue = ledger.queue_entries().map_err(from_core)?;
+            let s = Summary::from_run(&result, &queue);
+            c.line(s.table());
+            print_written(app, &out);
+            c.line("Next: if this looks right, `glassix-to-intercom migrate`.");
+            Ok(MigrateOutcome {
+                exit: Exit::Success,
+                summary: None,
+            })
+        }
+        Some(Ok(result)) => {
+            let queue = ledger.queue_entries().map_err(from_core)?;
+            let s = Summary::from_run(&result, &queue);
+            write_run_outputs(app, &mut out, &ledger, &s).await?;
+            c.line("");
+            c.line(s.table());
+            for n in &s.next {
+                c.line(n);
+            }
+            print_written(app, &out);
+            Ok(MigrateOutcome {
+                exit: exit_of(&s),
+                summary: Some(s),
+            })
+        }
+    }
+}
+
+/// The exit code of a summary's outcome.
+pub fn exit_of(s: &Summary) -> Exit {
+    match s.outcome.as_str() {
+        "succeeded" => Exit::Success,
+        "blocked_on_provisioning" => Exit::BlockedOnProvisioning,
+        _ => Exit::Partial,
+    }
+}
+
+/// `status`: where the migration stands, from the ledger only.
+pub fn status(app: &App) -> Result<(), CliError> {
+    let ledger = open_ledger(app, false)?;
+    let c = &app.console;
+    let runs = ledger.runs().map_err(from_core)?;
+    c.line(format!("Ledger: {}", app.config.paths.ledger.display()));
+    c.line("Runs:");
+    for r in &runs {
+        let finished = r
+            .finished_at
+            .map(|f| f.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_else(|| "-".to_owned());
+        c.line(format!(
+            "  {:>3}  {:<8} {:<12} started {}  finished {}",
+            r.id.0,
+            r.mode.as_str(),
+            r.status.as_str(),
+            r.started_at.format("%Y-%m-%d %H:%M:%S"),
+            finished
+        ));
+    }
+    match Summary::from_ledger(&ledger, false)? {
+        Some(s) => {
+            c.line(s.table());
+            let queued: u64 = s.queued_by_reason.values().sum();
+            c.line(format!("Reconciliation queue: {queued} record(s)."));
+            for n in &s.next {
+                c.line(n);
+            }
+        }
+        None => c.line("No run yet: run `glassix-to-intercom migrate`."),
+    }
+    Ok(())
+}
+
+/// `report`: writes the run summary and the reconciliation queue from the ledger.
+pub async fn report(app: &App) -> Result<Summary, CliError> {
+    let ledger = open_ledger(app, false)?;
+    let mut out = app.out()?;
+    let Some(s) = Summary::from_ledger(&ledger, false)? else {
+        return Err(CliError::config(
+            "the ledger holds no run yet: run `glassix-to-intercom migrate` first",
+        ));
+    };
+    write_run_outputs(app, &mut out, &ledger, &s).await?;
+    app.console.line(s.table());
+    for n in &s.next {
+        app.console.line(n);
+    }
+    print_written(app, &out);
+    Ok(s)
+}
+
+/// Writes the queue, the summary and, when records wait for people, the provisioning list.
+async fn write_run_outputs(
+    app: &App,
+    out: &mut OutDir,
+    ledger: &Ledger,
+    s: &Summary,
+) -> Result<(), CliError> {
+    out.write_queue(&ledger.queue_entries().map_err(from_core)?)?;
+    out.write_json(names::SUMMARY_JSON, s)?;
+    out.write(names::SUMMARY_MD, &s.to_markdown())?;
+    if s.outcome == "blocked_on_provisioning" {
+        // Ask again: people may have been invited since discovery.
+        match app.reader() {
+            Ok(r) => match r.provisioning().await {
+                Ok(p) => {
+                    out.write(names::PROVISIONING_MD, &p.to_markdown())?;
+                    out.write_json(names::PROVISIONING_JSON, &p)?;
+                }
+                Err(e) => app.console.error(format!(
+                    "warning: the provisioning list could not be refreshed ({e}); {} is from \
+                     the last discovery",
+                    out.path(names::PROVISIONING_MD).display()
+                )),
+            },
+            Err(e) => app.console.error(format!("warning: {e}")),
+        }
+    }
+    Ok(())
+}
+
+fn write_dry_run(out: &mut OutDir, result: &RunResult) -> Result<(), CliError> {
+    let report = result.dry.clone().unwrap_or_default();
+    out.write_json(names::DRY_RUN_JSON, &report)?;
+    out.write(names::DRY_RUN_MD, &dry_run_markdown(&report))?;
+    Ok(())
+}
+
+fn dry_run_markdown(r: &DryRunReport) -> String {
+    let mut out = String::from(
+        "# Dry run\n\nNothing was written to Intercom. What a migration would do:\n\n\
+         | Object | Source | Would migrate | Would queue | Would skip | Would fail |\n\
+         |---|---:|---:|---:|---:|---:|\n",
+    );
+    for (k, c) in &r.counts {
+        let _ = writeln!(
+            out,
+            "| {k} | {} | {} | {} | {} | {} |",
+            c.source, c.migrated, c.queued, c.skipped, c.failed
+        );
+    }
+    out.push_str("\n## Write calls that would be sent\n\n| Object | Calls |\n|---|---:|\n");
+    for (k, n) in &r.would_write {
+        let _ = writeln!(out, "| {k} | {n} |");
+    }
+    let _ = writeln!(
+        out,
+        "\n{} sample request(s), exactly as they would be sent, are in `dry-run.json`.",
+        r.sample.len()
+    );
+    out
+}
+
+/// The ledger of the configuration; `create` false refuses a missing one.
+fn open_ledger(app: &App, create: bool) -> Result<Ledger, CliError> {
+    let path = &app.config.paths.ledger;
+    if !create && !path.exists() {
+        return Err(CliError::config(format!(
+            "paths.ledger: {} does not exist: run `glassix-to-intercom migrate` first (the \
+             ledger is written by the migration)",
+            path.display()
+        )));
+    }
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|e| CliError::io(parent, e))?;
+        }
+    }
+    Ledger::open(path).map_err(|e| {
+        CliError::failure(format!(
+            "{}: {e}. Is another migration running on this ledger?",
+            path.display()
+        ))
+    })
+}
+
+/// Marks the run left `running` by a dropped run as interrupted, with the ledger's counts.
+fn mark_interrupted(ledger: &Ledger) -> Result<(), CliError> {
+    let runs = ledger.runs().map_err(from_core)?;
+    if let Some(run) = runs.iter().rev().find(|r| r.status == RunStatus::Running) {
+        let counts = ledger.counts_by_kind().map_err(from_core)?;
+        ledger
+            .finish_run(run.id, RunStatus::Interrupted, &counts)
+            .map_err(from_core)?;
+    }
+    Ok(())
+}
+
+fn saved_ticket_total(out: &OutDir) -> Option<u64> {
+    let text = std::fs::read_to_string(out.path(names::DISCOVERY_JSON)).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v.get("tickets")?.get("total")?.as_u64()
+}
