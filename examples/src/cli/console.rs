@@ -122,9 +122,9 @@ impl Bars {
         let bar = match total {
             Some(n) => {
                 let b = ProgressBar::new(n);
-                if let Ok(style) = ProgressStyle::with_template(
-                    "{prefix:>24} [{bar:30}] {pos}/{len} {per_sec:>10} ETA {eta:>4} {msg}",
-                ) {
+                if let Ok(style) =
+                    ProgressStyle::with_template("{prefix:>16} [{bar:30}] {pos}/{len} {msg}")
+                {
                     b.set_style(style.progress_chars("=> "));
                 }
                 b
@@ -132,7 +132,7 @@ impl Bars {
             None => {
                 let b = ProgressBar::new_spinner();
                 if let Ok(style) =
-                    ProgressStyle::with_template("{prefix:>24} {spinner} {pos} {per_sec} {msg}")
+                    ProgressStyle::with_template("{prefix:>16} {spinner} {pos} {msg}")
                 {
                     b.set_style(style);
                 }
@@ -151,9 +151,20 @@ impl Bars {
             ProgressEvent::StepStarted { step, total } => {
                 self.bar(step, *total);
             }
-            ProgressEvent::RecordDone { step, .. } => self.bar(step, None).inc(1),
+            ProgressEvent::RecordDone { step, .. } => {
+                // Steps with a total move with their `Rate` events (a step also reports the
+                // records it creates on the way, e.g. the contacts and parts of tickets).
+                let bar = self.bar(step, None);
+                if bar.length().is_none() {
+                    bar.inc(1);
+                }
+            }
             ProgressEvent::Rate {
-                step, done, total, ..
+                step,
+                done,
+                total,
+                per_second,
+                eta,
             } => {
                 let bar = self.bar(step, *total);
                 if let Some(t) = total {
@@ -164,6 +175,10 @@ impl Bars {
                 if bar.position() < *done {
                     bar.set_position(*done);
                 }
+                let eta = eta
+                    .map(|e| format!(", ETA {}s", e.as_secs()))
+                    .unwrap_or_default();
+                bar.set_message(format!("{per_second:.1}/s{eta}"));
             }
             ProgressEvent::Error { message, .. } => {
                 let _ = self.multi.println(console.scrub(&format!("  ! {message}")));
