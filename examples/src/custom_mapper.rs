@@ -33,7 +33,7 @@
 use intercom_client::models::Role;
 use migration_core::map::{
     ContactLookup, ContactMapper, ContactPlan, ContactSource, DefaultContactMapper, FieldNote,
-    MapContext, Mapped,
+    MapContext, Mapped, ReasonCode,
 };
 use migration_core::spec::MissingEmailPolicy;
 
@@ -121,6 +121,15 @@ impl ContactMapper for PhoneIdentityContactMapper {
             Mapped::Write { value, notes } if value.request.role == Some(Role::Lead) => self
                 .identify_by_phone(value, notes)
                 .unwrap_or_else(|| self.inner.map_contact(source, ctx)),
+            // Queued for another reason than the missing e-mail (a contact field rule whose
+            // value does not fit): that reason is the one to fix.
+            queued @ Mapped::Queue { .. }
+                if queued
+                    .reason()
+                    .is_some_and(|r| r.code != ReasonCode::MissingEmail) =>
+            {
+                queued
+            }
             // Anything else (an e-mail or uniqueArgument, a deleted contact, no usable phone):
             // exactly what the default does under the spec's own policy.
             _ => self.inner.map_contact(source, ctx),

@@ -267,6 +267,42 @@ fn customers_without_a_usable_phone_follow_the_spec_policy_like_the_default() {
 }
 
 #[test]
+fn a_contact_field_that_does_not_fit_is_the_queue_reason_not_the_missing_email() {
+    let seen = whatsapp_customer();
+    let c = contact(&[("PhoneNumber", "972501234567")], "");
+    let s = MappingSpec::from_toml_str(
+        r#"version = 1
+[[fields]]
+source = "contact.name"
+target = "name_as_number"
+model = "contact"
+type = "integer"
+"#,
+    )
+    .unwrap();
+    // The default queues the customer for its missing e-mail before it reads any rule.
+    let d = default(&seen, Some(&c), &s);
+    assert_eq!(d.reason().unwrap().code, ReasonCode::MissingEmail);
+    // The custom mapper would create it, so the value that does not fit is what to fix.
+    let out = custom(&seen, Some(&c), &s);
+    let reason = out.reason().unwrap();
+    assert_eq!(reason.code, ReasonCode::InvalidFieldValue, "{out:?}");
+    assert_eq!(reason.field.as_deref(), Some("contact.name"));
+    // With an e-mail, both agree.
+    let with_email = contact(
+        &[
+            ("PhoneNumber", "972501234567"),
+            ("MailAddress", "noa@example.com"),
+        ],
+        "",
+    );
+    assert_eq!(
+        custom(&seen, Some(&with_email), &s),
+        default(&seen, Some(&with_email), &s)
+    );
+}
+
+#[test]
 fn deleted_contacts_are_skipped_like_the_default() {
     let seen = whatsapp_customer();
     let mut c = contact(&[("PhoneNumber", "972501234567")], "");
