@@ -284,6 +284,12 @@ fn verbose_logs_never_show_a_secret() {
     let out = ctx.run_cmd(cmd); // checks stdout and stderr for every secret
     out.expect_code(0);
     assert!(!out.stderr.is_empty(), "-vv logs something");
+    ctx.prepare_spec(true, true);
+    let mut cmd = ctx.command(&["-vv", "migrate"]);
+    cmd.env("RUST_LOG", "trace");
+    let out = ctx.run_cmd(cmd);
+    out.expect_code(0);
+    assert!(!out.stderr.is_empty(), "-vv logs something");
     ctx.assert_no_secret_in_files();
 }
 
@@ -413,8 +419,14 @@ fn plan_writes_steps_in_dependency_order_with_an_estimate() {
     // No spec yet: plan needs one.
     ctx.run(&["plan"]).expect_code(2);
     ctx.run(&["propose"]).expect_code(0);
+    let glassix_before = ctx.sb.glassix.stats().total;
     let out = ctx.run(&["plan"]);
     out.expect_code(0);
+    assert_eq!(
+        ctx.sb.glassix.stats().total,
+        glassix_before,
+        "plan reuses out/discovery.json"
+    );
     let plan = ctx.read_json("plan.json");
     let steps = plan["steps"].as_array().expect("plan.json has steps");
     assert!(!steps.is_empty());
@@ -599,6 +611,11 @@ fn status_and_report_after_migrate_show_the_counts() {
         tickets.migrated,
         out.dump()
     );
+    assert!(
+        out.stdout.to_lowercase().contains("queue"),
+        "status shows the queue size:\n{}",
+        out.dump()
+    );
 
     for f in [
         "reconciliation-queue.csv",
@@ -743,6 +760,79 @@ fn interrupted_migrate_exits_5_and_migrate_again_resumes() {
     );
     check_migrate_outputs(&ctx);
     ctx.assert_no_secret_in_files();
+}
+
+#[test]
+fn migrate_with_records_queued_for_data_reasons_exits_0() {
+    let ctx = ctx();
+    ctx.prepare_spec_with(true, true, |spec| {
+        spec.policies.missing_email = migration_core::spec::MissingEmailPolicy::Queue;
+    });
+    let out = ctx.run(&["migrate"]);
+    out.expect_code(0);
+    let rows = support::read_queue(&ctx.out("reconciliation-queue.csv"));
+    assert!(
+        rows.iter().any(|r| &r[2] == "missing_email"),
+        "contacts without e-mail are queued (a data reason): {rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| &r[2] != "unmatched_agent" && &r[2] != "unmatched_department"),
+        "nothing waits for provisioning: {rows:?}"
+    );
+    check_migrate_outputs(&ctx);
+    ctx.assert_no_secret_in_files();
+}
+
+#[test]
+fn unreachable_services_exit_1() {
+    let ctx = ctx();
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut config = ctx.config();
+    table(&mut config, "glassix").insert(
+        "base_url".into(),
+        format!("http://127.0.0.1:{closed}/api/v1.2").into(),
+    );
+    table(&mut config, "intercom").insert(
+        "base_url".into(),
+        format!("http://127.0.0.1:{closed}").into(),
+    );
+    ctx.write_config(&config);
+    let started = std::time::Instant::now();
+    let out = ctx.run(&["discover"]);
+    out.expect_code(1);
+    // Glassix is contacted first (its token); the message names it and says what to do.
+    let err = out.stderr.to_lowercase();
+    assert!(
+        err.contains("glassix") && (err.contains("check") || err.contains("run again")),
+        "the error names the service and says what to do:\n{}",
+        out.dump()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(90),
+        "gives up in reasonable time ({:?})",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn config_is_found_through_the_environment_and_in_the_current_folder() {
+    let ctx = ctx();
+    // GLASSIX_TO_INTERCOM_CONFIG names the file.
+    let mut cmd = ctx.command_without_config(&["--no-progress", "discover"]);
+    cmd.env("GLASSIX_TO_INTERCOM_CONFIG", ctx.config_path());
+    ctx.run_cmd(cmd).expect_code(0);
+    assert!(ctx.out("discovery.json").exists());
+    ctx.assert_cwd_untouched();
+    // Without either, glassix-to-intercom.toml in the current folder.
+    std::fs::remove_file(ctx.out("discovery.json")).unwrap();
+    let mut cmd = ctx.command_without_config(&["--no-progress", "discover"]);
+    cmd.current_dir(ctx.dir.path());
+    ctx.run_cmd(cmd).expect_code(0);
+    assert!(ctx.out("discovery.json").exists());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -181,6 +181,9 @@ pub(crate) struct Ctx {
     rt: tokio::runtime::Runtime,
     /// Work folder: config, spec, ledger, out.
     pub(crate) dir: tempfile::TempDir,
+    /// The child's current folder: another folder than the config's, so that relative paths
+    /// must be resolved against the config file's folder (contract). Nothing may be written here.
+    pub(crate) cwd: tempfile::TempDir,
     /// The sandbox's export files (outside the work folder).
     exports: tempfile::TempDir,
     /// Environment variable name per Glassix department (same order as the credentials).
@@ -242,6 +245,7 @@ impl Ctx {
             sb,
             rt,
             dir: tempfile::tempdir().unwrap(),
+            cwd: tempfile::tempdir().unwrap(),
             exports,
             secret_vars,
             token_var: format!("G2I_TEST_{tag}_INTERCOM_TOKEN"),
@@ -315,16 +319,34 @@ impl Ctx {
 
     /// The command with `--config`, `--no-progress` and every secret variable set.
     pub(crate) fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = command(self.dir.path());
+        let mut cmd = self.command_without_config(&[]);
         cmd.arg("--config")
             .arg(self.config_path())
             .arg("--no-progress")
             .args(args);
+        cmd
+    }
+
+    /// The command in the other folder with every secret variable set, `args` and no
+    /// `--config` (nor `--no-progress`).
+    pub(crate) fn command_without_config(&self, args: &[&str]) -> Command {
+        let mut cmd = command(self.cwd.path());
+        cmd.args(args);
         for (var, c) in self.secret_vars.iter().zip(&self.sb.credentials.glassix) {
             cmd.env(var, &c.api_secret);
         }
         cmd.env(&self.token_var, &self.sb.credentials.intercom_token);
         cmd
+    }
+
+    /// Nothing was written to the child's current folder (relative paths are the config's).
+    #[track_caller]
+    pub(crate) fn assert_cwd_untouched(&self) {
+        let written = files_under(self.cwd.path());
+        assert!(
+            written.is_empty(),
+            "files written relative to the current folder instead of the config's: {written:?}"
+        );
     }
 
     /// Runs the CLI and checks that no secret shows in its output.
@@ -352,6 +374,7 @@ impl Ctx {
     /// No secret in any file under the work folder (config, spec, ledger and its WAL, outputs).
     #[track_caller]
     pub(crate) fn assert_no_secret_in_files(&self) {
+        self.assert_cwd_untouched();
         let files = files_under(self.dir.path());
         assert!(!files.is_empty());
         for f in files {
@@ -370,6 +393,16 @@ impl Ctx {
     /// fallbacks for unmatched agents and departments (and contacts without e-mail identified
     /// by their Glassix id) when `fallbacks`.
     pub(crate) fn prepare_spec(&self, confirmed: bool, fallbacks: bool) -> MappingSpec {
+        self.prepare_spec_with(confirmed, fallbacks, |_| {})
+    }
+
+    /// [`Ctx::prepare_spec`], then `edit` before the spec is written.
+    pub(crate) fn prepare_spec_with(
+        &self,
+        confirmed: bool,
+        fallbacks: bool,
+        edit: impl FnOnce(&mut MappingSpec),
+    ) -> MappingSpec {
         self.run(&["propose"]).expect_code(0);
         let mut spec = MappingSpec::from_path(self.path(SPEC)).unwrap();
         assert!(!spec.is_confirmed(), "propose never confirms");
@@ -386,6 +419,7 @@ impl Ctx {
             spec.policies.unmatched_agent = AgentPolicy::Queue;
             spec.policies.unmatched_department = DepartmentPolicy::Queue;
         }
+        edit(&mut spec);
         std::fs::write(self.path(SPEC), spec.to_toml_string().unwrap()).unwrap();
         assert_eq!(MappingSpec::from_path(self.path(SPEC)).unwrap(), spec);
         spec
