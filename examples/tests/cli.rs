@@ -347,7 +347,8 @@ fn discover_writes_discovery_and_provisioning_files() {
         "discovery.json counts every ticket: {:#}",
         d["tickets"]
     );
-    for f in ["discovery.md", "provisioning.md"] {
+    // paths.exports is set: the inventory of what is rebuilt by hand is written too.
+    for f in ["discovery.md", "provisioning.md", "inventory.md"] {
         let text = std::fs::read_to_string(ctx.out(f)).unwrap();
         assert!(!text.trim().is_empty(), "{f} is empty");
     }
@@ -550,6 +551,7 @@ fn check_migrate_outputs(ctx: &Ctx) {
 
     let in_intercom = ctx.intercom_tickets_by_glassix_id();
     assert!(in_intercom.values().all(|n| *n == 1), "no duplicate ticket");
+    ctx.assert_no_duplicate_parts_or_contacts();
     assert_eq!(in_intercom.len() as u64, tickets.migrated);
 }
 
@@ -668,8 +670,16 @@ fn rerun_of_migrate_writes_nothing_to_intercom() {
     ctx.run(&["migrate"]).expect_code(0);
     let before = ctx.intercom_writes();
     let tickets_before = ctx.intercom_tickets_by_glassix_id();
-    let out = ctx.run(&["migrate"]);
+    // Without --no-progress and with stdout not a terminal: plain lines, no bars.
+    let mut cmd = ctx.command_without_config(&["--config", ctx.config_path().to_str().unwrap()]);
+    cmd.arg("migrate");
+    let out = ctx.run_cmd(cmd);
     out.expect_code(0);
+    assert!(
+        !out.stdout.contains('\r') && !out.stdout.contains('\u{1b}'),
+        "progress is plain lines when stdout is not a terminal:\n{:?}",
+        out.stdout
+    );
     assert_eq!(ctx.intercom_writes(), before, "a rerun writes nothing");
     assert_eq!(ctx.intercom_tickets_by_glassix_id(), tickets_before);
     check_migrate_outputs(&ctx);
@@ -714,6 +724,14 @@ fn interrupted_migrate_exits_5_and_migrate_again_resumes() {
     );
     let partial = ctx.intercom_tickets_by_glassix_id();
     assert!(partial.values().all(|n| *n == 1));
+    for (kind, c) in support::count_objects(&ctx.read_json("run-summary.json")) {
+        let n = |k: &str| c[k].as_u64().unwrap();
+        assert_eq!(
+            n("source"),
+            n("migrated") + n("queued") + n("skipped") + n("failed"),
+            "counts of {kind} add up in the interrupted run's summary: {c}"
+        );
+    }
     for f in [
         "reconciliation-queue.csv",
         "run-summary.json",
@@ -742,6 +760,7 @@ fn interrupted_migrate_exits_5_and_migrate_again_resumes() {
         "every ticket exactly once: {all:?}"
     );
     assert_eq!(all.len() as u64, tickets.migrated);
+    ctx.assert_no_duplicate_parts_or_contacts();
     assert!(
         all.len() > partial.len(),
         "the resumed run moved the rest ({} then {})",
@@ -785,36 +804,27 @@ fn migrate_with_records_queued_for_data_reasons_exits_0() {
 }
 
 #[test]
-fn unreachable_services_exit_1() {
+fn unreachable_intercom_exits_1_saying_what_to_do() {
+    // Only Intercom is unreachable: its client gives up after a few seconds of backoff
+    // (Glassix's backoff alone takes about a minute).
     let ctx = ctx();
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
     let mut config = ctx.config();
-    table(&mut config, "glassix").insert(
-        "base_url".into(),
-        format!("http://127.0.0.1:{closed}/api/v1.2").into(),
-    );
     table(&mut config, "intercom").insert(
         "base_url".into(),
         format!("http://127.0.0.1:{closed}").into(),
     );
     ctx.write_config(&config);
-    let started = std::time::Instant::now();
     let out = ctx.run(&["discover"]);
     out.expect_code(1);
-    // Glassix is contacted first (its token); the message names it and says what to do.
     let err = out.stderr.to_lowercase();
     assert!(
-        err.contains("glassix") && (err.contains("check") || err.contains("run again")),
+        err.contains("intercom") && (err.contains("check") || err.contains("run again")),
         "the error names the service and says what to do:\n{}",
         out.dump()
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(90),
-        "gives up in reasonable time ({:?})",
-        started.elapsed()
     );
 }
 

@@ -466,6 +466,42 @@ impl Ctx {
         out
     }
 
+    /// No Intercom contact twice (by external id or e-mail) and no message twice in a ticket
+    /// (same type, author, time and body).
+    #[track_caller]
+    pub(crate) fn assert_no_duplicate_parts_or_contacts(&self) {
+        let st = self.sb.intercom.state();
+        let mut keys = std::collections::BTreeSet::new();
+        for c in st.contacts.values() {
+            let key = c.external_id.clone().or(c.email.clone());
+            assert!(
+                key.is_none() || keys.insert(key.clone()),
+                "contact {key:?} exists twice"
+            );
+        }
+        for t in st.tickets.values() {
+            let mut seen = std::collections::BTreeSet::new();
+            for p in t
+                .parts
+                .iter()
+                .filter(|p| p.part_type == "comment" || p.part_type == "note")
+            {
+                assert!(
+                    seen.insert((
+                        p.part_type.clone(),
+                        p.author_id.clone(),
+                        p.created_at,
+                        p.body.clone()
+                    )),
+                    "ticket {} has the same {} twice (at {})",
+                    t.id,
+                    p.part_type,
+                    p.created_at
+                );
+            }
+        }
+    }
+
     /// The ledger (only once the CLI has finished with it).
     pub(crate) fn ledger(&self) -> Ledger {
         assert!(self.path(LEDGER).exists(), "no ledger file");
