@@ -687,6 +687,51 @@ fn rerun_of_migrate_writes_nothing_to_intercom() {
 }
 
 #[test]
+fn migrate_with_failed_records_exits_5_and_migrate_again_completes() {
+    let ctx = ctx();
+    ctx.prepare_spec(true, true);
+    // Every 9th Intercom request answers 500 unprocessed: some creates fail.
+    ctx.sb.intercom.set_faults(helpdesk_sandbox::FaultConfig {
+        error_5xx_every: 9,
+        ..Default::default()
+    });
+    let out = ctx.run(&["migrate"]);
+    out.expect_code(5);
+    assert!(
+        out.all_lower().contains("again"),
+        "says to run migrate again:\n{}",
+        out.dump()
+    );
+    let summary = ctx.read_json("run-summary.json");
+    let unbalanced = support::count_objects(&summary).iter().any(|(_, c)| {
+        let n = |k: &str| c[k].as_u64().unwrap();
+        n("source") != n("migrated") + n("queued") + n("skipped") + n("failed")
+    });
+    if let Some(balanced) = summary.get("balanced").and_then(Value::as_bool) {
+        assert_eq!(
+            balanced, !unbalanced,
+            "run-summary.json's `balanced` agrees with its counts: {summary:#}"
+        );
+    }
+    ctx.assert_no_duplicate_parts_or_contacts();
+
+    ctx.sb
+        .intercom
+        .set_faults(helpdesk_sandbox::FaultConfig::default());
+    let out = ctx.run(&["migrate"]);
+    out.expect_code(0);
+    check_migrate_outputs(&ctx);
+    let tickets = ctx.ticket_counts();
+    assert_eq!(
+        tickets.failed + tickets.pending + tickets.intent,
+        0,
+        "{tickets:?}"
+    );
+    assert!(tickets.migrated > 0);
+    ctx.assert_no_secret_in_files();
+}
+
+#[test]
 fn interrupted_migrate_exits_5_and_migrate_again_resumes() {
     let ctx = Ctx::new(Options {
         tickets: 40,
