@@ -189,6 +189,44 @@ fn bad_config_invalid_tier_is_named() {
 }
 
 #[test]
+fn bad_config_quota_departments_and_region_rules_are_named() {
+    let ctx = ctx();
+    // per_minute and per_hour: both or neither.
+    let out = discover_with(&ctx, |c| {
+        table(c, "glassix").remove("per_hour");
+    });
+    out.expect_code(2);
+    assert!(out.stderr.contains("per_hour"), "{}", out.dump());
+    // At least one department.
+    let out = discover_with(&ctx, |c| {
+        table(c, "glassix").insert("departments".into(), toml::Value::Array(vec![]));
+    });
+    out.expect_code(2);
+    assert!(out.stderr.contains("departments"), "{}", out.dump());
+    // Region: us | eu | au.
+    let out = discover_with(&ctx, |c| {
+        table(c, "intercom").remove("base_url");
+        table(c, "intercom").insert("region".into(), "mars".into());
+    });
+    out.expect_code(2);
+    assert!(
+        out.stderr.contains("region") && out.stderr.contains("mars"),
+        "{}",
+        out.dump()
+    );
+    // Neither workspace nor base_url.
+    let out = discover_with(&ctx, |c| {
+        table(c, "glassix").remove("base_url");
+    });
+    out.expect_code(2);
+    assert!(
+        out.stderr.contains("workspace") && out.stderr.contains("base_url"),
+        "{}",
+        out.dump()
+    );
+}
+
+#[test]
 fn missing_config_file_exits_2_naming_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nowhere").join("g2i.toml");
