@@ -328,6 +328,11 @@ fn verbose_logs_never_show_a_secret() {
     let out = ctx.run_cmd(cmd);
     out.expect_code(0);
     assert!(!out.stderr.is_empty(), "-vv logs something");
+    assert!(
+        !out.stdout.contains("DEBUG") && !out.stdout.contains("TRACE"),
+        "logs go to stderr, not stdout:\n{}",
+        out.stdout
+    );
     ctx.assert_no_secret_in_files();
 }
 
@@ -800,6 +805,11 @@ fn interrupted_migrate_exits_5_and_migrate_again_resumes() {
     let out = support::wait(child, Duration::from_secs(30));
     ctx.assert_no_secret_in(&out);
     out.expect_code(5);
+    assert!(
+        out.all_lower().contains("again"),
+        "says to run migrate again to resume:\n{}",
+        out.dump()
+    );
     assert!(
         interrupted_at.elapsed() < Duration::from_secs(10),
         "stopped within seconds of Ctrl-C ({:?})",
