@@ -42,7 +42,8 @@ pub(crate) struct Window {
     pub(crate) expected: Option<u64>,
 }
 
-/// Streams every department's tickets through [`process`], `concurrency` at a time.
+/// Streams every department's tickets through [`process`], the departments side by side,
+/// `concurrency` tickets at a time in all.
 pub(crate) async fn run(
     ex: &Arc<Exec>,
     window: Window,
@@ -53,23 +54,28 @@ pub(crate) async fn run(
     let mut step = StepProgress::start(progress.clone(), "tickets", window.expected);
     let mut query = TicketQuery::new(window.since, window.until);
     query.window = TimeDelta::days(28);
-    let listed = futures::stream::iter(ex.glassix.departments())
-        .map(move |d| {
-            let dept = d.clone();
-            d.tickets(query.clone()).map(move |r| (dept.clone(), r))
-        })
-        .flatten();
-    let mut results = listed
-        .map(|(dept, listed)| {
-            let ex = ex.clone();
-            async move {
-                match listed {
-                    Ok(t) => Ok(process(&ex, &dept, t.id).await),
-                    Err(e) => Err(e),
+    // Each department has its own key and quota: list and read them side by side, each with
+    // its share of the concurrency, so a multi-department workspace is not read one department
+    // after another.
+    let departments = ex.glassix.departments();
+    let per_department = concurrency.div_ceil(departments.len().max(1)).max(1);
+    let mut results = futures::stream::select_all(departments.iter().map(|d| {
+        let dept = d.clone();
+        let ex = ex.clone();
+        d.tickets(query.clone())
+            .map(move |listed| {
+                let ex = ex.clone();
+                let dept = dept.clone();
+                async move {
+                    match listed {
+                        Ok(t) => Ok(process(&ex, &dept, t.id).await),
+                        Err(e) => Err(e),
+                    }
                 }
-            }
-        })
-        .buffer_unordered(concurrency);
+            })
+            .buffer_unordered(per_department)
+            .boxed()
+    }));
     let mut listing_error = None;
     while let Some(r) = results.next().await {
         match r {
