@@ -938,6 +938,57 @@ fn config_is_found_through_the_environment_and_in_the_current_folder() {
     assert!(ctx.out("discovery.json").exists());
 }
 
+#[test]
+fn custom_mapper_binary_is_the_same_cli_with_its_mapper() {
+    // `custom-mapper` is `cli::main_with(Mappers::default().with_contacts(PhoneIdentity…))`:
+    // phone-only customers become users keyed `phone:+…` instead of being queued.
+    let ctx = ctx();
+    ctx.prepare_spec_with(true, true, |spec| {
+        spec.policies.missing_email = migration_core::spec::MissingEmailPolicy::Queue;
+    });
+    let config = ctx.config_path();
+    let mut cmd = ctx.command_of(
+        env!("CARGO_BIN_EXE_custom-mapper"),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--no-progress",
+            "migrate",
+        ],
+    );
+    cmd.arg("--dry-run");
+    ctx.run_cmd(cmd).expect_code(0);
+    assert_eq!(ctx.intercom_writes(), 0);
+    let cmd = ctx.command_of(
+        env!("CARGO_BIN_EXE_custom-mapper"),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--no-progress",
+            "migrate",
+        ],
+    );
+    ctx.run_cmd(cmd).expect_code(0);
+    let phone_keyed = ctx
+        .sb
+        .intercom
+        .state()
+        .contacts
+        .values()
+        .filter(|c| {
+            c.external_id
+                .as_deref()
+                .is_some_and(|e| e.starts_with("phone:+"))
+        })
+        .count();
+    assert!(
+        phone_keyed > 0,
+        "the custom contact mapper was used by migrate"
+    );
+    check_migrate_outputs(&ctx);
+    ctx.assert_no_secret_in_files();
+}
+
 // ---------------------------------------------------------------------------------------------
 // demo
 

@@ -137,7 +137,12 @@ pub(crate) fn wait(mut child: Child, timeout: Duration) -> Output {
 
 /// A command of the binary with a clean environment for the variables the CLI reads.
 pub(crate) fn command(dir: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
+    command_of(BIN, dir)
+}
+
+/// A command of the binary `bin` (see [`command`]).
+pub(crate) fn command_of(bin: &str, dir: &Path) -> Command {
+    let mut cmd = Command::new(bin);
     cmd.current_dir(dir)
         .env_remove("GLASSIX_TO_INTERCOM_CONFIG")
         .env_remove("RUST_LOG")
@@ -330,7 +335,12 @@ impl Ctx {
     /// The command in the other folder with every secret variable set, `args` and no
     /// `--config` (nor `--no-progress`).
     pub(crate) fn command_without_config(&self, args: &[&str]) -> Command {
-        let mut cmd = command(self.cwd.path());
+        self.command_of(BIN, args)
+    }
+
+    /// [`Ctx::command_without_config`] for another binary of the package.
+    pub(crate) fn command_of(&self, bin: &str, args: &[&str]) -> Command {
+        let mut cmd = command_of(bin, self.cwd.path());
         cmd.args(args);
         for (var, c) in self.secret_vars.iter().zip(&self.sb.credentials.glassix) {
             cmd.env(var, &c.api_secret);
