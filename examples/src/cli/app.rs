@@ -125,7 +125,12 @@ impl App {
         self.console
             .line("Discovering: reading both workspaces (nothing is written to Intercom)…");
         let reader = self.reader()?;
-        let d = reader.discover().await.map_err(from_exec)?;
+        let (progress, rx) = migration_core::progress::ProgressSender::channel(1024);
+        let render = tokio::spawn(self.console.clone().render(rx));
+        let result = reader.discover_with_progress(&progress).await;
+        drop(progress);
+        let _ = render.await;
+        let d = result.map_err(from_exec)?;
         write_discovery(out, &d)?;
         Ok(d)
     }

@@ -99,6 +99,18 @@ impl View {
     }
 }
 
+/// `done in 1.2s: 3 migrated, …` (only the duration when the step counts no records).
+fn finished(counts: &migration_core::accounting::RunCounts, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    if counts.accounted() == 0 {
+        return format!("done in {secs:.1}s");
+    }
+    format!(
+        "done in {secs:.1}s: {} migrated, {} queued, {} skipped, {} failed",
+        counts.migrated, counts.queued, counts.skipped, counts.failed
+    )
+}
+
 /// One bar per step, with rate and ETA.
 struct Bars {
     multi: MultiProgress,
@@ -189,14 +201,7 @@ impl Bars {
                 elapsed,
             } => {
                 let bar = self.bar(step, None);
-                bar.finish_with_message(format!(
-                    "done in {:.1}s: {} migrated, {} queued, {} skipped, {} failed",
-                    elapsed.as_secs_f64(),
-                    counts.migrated,
-                    counts.queued,
-                    counts.skipped,
-                    counts.failed
-                ));
+                bar.finish_with_message(finished(counts, *elapsed));
             }
             _ => {}
         }
@@ -244,14 +249,7 @@ impl Lines {
                 step,
                 counts,
                 elapsed,
-            } => console.line(format!(
-                "  {step}: done in {:.1}s: {} migrated, {} queued, {} skipped, {} failed",
-                elapsed.as_secs_f64(),
-                counts.migrated,
-                counts.queued,
-                counts.skipped,
-                counts.failed
-            )),
+            } => console.line(format!("  {step}: {}", finished(counts, *elapsed))),
             _ => {}
         }
     }

@@ -22,10 +22,14 @@ use crate::map::{
     AgentResolution, AutomationExport, ContactKey, DepartmentToProvision, Directory, Inventory,
     InventoryBuilder, ProvisioningList, guid_key, resolve_agents, resolve_departments,
 };
+use crate::progress::{ProgressEvent, ProgressSender, RateTracker};
 use crate::spec::{ChannelFacts, DiscoveryFacts, ExistingAttribute, FieldFacts, TargetModel};
 
 /// The automation export's file name in the export folder (see `docs/export-formats.md`).
 pub const AUTOMATION_FILE: &str = "automations.json";
+
+/// The progress step name of discovery.
+const STEP: &str = "discover";
 
 /// Distinct values kept per custom field.
 const MAX_SAMPLES: usize = 25;
@@ -140,6 +144,21 @@ impl Discovery {
 impl Migration {
     /// Reads both sides and reports what would move (see [`Discovery`]). Writes nothing.
     pub async fn discover(&self) -> ExecResult<Discovery> {
+        let (progress, _rx) = ProgressSender::channel(16);
+        self.discover_with_progress(&progress).await
+    }
+
+    /// [`Migration::discover`], publishing progress as step `discover`: `StepStarted`, a `Rate`
+    /// event about once a second with the tickets read so far (the total is not known before
+    /// the listing ends), and `StepFinished`.
+    pub async fn discover_with_progress(&self, progress: &ProgressSender) -> ExecResult<Discovery> {
+        let started = tokio::time::Instant::now();
+        progress.send(ProgressEvent::StepStarted {
+            step: STEP.to_owned(),
+            total: None,
+        });
+        let mut rate = RateTracker::new(None, std::time::Duration::from_secs(30));
+        let mut last_rate = started;
         let mut d = Discovery {
             tier: TierCheck {
                 tier: format!("{:?}", self.glassix.tier()),
@@ -162,6 +181,11 @@ impl Migration {
             while let Some(t) = listed.next().await {
                 let t = t?;
                 let full = dept.ticket(t.id).await?;
+                rate.add(1);
+                if last_rate.elapsed() >= std::time::Duration::from_secs(1) {
+                    progress.send(rate.event(STEP));
+                    last_rate = tokio::time::Instant::now();
+                }
                 inventory.observe_ticket(&full);
                 d.tickets.total += 1;
                 *d.tickets
@@ -316,6 +340,12 @@ impl Migration {
                 }
             }
         }
+        progress.send(rate.event(STEP));
+        progress.send(ProgressEvent::StepFinished {
+            step: STEP.to_owned(),
+            counts: crate::accounting::RunCounts::default(),
+            elapsed: started.elapsed(),
+        });
         Ok(d)
     }
 
