@@ -333,6 +333,10 @@ fn verbose_logs_never_show_a_secret() {
         "logs go to stderr, not stdout:\n{}",
         out.stdout
     );
+    assert!(
+        !out.stderr.contains('\u{1b}'),
+        "no ANSI colours in logs when stderr is not a terminal"
+    );
     ctx.assert_no_secret_in_files();
 }
 
