@@ -169,7 +169,7 @@ async fn lost_responses_are_settled_by_lookup() {
         }
     }
     let r = common::run(&common::migration(&sb, ledger.clone(), false)).await;
-    assert!(r.is_balanced());
+    assert!(r.is_balanced(), "{:?}\n{:#?}", r.imbalance, r.counts);
     assert!(lost > 10, "responses were lost ({lost})");
     assert!(ledger.open_intents().unwrap().is_empty());
     assert_no_duplicates(&sb);
