@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::ObjectKind;
 use crate::accounting::{Accounting, Outcome};
 use crate::hashing::source_hash;
-use crate::ledger::Origin;
+use crate::ledger::{Origin, Settlement};
 use crate::map::{
     AttributeDefinition, AttributeModel, StateCategory, TicketTypeInfo, attribute_definitions,
 };
@@ -468,13 +468,40 @@ pub(crate) async fn tags(
         .filter_map(|t| t.name.map(|n| (n.to_lowercase(), t.id)))
         .collect();
     ex.update_directory(|d| d.tags.extend(existing.clone()));
-    let mut step = StepProgress::start(progress.clone(), "tags", Some(names.len() as u64));
     let kind = ObjectKind::Tag;
+    settle_open_tag_intents(ex, &existing)?;
+    let mut step = StepProgress::start(progress.clone(), "tags", Some(names.len() as u64));
     for (key, name) in names {
         let outcome = ensure_tag(ex, &key, &name, existing.get(&key).cloned()).await;
         report(&mut step, acc, &kind, &name, outcome);
     }
     step.finish();
+    Ok(())
+}
+
+/// Settles the tag creates a stopped run left open. A tag created on the way by a ticket (a tag
+/// rule) is found in the directory by the next run and never created again, so nothing else
+/// would ever settle its intent: look it up in Intercom's tag list (`existing`, by lower-case
+/// name) now. A tag that is not there was never created; its record returns to pending and is
+/// created when a ticket needs it.
+fn settle_open_tag_intents(ex: &Exec, existing: &BTreeMap<String, String>) -> ExecResult<()> {
+    if ex.dry_run {
+        return Ok(());
+    }
+    for intent in ex.ledger.open_intents()? {
+        if intent.kind != ObjectKind::Tag {
+            continue;
+        }
+        let key = intent.source_id.trim().to_lowercase();
+        let settlement = match existing.get(&key) {
+            Some(id) => Settlement::Found {
+                target_id: id.clone(),
+                source_hash: source_hash(&key)?,
+            },
+            None => Settlement::NotCreated,
+        };
+        ex.ledger.settle_intent(intent.id, settlement)?;
+    }
     Ok(())
 }
 
