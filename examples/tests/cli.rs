@@ -760,6 +760,13 @@ fn migrate_with_failed_records_exits_5_and_migrate_again_completes() {
             "run-summary.json's `balanced` agrees with its counts: {summary:#}"
         );
     }
+    if unbalanced {
+        assert!(
+            out.all_lower().contains("unfinished"),
+            "records left half-done are shown as unfinished, with what to do:\n{}",
+            out.dump()
+        );
+    }
     ctx.assert_no_duplicate_parts_or_contacts();
 
     ctx.sb
@@ -825,8 +832,9 @@ fn interrupted_migrate_exits_5_and_migrate_again_resumes() {
         let n = |k: &str| c[k].as_u64().unwrap();
         assert_eq!(
             n("source"),
-            n("migrated") + n("queued") + n("skipped") + n("failed"),
-            "counts of {kind} add up in the interrupted run's summary: {c}"
+            n("migrated") + n("queued") + n("skipped") + n("failed") + n("unfinished"),
+            "counts of {kind} add up in the interrupted run's summary (records the stop \
+             left half-done count as unfinished): {c}"
         );
     }
     for f in [

@@ -122,9 +122,9 @@ impl App {
                 return Ok(d);
             }
         }
+        let reader = self.reader()?;
         self.console
             .line("Discovering: reading both workspaces (nothing is written to Intercom)…");
-        let reader = self.reader()?;
         let (progress, rx) = migration_core::progress::ProgressSender::channel(1024);
         let render = tokio::spawn(self.console.clone().render(rx));
         let result = reader.discover_with_progress(&progress).await;

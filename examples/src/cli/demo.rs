@@ -93,6 +93,7 @@ pub async fn run(
         names::PLAN_JSON,
         names::QUEUE_CSV,
         names::PROVISIONING_MD,
+        names::PROVISIONING_JSON,
         names::INVENTORY_MD,
         names::SUMMARY_MD,
         names::SUMMARY_JSON,

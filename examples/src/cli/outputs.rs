@@ -145,6 +145,10 @@ pub struct ObjectRow {
     pub skipped: u64,
     /// Failed.
     pub failed: u64,
+    /// Not finished: `source − (migrated + queued + skipped + failed)`, e.g. records a stopped
+    /// run left half-done. The next `migrate` finishes them.
+    #[serde(default)]
+    pub unfinished: u64,
 }
 
 /// The run summary (`run-summary.json`, `run-summary.md`, and the table on screen).
@@ -216,7 +220,9 @@ impl Summary {
                         migrated: s.migrated,
                         queued: s.queued,
                         skipped: s.skipped,
-                        failed: s.failed + s.intent + s.pending,
+                        // Records a stopped run left half-done (`intent`, `pending`) are in
+                        // none of the columns: the row shows them as unfinished.
+                        failed: s.failed,
                     };
                     (k, c)
                 })
@@ -258,6 +264,7 @@ impl Summary {
                 queued: c.queued,
                 skipped: c.skipped,
                 failed: c.failed,
+                unfinished: c.source.saturating_sub(c.accounted()),
             })
             .collect();
         let mut queued_by_reason = BTreeMap::new();
@@ -267,6 +274,7 @@ impl Summary {
                 .or_insert(0u64) += 1;
         }
         let failed: u64 = objects.iter().map(|o| o.failed).sum();
+        let unfinished: u64 = objects.iter().map(|o| o.unfinished).sum();
         let provisioning: u64 = PROVISIONING_REASONS
             .iter()
             .filter_map(|r| queued_by_reason.get(*r))
@@ -275,11 +283,19 @@ impl Summary {
         let outcome = if interrupted {
             next.push("The run was interrupted: run `migrate` again to resume (nothing is created twice).".to_owned());
             "interrupted"
-        } else if failed > 0 || !balanced {
-            next.push(format!(
-                "{failed} record(s) failed: see the errors above and the ledger; run `migrate` \
-                 again to retry them."
-            ));
+        } else if failed > 0 || unfinished > 0 || !balanced {
+            if failed > 0 {
+                next.push(format!(
+                    "{failed} record(s) failed: see the errors above and the ledger; run \
+                     `migrate` again to retry them."
+                ));
+            }
+            if unfinished > 0 || (failed == 0 && !balanced) {
+                next.push(format!(
+                    "{unfinished} record(s) were left unfinished (a create whose answer did \
+                     not come back, or a step that stopped): run `migrate` again to finish them."
+                ));
+            }
             "partial"
         } else if provisioning > 0 && mode == "migrate" {
             next.push(format!(
@@ -314,16 +330,25 @@ impl Summary {
 
     /// The summary table, in plain text for the terminal.
     pub fn table(&self) -> String {
+        let extra = self.objects.iter().any(|o| o.unfinished > 0);
         let mut out = format!(
-            "{:<24} {:>8} {:>9} {:>7} {:>8} {:>7}\n",
+            "{:<24} {:>8} {:>9} {:>7} {:>8} {:>7}",
             "object", "source", "migrated", "queued", "skipped", "failed"
         );
+        if extra {
+            out.push_str(&format!(" {:>10}", "unfinished"));
+        }
+        out.push('\n');
         for o in &self.objects {
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "{:<24} {:>8} {:>9} {:>7} {:>8} {:>7}",
                 o.kind, o.source, o.migrated, o.queued, o.skipped, o.failed
             );
+            if extra {
+                let _ = write!(out, " {:>10}", o.unfinished);
+            }
+            out.push('\n');
         }
         out
     }
@@ -341,12 +366,12 @@ impl Summary {
             }
             out.push_str(".\n\n");
         }
-        out.push_str("| Object | Source | Migrated | Queued | Skipped | Failed |\n|---|---:|---:|---:|---:|---:|\n");
+        out.push_str("| Object | Source | Migrated | Queued | Skipped | Failed | Unfinished |\n|---|---:|---:|---:|---:|---:|---:|\n");
         for o in &self.objects {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} |",
-                o.kind, o.source, o.migrated, o.queued, o.skipped, o.failed
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                o.kind, o.source, o.migrated, o.queued, o.skipped, o.failed, o.unfinished
             );
         }
         let _ = writeln!(
