@@ -28,6 +28,84 @@ use crate::spec::{ChannelFacts, DiscoveryFacts, ExistingAttribute, FieldFacts, T
 /// The automation export's file name in the export folder (see `docs/export-formats.md`).
 pub const AUTOMATION_FILE: &str = "automations.json";
 
+/// Tickets read at the same time per department during discovery.
+const DISCOVERY_READS_PER_DEPARTMENT: usize = 4;
+
+/// What discovery accumulates while the departments are read side by side.
+struct Scan {
+    d: Discovery,
+    samples: BTreeMap<String, BTreeSet<String>>,
+    contacts: BTreeSet<ContactKey>,
+    users: Vec<glassix_client::models::User>,
+    inventory: InventoryBuilder,
+    rate: RateTracker,
+    last_rate: tokio::time::Instant,
+}
+
+fn lock(scan: &std::sync::Mutex<Scan>) -> std::sync::MutexGuard<'_, Scan> {
+    match scan.lock() {
+        Ok(s) => s,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+impl Scan {
+    /// Counts one ticket read whole.
+    fn observe(&mut self, full: &glassix_client::models::Ticket, progress: &ProgressSender) {
+        self.rate.add(1);
+        if self.last_rate.elapsed() >= std::time::Duration::from_secs(1) {
+            progress.send(self.rate.event(STEP));
+            self.last_rate = tokio::time::Instant::now();
+        }
+        self.inventory.observe_ticket(full);
+        let d = &mut self.d;
+        d.tickets.total += 1;
+        *d.tickets
+            .by_department
+            .entry(guid_key(full.department_id))
+            .or_default() += 1;
+        *d.tickets
+            .by_state
+            .entry(format!("{:?}", full.state))
+            .or_default() += 1;
+        *d.tickets
+            .by_channel
+            .entry(full.primary_protocol_type.as_str().to_owned())
+            .or_default() += 1;
+        for tr in full.transactions() {
+            d.transactions += 1;
+            if tr.is_note() {
+                d.notes += 1;
+            }
+            d.attachments += tr.attachments.len() as u64;
+        }
+        for p in &full.participants {
+            if let Some(k) = ContactKey::for_participant(p) {
+                self.contacts.insert(k);
+            }
+        }
+        for (name, value) in [
+            ("field2", &full.field2),
+            ("field3", &full.field3),
+            ("field4", &full.field4),
+            ("field5", &full.field5),
+            ("field6", &full.field6),
+            ("field7", &full.field7),
+            ("field8", &full.field8),
+            ("field9", &full.field9),
+            ("field10", &full.field10),
+        ] {
+            let v = value.trim();
+            if !v.is_empty() {
+                let s = self.samples.entry(name.to_owned()).or_default();
+                if s.len() < MAX_SAMPLES {
+                    s.insert(v.to_owned());
+                }
+            }
+        }
+    }
+}
+
 /// The progress step name of discovery.
 const STEP: &str = "discover";
 
@@ -157,82 +235,62 @@ impl Migration {
             step: STEP.to_owned(),
             total: None,
         });
-        let mut rate = RateTracker::new(None, std::time::Duration::from_secs(30));
-        let mut last_rate = started;
-        let mut d = Discovery {
-            tier: TierCheck {
-                tier: format!("{:?}", self.glassix.tier()),
-                api_access: false,
-            },
-            ..Discovery::default()
-        };
-        let mut samples: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut contacts = BTreeSet::new();
         let until = self.until.unwrap_or_else(chrono::Utc::now);
-        let mut users = Vec::new();
-        let mut inventory = InventoryBuilder::new();
-        for dept in self.glassix.departments() {
-            users.extend(dept.users().await?);
-            d.tier.api_access = true;
-            inventory.observe_canned_replies(&dept.canned_replies().await?);
-            let mut q = TicketQuery::new(self.since, until);
-            q.window = TimeDelta::days(28);
-            let mut listed = dept.tickets(q);
-            while let Some(t) = listed.next().await {
-                let t = t?;
-                let full = dept.ticket(t.id).await?;
-                rate.add(1);
-                if last_rate.elapsed() >= std::time::Duration::from_secs(1) {
-                    progress.send(rate.event(STEP));
-                    last_rate = tokio::time::Instant::now();
+        let scan = std::sync::Mutex::new(Scan {
+            d: Discovery {
+                tier: TierCheck {
+                    tier: format!("{:?}", self.glassix.tier()),
+                    api_access: false,
+                },
+                ..Discovery::default()
+            },
+            samples: BTreeMap::new(),
+            contacts: BTreeSet::new(),
+            users: Vec::new(),
+            inventory: InventoryBuilder::new(),
+            rate: RateTracker::new(None, std::time::Duration::from_secs(30)),
+            last_rate: started,
+        });
+        // Each department has its own key and quota: read them side by side, a few tickets
+        // at a time each.
+        let departments = self.glassix.departments();
+        let per_department = departments.iter().map(|dept| {
+            let scan = &scan;
+            async move {
+                let users = dept.users().await?;
+                let canned = dept.canned_replies().await?;
+                {
+                    let mut s = lock(scan);
+                    s.users.extend(users);
+                    s.d.tier.api_access = true;
+                    s.inventory.observe_canned_replies(&canned);
                 }
-                inventory.observe_ticket(&full);
-                d.tickets.total += 1;
-                *d.tickets
-                    .by_department
-                    .entry(guid_key(full.department_id))
-                    .or_default() += 1;
-                *d.tickets
-                    .by_state
-                    .entry(format!("{:?}", full.state))
-                    .or_default() += 1;
-                *d.tickets
-                    .by_channel
-                    .entry(full.primary_protocol_type.as_str().to_owned())
-                    .or_default() += 1;
-                for tr in full.transactions() {
-                    d.transactions += 1;
-                    if tr.is_note() {
-                        d.notes += 1;
-                    }
-                    d.attachments += tr.attachments.len() as u64;
+                let mut q = TicketQuery::new(self.since, until);
+                q.window = TimeDelta::days(28);
+                let mut full = dept
+                    .tickets(q)
+                    .map(|listed| async move { dept.ticket(listed?.id).await })
+                    .buffer_unordered(DISCOVERY_READS_PER_DEPARTMENT);
+                while let Some(t) = full.next().await {
+                    lock(scan).observe(&t?, progress);
                 }
-                for p in &full.participants {
-                    if let Some(k) = ContactKey::for_participant(p) {
-                        contacts.insert(k);
-                    }
-                }
-                for (name, value) in [
-                    ("field2", &full.field2),
-                    ("field3", &full.field3),
-                    ("field4", &full.field4),
-                    ("field5", &full.field5),
-                    ("field6", &full.field6),
-                    ("field7", &full.field7),
-                    ("field8", &full.field8),
-                    ("field9", &full.field9),
-                    ("field10", &full.field10),
-                ] {
-                    let v = value.trim();
-                    if !v.is_empty() {
-                        let s = samples.entry(name.to_owned()).or_default();
-                        if s.len() < MAX_SAMPLES {
-                            s.insert(v.to_owned());
-                        }
-                    }
-                }
+                ExecResult::Ok(())
             }
-        }
+        });
+        futures::future::try_join_all(per_department).await?;
+        let Scan {
+            mut d,
+            samples,
+            contacts,
+            mut users,
+            mut inventory,
+            rate,
+            ..
+        } = match scan.into_inner() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        users.sort_by_key(|u| guid_key(u.id));
         d.contacts_reachable = contacts.len() as u64;
         d.custom_fields = samples
             .into_iter()
