@@ -97,9 +97,14 @@ impl Scan {
         ] {
             let v = value.trim();
             if !v.is_empty() {
+                // The smallest distinct values: the same sample whatever order the
+                // departments' tickets arrive in.
                 let s = self.samples.entry(name.to_owned()).or_default();
-                if s.len() < MAX_SAMPLES {
+                if s.len() < MAX_SAMPLES || s.last().is_some_and(|last| v < last.as_str()) {
                     s.insert(v.to_owned());
+                    if s.len() > MAX_SAMPLES {
+                        s.pop_last();
+                    }
                 }
             }
         }
@@ -109,7 +114,7 @@ impl Scan {
 /// The progress step name of discovery.
 const STEP: &str = "discover";
 
-/// Distinct values kept per custom field.
+/// Distinct values kept per custom field (the smallest ones, so the sample is deterministic).
 const MAX_SAMPLES: usize = 25;
 
 /// What discovery found.
