@@ -125,6 +125,10 @@ impl ProgressSender {
     }
 }
 
+/// The window the rate of a step is measured over: two minutes, longer than the one-minute
+/// quota cycles of the services, so a run that is paced in bursts shows its sustained rate.
+pub const RATE_WINDOW: Duration = Duration::from_secs(120);
+
 /// Rate and ETA from elapsed time and counts, over a sliding window.
 #[derive(Debug, Clone)]
 pub struct RateTracker {
@@ -153,8 +157,11 @@ impl RateTracker {
         self.done += n;
         let now = Instant::now();
         let min_gap = self.window / 64;
+        // Samples closer than `min_gap` are merged into the latest, but never into the first:
+        // it is the baseline the rate is measured from.
+        let len = self.samples.len();
         match self.samples.back_mut() {
-            Some((t, d)) if now.duration_since(*t) < min_gap => *d = self.done,
+            Some((t, d)) if len > 1 && now.duration_since(*t) < min_gap => *d = self.done,
             _ => self.samples.push_back((now, self.done)),
         }
         // Keep one sample at or before the window start, so the span covers the window.
@@ -238,7 +245,7 @@ impl StepProgress {
         StepProgress {
             sender,
             step,
-            tracker: RateTracker::new(total, Duration::from_secs(30)),
+            tracker: RateTracker::new(total, RATE_WINDOW),
             counts: RunCounts {
                 source: total.unwrap_or(0),
                 ..RunCounts::default()
@@ -357,6 +364,23 @@ mod tests {
         let r = t.per_second();
         assert!((0.9..=1.2).contains(&r), "windowed rate {r}");
         assert_eq!(t.eta(), None, "no total, no ETA");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_then_a_pause_keeps_the_sustained_rate() {
+        // A paced client reads a quota's worth at once, then waits for the next minute.
+        let mut t = RateTracker::new(None, RATE_WINDOW);
+        for _ in 0..100 {
+            tokio::time::advance(Duration::from_millis(1)).await;
+            t.add(1);
+        }
+        tokio::time::advance(Duration::from_millis(59_900)).await;
+        t.add(1);
+        let r = t.per_second();
+        assert!(
+            (1.6..=1.75).contains(&r),
+            "101 records in 60 s, not the last 1: {r}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

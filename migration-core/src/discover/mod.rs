@@ -253,7 +253,7 @@ impl Migration {
             contacts: BTreeSet::new(),
             users: Vec::new(),
             inventory: InventoryBuilder::new(),
-            rate: RateTracker::new(None, std::time::Duration::from_secs(30)),
+            rate: RateTracker::new(None, crate::progress::RATE_WINDOW),
             last_rate: started,
         });
         // Each department has its own key and quota: read them side by side, a few tickets
