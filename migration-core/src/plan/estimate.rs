@@ -48,6 +48,24 @@ impl RateLimits {
         Ok(r)
     }
 
+    /// Seconds one department key needs for `calls` requests. Within the hourly quota the
+    /// minute quota sets the pace (`calls / (per_minute / 60)`); past it, each further
+    /// `per_hour` calls wait for the next hour: `3600 × (⌈calls / per_hour⌉ − 1) + the rest at
+    /// the minute pace`. With one quota only, that quota's even pace.
+    pub fn glassix_seconds(&self, calls: f64) -> Result<f64> {
+        self.glassix_rate()?;
+        let calls = calls.max(0.0);
+        Ok(match (self.glassix_per_minute, self.glassix_per_hour) {
+            (Some(m), Some(h)) if calls > h => {
+                let full_hours = (calls / h).ceil() - 1.0;
+                full_hours * 3600.0 + (calls - full_hours * h) / (m / 60.0)
+            }
+            (Some(m), _) => calls / (m / 60.0),
+            (None, Some(h)) => calls / (h / 3600.0),
+            (None, None) => 0.0,
+        })
+    }
+
     /// Sustained Glassix requests per second per department: the tighter of
     /// `per_minute / 60` and `per_hour / 3600`.
     pub fn glassix_rate(&self) -> Result<f64> {

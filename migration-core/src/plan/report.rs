@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 
 /// How the estimate is computed (also in the report).
 pub const FORMULA: &str = "intercom_s = intercom_calls / (per_window / window_s × utilisation); \
-glassix_s(dept) = glassix_reads(dept) / min(per_minute / 60, per_hour / 3600); \
+glassix_s(dept) = glassix_reads(dept) / (per_minute / 60) while they fit in per_hour, \
+each further per_hour reads starting an hour later; \
 reads and writes overlap and departments read in parallel, so \
 estimated_s = max(Σ intercom_s, max over departments of Σ glassix_s(dept)); \
 a step alone takes max(its intercom_s, its glassix_s); sequential_upper_bound_s = Σ over steps of that";
@@ -76,16 +77,16 @@ pub struct PlanReport {
 
 pub(super) fn build(plan: &Plan, limits: &RateLimits) -> Result<PlanReport> {
     let ri = limits.intercom_rate()?;
-    let rg = limits.glassix_rate()?;
     let mut steps = Vec::new();
+    // Glassix calls per department key (the quotas are per key).
     let mut per_department: BTreeMap<Option<&str>, f64> = BTreeMap::new();
     let (mut records, mut g_calls, mut i_calls, mut i_secs, mut seq) = (0u64, 0u64, 0u64, 0.0, 0.0);
     for (i, s) in plan.steps().iter().enumerate() {
         let g = s.glassix_calls();
         let ic = s.intercom_calls();
-        let gs = g / rg;
+        let gs = limits.glassix_seconds(g)?;
         let is = ic / ri;
-        *per_department.entry(s.department.as_deref()).or_default() += gs;
+        *per_department.entry(s.department.as_deref()).or_default() += g;
         records += s.records;
         g_calls += g.ceil() as u64;
         i_calls += ic.ceil() as u64;
@@ -104,7 +105,10 @@ pub(super) fn build(plan: &Plan, limits: &RateLimits) -> Result<PlanReport> {
             estimated_seconds: gs.max(is),
         });
     }
-    let g_secs = per_department.values().copied().fold(0.0, f64::max);
+    let mut g_secs: f64 = 0.0;
+    for calls in per_department.values() {
+        g_secs = g_secs.max(limits.glassix_seconds(*calls)?);
+    }
     Ok(PlanReport {
         steps,
         totals: PlanTotals {

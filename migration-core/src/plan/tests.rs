@@ -81,7 +81,7 @@ fn estimate_figures_follow_the_formula() {
         intercom_window_seconds: 10.0,
         intercom_utilisation: 1.0,
         glassix_per_minute: Some(60.0),
-        glassix_per_hour: Some(1800.0), // binds: 0.5 req/s
+        glassix_per_hour: Some(1800.0), // does not bind under 1,800 calls: 1 req/s
     };
     let mut b = Step::new("b", "second")
         .after(["a"])
@@ -93,7 +93,7 @@ fn estimate_figures_follow_the_formula() {
     assert_eq!(r.steps[0].id, "a");
     assert_eq!(r.steps[0].glassix_calls, 100);
     assert_eq!(r.steps[0].intercom_calls, 200);
-    assert!((r.steps[0].glassix_seconds - 200.0).abs() < 1e-9);
+    assert!((r.steps[0].glassix_seconds - 100.0).abs() < 1e-9);
     assert!((r.steps[0].intercom_seconds - 20.0).abs() < 1e-9);
     assert_eq!(r.steps[1].intercom_calls, 505);
     assert!((r.steps[1].intercom_seconds - 50.5).abs() < 1e-9);
@@ -104,10 +104,31 @@ fn estimate_figures_follow_the_formula() {
     );
     assert!((t.intercom_seconds - 70.5).abs() < 1e-9);
     // Two departments read in parallel: the busiest one bounds the Glassix side.
-    assert!((t.glassix_seconds - 200.0).abs() < 1e-9);
-    assert!((t.estimated_seconds - 200.0).abs() < 1e-9);
-    assert!((t.sequential_upper_bound_seconds - 400.0).abs() < 1e-9);
+    assert!((t.glassix_seconds - 100.0).abs() < 1e-9);
+    assert!((t.estimated_seconds - 100.0).abs() < 1e-9);
+    assert!((t.sequential_upper_bound_seconds - 200.0).abs() < 1e-9);
     assert_eq!(t.bound_by, "glassix");
+}
+
+#[test]
+fn the_hourly_quota_binds_only_past_its_count() {
+    let limits = RateLimits {
+        glassix_per_minute: Some(60.0),
+        glassix_per_hour: Some(1800.0),
+        ..RateLimits::default()
+    };
+    let secs = |calls: f64| limits.glassix_seconds(calls).unwrap();
+    assert!(
+        (secs(1800.0) - 1800.0).abs() < 1e-9,
+        "within the hour: minute pace"
+    );
+    // 4,000 calls: 1,800 in hour one, 1,800 in hour two, 400 at the minute pace in hour three.
+    assert!((secs(4000.0) - (7200.0 + 400.0)).abs() < 1e-9);
+    let hour_only = RateLimits {
+        glassix_per_minute: None,
+        ..limits.clone()
+    };
+    assert!((hour_only.glassix_seconds(900.0).unwrap() - 1800.0).abs() < 1e-9);
 }
 
 #[test]
