@@ -142,11 +142,11 @@ impl App {
         let g = &self.config.glassix;
         let quota = match (g.per_minute, g.per_hour) {
             (Some(m), Some(h)) => Some((m, h)),
-            _ => match g.tier {
-                super::config::TierName::Growth => Some((120, 3_000)),
-                super::config::TierName::Enterprise => Some((600, 20_000)),
-                super::config::TierName::Starter => None,
-            },
+            _ => g
+                .tier
+                .client_tier()
+                .default_quota()
+                .map(|q| (q.per_minute, q.per_hour)),
         };
         if let Some((m, h)) = quota {
             limits.glassix_per_minute = Some(f64::from(m));
@@ -165,7 +165,8 @@ impl App {
     }
 }
 
-fn read_discovery(path: &Path) -> Option<Discovery> {
+/// The discovery saved at `path`, if it is there and parses.
+pub(crate) fn read_discovery(path: &Path) -> Option<Discovery> {
     let text = std::fs::read_to_string(path).ok()?;
     serde_json::from_str(&text).ok()
 }

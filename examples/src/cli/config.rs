@@ -81,7 +81,8 @@ pub enum TierName {
 }
 
 impl TierName {
-    fn client_tier(self) -> glassix_client::Tier {
+    /// The client's tier (whose default quota the client paces under).
+    pub(crate) fn client_tier(self) -> glassix_client::Tier {
         match self {
             TierName::Starter => glassix_client::Tier::Starter,
             TierName::Growth => glassix_client::Tier::Growth,

@@ -8,10 +8,11 @@ use migration_core::ObjectKind;
 use migration_core::accounting::RunCounts;
 use migration_core::execute::RunResult;
 use migration_core::ledger::{Ledger, QueueEntry, RunStatus};
+use migration_core::map::ReasonCode;
 use serde::{Deserialize, Serialize};
 
 use super::console::Console;
-use super::exit::{CliError, from_core};
+use super::exit::{CliError, Exit, from_core};
 
 /// File names in the output folder.
 pub mod names {
@@ -158,8 +159,8 @@ pub struct Summary {
     pub run_id: i64,
     /// `migrate` or `dry_run`.
     pub mode: String,
-    /// How the run ended: `succeeded`, `blocked_on_provisioning`, `partial`, `interrupted`.
-    pub outcome: String,
+    /// How the run ended.
+    pub outcome: RunOutcome,
     /// Seconds the run took (none when rebuilt from the ledger).
     pub elapsed_seconds: Option<f64>,
     /// Intercom write calls of this run (none when rebuilt from the ledger).
@@ -174,8 +175,47 @@ pub struct Summary {
     pub next: Vec<String>,
 }
 
-/// Reason codes that wait for a person to create an Intercom teammate or team.
-pub const PROVISIONING_REASONS: [&str; 2] = ["unmatched_agent", "unmatched_department"];
+/// How a run ended, as the summary states it (and the exit code it maps to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Every record migrated, skipped by a rule, or queued for a data reason.
+    Succeeded,
+    /// Records wait for teammates or teams to be created in Intercom.
+    BlockedOnProvisioning,
+    /// Some records failed or were left unfinished.
+    Partial,
+    /// The run was stopped (Ctrl-C).
+    Interrupted,
+}
+
+impl RunOutcome {
+    /// The wire name (`succeeded`, `blocked_on_provisioning`, `partial`, `interrupted`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Succeeded => "succeeded",
+            RunOutcome::BlockedOnProvisioning => "blocked_on_provisioning",
+            RunOutcome::Partial => "partial",
+            RunOutcome::Interrupted => "interrupted",
+        }
+    }
+
+    /// The exit code of the command that ran it.
+    pub fn exit(self) -> Exit {
+        match self {
+            RunOutcome::Succeeded => Exit::Success,
+            RunOutcome::BlockedOnProvisioning => Exit::BlockedOnProvisioning,
+            RunOutcome::Partial | RunOutcome::Interrupted => Exit::Partial,
+        }
+    }
+}
+
+/// Whether a queue reason code waits for a person to create an Intercom teammate or team.
+fn waits_for_provisioning(code: &str) -> bool {
+    [ReasonCode::UnmatchedAgent, ReasonCode::UnmatchedDepartment]
+        .iter()
+        .any(|r| r.as_str() == code)
+}
 
 impl Summary {
     /// From a finished run and the ledger's queue.
@@ -214,18 +254,9 @@ impl Summary {
                 .counts_by_kind()
                 .map_err(from_core)?
                 .into_iter()
-                .map(|(k, s)| {
-                    let c = RunCounts {
-                        source: s.total() - s.rolled_back,
-                        migrated: s.migrated,
-                        queued: s.queued,
-                        skipped: s.skipped,
-                        // Records a stopped run left half-done (`intent`, `pending`) are in
-                        // none of the columns: the row shows them as unfinished.
-                        failed: s.failed,
-                    };
-                    (k, c)
-                })
+                // Records a stopped run left half-done (`intent`, `pending`) are in none of
+                // the columns: the row shows them as unfinished.
+                .map(|(k, s)| (k, RunCounts::from_status(&s)))
                 .collect(),
         };
         let queue = ledger.queue_entries().map_err(from_core)?;
@@ -275,14 +306,15 @@ impl Summary {
         }
         let failed: u64 = objects.iter().map(|o| o.failed).sum();
         let unfinished: u64 = objects.iter().map(|o| o.unfinished).sum();
-        let provisioning: u64 = PROVISIONING_REASONS
+        let provisioning: u64 = queued_by_reason
             .iter()
-            .filter_map(|r| queued_by_reason.get(*r))
+            .filter(|(code, _)| waits_for_provisioning(code))
+            .map(|(_, n)| n)
             .sum();
         let mut next = Vec::new();
         let outcome = if interrupted {
             next.push("The run was interrupted: run `migrate` again to resume (nothing is created twice).".to_owned());
-            "interrupted"
+            RunOutcome::Interrupted
         } else if failed > 0 || unfinished > 0 || !balanced {
             if failed > 0 {
                 next.push(format!(
@@ -296,16 +328,16 @@ impl Summary {
                      not come back, or a step that stopped): run `migrate` again to finish them."
                 ));
             }
-            "partial"
+            RunOutcome::Partial
         } else if provisioning > 0 && mode == "migrate" {
             next.push(format!(
                 "{provisioning} record(s) wait for teammates or teams: create those in \
                  `provisioning.md` in Intercom (or set fallbacks in the spec), then run \
                  `migrate` again."
             ));
-            "blocked_on_provisioning"
+            RunOutcome::BlockedOnProvisioning
         } else {
-            "succeeded"
+            RunOutcome::Succeeded
         };
         let other_queued = queue.len() as u64 - provisioning;
         if other_queued > 0 {
@@ -318,7 +350,7 @@ impl Summary {
         Summary {
             run_id,
             mode: mode.to_owned(),
-            outcome: outcome.to_owned(),
+            outcome,
             elapsed_seconds,
             intercom_writes,
             objects,
@@ -357,7 +389,9 @@ impl Summary {
     pub fn to_markdown(&self) -> String {
         let mut out = format!(
             "# Run {} ({}): {}\n\n",
-            self.run_id, self.mode, self.outcome
+            self.run_id,
+            self.mode,
+            self.outcome.as_str()
         );
         if let Some(s) = self.elapsed_seconds {
             let _ = write!(out, "Took {s:.1} s");

@@ -8,8 +8,9 @@ use migration_core::ledger::{Ledger, RunStatus};
 use migration_core::progress::ProgressSender;
 
 use super::app::App;
+use super::app::read_discovery;
 use super::exit::{CliError, Exit, from_core, from_exec};
-use super::outputs::{OutDir, Summary, names};
+use super::outputs::{OutDir, RunOutcome, Summary, names};
 use super::prepare::print_written;
 
 /// How a `migrate` ended.
@@ -96,19 +97,10 @@ pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliErro
             }
             print_written(app, &out);
             Ok(MigrateOutcome {
-                exit: exit_of(&s),
+                exit: s.outcome.exit(),
                 summary: Some(s),
             })
         }
-    }
-}
-
-/// The exit code of a summary's outcome.
-pub fn exit_of(s: &Summary) -> Exit {
-    match s.outcome.as_str() {
-        "succeeded" => Exit::Success,
-        "blocked_on_provisioning" => Exit::BlockedOnProvisioning,
-        _ => Exit::Partial,
     }
 }
 
@@ -175,7 +167,7 @@ async fn write_run_outputs(
     out.write_queue(&ledger.queue_entries().map_err(from_core)?)?;
     out.write_json(names::SUMMARY_JSON, s)?;
     out.write(names::SUMMARY_MD, &s.to_markdown())?;
-    if s.outcome == "blocked_on_provisioning" {
+    if s.outcome == RunOutcome::BlockedOnProvisioning {
         // Ask again: people may have been invited since discovery.
         match app.reader() {
             Ok(r) => match r.provisioning().await {
@@ -263,7 +255,5 @@ fn mark_interrupted(ledger: &Ledger) -> Result<(), CliError> {
 }
 
 fn saved_ticket_total(out: &OutDir) -> Option<u64> {
-    let text = std::fs::read_to_string(out.path(names::DISCOVERY_JSON)).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v.get("tickets")?.get("total")?.as_u64()
+    read_discovery(&out.path(names::DISCOVERY_JSON)).map(|d| d.tickets.total)
 }
