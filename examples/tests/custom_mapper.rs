@@ -4,23 +4,22 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
+#[path = "../../tests/tests/common/mod.rs"]
+mod common;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use glassix_client::models::{Contact, Ticket};
 use glassix_to_intercom_examples::custom_mapper::{DEFAULT_PREFIX, PhoneIdentityContactMapper};
-use helpdesk_sandbox::{
-    GeneratorSizes, GlassixConfig, IntercomConfig, Sandbox, SandboxConfig, SandboxHandle,
-    SnapshotSource, TierLimits,
-};
 use intercom_client::models::Role;
 use migration_core::ObjectKind;
 use migration_core::execute::Migration;
 use migration_core::ledger::{Ledger, ObjectStatus};
 use migration_core::map::{
     ATTR_ORIGINAL_ID, CollectedContact, ContactCollector, ContactLookup, ContactMapper,
-    ContactPlan, ContactSource, DefaultContactMapper, Department, Directory, MapContext, Mapped,
-    Mappers, ReasonCode,
+    ContactPlan, ContactSource, DefaultContactMapper, Directory, MapContext, Mapped, Mappers,
+    ReasonCode,
 };
 use migration_core::progress::ProgressSender;
 use migration_core::spec::{MappingSpec, MissingEmailPolicy};
@@ -361,101 +360,8 @@ fn the_prefix_can_be_changed() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A migration against the in-process sandbox (set-up as in tests/tests/common/mod.rs)
+// A migration against the in-process sandbox (the set-up of tests/tests/common/mod.rs)
 // ---------------------------------------------------------------------------------------------
-
-async fn sandbox(tickets: usize, seed: u64, exports: &std::path::Path) -> SandboxHandle {
-    let config = SandboxConfig {
-        source: SnapshotSource::Generate {
-            seed,
-            sizes: GeneratorSizes::with_tickets(tickets),
-        },
-        glassix: GlassixConfig {
-            limits: Some(TierLimits {
-                per_minute: 1_000_000,
-                per_hour: 10_000_000,
-            }),
-            ..GlassixConfig::default()
-        },
-        intercom: IntercomConfig {
-            rate_limit: 400,
-            window_secs: 1,
-            ..IntercomConfig::default()
-        },
-        exports_dir: Some(exports.to_path_buf()),
-        ..SandboxConfig::default()
-    };
-    Sandbox::start(config).await.expect("sandbox starts")
-}
-
-fn glassix(sb: &SandboxHandle) -> glassix_client::Client {
-    let mut b = glassix_client::Client::builder()
-        .base_url(sb.glassix_url.clone())
-        .tier(glassix_client::Tier::Enterprise)
-        .quota(glassix_client::Quota::new(1_000_000, 10_000_000))
-        .jitter_seed(1);
-    for c in &sb.credentials.glassix {
-        b = b.department(
-            glassix_client::Credentials::new(&c.api_key, c.api_secret.clone(), &c.user_name)
-                .expect("credentials"),
-        );
-    }
-    b.build().expect("glassix client")
-}
-
-fn intercom(sb: &SandboxHandle) -> intercom_client::Client {
-    intercom_client::Client::builder()
-        .access_token(sb.credentials.intercom_token.clone())
-        .base_url(sb.intercom_url.clone())
-        .jitter_seed(1)
-        .build()
-        .expect("intercom client")
-}
-
-/// A confirmed spec with the default `missing_email = "queue"`, and fallbacks for unmatched
-/// agents and departments so that only contacts decide what is queued.
-fn e2e_spec(sb: &SandboxHandle) -> MappingSpec {
-    let admin = sb
-        .intercom
-        .state()
-        .admins
-        .iter()
-        .find(|a| a.email.starts_with("night.lead"))
-        .expect("seeded fallback admin")
-        .id
-        .clone();
-    MappingSpec::from_toml_str(&format!(
-        r#"version = 1
-
-[confirmation]
-confirmed = true
-confirmed_by = "e2e@example.com"
-confirmed_at = 2026-01-31T09:00:00Z
-
-[objects]
-tickets = "tickets"
-ticket_type = "Glassix ticket"
-
-[policies]
-missing_email = "queue"
-unmatched_agent = {{ fallback_admin = "{admin}" }}
-unmatched_department = {{ fallback_team = "5017999" }}
-"#
-    ))
-    .expect("spec parses")
-}
-
-fn departments(sb: &SandboxHandle) -> Vec<Department> {
-    sb.snapshot
-        .departments
-        .iter()
-        .map(|d| Department {
-            id: d.id.clone(),
-            name: d.name.clone(),
-            parent_id: None,
-        })
-        .collect()
-}
 
 /// The E.164 phone of a generated Glassix contact with neither an e-mail nor a
 /// uniqueArgument, if it has a phone number.
@@ -474,17 +380,21 @@ fn phone_only(contact: &Value) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migration_with_the_custom_mapper_creates_phone_identified_users() {
-    let exports = tempfile::tempdir().unwrap();
-    let sb = sandbox(60, 11, exports.path()).await;
+    let sb = common::sandbox(60, 11).await;
     let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    // The shared confirmed spec, with the default policy for customers without an e-mail, so
+    // that only contacts decide what is queued.
+    let mut spec = common::spec(&sb, true);
+    spec.policies.missing_email = MissingEmailPolicy::Queue;
+    let exports = sb.exports.first().and_then(|f| f.parent()).unwrap();
     let migration = Migration::builder()
-        .exports(exports.path())
-        .glassix(glassix(&sb))
-        .intercom(intercom(&sb))
-        .spec(e2e_spec(&sb))
+        .exports(exports)
+        .glassix(common::glassix(&sb))
+        .intercom(common::intercom(&sb))
+        .spec(spec)
         .ledger(ledger.clone())
         .mappers(Mappers::default().with_contacts(PhoneIdentityContactMapper::new()))
-        .departments(departments(&sb))
+        .departments(common::departments(&sb))
         .since(Utc.with_ymd_and_hms(2024, 12, 1, 0, 0, 0).unwrap())
         .until(Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).unwrap())
         .concurrency(8)
