@@ -5,6 +5,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, missing_docs)]
 
+#[path = "../../tests/tests/common/mod.rs"]
+mod common;
 mod support;
 
 use std::collections::BTreeSet;

@@ -437,27 +437,12 @@ impl Ctx {
 
     /// The seeded Intercom admin with no Glassix counterpart.
     pub(crate) fn fallback_admin(&self) -> String {
-        self.sb
-            .intercom
-            .state()
-            .admins
-            .iter()
-            .find(|a| a.email.starts_with("night.lead"))
-            .expect("seeded fallback admin")
-            .id
-            .clone()
+        crate::common::fallback_admin(&self.sb)
     }
 
     /// Intercom write requests answered so far (reads and searches excluded).
     pub(crate) fn intercom_writes(&self) -> u64 {
-        self.sb
-            .intercom
-            .stats()
-            .by_endpoint
-            .iter()
-            .filter(|(endpoint, _)| !endpoint.starts_with("GET ") && !endpoint.ends_with("/search"))
-            .map(|(_, statuses)| statuses.values().sum::<u64>())
-            .sum()
+        crate::common::writes(&self.sb)
     }
 
     /// Intercom tickets per Glassix ticket id.
