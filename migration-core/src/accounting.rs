@@ -13,20 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::kind::ObjectKind;
-use crate::ledger::{Reason, StatusCounts};
+use crate::ledger::StatusCounts;
 
-/// Where one source record ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Exists in Intercom.
-    Migrated,
-    /// Waiting for reconciliation.
-    Queued(Reason),
-    /// Not migrated by a rule.
-    Skipped(Reason),
-    /// The write failed.
-    Failed(String),
-}
+pub use crate::outcome::Outcome;
 
 /// Counts for one object kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -115,7 +104,7 @@ impl Accounting {
     pub fn record(&mut self, kind: &ObjectKind, outcome: &Outcome) {
         let c = self.entry(kind);
         match outcome {
-            Outcome::Migrated => c.migrated += 1,
+            Outcome::Migrated { .. } | Outcome::Unchanged { .. } => c.migrated += 1,
             Outcome::Queued(_) => c.queued += 1,
             Outcome::Skipped(_) => c.skipped += 1,
             Outcome::Failed(_) => c.failed += 1,
@@ -214,13 +203,14 @@ impl Accounting {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::Reason;
 
     #[test]
     fn balanced_when_every_record_ends_somewhere() {
         let mut a = Accounting::new();
         let k = ObjectKind::Ticket;
         a.add_source(&k, 4);
-        a.record(&k, &Outcome::Migrated);
+        a.record(&k, &Outcome::created("x"));
         a.record(
             &k,
             &Outcome::Queued(Reason::new("missing_email", "no e-mail")),
@@ -229,7 +219,7 @@ mod tests {
             &k,
             &Outcome::Skipped(Reason::new("scrambled", "isScrambled")),
         );
-        a.record(&k, &Outcome::Failed("HTTP 500".into()));
+        a.record(&k, &Outcome::failed("HTTP 500"));
         assert!(a.counts(&k).is_balanced());
         a.check().unwrap();
         assert!(
@@ -242,10 +232,10 @@ mod tests {
     fn missing_and_double_counted_records_are_reported() {
         let mut a = Accounting::new();
         a.add_source(&ObjectKind::Contact, 3);
-        a.record(&ObjectKind::Contact, &Outcome::Migrated);
+        a.record(&ObjectKind::Contact, &Outcome::created("x"));
         a.add_source(&ObjectKind::Tag, 1);
-        a.record(&ObjectKind::Tag, &Outcome::Migrated);
-        a.record(&ObjectKind::Tag, &Outcome::Migrated);
+        a.record(&ObjectKind::Tag, &Outcome::created("x"));
+        a.record(&ObjectKind::Tag, &Outcome::created("x"));
         let im = a.imbalances();
         assert_eq!(im.len(), 2);
         let diff = |k: ObjectKind| im.iter().find(|i| i.kind == k).unwrap().difference;

@@ -26,6 +26,35 @@ pub fn source_hash<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     Ok(hex::encode(Sha256::digest(canonical.as_bytes())))
 }
 
+/// [`source_hash`] of `value` without its links (`uri`, `imageUri`, thumbnails, any presigned
+/// URL): presigned links change on every read, and must not make an unchanged record look
+/// changed. The executor hashes Glassix records with it.
+pub fn stable_hash<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.retain(|k, _| {
+                    let k = k.to_ascii_lowercase();
+                    !k.ends_with("uri") && k != "thumbnails"
+                });
+                m.values_mut().for_each(strip);
+            }
+            Value::String(s) if presigned(s) => s.clear(),
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    fn presigned(s: &str) -> bool {
+        s.starts_with("http")
+            && ["X-Amz-", "Signature=", "Expires=", "sig="]
+                .iter()
+                .any(|m| s.contains(m))
+    }
+    let mut v = serde_json::to_value(value).map_err(Error::json("hashing a record"))?;
+    strip(&mut v);
+    source_hash(&v)
+}
+
 /// The canonical JSON text hashed by [`source_hash`]: keys sorted at every level, compact.
 pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     let value = serde_json::to_value(value).map_err(Error::json("canonicalising a value"))?;
@@ -113,5 +142,24 @@ mod tests {
         }
         assert_eq!(source_hash(&h).unwrap(), source_hash(&bt).unwrap());
         assert_eq!(source_hash(&h).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn stable_hash_ignores_links_but_not_content() {
+        let a = serde_json::json!({
+            "id": 1, "text": "hi", "uri": "https://x/a?X-Amz-Signature=1",
+            "attachments": [{"imageUri": "https://x/b", "thumbnails": ["https://x/t?sig=1"], "name": "f"}],
+            "link": "https://files.example/a.pdf?X-Amz-Expires=60"
+        });
+        let mut b = a.clone();
+        b["uri"] = "https://x/a?X-Amz-Signature=2".into();
+        b["attachments"][0]["thumbnails"][0] = "https://x/t?sig=2".into();
+        b["link"] = "https://files.example/a.pdf?X-Amz-Expires=99".into();
+        assert_eq!(stable_hash(&a).unwrap(), stable_hash(&b).unwrap());
+        b["text"] = "changed".into();
+        assert_ne!(stable_hash(&a).unwrap(), stable_hash(&b).unwrap());
+        b["text"] = "hi".into();
+        b["attachments"][0]["name"] = "g".into();
+        assert_ne!(stable_hash(&a).unwrap(), stable_hash(&b).unwrap());
     }
 }

@@ -6,7 +6,9 @@
 //! | [`spec`] | The user-editable mapping spec (TOML + JSON Schema), its proposal and confirmation |
 //! | [`ledger`] | The SQLite ledger: resume, delta, reconciliation and rollback |
 //! | [`discover`] | What the source holds and how it meets the destination, before anything moves |
-//! | [`execute`] | The run: steps in order, streamed tickets, create-once, dry run, results |
+//! | [`migration`] | The entry point: a configured [`Migration`] that discovers, plans and runs |
+//! | [`execute`] | The run: the plan's steps in order, extract → map → load → record, create-once |
+//! | [`outcome`] | How a source record ended: the one outcome type |
 //! | [`map`] | Pure mappers: Glassix records → Intercom requests, queue reasons and lossy notes |
 //! | [`plan`] | Steps with dependencies, topological order, call counts and duration estimate |
 //! | [`accounting`] | Every record migrated, queued, skipped or failed — and the counts add up |
@@ -62,12 +64,17 @@ pub mod error;
 pub mod execute;
 pub mod hashing;
 pub mod html;
+mod intercom_schema;
 pub mod kind;
 pub mod ledger;
 pub mod map;
+pub mod migration;
+pub mod outcome;
 pub mod plan;
 pub mod progress;
 pub mod spec;
 
 pub use error::{Error, Result};
 pub use kind::{ObjectKind, RollbackAction};
+pub use migration::{Migration, MigrationBuilder, RunResult};
+pub use outcome::Outcome;

@@ -15,23 +15,7 @@ use tokio::time::Instant;
 use crate::accounting::RunCounts;
 use crate::kind::ObjectKind;
 use crate::ledger::Reason;
-
-/// How one record ended, as reported in progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordOutcome {
-    /// Created in Intercom.
-    Created,
-    /// Updated because the source changed.
-    Updated,
-    /// Already migrated and unchanged: nothing written.
-    Unchanged,
-    /// Queued for reconciliation.
-    Queued,
-    /// Skipped by a rule.
-    Skipped,
-    /// Failed.
-    Failed,
-}
+use crate::outcome::{Failure, Outcome};
 
 /// An event of a running migration.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +37,7 @@ pub enum ProgressEvent {
         /// Source id.
         source_id: String,
         /// How it ended.
-        outcome: RecordOutcome,
+        outcome: Outcome,
     },
     /// A record was queued for reconciliation.
     Queued {
@@ -263,14 +247,12 @@ impl StepProgress {
 
     /// One record is done. `Queued` and `Failed` outcomes should be reported through
     /// [`StepProgress::queued`] and [`StepProgress::failed`], which call this.
-    pub fn record(&mut self, kind: &ObjectKind, source_id: &str, outcome: RecordOutcome) {
-        match outcome {
-            RecordOutcome::Created | RecordOutcome::Updated | RecordOutcome::Unchanged => {
-                self.counts.migrated += 1
-            }
-            RecordOutcome::Queued => self.counts.queued += 1,
-            RecordOutcome::Skipped => self.counts.skipped += 1,
-            RecordOutcome::Failed => self.counts.failed += 1,
+    pub fn record(&mut self, kind: &ObjectKind, source_id: &str, outcome: Outcome) {
+        match &outcome {
+            Outcome::Migrated { .. } | Outcome::Unchanged { .. } => self.counts.migrated += 1,
+            Outcome::Queued(_) => self.counts.queued += 1,
+            Outcome::Skipped(_) => self.counts.skipped += 1,
+            Outcome::Failed(_) => self.counts.failed += 1,
         }
         self.sender.send(ProgressEvent::RecordDone {
             step: self.step.clone(),
@@ -291,20 +273,20 @@ impl StepProgress {
             step: self.step.clone(),
             kind: kind.clone(),
             source_id: source_id.to_owned(),
-            reason,
+            reason: reason.clone(),
         });
-        self.record(kind, source_id, RecordOutcome::Queued);
+        self.record(kind, source_id, Outcome::Queued(reason));
     }
 
     /// A record failed with `message` (sends `Error` and `RecordDone`).
-    pub fn failed(&mut self, kind: &ObjectKind, source_id: &str, message: impl Into<String>) {
+    pub fn failed(&mut self, kind: &ObjectKind, source_id: &str, failure: Failure) {
         self.sender.send(ProgressEvent::Error {
             step: self.step.clone(),
             kind: Some(kind.clone()),
             source_id: Some(source_id.to_owned()),
-            message: message.into(),
+            message: failure.message.clone(),
         });
-        self.record(kind, source_id, RecordOutcome::Failed);
+        self.record(kind, source_id, Outcome::Failed(failure));
     }
 
     /// The rate tracker (done, rate, ETA).
@@ -431,11 +413,17 @@ mod tests {
         let mut p = StepProgress::start(tx, "contacts", Some(4));
         let k = ObjectKind::Contact;
         tokio::time::advance(Duration::from_millis(500)).await;
-        p.record(&k, "c1", RecordOutcome::Created);
+        p.record(&k, "c1", Outcome::created("1"));
         tokio::time::advance(Duration::from_millis(600)).await;
-        p.record(&k, "c2", RecordOutcome::Unchanged);
+        p.record(
+            &k,
+            "c2",
+            Outcome::Unchanged {
+                target_id: "2".into(),
+            },
+        );
         p.queued(&k, "c3", Reason::new("missing_email", "no e-mail"));
-        p.failed(&k, "c4", "HTTP 422");
+        p.failed(&k, "c4", Failure::transient("HTTP 422"));
         let counts = p.finish();
         assert_eq!(
             (counts.source, counts.migrated, counts.queued, counts.failed),

@@ -4,31 +4,27 @@
 use glassix_client::models::Ticket;
 use intercom_client::models::AttachmentFile;
 
-use crate::ObjectKind;
-use crate::map::{FieldNote, PartPlan, TicketPlan};
+use crate::map::{FieldNote, PartPlan};
 
-use super::Exec;
-
-/// The files of part `p`. A file that cannot be downloaded is left out with a note on the
-/// ticket (so one broken link never blocks the conversation).
+/// The files of part `p`, and a note on the ticket for each file left out: a file that cannot
+/// be downloaded never blocks the conversation.
 pub(crate) async fn files(
-    ex: &Exec,
     dept: &glassix_client::Department,
     ticket: &Ticket,
-    plan: &TicketPlan,
     p: &PartPlan,
-) -> Vec<AttachmentFile> {
+) -> (Vec<AttachmentFile>, Vec<FieldNote>) {
     let mut out = Vec::new();
+    let mut notes = Vec::new();
+    let note = |text: String| FieldNote::warning("transactions.attachments", text);
     for r in &p.attachments {
         let Some(att) = ticket
             .attachments()
             .find(|a| a.id == r.glassix_attachment_id)
         else {
-            note(
-                ex,
-                plan,
-                &format!("attachment {} not found on the ticket", r.file_name),
-            );
+            notes.push(note(format!(
+                "attachment {} not found on the ticket",
+                r.file_name
+            )));
             continue;
         };
         match dept.download_attachment(ticket.id, att).await {
@@ -39,22 +35,11 @@ pub(crate) async fn files(
                     .unwrap_or_else(|| r.content_type_hint.clone());
                 out.push(AttachmentFile::from_bytes(name, ct, &d.bytes));
             }
-            Err(e) => note(
-                ex,
-                plan,
-                &format!("attachment {} could not be downloaded: {e}", r.file_name),
-            ),
+            Err(e) => notes.push(note(format!(
+                "attachment {} could not be downloaded: {e}",
+                r.file_name
+            ))),
         }
     }
-    out
-}
-
-fn note(ex: &Exec, plan: &TicketPlan, text: &str) {
-    let kind = match plan.target {
-        crate::spec::TicketTarget::Tickets => ObjectKind::Ticket,
-        crate::spec::TicketTarget::Conversations => ObjectKind::Conversation,
-    };
-    let n =
-        FieldNote::warning("transactions.attachments", text).to_lossy_note(kind, &plan.source_id);
-    let _ = ex.ledger.add_note(&n, ex.run);
+    (out, notes)
 }

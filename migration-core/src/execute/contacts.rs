@@ -1,98 +1,82 @@
 //! Contacts, reached through ticket participants: fetched from Glassix, mapped, created once
 //! (per-contact lock + ledger intent), their tags applied.
 
-use std::sync::Arc;
-
 use chrono::Utc;
-use glassix_client::models::Ticket;
+use glassix_client::models::{Participant, Ticket};
 use intercom_client::models::{Role, UpdateContact};
 
 use crate::ObjectKind;
-use crate::ledger::{Origin, Reason};
+use crate::hashing::stable_hash;
 use crate::map::{
-    ContactCollector, ContactKey, ContactSource, MapContext, Mapped, ResolvedContact,
+    CollectedContact, ContactCollector, ContactKey, ContactPlan, ContactSource, MapContext, Mapped,
+    ResolvedContact,
 };
-use crate::progress::RecordOutcome;
+use crate::outcome::{Outcome, Write};
 
-use super::settle::{Done, RecordFailure, create_once, find_contact};
-use super::{Event, EventResult, Exec, stable_hash};
+use super::error::Fault;
+use super::recorder::RecordEnd;
+use super::settle::{Created, Once, find_contact, upsert_once};
+use super::state::{ContactState, RunState};
+use super::tags::tag_id;
 
-fn cached(ex: &Exec, sid: &str) -> Option<Option<ResolvedContact>> {
-    match ex.contacts.lock() {
-        Ok(c) => c.get(sid).cloned(),
-        Err(p) => p.into_inner().get(sid).cloned(),
-    }
+/// The customers of one ticket: how each stands, by contact source id, and the ends of the
+/// contacts handled for the first time in this run.
+pub(crate) struct TicketContacts {
+    pub(crate) states: Vec<(String, ContactState)>,
+    pub(crate) ends: Vec<RecordEnd>,
 }
 
-fn remember(ex: &Exec, sid: &str, contact: Option<ResolvedContact>) {
-    match ex.contacts.lock() {
-        Ok(mut c) => c.insert(sid.to_owned(), contact),
-        Err(p) => p.into_inner().insert(sid.to_owned(), contact),
-    };
-}
-
-/// The lock of one contact (or, with a `tag:` prefix, one tag) being created.
-pub(crate) fn lock_for(ex: &Exec, sid: &str) -> Arc<tokio::sync::Mutex<()>> {
-    let mut locks = match ex.contact_locks.lock() {
-        Ok(l) => l,
-        Err(p) => p.into_inner(),
-    };
-    locks.entry(sid.to_owned()).or_default().clone()
-}
-
-/// Resolves every customer of `ticket` to an Intercom contact (creating it once), returning
-/// the resolved contacts by source id and the events of contacts handled for the first time.
+/// Resolves every customer of `ticket` to an Intercom contact (creating it once). A fault that
+/// must stop the run is returned as an error; a contact's own failure is in its end.
 pub(crate) async fn resolve(
-    ex: &Exec,
+    st: &RunState,
     dept: &glassix_client::Department,
     ticket: &Ticket,
-    events: &mut Vec<Event>,
-) -> Vec<(String, ResolvedContact)> {
+) -> Result<TicketContacts, super::error::ExecError> {
     let mut collector = ContactCollector::new();
     collector.observe(ticket);
-    let mut out = Vec::new();
+    let mut out = TicketContacts {
+        states: Vec::new(),
+        ends: Vec::new(),
+    };
     for seen in collector.contacts() {
         let sid = seen.source_id();
-        if let Some(c) = cached(ex, &sid) {
-            out.extend(c.map(|c| (sid.clone(), c)));
+        if let Some(c) = st.cached_contact(&sid) {
+            out.states.push((sid, c));
             continue;
         }
-        let lock = lock_for(ex, &sid);
+        let lock = st.lock_for(&format!("contact:{sid}"));
         let _guard = lock.lock().await;
-        if let Some(c) = cached(ex, &sid) {
-            out.extend(c.map(|c| (sid.clone(), c)));
+        if let Some(c) = st.cached_contact(&sid) {
+            out.states.push((sid, c));
             continue;
         }
-        let uuid = ticket
+        let participant = ticket
             .participants
             .iter()
             .find(|p| ContactKey::for_participant(p).as_ref() == Some(&seen.key));
-        let (resolved, result) = match one(ex, dept, seen, uuid).await {
+        let (state, end) = match one(st, dept, seen, participant).await {
             Ok(r) => r,
-            Err(e) => (None, EventResult::Failed(e.0)),
+            Err(Fault::Record(f)) => (
+                ContactState::Failed(f.clone()),
+                RecordEnd::new(ObjectKind::Contact, &sid, Outcome::Failed(f)),
+            ),
+            Err(Fault::Run(e)) => return Err(e),
         };
-        if let EventResult::Failed(msg) = &result {
-            if !ex.dry_run {
-                super::settle::mark_failed(ex, &ObjectKind::Contact, &sid, msg);
-            }
-        }
-        remember(ex, &sid, resolved.clone());
-        events.push(Event {
-            kind: ObjectKind::Contact,
-            source_id: sid.clone(),
-            result,
-        });
-        out.extend(resolved.map(|c| (sid, c)));
+        st.remember_contact(&sid, state.clone());
+        out.ends.push(end);
+        out.states.push((sid, state));
     }
-    out
+    Ok(out)
 }
 
+/// One contact: extract (its Glassix record, when it has one) → map → load → its end.
 async fn one(
-    ex: &Exec,
+    st: &RunState,
     dept: &glassix_client::Department,
-    seen: &crate::map::CollectedContact,
-    participant: Option<&glassix_client::models::Participant>,
-) -> Result<(Option<ResolvedContact>, EventResult), RecordFailure> {
+    seen: &CollectedContact,
+    participant: Option<&Participant>,
+) -> Result<(ContactState, RecordEnd), Fault> {
     let kind = ObjectKind::Contact;
     let sid = seen.source_id();
     let contact = match participant.and_then(|p| p.contact_id) {
@@ -103,122 +87,93 @@ async fn one(
         Some(c) => stable_hash(c)?,
         None => stable_hash(&(&seen.key, &seen.identifiers))?,
     };
-    let directory = ex.directory();
-    let ctx = MapContext::new(&ex.spec, &directory, Utc::now());
+    let directory = st.directory();
+    let ctx = MapContext::new(&st.spec, &directory, Utc::now());
     let source = ContactSource {
         seen,
         contact: contact.as_ref(),
     };
-    let (plan, notes) = match ex.mappers.contacts.map_contact(source, &ctx) {
+    let (plan, notes) = match st.mappers.contacts.map_contact(source, &ctx) {
         Mapped::Write { value, notes } => (value, notes),
         Mapped::Queue { reason, .. } => {
-            let reason: Reason = reason.into();
-            if !ex.dry_run {
-                ex.ledger.mark_queued(&kind, &sid, &reason, ex.run)?;
-            }
-            return Ok((None, EventResult::Queued(reason)));
+            let end = RecordEnd::new(kind, &sid, Outcome::Queued(reason.into()));
+            return Ok((ContactState::Held, end));
         }
         Mapped::Skip { reason } => {
-            let reason: Reason = reason.into();
-            if !ex.dry_run {
-                ex.ledger.mark_skipped(&kind, &sid, &reason, ex.run)?;
-            }
-            return Ok((None, EventResult::Skipped(reason)));
+            let end = RecordEnd::new(kind, &sid, Outcome::Skipped(reason.into()));
+            return Ok((ContactState::Held, end));
         }
     };
     let role = plan.request.role.clone().unwrap_or(Role::User);
-    if ex.dry_run {
-        ex.would_write(&kind, serde_json::to_value(&plan.request).ok());
-        let id = format!("dry-run-contact:{sid}");
-        return Ok((
-            Some(ResolvedContact { id, role }),
-            EventResult::Done(RecordOutcome::Created),
-        ));
-    }
-    let api = ex.intercom.contacts();
-    let reused = std::sync::atomic::AtomicBool::new(false);
-    let done = create_once(
-        ex,
-        &kind,
-        &sid,
-        &hash,
-        &hash,
-        || async {
-            match api.create(&plan.request).await {
-                Ok(c) => Ok(c.id),
-                Err(intercom_client::Error::DuplicateContact {
-                    existing_id: Some(id),
-                    ..
-                }) => {
-                    reused.store(true, std::sync::atomic::Ordering::Relaxed);
-                    Ok(id)
-                }
-                Err(e) => Err(e),
-            }
+    // Until its tags are attached, the ledger holds a marker hash, so that a run stopped
+    // between the create and the tags finishes the contact (as an update) next time.
+    let stored = format!("incomplete:{hash}");
+    let outcome = upsert_once(
+        st,
+        Once {
+            kind: &kind,
+            source_id: &sid,
+            hash: &hash,
+            stored: &stored,
         },
-        || find_contact(ex, &plan.lookups),
+        || async {
+            let (id, reused) = st.writer.create_contact(&plan.request).await?;
+            Ok(Created { id, reused })
+        },
+        || find_contact(&st.intercom, &plan.lookups),
+        |id| update(st, id, &plan),
     )
     .await?;
-    let id = done.id().to_owned();
-    let outcome = match &done {
-        Done::Created(_) => {
-            if reused.load(std::sync::atomic::Ordering::Relaxed) {
-                ex.ledger
-                    .mark_migrated(&kind, &sid, &id, &hash, Origin::Reused, ex.run)?;
-            }
-            for n in &notes {
-                ex.ledger
-                    .add_note(&n.to_lossy_note(kind.clone(), &sid), ex.run)?;
-            }
-            RecordOutcome::Created
-        }
-        Done::Found(_) => RecordOutcome::Created,
-        Done::Unchanged(_) => RecordOutcome::Unchanged,
-        Done::Update(_) => {
-            let r = &plan.request;
-            let update = UpdateContact {
-                role: r.role.clone(),
-                external_id: r.external_id.clone(),
-                email: r.email.clone(),
-                phone: r.phone.clone(),
-                name: r.name.clone(),
-                avatar: r.avatar.clone(),
-                signed_up_at: r.signed_up_at,
-                custom_attributes: r.custom_attributes.clone(),
-                ..Default::default()
-            };
-            ex.wrote();
-            api.update(&id, &update).await?;
-            let origin = ex
-                .ledger
-                .lookup(&kind, &sid)?
-                .and_then(|r| r.origin)
-                .unwrap_or(Origin::Created);
-            ex.ledger
-                .mark_migrated(&kind, &sid, &id, &hash, origin, ex.run)?;
-            RecordOutcome::Updated
-        }
+    let Some(id) = outcome.target_id().map(str::to_owned) else {
+        return Err(Fault::record(format!("contact {sid}: no Intercom id")));
     };
-    if matches!(done, Done::Created(_) | Done::Found(_) | Done::Update(_)) {
-        for t in &plan.tags {
-            let tag_id = match &t.id {
-                Some(i) => i.clone(),
-                None => match super::tickets::tag_id(ex, &t.name).await? {
-                    Some(i) => i,
-                    None => continue,
-                },
-            };
-            ex.wrote();
-            api_tag_contact(ex, &id, &tag_id).await?;
-        }
-    }
-    Ok((
-        Some(ResolvedContact { id, role }),
-        EventResult::Done(outcome),
-    ))
+    let resolved = ContactState::Resolved(ResolvedContact {
+        id: id.clone(),
+        role,
+    });
+    let Outcome::Migrated { write, .. } = &outcome else {
+        return Ok((resolved, RecordEnd::new(kind, &sid, outcome)));
+    };
+    let fresh = matches!(write, Write::Created | Write::Reused | Write::Found);
+    let notes = if fresh { notes } else { Vec::new() };
+    let end = match attach_tags(st, &id, &plan).await {
+        Ok(()) => RecordEnd::new(kind, &sid, outcome).notes(notes).hash(hash),
+        // The contact exists: its tickets go on, and the next run attaches the tags (the
+        // ledger still holds the marker hash).
+        Err(Fault::Record(f)) => RecordEnd::new(kind, &sid, Outcome::Failed(f)).notes(notes),
+        Err(run) => return Err(run),
+    };
+    Ok((resolved, end))
 }
 
-async fn api_tag_contact(ex: &Exec, contact: &str, tag: &str) -> Result<(), RecordFailure> {
-    ex.intercom.tags().tag_contact(contact, tag).await?;
+/// Attaches the contact's tags (creating a tag rule's tag on first use).
+async fn attach_tags(st: &RunState, id: &str, plan: &ContactPlan) -> Result<(), Fault> {
+    for t in &plan.tags {
+        let tag = match &t.id {
+            Some(i) => Some(i.clone()),
+            None => tag_id(st, &t.name).await?,
+        };
+        if let Some(tag) = tag {
+            st.writer.tag_contact(id, &tag).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The contact's source changed (or a run stopped before its tags): write it again.
+async fn update(st: &RunState, id: String, plan: &ContactPlan) -> Result<(), Fault> {
+    let r = &plan.request;
+    let update = UpdateContact {
+        role: r.role.clone(),
+        external_id: r.external_id.clone(),
+        email: r.email.clone(),
+        phone: r.phone.clone(),
+        name: r.name.clone(),
+        avatar: r.avatar.clone(),
+        signed_up_at: r.signed_up_at,
+        custom_attributes: r.custom_attributes.clone(),
+        ..Default::default()
+    };
+    st.writer.update_contact(&id, &update).await?;
     Ok(())
 }

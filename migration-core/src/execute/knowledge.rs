@@ -1,35 +1,35 @@
-//! Knowledge base: Help Center collections (parents first) and articles, from the export folder
-//! (`knowledge-base.json`) and, under `canned_replies = "articles"`, the canned replies.
+//! The knowledge-base steps: Help Center collections (parents first), then articles, from the
+//! export folder ([`KB_FILE`]) and, under `canned_replies = "articles"`, the canned replies.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::Utc;
 use futures::StreamExt;
+use intercom_client::models::{CreateArticle, CreateCollection};
 
 use crate::ObjectKind;
-use crate::accounting::Accounting;
 use crate::hashing::source_hash;
 use crate::ledger::Reason;
 use crate::map::{KnowledgeBaseExport, MapContext, Mapped, plan_collections};
-use crate::progress::{ProgressSender, RecordOutcome, StepProgress};
+use crate::outcome::{Outcome, Write};
+use crate::plan::StepId;
 use crate::spec::CannedRepliesPolicy;
 
-use super::settle::{Done, RecordFailure, create_once};
-use super::tickets::apply;
-use super::{Event, EventResult, Exec, ExecError, ExecResult};
+use super::error::{ExecError, ExecResult, Fault};
+use super::recorder::{RecordEnd, Recorder};
+use super::settle::{Created, Once, keep, upsert_once};
+use super::state::{KnowledgeSources, RunState};
 
 /// File name of the knowledge-base export inside the export folder.
 pub const KB_FILE: &str = "knowledge-base.json";
 
-/// Runs the knowledge-base step when an export folder holds [`KB_FILE`] or canned replies are
-/// to become articles.
-pub(crate) async fn run(
-    ex: &Arc<Exec>,
-    exports: Option<&std::path::Path>,
-    progress: &ProgressSender,
-    acc: &mut Accounting,
-) -> ExecResult<()> {
-    let kb = match exports.map(|d| d.join(KB_FILE)) {
+/// The knowledge-base sources, read once per run.
+async fn sources(st: &RunState, exports: Option<&Path>) -> ExecResult<Arc<KnowledgeSources>> {
+    if let Some(k) = st.knowledge() {
+        return Ok(k);
+    }
+    let export = match exports.map(|d| d.join(KB_FILE)) {
         Some(path) if path.exists() => {
             let text = std::fs::read_to_string(&path).map_err(|e| ExecError::Export {
                 path: path.display().to_string(),
@@ -40,169 +40,149 @@ pub(crate) async fn run(
         _ => None,
     };
     let mut canned = Vec::new();
-    if ex.spec.policies.canned_replies == CannedRepliesPolicy::Articles {
-        for dept in ex.glassix.departments() {
+    if st.spec.policies.canned_replies == CannedRepliesPolicy::Articles {
+        for dept in st.glassix.departments() {
             canned.extend(dept.canned_replies().await?);
         }
     }
-    if kb.is_none() && canned.is_empty() {
-        return Ok(());
-    }
-    let mut step = StepProgress::start(progress.clone(), "knowledge_base", None);
-    let collections = {
-        let directory = ex.directory();
-        let ctx = MapContext::new(&ex.spec, &directory, Utc::now());
-        plan_collections(kb.as_ref(), &canned, &ctx)
+    st.set_knowledge(KnowledgeSources { export, canned });
+    st.knowledge()
+        .ok_or_else(|| ExecError::Config("the knowledge-base sources were not kept".to_owned()))
+}
+
+/// The collections step.
+pub(crate) async fn collections(
+    st: &RunState,
+    rec: &mut Recorder,
+    exports: Option<&Path>,
+) -> ExecResult<()> {
+    let src = sources(st, exports).await?;
+    let plans = {
+        let directory = st.directory();
+        let ctx = MapContext::new(&st.spec, &directory, Utc::now());
+        plan_collections(src.export.as_ref(), &src.canned, &ctx)
     };
-    for c in &collections {
-        let kind = ObjectKind::Collection;
-        let result = match c.request_for(&ex.directory()) {
-            None => EventResult::Queued(Reason::new(
+    let kind = ObjectKind::Collection;
+    rec.start(
+        StepId::Collections,
+        Some(kind.clone()),
+        Some(plans.len() as u64),
+    );
+    for c in &plans {
+        let outcome = match c.request_for(&st.directory()) {
+            None => Outcome::Queued(Reason::new(
                 "missing_collection",
                 "the parent collection was not created; resolve it, then run again",
             )),
-            Some(req) if ex.dry_run => {
-                ex.would_write(&kind, serde_json::to_value(&req).ok());
-                let id = format!("dry-run:{}", c.source_id);
-                ex.update_directory(|d| {
-                    d.collections.insert(c.source_id.clone(), id);
-                });
-                EventResult::Done(RecordOutcome::Created)
-            }
-            Some(req) => {
-                let name = req.name.clone();
-                let parent = req.parent_id.clone();
-                match collection(ex, &c.source_id, &req, &name, parent.as_deref()).await {
-                    Ok((id, o)) => {
-                        ex.update_directory(|d| {
-                            d.collections.insert(c.source_id.clone(), id);
-                        });
-                        EventResult::Done(o)
-                    }
-                    Err(e) => EventResult::Failed(e.0),
-                }
-            }
+            Some(req) => match collection(st, &c.source_id, &req).await {
+                Ok(o) => o,
+                Err(Fault::Record(f)) => Outcome::Failed(f),
+                Err(Fault::Run(e)) => return Err(e),
+            },
         };
-        finish_record(ex, &mut step, acc, kind, &c.source_id, result);
-    }
-    let directory = ex.directory();
-    let ctx = MapContext::new(&ex.spec, &directory, Utc::now());
-    let mut mapped = Vec::new();
-    if let Some(kb) = &kb {
-        for a in &kb.articles {
-            mapped.push((
-                format!("kb:{}", a.id),
-                ex.mappers.articles.map_article(a, &ctx),
-            ));
+        if let Some(id) = outcome.target_id() {
+            let id = id.to_owned();
+            st.update_directory(|d| {
+                d.collections.insert(c.source_id.clone(), id);
+            });
         }
+        rec.record(
+            StepId::Collections,
+            RecordEnd::new(kind.clone(), &c.source_id, outcome),
+        )?;
     }
-    for r in &canned {
-        mapped.push((
-            format!("canned:{}", r.id),
-            ex.mappers.articles.map_canned_reply(r, &ctx),
-        ));
-    }
-    for (sid, m) in mapped {
-        let kind = ObjectKind::Article;
-        let result = match m {
-            Mapped::Queue { reason, .. } => EventResult::Queued(reason.into()),
-            Mapped::Skip { reason } => EventResult::Skipped(reason.into()),
-            Mapped::Write { value, .. } if ex.dry_run => {
-                ex.would_write(&kind, serde_json::to_value(&value.request).ok());
-                let _ = value;
-                EventResult::Done(RecordOutcome::Created)
-            }
-            Mapped::Write { value, .. } => {
-                match article(ex, &value.source_id, &value.request).await {
-                    Ok(o) => EventResult::Done(o),
-                    Err(e) => EventResult::Failed(e.0),
-                }
-            }
-        };
-        finish_record(ex, &mut step, acc, kind, &sid, result);
-    }
-    step.finish();
+    rec.finish(StepId::Collections);
     Ok(())
 }
 
-/// Records a queued, skipped or failed record in the ledger (not in a dry run) and counts it.
-fn finish_record(
-    ex: &Exec,
-    step: &mut StepProgress,
-    acc: &mut Accounting,
-    kind: ObjectKind,
-    source_id: &str,
-    result: EventResult,
-) {
-    if !ex.dry_run {
-        let _ = match &result {
-            EventResult::Queued(r) => ex.ledger.mark_queued(&kind, source_id, r, ex.run),
-            EventResult::Skipped(r) => ex.ledger.mark_skipped(&kind, source_id, r, ex.run),
-            EventResult::Failed(m) => {
-                super::settle::mark_failed(ex, &kind, source_id, m);
-                Ok(())
-            }
-            EventResult::Done(_) => Ok(()),
-        };
+/// The articles step.
+pub(crate) async fn articles(
+    st: &RunState,
+    rec: &mut Recorder,
+    exports: Option<&Path>,
+) -> ExecResult<()> {
+    let src = sources(st, exports).await?;
+    let directory = st.directory();
+    let ctx = MapContext::new(&st.spec, &directory, Utc::now());
+    let mut mapped = Vec::new();
+    if let Some(kb) = &src.export {
+        for a in &kb.articles {
+            mapped.push((
+                format!("kb:{}", a.id),
+                st.mappers.articles.map_article(a, &ctx),
+            ));
+        }
     }
-    apply(
-        step,
-        acc,
-        Event {
-            kind,
-            source_id: source_id.to_owned(),
-            result,
-        },
+    for r in &src.canned {
+        mapped.push((
+            format!("canned:{}", r.id),
+            st.mappers.articles.map_canned_reply(r, &ctx),
+        ));
+    }
+    let kind = ObjectKind::Article;
+    rec.start(
+        StepId::Articles,
+        Some(kind.clone()),
+        Some(mapped.len() as u64),
     );
+    for (sid, m) in mapped {
+        let outcome = match m {
+            Mapped::Queue { reason, .. } => Outcome::Queued(reason.into()),
+            Mapped::Skip { reason } => Outcome::Skipped(reason.into()),
+            Mapped::Write { value, .. } => {
+                match article(st, &value.source_id, &value.request).await {
+                    Ok(o) => o,
+                    Err(Fault::Record(f)) => Outcome::Failed(f),
+                    Err(Fault::Run(e)) => return Err(e),
+                }
+            }
+        };
+        rec.record(StepId::Articles, RecordEnd::new(kind.clone(), sid, outcome))?;
+    }
+    rec.finish(StepId::Articles);
+    Ok(())
 }
 
-async fn collection(
-    ex: &Exec,
-    sid: &str,
-    req: &intercom_client::models::CreateCollection,
-    name: &str,
-    parent: Option<&str>,
-) -> Result<(String, RecordOutcome), RecordFailure> {
-    let hash = source_hash(&serde_json::to_value(req).unwrap_or_default())?;
-    let api = ex.intercom.help_center();
-    let done = create_once(
-        ex,
-        &ObjectKind::Collection,
-        sid,
-        &hash,
-        &hash,
-        || async { api.create_collection(req).await.map(|c| c.id) },
+async fn collection(st: &RunState, sid: &str, req: &CreateCollection) -> Result<Outcome, Fault> {
+    let hash = source_hash(req)?;
+    let outcome = upsert_once(
+        st,
+        Once {
+            kind: &ObjectKind::Collection,
+            source_id: sid,
+            hash: &hash,
+            stored: &hash,
+        },
+        || async { st.writer.create_collection(req).await.map(Created::from) },
         || async {
-            let mut s = ex.intercom.help_center().collections(Some(50));
+            let mut s = st.intercom.help_center().collections(Some(50));
             while let Some(c) = s.next().await {
                 let c = c?;
-                if c.name.as_deref() == Some(name) && c.parent_id.as_deref() == parent {
+                if c.name.as_deref() == Some(req.name.as_str()) && c.parent_id == req.parent_id {
                     return Ok(Some(c.id));
                 }
             }
             Ok(None)
         },
+        keep,
     )
     .await?;
-    Ok((done.id().to_owned(), outcome(&done)))
+    Ok(kept(outcome))
 }
 
-async fn article(
-    ex: &Exec,
-    sid: &str,
-    req: &intercom_client::models::CreateArticle,
-) -> Result<RecordOutcome, RecordFailure> {
-    let hash = source_hash(&serde_json::to_value(req).unwrap_or_default())?;
-    let api = ex.intercom.help_center();
-    let done = create_once(
-        ex,
-        &ObjectKind::Article,
-        sid,
-        &hash,
-        &hash,
-        || async { api.create_article(req).await.map(|a| a.id) },
+async fn article(st: &RunState, sid: &str, req: &CreateArticle) -> Result<Outcome, Fault> {
+    let hash = source_hash(req)?;
+    let outcome = upsert_once(
+        st,
+        Once {
+            kind: &ObjectKind::Article,
+            source_id: sid,
+            hash: &hash,
+            stored: &hash,
+        },
+        || async { st.writer.create_article(req).await.map(Created::from) },
         || async {
-            let mut s = ex.intercom.help_center().articles(Some(50));
+            let mut s = st.intercom.help_center().articles(Some(50));
             while let Some(a) = s.next().await {
                 let a = a?;
                 if a.title.as_deref() == Some(req.title.as_str()) {
@@ -211,16 +191,19 @@ async fn article(
             }
             Ok(None)
         },
+        keep,
     )
     .await?;
-    Ok(outcome(&done))
+    Ok(kept(outcome))
 }
 
-fn outcome(done: &Done) -> RecordOutcome {
-    match done {
-        Done::Created(_) | Done::Found(_) => RecordOutcome::Created,
-        Done::Unchanged(_) => RecordOutcome::Unchanged,
-        // A changed article or collection is kept as it is (not updated yet).
-        Done::Update(_) => RecordOutcome::Unchanged,
+/// A changed article or collection is kept as it is (updating them is the delta's work).
+fn kept(outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Migrated {
+            target_id,
+            write: Write::Updated,
+        } => Outcome::Unchanged { target_id },
+        o => o,
     }
 }

@@ -6,54 +6,85 @@ use glassix_client::models::Ticket;
 
 use crate::ObjectKind;
 use crate::hashing::source_hash;
-use crate::ledger::{ObjectStatus, Origin, PartRecord, WriteNeed};
-use crate::map::{PartPlan, TicketPlan};
-use crate::progress::RecordOutcome;
-use crate::spec::TicketTarget;
+use crate::ledger::{ObjectStatus, PartRecord};
+use crate::map::{FieldNote, PartPlan, TicketPlan};
+use crate::outcome::{Failure, Outcome, Retry, Write};
 
-use super::settle::{Done, RecordFailure, create_once, part_matches};
-use super::{Event, EventResult, Exec, attachments};
+use super::attachments;
+use super::error::{ExecError, Fault};
+use super::recorder::RecordEnd;
+use super::settle::{Created, Once, keep, part_matches, upsert_once};
+use super::state::RunState;
 
-/// Writes every part of `plan` not written yet, in order. Stops at the first failure (the
-/// part is marked failed; later parts wait for the next run, so the order is kept).
+/// What writing a ticket's parts came to.
+pub(crate) struct PartsWritten {
+    /// One end per part handled, in order.
+    pub(crate) ends: Vec<RecordEnd>,
+    /// Notes for the ticket (attachments left out).
+    pub(crate) notes: Vec<FieldNote>,
+    /// The failure that stopped the parts, if one did (later parts wait for the next run, so
+    /// the order is kept).
+    pub(crate) failed: Option<Failure>,
+}
+
+/// Writes every part of `plan` not written yet, in order, and stops at the first failure.
 pub(crate) async fn write_all(
-    ex: &Exec,
+    st: &RunState,
     dept: &glassix_client::Department,
     ticket: &Ticket,
     plan: &TicketPlan,
     target: &str,
-    events: &mut Vec<Event>,
-) -> Result<(), RecordFailure> {
+) -> Result<PartsWritten, ExecError> {
+    let mut out = PartsWritten {
+        ends: Vec::new(),
+        notes: Vec::new(),
+        failed: None,
+    };
     for p in &plan.parts {
         let key = p.ledger_key();
-        match one(ex, dept, ticket, plan, p, target).await {
-            Ok(o) => events.push(Event {
-                kind: ObjectKind::Part,
-                source_id: key,
-                result: EventResult::Done(o),
-            }),
-            Err(e) => {
-                super::settle::mark_failed(ex, &ObjectKind::Part, &key, &e.0);
-                events.push(Event {
-                    kind: ObjectKind::Part,
-                    source_id: key.clone(),
-                    result: EventResult::Failed(e.0.clone()),
-                });
-                return Err(RecordFailure(format!("part {key}: {}", e.0)));
+        match one(st, dept, ticket, plan, p, target, &mut out.notes).await {
+            Ok(end) => out.ends.push(end),
+            Err(Fault::Record(f)) => {
+                out.failed = Some(f.clone().context(format!("part {key}")));
+                out.ends
+                    .push(RecordEnd::new(ObjectKind::Part, key, Outcome::Failed(f)));
+                break;
             }
+            Err(Fault::Run(e)) => return Err(e),
         }
     }
-    Ok(())
+    Ok(out)
+}
+
+/// Registers the conversation's opening message (the conversation itself) as its first part.
+pub(crate) fn opening_part(
+    st: &RunState,
+    plan: &TicketPlan,
+    guid: &str,
+    target: &str,
+) -> Result<RecordEnd, Fault> {
+    let rec = PartRecord {
+        ticket_source_id: plan.source_id.clone(),
+        transaction_guid: guid.to_owned(),
+        target_part_id: Some(target.to_owned()),
+        position: -1,
+        status: ObjectStatus::Pending,
+    };
+    let h = source_hash(guid)?;
+    st.ledger.record_part(&rec, &h, st.run)?;
+    Ok(RecordEnd::new(ObjectKind::Part, guid, Outcome::created(target)).hash(h))
 }
 
 async fn one(
-    ex: &Exec,
+    st: &RunState,
     dept: &glassix_client::Department,
     ticket: &Ticket,
     plan: &TicketPlan,
     p: &PartPlan,
     target: &str,
-) -> Result<RecordOutcome, RecordFailure> {
+    notes: &mut Vec<FieldNote>,
+) -> Result<RecordEnd, Fault> {
+    let kind = ObjectKind::Part;
     let key = p.ledger_key();
     let hash = source_hash(p)?;
     let rec = PartRecord {
@@ -63,66 +94,36 @@ async fn one(
         position: i64::from(p.position),
         status: ObjectStatus::Pending,
     };
-    ex.ledger.record_part(&rec, &hash, ex.run)?;
-    match ex.ledger.needs_write(&ObjectKind::Part, &key, &hash)? {
-        WriteNeed::Unchanged { .. } => return Ok(RecordOutcome::Unchanged),
-        WriteNeed::Update { target_id } => {
-            // A written message cannot be edited: the new hash is recorded, the part kept.
-            ex.ledger.mark_migrated(
-                &ObjectKind::Part,
-                &key,
-                &target_id,
-                &hash,
-                Origin::Created,
-                ex.run,
-            )?;
-            return Ok(RecordOutcome::Unchanged);
-        }
-        WriteNeed::Create | WriteNeed::SettleIntent(_) => {}
-    }
-    let files = attachments::files(ex, dept, ticket, plan, p).await;
-    let done = create_once(
-        ex,
-        &ObjectKind::Part,
-        &key,
-        &hash,
-        &hash,
-        || async {
-            match plan.target {
-                TicketTarget::Tickets => ex
-                    .intercom
-                    .tickets()
-                    .reply(target, &p.to_ticket_reply(files))
-                    .await
-                    .map(|part| part.id),
-                TicketTarget::Conversations => {
-                    let c = ex
-                        .intercom
-                        .conversations()
-                        .reply(target, &p.to_conversation_reply(files))
-                        .await?;
-                    let parts = c.parts();
-                    Ok(parts
-                        .iter()
-                        .rev()
-                        .find(|x| x.created_at == Some(p.created_at))
-                        .or(parts.last())
-                        .map(|x| x.id.clone())
-                        .unwrap_or_default())
-                }
-            }
+    st.ledger.record_part(&rec, &hash, st.run)?;
+    let outcome = upsert_once(
+        st,
+        Once {
+            kind: &kind,
+            source_id: &key,
+            hash: &hash,
+            stored: &hash,
         },
-        || find_part(ex, plan.target, target, p),
+        || async move {
+            let (files, left_out) = attachments::files(dept, ticket, p).await;
+            notes.extend(left_out);
+            st.target
+                .reply(&st.writer, target, p, files)
+                .await
+                .map(Created::from)
+        },
+        || find_part(st, target, p),
+        keep,
     )
     .await?;
-    Ok(match done {
-        Done::Created(_) | Done::Found(_) => RecordOutcome::Created,
-        Done::Unchanged(_) | Done::Update(_) => RecordOutcome::Unchanged,
+    Ok(match outcome {
+        // A written message cannot be edited: the new hash is recorded, the part kept.
+        Outcome::Migrated {
+            target_id,
+            write: Write::Updated,
+        } => RecordEnd::new(kind, key, Outcome::Unchanged { target_id }).hash(hash),
+        o => RecordEnd::new(kind, key, o),
     })
 }
-
-/// A part as read back: id, `created_at`, author id, body.
-type ReadPart = (String, Option<i64>, Option<String>, Option<String>);
 
 /// Reads the ticket or conversation back and finds the part `p` describes.
 ///
@@ -133,54 +134,26 @@ type ReadPart = (String, Option<i64>, Option<String>, Option<String>);
 /// part is not among those returned, the look-up cannot tell whether the part was written: it
 /// answers an error, so the intent stays open and the part is never sent twice, instead of
 /// `None` ("not written"), which would re-send it.
-async fn find_part(
-    ex: &Exec,
-    target_kind: TicketTarget,
-    target: &str,
-    p: &PartPlan,
-) -> Result<Option<String>, RecordFailure> {
-    let (parts, total): (Vec<ReadPart>, Option<u64>) = match target_kind {
-        TicketTarget::Tickets => {
-            let list = ex.intercom.tickets().get(target).await?.ticket_parts;
-            let total = list.as_ref().and_then(|l| l.total_count);
-            let parts = list
-                .map(|l| l.ticket_parts)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|x| (x.id, x.created_at, x.author.and_then(|a| a.id), x.body))
-                .collect();
-            (parts, total)
-        }
-        TicketTarget::Conversations => {
-            let c = ex.intercom.conversations().get(target).await?;
-            let total = c.conversation_parts.as_ref().and_then(|l| l.total_count);
-            let parts = c
-                .parts()
-                .iter()
-                .map(|x| {
-                    let author = x.author.as_ref().and_then(|a| a.id.clone());
-                    (x.id.clone(), x.created_at, author, x.body.clone())
-                })
-                .collect();
-            (parts, total)
-        }
-    };
-    let found = parts
+async fn find_part(st: &RunState, target: &str, p: &PartPlan) -> Result<Option<String>, Fault> {
+    let read = st.target.read_parts(&st.intercom, target).await?;
+    let found = read
+        .parts
         .iter()
-        .find(|(_, created_at, author, body)| {
-            part_matches(p, *created_at, author.as_deref(), body.as_deref())
-        })
-        .map(|(id, ..)| id.clone());
-    match (found, total) {
+        .find(|x| part_matches(p, x.created_at, x.author_id.as_deref(), x.body.as_deref()))
+        .map(|x| x.id.clone());
+    match (found, read.total) {
         (Some(id), _) => Ok(Some(id)),
-        (None, Some(total)) if total > parts.len() as u64 => Err(RecordFailure(format!(
-            "cannot tell whether part {} (position {}) of {target} was written: Intercom returns \
-             only {} of its {total} parts. Check the end of {target} in Intercom; the part stays \
-             unsettled in the ledger and is never sent twice",
-            p.source_transaction_guid,
-            p.position,
-            parts.len()
-        ))),
+        (None, Some(total)) if total > read.parts.len() as u64 => Err(Fault::Record(Failure {
+            message: format!(
+                "cannot tell whether part {} (position {}) of {target} was written: Intercom \
+                 returns only {} of its {total} parts. Check the end of {target} in Intercom; \
+                 the part stays unsettled in the ledger and is never sent twice",
+                p.source_transaction_guid,
+                p.position,
+                read.parts.len()
+            ),
+            retry: Retry::Unsettled,
+        })),
         (None, _) => Ok(None),
     }
 }

@@ -1,33 +1,33 @@
-//! Preflight: read admins, teams and agents, match agents to admins and departments to teams.
+//! Preflight: read admins, teams and agents, match agents to admins and departments to teams,
+//! and read what Intercom already has of the schema the run writes.
 
-use std::sync::Arc;
-
+use crate::intercom_schema;
 use crate::map::{Department, guid_key, resolve_agents, resolve_departments};
-use crate::progress::{ProgressEvent, ProgressSender};
+use crate::plan::StepId;
 
-use super::{Exec, ExecResult};
+use super::error::ExecResult;
+use super::recorder::Recorder;
+use super::state::{ExistingSchema, RunState};
+use super::target::Target;
 
-/// Fills the shared directory with admins, the acting admin, bots and teams.
+/// Fills the shared directory with admins, the acting admin, bots and teams, and the run's
+/// view of the existing schema.
 pub(crate) async fn run(
-    ex: &Arc<Exec>,
+    st: &RunState,
+    rec: &mut Recorder,
     departments: &[Department],
-    progress: &ProgressSender,
 ) -> ExecResult<()> {
-    let started = tokio::time::Instant::now();
-    progress.send(ProgressEvent::StepStarted {
-        step: "preflight".to_owned(),
-        total: None,
-    });
-    let admins_api = ex.intercom.admins();
+    rec.start(StepId::Preflight, None, None);
+    let admins_api = st.intercom.admins();
     let admins = admins_api.list().await?;
     let teams = admins_api.list_teams().await?;
     let me = admins_api.me().await?;
     let mut users = Vec::new();
-    for dept in ex.glassix.departments() {
+    for dept in st.glassix.departments() {
         users.extend(dept.users().await?);
     }
-    let agents = resolve_agents(ex.mappers.agents.as_ref(), &users, &admins);
-    ex.update_directory(|d| {
+    let agents = resolve_agents(st.mappers.agents.as_ref(), &users, &admins);
+    st.update_directory(|d| {
         d.apply_agents(&agents);
         d.acting_admin = Some(me.admin.id.clone());
         for dep in departments {
@@ -42,14 +42,28 @@ pub(crate) async fn run(
             );
         }
     });
-    let directory = ex.directory();
+    let directory = st.directory();
     let (teams_by_department, _missing) =
-        resolve_departments(ex.mappers.departments.as_ref(), &directory, &teams);
-    ex.update_directory(|d| d.teams_by_department.extend(teams_by_department));
-    progress.send(ProgressEvent::StepFinished {
-        step: "preflight".to_owned(),
-        counts: crate::accounting::RunCounts::default(),
-        elapsed: started.elapsed(),
-    });
+        resolve_departments(st.mappers.departments.as_ref(), &directory, &teams);
+    st.update_directory(|d| d.teams_by_department.extend(teams_by_department));
+
+    let mut schema = ExistingSchema {
+        contact: intercom_schema::contact_attributes(&st.intercom).await?,
+        ..Default::default()
+    };
+    match st.target {
+        Target::Conversations => {
+            schema.conversation = intercom_schema::conversation_attributes(&st.intercom).await?;
+        }
+        Target::Tickets => {
+            let name = &st.spec.objects.ticket_type;
+            if let Some(t) = intercom_schema::find_ticket_type(&st.intercom, name).await? {
+                let attrs = intercom_schema::ticket_type_attributes(&st.intercom, &t.id).await?;
+                schema.ticket_type = Some((t.id, attrs));
+            }
+        }
+    }
+    st.update_schema(|s| *s = schema);
+    rec.finish(StepId::Preflight);
     Ok(())
 }

@@ -1,63 +1,32 @@
-//! What a run returns.
+//! What the executor reports of a run besides the ledger: the steps as they ran, and what a
+//! dry run would have written.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ObjectKind;
-use crate::accounting::{Accounting, Outcome, RunCounts};
-use crate::ledger::RunId;
+use crate::accounting::RunCounts;
+use crate::plan::StepId;
 
-/// The result of [`super::Migration::run`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RunResult {
-    /// The ledger's run id.
-    pub run_id: RunId,
-    /// Hash of the spec the run used (recorded with the run).
-    pub spec_hash: String,
-    /// Whether this was a dry run.
-    pub dry_run: bool,
-    /// Where every source record of the migration stands after this run (from the ledger, so
-    /// records handled by earlier runs count too), per kind. For a dry run: what would happen.
-    pub counts: BTreeMap<ObjectKind, RunCounts>,
-    /// What this run handled, per kind (unchanged records count as migrated).
-    pub this_run: BTreeMap<ObjectKind, RunCounts>,
-    /// Intercom write calls (creates, replies, updates, tags) sent by this run.
-    pub intercom_writes: u64,
-    /// Wall-clock time of the run.
-    pub elapsed: Duration,
-    /// `None` when the counts add up; otherwise which kinds do not.
-    pub imbalance: Option<String>,
-    /// For a dry run: what would be written, with a sample of mapped requests.
-    pub dry: Option<DryRunReport>,
-}
-
-impl RunResult {
-    /// `source == migrated + queued + skipped + failed` for every kind.
-    pub fn is_balanced(&self) -> bool {
-        self.imbalance.is_none() && self.counts.values().all(RunCounts::is_balanced)
-    }
-
-    /// Counts of one kind (zero when the kind was not seen).
-    pub fn counts_of(&self, kind: &ObjectKind) -> RunCounts {
-        self.counts.get(kind).copied().unwrap_or_default()
-    }
+/// One step of a run and the records it counted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepCounts {
+    /// The step (the same identifier as in the plan and the progress events).
+    pub step: StepId,
+    /// Records of the step's kind it handled.
+    pub counts: RunCounts,
 }
 
 /// What a dry run would do.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DryRunReport {
-    /// Write calls that would be sent, per kind of object written.
+    /// Write calls that would be sent, per kind of object written (`finish`: the updates,
+    /// actions and tags that complete a record already created).
     pub would_write: BTreeMap<ObjectKind, u64>,
     /// Where each record would end, per kind.
     pub counts: BTreeMap<ObjectKind, RunCounts>,
-    /// The first mapped requests, as JSON (bodies as they would be sent).
+    /// The first mapped requests of each kind written (up to the sample size per kind), as
+    /// JSON, bodies as they would be sent.
     pub sample: Vec<serde_json::Value>,
-}
-
-/// Counts one source record of `kind` ending with `outcome`.
-pub(crate) fn tally(acc: &mut Accounting, kind: &ObjectKind, outcome: &Outcome) {
-    acc.add_source(kind, 1);
-    acc.record(kind, outcome);
 }

@@ -7,131 +7,154 @@ use futures::StreamExt;
 use intercom_client::models::{SearchQuery, SearchRequest};
 
 use crate::ObjectKind;
-use crate::ledger::{Settlement, WriteNeed};
+use crate::ledger::{Origin, Settlement, WriteNeed};
 use crate::map::{ContactLookup, PartAuthor, PartPlan};
+use crate::outcome::{Failure, Outcome, Retry, Write};
 
-use super::Exec;
+use super::error::Fault;
+use super::state::RunState;
 
-/// Why one record could not be written (recorded in the ledger as its failure reason).
-#[derive(Debug, Clone)]
-pub(crate) struct RecordFailure(pub(crate) String);
+/// What a create answered: the new object's id, and whether it is an object that existed
+/// before (Intercom answered with it instead of creating one).
+pub(crate) struct Created {
+    pub(crate) id: String,
+    pub(crate) reused: bool,
+}
 
-impl From<crate::Error> for RecordFailure {
-    fn from(e: crate::Error) -> Self {
-        RecordFailure(format!("ledger: {e}"))
+impl From<String> for Created {
+    fn from(id: String) -> Self {
+        Created { id, reused: false }
     }
 }
 
-impl From<intercom_client::Error> for RecordFailure {
-    fn from(e: intercom_client::Error) -> Self {
-        RecordFailure(format!("Intercom: {e}"))
-    }
-}
-
-impl From<glassix_client::Error> for RecordFailure {
-    fn from(e: glassix_client::Error) -> Self {
-        RecordFailure(format!("Glassix: {e}"))
-    }
-}
-
-/// How [`create_once`] ended.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Done {
-    /// Created now.
-    Created(String),
-    /// Found by a lookup after an unknown outcome (created by an earlier attempt).
-    Found(String),
-    /// Already in Intercom with the same source hash.
-    Unchanged(String),
-    /// Already in Intercom, and the source changed: the caller updates it.
-    Update(String),
-}
-
-impl Done {
-    pub(crate) fn id(&self) -> &str {
-        match self {
-            Done::Created(t) | Done::Found(t) | Done::Unchanged(t) | Done::Update(t) => t,
-        }
-    }
-}
-
-/// Creates `kind`/`source_id` at most once. `hash` is the source hash compared by
-/// [`crate::ledger::Ledger::needs_write`]; `stored` is the hash recorded on completion (the
+/// One record to bring into Intercom once: its kind, source id, the hash compared by
+/// [`crate::ledger::Ledger::needs_write`], and the hash recorded when the create completes (the
 /// same, or a marker that makes the next run finish an incomplete object).
-pub(crate) async fn create_once<C, CF, L, LF>(
-    ex: &Exec,
-    kind: &ObjectKind,
-    source_id: &str,
-    hash: &str,
-    stored: &str,
+pub(crate) struct Once<'a> {
+    pub(crate) kind: &'a ObjectKind,
+    pub(crate) source_id: &'a str,
+    pub(crate) hash: &'a str,
+    pub(crate) stored: &'a str,
+}
+
+/// Creates the record at most once, or reports it unchanged, or — when its source changed since
+/// it was migrated — answers `Migrated { write: Updated }` after `update` brought it up to date
+/// (the caller records the new hash through the recorder).
+///
+/// - unchanged in the ledger → `Unchanged`;
+/// - an open intent (a create whose answer was lost) → `lookup` first: found → `Found`;
+/// - otherwise an intent is recorded, `create` sent, and the intent completed (`Created`, or
+///   `Reused` when the create answered with an object that existed before); a lost answer is
+///   settled by `lookup`; an answered error abandons the intent (the create did not happen).
+pub(crate) async fn upsert_once<C, CF, L, LF, U, UF>(
+    st: &RunState,
+    once: Once<'_>,
     create: C,
     lookup: L,
-) -> Result<Done, RecordFailure>
+    update: U,
+) -> Result<Outcome, Fault>
 where
     C: FnOnce() -> CF,
-    CF: Future<Output = Result<String, intercom_client::Error>>,
+    CF: Future<Output = Result<Created, intercom_client::Error>>,
     L: Fn() -> LF,
-    LF: Future<Output = Result<Option<String>, RecordFailure>>,
+    LF: Future<Output = Result<Option<String>, Fault>>,
+    U: FnOnce(String) -> UF,
+    UF: Future<Output = Result<(), Fault>>,
 {
-    match ex.ledger.needs_write(kind, source_id, hash)? {
-        WriteNeed::Unchanged { target_id } => return Ok(Done::Unchanged(target_id)),
-        WriteNeed::Update { target_id } => return Ok(Done::Update(target_id)),
+    let Once {
+        kind,
+        source_id,
+        hash,
+        stored,
+    } = once;
+    match st.ledger.needs_write(kind, source_id, hash)? {
+        WriteNeed::Unchanged { target_id } => return Ok(Outcome::Unchanged { target_id }),
+        WriteNeed::Update { target_id } => {
+            update(target_id.clone()).await?;
+            return Ok(Outcome::Migrated {
+                target_id,
+                write: Write::Updated,
+            });
+        }
         WriteNeed::SettleIntent(intent) => match lookup().await? {
             Some(target_id) => {
-                ex.ledger.settle_intent(
+                st.ledger.settle_intent(
                     intent.id,
                     Settlement::Found {
                         target_id: target_id.clone(),
                         source_hash: stored.to_owned(),
                     },
                 )?;
-                return Ok(Done::Found(target_id));
+                return Ok(Outcome::Migrated {
+                    target_id,
+                    write: Write::Found,
+                });
             }
-            None => ex.ledger.settle_intent(intent.id, Settlement::NotCreated)?,
+            None => st.ledger.settle_intent(intent.id, Settlement::NotCreated)?,
         },
         WriteNeed::Create => {}
     }
-    let intent = ex.ledger.record_intent(kind, source_id, hash, ex.run)?;
-    ex.wrote();
+    let intent = st.ledger.record_intent(kind, source_id, hash, st.run)?;
     match create().await {
-        Ok(target_id) => {
-            ex.ledger.complete_intent(intent.id, &target_id, stored)?;
-            Ok(Done::Created(target_id))
+        Ok(Created { id, reused }) => {
+            let (origin, write) = if reused {
+                (Origin::Reused, Write::Reused)
+            } else {
+                (Origin::Created, Write::Created)
+            };
+            st.ledger
+                .complete_intent_as(intent.id, &id, stored, origin)?;
+            Ok(Outcome::Migrated {
+                target_id: id,
+                write,
+            })
         }
         Err(intercom_client::Error::OutcomeUnknown { reason, .. }) => match lookup().await? {
             Some(target_id) => {
-                ex.ledger.settle_intent(
+                st.ledger.settle_intent(
                     intent.id,
                     Settlement::Found {
                         target_id: target_id.clone(),
                         source_hash: stored.to_owned(),
                     },
                 )?;
-                Ok(Done::Found(target_id))
+                Ok(Outcome::Migrated {
+                    target_id,
+                    write: Write::Found,
+                })
             }
             None => {
-                ex.ledger.settle_intent(intent.id, Settlement::NotCreated)?;
-                Err(RecordFailure(format!(
-                    "the create's outcome was unknown ({reason}) and the object was not found; \
-                     it will be created on the next run"
-                )))
+                st.ledger.settle_intent(intent.id, Settlement::NotCreated)?;
+                Err(Fault::Record(Failure {
+                    message: format!(
+                        "the create's outcome was unknown ({reason}) and the object was not \
+                         found; it will be created on the next run"
+                    ),
+                    retry: Retry::Transient,
+                }))
             }
         },
         Err(e) => {
             // An answered error: the create did not happen.
-            ex.ledger.settle_intent(intent.id, Settlement::NotCreated)?;
+            st.ledger.settle_intent(intent.id, Settlement::NotCreated)?;
             Err(e.into())
         }
     }
 }
 
+/// An `update` for [`upsert_once`] that writes nothing: the object is kept as it is (a part
+/// cannot be edited; a changed attribute definition, tag, collection or article is kept).
+pub(crate) async fn keep(_target: String) -> Result<(), Fault> {
+    Ok(())
+}
+
 /// The contact that one of `lookups` finds (external id, then e-mail, then the original-id
 /// attribute).
 pub(crate) async fn find_contact(
-    ex: &Exec,
+    client: &intercom_client::Client,
     lookups: &[ContactLookup],
-) -> Result<Option<String>, RecordFailure> {
-    let contacts = ex.intercom.contacts();
+) -> Result<Option<String>, Fault> {
+    let contacts = client.contacts();
     for l in lookups {
         let found = match l {
             ContactLookup::ExternalId(x) => contacts.find_by_external_id(x).await?.map(|c| c.id),
@@ -158,56 +181,6 @@ pub(crate) async fn find_contact(
         }
     }
     Ok(None)
-}
-
-/// The ticket carrying `glassix_ticket_id = ticket_id`.
-pub(crate) async fn find_ticket(
-    ex: &Exec,
-    ticket_id: i64,
-) -> Result<Option<String>, RecordFailure> {
-    let q = SearchRequest::new(SearchQuery::eq(
-        format!("custom_attributes.{}", crate::map::ATTR_TICKET_ID),
-        ticket_id,
-    ));
-    let mut s = ex.intercom.tickets().search(&q, Some(5));
-    match s.next().await {
-        Some(t) => Ok(Some(t?.id)),
-        None => Ok(None),
-    }
-}
-
-/// The conversation of `contact_id` created at `created_at` (its attributes are written only
-/// at the end, so the contact and the backdated creation time identify it).
-pub(crate) async fn find_conversation(
-    ex: &Exec,
-    ticket_id: i64,
-    created_at: Option<i64>,
-) -> Result<Option<String>, RecordFailure> {
-    let q = SearchRequest::new(SearchQuery::eq(
-        format!("custom_attributes.{}", crate::map::ATTR_TICKET_ID),
-        ticket_id,
-    ));
-    let mut s = ex.intercom.conversations().search(&q, Some(5));
-    if let Some(c) = s.next().await {
-        return Ok(Some(c?.id));
-    }
-    let Some(at) = created_at else {
-        return Ok(None);
-    };
-    let q = SearchRequest::new(SearchQuery::eq("created_at", at));
-    let found: Vec<_> = ex
-        .intercom
-        .conversations()
-        .search(&q, Some(20))
-        .take(20)
-        .collect()
-        .await;
-    let mut ids = Vec::new();
-    for c in found {
-        ids.push(c?.id);
-    }
-    // Only a unique match is trusted; otherwise the create is repeated on the next run.
-    Ok(if ids.len() == 1 { ids.pop() } else { None })
 }
 
 /// Whether an Intercom part is the one `plan` describes: same creation time, same author and
@@ -237,20 +210,5 @@ pub(crate) fn part_matches(
     match body {
         Some(b) => norm(b) == norm(&plan.body),
         None => true,
-    }
-}
-
-/// Marks a record failed, unless a create of it is still unsettled (an open intent, e.g. when
-/// the look-up itself failed): that record stays `intent`, so that the next run looks it up
-/// instead of creating it again (until then the counts show it unaccounted).
-pub(crate) fn mark_failed(ex: &Exec, kind: &ObjectKind, source_id: &str, message: &str) {
-    let open = ex
-        .ledger
-        .lookup(kind, source_id)
-        .ok()
-        .flatten()
-        .is_some_and(|r| r.status == crate::ledger::ObjectStatus::Intent);
-    if !open {
-        let _ = ex.ledger.mark_failed(kind, source_id, message, ex.run);
     }
 }

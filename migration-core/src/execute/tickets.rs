@@ -1,6 +1,7 @@
-//! Tickets, streamed: list → get → contacts → map → create → parts in order → finishing ops.
-//! At most `concurrency` tickets are in flight; the listing is pulled only as tasks finish,
-//! so memory does not grow with the number of tickets.
+//! The tickets step, one ticket at a time through extract → map → load → record:
+//! list → get (extract) → its contacts → map → create once → parts in order → finishing writes
+//! → one [`RecordEnd`] per record touched. At most `concurrency` tickets are in flight; the
+//! listing is pulled only as tickets finish, so memory does not grow with the number of tickets.
 
 use std::sync::Arc;
 
@@ -8,26 +9,22 @@ use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
 use glassix_client::TicketQuery;
 use glassix_client::models::Ticket;
+use tracing::Instrument;
 
 use crate::ObjectKind;
-use crate::accounting::{Accounting, Outcome};
-use crate::hashing::source_hash;
-use crate::ledger::{ObjectStatus, Origin, PartRecord, Reason};
-use crate::map::{CreateRequest, FieldNote, MapContext, Mapped, TicketPlan};
-use crate::progress::{ProgressEvent, ProgressSender, RecordOutcome, StepProgress};
-use crate::spec::TicketTarget;
+use crate::hashing::{source_hash, stable_hash};
+use crate::ledger::WriteNeed;
+use crate::map::{ContactKey, FieldNote, MapContext, Mapped, TicketPlan};
+use crate::outcome::{Outcome, Write};
+use crate::plan::StepId;
 
-use super::result::tally;
-use super::settle::{Done, RecordFailure, create_once, find_conversation, find_ticket};
-use super::{Event, EventResult, Exec, ExecError, ExecResult, contacts, parts, stable_hash};
-
-/// The ledger kind of tickets under this spec.
-pub(crate) fn ticket_kind(ex: &Exec) -> ObjectKind {
-    match ex.spec.objects.tickets {
-        TicketTarget::Tickets => ObjectKind::Ticket,
-        TicketTarget::Conversations => ObjectKind::Conversation,
-    }
-}
+use super::contacts::{self, TicketContacts};
+use super::error::{ExecError, ExecResult, Fault};
+use super::parts;
+use super::recorder::{RecordEnd, Recorder};
+use super::settle::{Created, Once, keep, upsert_once};
+use super::state::{ContactState, RunState};
+use super::tags::tag_id;
 
 /// Ledger kind of a conversation's finishing actions (assign, close, snooze), so that a resumed
 /// run does not repeat one.
@@ -43,32 +40,31 @@ pub(crate) struct Window {
 }
 
 /// Streams every department's tickets through [`process`], the departments side by side,
-/// `concurrency` tickets at a time in all.
+/// `concurrency` tickets at a time in all, and records each ticket's ends as it finishes.
 pub(crate) async fn run(
-    ex: &Arc<Exec>,
+    st: &Arc<RunState>,
+    rec: &mut Recorder,
     window: Window,
     concurrency: usize,
-    progress: &ProgressSender,
-    acc: &mut Accounting,
 ) -> ExecResult<()> {
-    let mut step = StepProgress::start(progress.clone(), "tickets", window.expected);
+    rec.start(StepId::Tickets, Some(st.target.kind()), window.expected);
     let mut query = TicketQuery::new(window.since, window.until);
     query.window = TimeDelta::days(28);
     // Each department has its own key and quota: list and read them side by side, each with
     // its share of the concurrency, so a multi-department workspace is not read one department
     // after another.
-    let departments = ex.glassix.departments();
+    let departments = st.glassix.departments();
     let per_department = concurrency.div_ceil(departments.len().max(1)).max(1);
     let mut results = futures::stream::select_all(departments.iter().map(|d| {
         let dept = d.clone();
-        let ex = ex.clone();
+        let st = st.clone();
         d.tickets(query.clone())
             .map(move |listed| {
-                let ex = ex.clone();
+                let st = st.clone();
                 let dept = dept.clone();
                 async move {
                     match listed {
-                        Ok(t) => Ok(process(&ex, &dept, t.id).await),
+                        Ok(t) => Ok(process(&st, &dept, t.id).await),
                         Err(e) => Err(e),
                     }
                 }
@@ -79,27 +75,18 @@ pub(crate) async fn run(
     let mut listing_error = None;
     while let Some(r) = results.next().await {
         match r {
-            Ok(events) => {
-                for e in events {
-                    if e.kind == ticket_kind(ex) {
-                        apply(&mut step, acc, e);
-                    } else {
-                        side_event(progress, acc, e);
-                    }
+            Ok(ends) => {
+                for end in ends? {
+                    rec.record(StepId::Tickets, end)?;
                 }
             }
             Err(e) => {
-                progress.send(ProgressEvent::Error {
-                    step: "tickets".to_owned(),
-                    kind: None,
-                    source_id: None,
-                    message: format!("listing tickets: {e}"),
-                });
+                rec.step_error(StepId::Tickets, format!("listing tickets: {e}"));
                 listing_error = Some(e);
             }
         }
     }
-    step.finish();
+    rec.finish(StepId::Tickets);
     match listing_error {
         // The tickets listed were handled; the run must be repeated to reach the others.
         Some(e) => Err(ExecError::Glassix(e)),
@@ -107,345 +94,209 @@ pub(crate) async fn run(
     }
 }
 
-/// Counts one event in the step's progress and the run's accounting.
-pub(crate) fn apply(step: &mut StepProgress, acc: &mut Accounting, e: Event) {
-    match e.result {
-        EventResult::Done(o) => {
-            step.record(&e.kind, &e.source_id, o);
-            tally(acc, &e.kind, &Outcome::Migrated);
-        }
-        EventResult::Queued(r) => {
-            step.queued(&e.kind, &e.source_id, r.clone());
-            tally(acc, &e.kind, &Outcome::Queued(r));
-        }
-        EventResult::Skipped(r) => {
-            step.record(&e.kind, &e.source_id, RecordOutcome::Skipped);
-            tally(acc, &e.kind, &Outcome::Skipped(r));
-        }
-        EventResult::Failed(m) => {
-            step.failed(&e.kind, &e.source_id, m.clone());
-            tally(acc, &e.kind, &Outcome::Failed(m));
-        }
-    }
-}
-
-/// A contact or part handled with a ticket: reported (`RecordDone`, `Queued`, `Error`) and
-/// counted, outside the tickets step's rate and ETA (which count tickets).
-fn side_event(progress: &ProgressSender, acc: &mut Accounting, e: Event) {
-    let step = "tickets".to_owned();
-    let (outcome, counted) = match e.result {
-        EventResult::Done(o) => (o, Outcome::Migrated),
-        EventResult::Queued(r) => {
-            progress.send(ProgressEvent::Queued {
-                step: step.clone(),
-                kind: e.kind.clone(),
-                source_id: e.source_id.clone(),
-                reason: r.clone(),
-            });
-            (RecordOutcome::Queued, Outcome::Queued(r))
-        }
-        EventResult::Skipped(r) => (RecordOutcome::Skipped, Outcome::Skipped(r)),
-        EventResult::Failed(m) => {
-            progress.send(ProgressEvent::Error {
-                step: step.clone(),
-                kind: Some(e.kind.clone()),
-                source_id: Some(e.source_id.clone()),
-                message: m.clone(),
-            });
-            (RecordOutcome::Failed, Outcome::Failed(m))
-        }
-    };
-    progress.send(ProgressEvent::RecordDone {
-        step,
-        kind: e.kind.clone(),
-        source_id: e.source_id,
-        outcome,
-    });
-    tally(acc, &e.kind, &counted);
-}
-
-/// One ticket, to the end. Never fails: every record it touches ends in an [`Event`].
-pub(crate) async fn process(ex: &Exec, dept: &glassix_client::Department, id: i64) -> Vec<Event> {
-    let kind = ticket_kind(ex);
-    let sid = id.to_string();
-    let mut events = Vec::new();
-    let result = match one(ex, dept, id, &mut events).await {
-        Ok(r) => r,
-        Err(e) => {
-            // A ticket already created in Intercom keeps its target (it is finished on the next
-            // run, never created again); otherwise it is marked failed.
-            if !ex.dry_run {
-                let created = ex
-                    .ledger
-                    .lookup(&kind, &sid)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|r| r.status == ObjectStatus::Migrated);
-                if created {
-                    let _ = ex.ledger.add_note(
-                        &FieldNote::warning("", format!("incomplete: {}", e.0))
-                            .to_lossy_note(kind.clone(), &sid),
-                        ex.run,
-                    );
-                } else {
-                    super::settle::mark_failed(ex, &kind, &sid, &e.0);
-                }
-            }
-            EventResult::Failed(e.0)
-        }
-    };
-    events.push(Event {
-        kind,
-        source_id: sid,
-        result,
-    });
-    events
-}
-
-async fn one(
-    ex: &Exec,
+/// One ticket, to the end: the ends of every record it touched (its new contacts, its parts,
+/// its finishing actions, and last the ticket itself). Only a fault that stops the run is an
+/// error.
+pub(crate) async fn process(
+    st: &RunState,
     dept: &glassix_client::Department,
     id: i64,
-    events: &mut Vec<Event>,
-) -> Result<EventResult, RecordFailure> {
-    let kind = ticket_kind(ex);
+) -> ExecResult<Vec<RecordEnd>> {
+    let kind = st.target.kind();
+    let span = tracing::info_span!("record", kind = %kind, source_id = id);
+    async {
+        let mut ends = Vec::new();
+        let end = match one(st, dept, id, &mut ends).await {
+            Ok(end) => end,
+            Err(Fault::Record(f)) => RecordEnd::new(kind, id.to_string(), Outcome::Failed(f)),
+            Err(Fault::Run(e)) => return Err(e),
+        };
+        tracing::debug!(outcome = end.outcome.label(), "ticket done");
+        ends.push(end);
+        Ok(ends)
+    }
+    .instrument(span)
+    .await
+}
+
+/// Extract → map → load for one ticket.
+async fn one(
+    st: &RunState,
+    dept: &glassix_client::Department,
+    id: i64,
+    ends: &mut Vec<RecordEnd>,
+) -> Result<RecordEnd, Fault> {
+    let kind = st.target.kind();
     let sid = id.to_string();
     let ticket = dept.ticket(id).await?;
     let hash = stable_hash(&ticket)?;
-    if !ex.dry_run {
-        if let crate::ledger::WriteNeed::Unchanged { .. } =
-            ex.ledger.needs_write(&kind, &sid, &hash)?
-        {
-            return Ok(EventResult::Done(RecordOutcome::Unchanged));
-        }
+    if let WriteNeed::Unchanged { target_id } = st.ledger.needs_write(&kind, &sid, &hash)? {
+        return Ok(RecordEnd::new(kind, sid, Outcome::Unchanged { target_id }));
     }
-    let resolved = contacts::resolve(ex, dept, &ticket, events).await;
-    let mut directory = ex.directory();
-    directory.contacts.extend(resolved);
-    let ctx = MapContext::new(&ex.spec, &directory, Utc::now());
-    match ex.mappers.tickets.map_ticket(&ticket, &ctx) {
+    let TicketContacts { states, ends: c } = contacts::resolve(st, dept, &ticket).await?;
+    ends.extend(c);
+    if let Some(failure) = customer_failure(&ticket, &states) {
+        return Err(Fault::Record(failure));
+    }
+    let mut directory = st.directory();
+    directory
+        .contacts
+        .extend(states.into_iter().filter_map(|(sid, s)| match s {
+            ContactState::Resolved(c) => Some((sid, c)),
+            ContactState::Held | ContactState::Failed(_) => None,
+        }));
+    let ctx = MapContext::new(&st.spec, &directory, Utc::now());
+    match st.mappers.tickets.map_ticket(&ticket, &ctx) {
         Mapped::Queue { reason, .. } => {
-            let reason: Reason = reason.into();
-            if !ex.dry_run {
-                ex.ledger.mark_queued(&kind, &sid, &reason, ex.run)?;
-            }
-            Ok(EventResult::Queued(reason))
+            Ok(RecordEnd::new(kind, sid, Outcome::Queued(reason.into())))
         }
-        Mapped::Skip { reason } => {
-            let reason: Reason = reason.into();
-            if !ex.dry_run {
-                ex.ledger.mark_skipped(&kind, &sid, &reason, ex.run)?;
-            }
-            Ok(EventResult::Skipped(reason))
-        }
+        Mapped::Skip { reason } => Ok(RecordEnd::new(kind, sid, Outcome::Skipped(reason.into()))),
         Mapped::Write { value: plan, notes } => {
-            if ex.dry_run {
-                dry(ex, &plan, events);
-                return Ok(EventResult::Done(RecordOutcome::Created));
-            }
-            let outcome = write(ex, dept, &ticket, &plan, &hash, &notes, events).await?;
-            Ok(EventResult::Done(outcome))
+            load(st, dept, &ticket, &plan, &hash, notes, ends).await
         }
     }
 }
 
-/// Dry run: count the writes the plan would make and keep a sample of its create request.
-fn dry(ex: &Exec, plan: &TicketPlan, events: &mut Vec<Event>) {
-    let kind = ticket_kind(ex);
-    let create = match &plan.create {
-        CreateRequest::Ticket(r) => serde_json::to_value(r).ok(),
-        CreateRequest::Conversation(r) => serde_json::to_value(r).ok(),
-    };
-    ex.would_write(&kind, create);
-    for p in &plan.parts {
-        ex.would_write(&ObjectKind::Part, None);
-        events.push(Event {
-            kind: ObjectKind::Part,
-            source_id: p.ledger_key(),
-            result: EventResult::Done(RecordOutcome::Created),
-        });
-    }
-    let finish = usize::from(plan.finish.ticket_update.is_some())
-        + usize::from(plan.finish.conversation_update.is_some())
-        + plan.finish.conversation_actions.len()
-        + plan.finish.tags.len();
-    for _ in 0..finish {
-        ex.would_write(&ObjectKind::Other("finish".to_owned()), None);
-    }
+/// When the ticket's customer failed in this run (a passing fault), the ticket fails with it,
+/// saying so: the next run retries both. (A queued customer queues its tickets through the
+/// mapper, which names the customer.)
+fn customer_failure(
+    ticket: &Ticket,
+    states: &[(String, ContactState)],
+) -> Option<crate::outcome::Failure> {
+    let customer = ticket
+        .participants
+        .iter()
+        .find_map(ContactKey::for_participant)?
+        .source_id();
+    states.iter().find_map(|(sid, s)| match s {
+        ContactState::Failed(f) if *sid == customer => Some(
+            f.clone()
+                .context(format!("held by its customer {customer}, which failed")),
+        ),
+        _ => None,
+    })
 }
 
 /// Creates (once) the ticket or conversation, writes its parts in order, then the finishing
-/// ops, and records it migrated with its source hash.
-async fn write(
-    ex: &Exec,
+/// writes; the ticket's end carries its source hash, recorded once everything is written.
+async fn load(
+    st: &RunState,
     dept: &glassix_client::Department,
     ticket: &Ticket,
     plan: &TicketPlan,
     hash: &str,
-    notes: &[FieldNote],
-    events: &mut Vec<Event>,
-) -> Result<RecordOutcome, RecordFailure> {
-    let kind = ticket_kind(ex);
+    notes: Vec<FieldNote>,
+    ends: &mut Vec<RecordEnd>,
+) -> Result<RecordEnd, Fault> {
+    let kind = st.target.kind();
     let sid = plan.source_id.clone();
-    // Until the parts and finishing ops are written, the ledger holds a marker hash, so that
+    // Until the parts and finishing writes are done, the ledger holds a marker hash, so that
     // the next run resumes this ticket (Update) instead of taking it as done.
     let stored = format!("incomplete:{hash}");
-    let created_at = match &plan.create {
-        CreateRequest::Ticket(r) => r.created_at,
-        CreateRequest::Conversation(r) => r.created_at,
-    };
-    let done = create_once(
-        ex,
-        &kind,
-        &sid,
-        hash,
-        &stored,
-        || async {
-            match &plan.create {
-                CreateRequest::Ticket(r) => ex.intercom.tickets().create(r).await.map(|t| t.id),
-                CreateRequest::Conversation(r) => ex
-                    .intercom
-                    .conversations()
-                    .create(r)
-                    .await
-                    .map(|m| m.conversation_id),
-            }
+    let created_at = plan.create.created_at();
+    let outcome = upsert_once(
+        st,
+        Once {
+            kind: &kind,
+            source_id: &sid,
+            hash,
+            stored: &stored,
         },
         || async {
-            match plan.target {
-                TicketTarget::Tickets => find_ticket(ex, ticket.id).await,
-                TicketTarget::Conversations => find_conversation(ex, ticket.id, created_at).await,
-            }
+            st.target
+                .create(&st.writer, &plan.create)
+                .await
+                .map(Created::from)
         },
+        || async { Ok(st.target.find(&st.intercom, ticket.id, created_at).await?) },
+        keep,
     )
     .await?;
-    let target = done.id().to_owned();
-    if let Done::Unchanged(_) = done {
-        return Ok(RecordOutcome::Unchanged);
-    }
-    let fresh = matches!(done, Done::Created(_) | Done::Found(_));
+    let (target_id, write) = match outcome {
+        Outcome::Migrated { target_id, write } => (target_id, write),
+        other => return Ok(RecordEnd::new(kind, sid, other)),
+    };
+    let fresh = matches!(write, Write::Created | Write::Found);
+    let mut notes = if fresh { notes } else { Vec::new() };
     if fresh {
         if let Some(guid) = &plan.create_transaction_guid {
-            // The opening message is the conversation itself.
-            let rec = PartRecord {
-                ticket_source_id: sid.clone(),
-                transaction_guid: guid.clone(),
-                target_part_id: Some(target.clone()),
-                position: -1,
-                status: ObjectStatus::Pending,
-            };
-            let h = source_hash(guid)?;
-            ex.ledger.record_part(&rec, &h, ex.run)?;
-            ex.ledger.mark_migrated(
-                &ObjectKind::Part,
-                guid,
-                &target,
-                &h,
-                Origin::Created,
-                ex.run,
-            )?;
-            events.push(Event {
-                kind: ObjectKind::Part,
-                source_id: guid.clone(),
-                result: EventResult::Done(RecordOutcome::Created),
-            });
-        }
-        for n in notes {
-            ex.ledger
-                .add_note(&n.to_lossy_note(kind.clone(), &sid), ex.run)?;
+            ends.push(parts::opening_part(st, plan, guid, &target_id)?);
         }
     }
-    parts::write_all(ex, dept, ticket, plan, &target, events).await?;
-    finish(ex, plan, &target, fresh).await?;
-    ex.ledger
-        .mark_migrated(&kind, &sid, &target, hash, Origin::Created, ex.run)?;
-    Ok(if fresh {
-        RecordOutcome::Created
-    } else {
-        RecordOutcome::Updated
-    })
-}
-
-/// The Intercom id of tag `name`, creating the tag when it is new.
-pub(crate) async fn tag_id(ex: &Exec, name: &str) -> Result<Option<String>, RecordFailure> {
-    let key = name.trim().to_lowercase();
-    if key.is_empty() {
-        return Ok(None);
+    let written = parts::write_all(st, dept, ticket, plan, &target_id).await?;
+    ends.extend(written.ends);
+    notes.extend(written.notes);
+    if let Some(f) = written.failed {
+        return Ok(RecordEnd::new(kind, sid, Outcome::Failed(f)).notes(notes));
     }
-    if let Some(id) = ex.directory().tag_id(&key) {
-        return Ok(Some(id.to_owned()));
+    match finish(st, plan, &target_id, fresh).await {
+        Ok(actions) => ends.extend(actions),
+        Err(Fault::Record(f)) => {
+            return Ok(RecordEnd::new(kind, sid, Outcome::Failed(f)).notes(notes));
+        }
+        Err(run) => return Err(run),
     }
-    // One creator per tag: concurrent tickets wait, then find it in the directory.
-    let lock = super::contacts::lock_for(ex, &format!("tag:{key}"));
-    let _guard = lock.lock().await;
-    if let Some(id) = ex.directory().tag_id(&key) {
-        return Ok(Some(id.to_owned()));
-    }
-    super::attributes::ensure_tag(ex, &key, name.trim(), None).await?;
-    Ok(ex.directory().tag_id(&key).map(str::to_owned))
+    let write = if fresh { write } else { Write::Updated };
+    Ok(
+        RecordEnd::new(kind, sid, Outcome::Migrated { target_id, write })
+            .notes(notes)
+            .hash(hash),
+    )
 }
 
 /// State, assignment, attributes and tags. Updates and tags are idempotent; a conversation's
-/// actions (assign, close, snooze) are recorded one by one so that none is repeated. When the
-/// ticket existed already (`fresh` false: its source changed, or a run stopped half-way), its
-/// attributes are written again with the update.
+/// actions (assign, close, snooze) are created once each (an intent each), so that none is
+/// repeated by a resumed run.
 async fn finish(
-    ex: &Exec,
+    st: &RunState,
     plan: &TicketPlan,
     target: &str,
     fresh: bool,
-) -> Result<(), RecordFailure> {
+) -> Result<Vec<RecordEnd>, Fault> {
     let f = &plan.finish;
-    if let Some(u) = &f.ticket_update {
-        let mut u = u.clone();
-        if let (false, CreateRequest::Ticket(c)) = (fresh, &plan.create) {
-            u.ticket_attributes = c.ticket_attributes.clone();
-        }
-        ex.wrote();
-        ex.intercom.tickets().update(target, &u).await?;
-    }
-    if let Some(u) = &f.conversation_update {
-        ex.wrote();
-        ex.intercom.conversations().update(target, u).await?;
-    }
+    st.target.update(&st.writer, target, plan, fresh).await?;
+    let kind = action_kind();
+    let mut ends = Vec::new();
     for (i, action) in f.conversation_actions.iter().enumerate() {
         let key = format!("{}#action{i}", plan.source_id);
-        let h = source_hash(&serde_json::to_value(action).unwrap_or_default())?;
-        if ex
-            .ledger
-            .lookup(&action_kind(), &key)?
-            .is_some_and(|r| r.status == ObjectStatus::Migrated)
-        {
-            continue;
-        }
-        ex.wrote();
-        ex.intercom.conversations().act(target, action).await?;
-        ex.ledger
-            .mark_migrated(&action_kind(), &key, target, &h, Origin::Created, ex.run)?;
+        let h = source_hash(action)?;
+        let outcome = upsert_once(
+            st,
+            Once {
+                kind: &kind,
+                source_id: &key,
+                hash: &h,
+                stored: &h,
+            },
+            || async {
+                st.writer.act_conversation(target, action).await?;
+                Ok(Created::from(target.to_owned()))
+            },
+            // An action leaves nothing to look up: a lost answer sends it again next run.
+            || async { Ok(None) },
+            keep,
+        )
+        .await?;
+        ends.push(match outcome {
+            Outcome::Migrated {
+                target_id,
+                write: Write::Updated,
+            } => RecordEnd::new(kind.clone(), key, Outcome::Unchanged { target_id }).hash(h),
+            o => RecordEnd::new(kind.clone(), key, o),
+        });
     }
     for t in &f.tags {
         let id = match &t.id {
             Some(i) => i.clone(),
-            None => match tag_id(ex, &t.name).await? {
+            None => match tag_id(st, &t.name).await? {
                 Some(i) => i,
                 None => continue,
             },
         };
-        ex.wrote();
-        match plan.target {
-            TicketTarget::Tickets => {
-                ex.intercom
-                    .tags()
-                    .tag_ticket(target, &id, &f.acting_admin)
-                    .await?;
-            }
-            TicketTarget::Conversations => {
-                ex.intercom
-                    .tags()
-                    .tag_conversation(target, &id, &f.acting_admin)
-                    .await?;
-            }
-        }
+        st.target
+            .tag(&st.writer, target, &id, &f.acting_admin)
+            .await?;
     }
-    Ok(())
+    Ok(ends)
 }

@@ -124,8 +124,21 @@ impl Ledger {
         target_id: &str,
         source_hash: &str,
     ) -> Result<()> {
+        self.complete_intent_as(intent, target_id, source_hash, Origin::Created)
+    }
+
+    /// Like [`Ledger::complete_intent`], with the object's origin: [`Origin::Reused`] when the
+    /// create answered with an object that existed before (e.g. Intercom's 409 for a contact of
+    /// the same e-mail), so that a rollback leaves it alone.
+    pub fn complete_intent_as(
+        &self,
+        intent: IntentId,
+        target_id: &str,
+        source_hash: &str,
+        origin: Origin,
+    ) -> Result<()> {
         self.write("complete intent", |tx| {
-            LedgerBatch { tx }.complete_intent(intent, target_id, source_hash)
+            LedgerBatch { tx }.complete_intent_as(intent, target_id, source_hash, origin)
         })
     }
 
@@ -384,20 +397,29 @@ impl LedgerBatch<'_> {
         target_id: &str,
         source_hash: &str,
     ) -> Result<()> {
-        {
-            let tx = self.tx;
-            let open = load_open(tx, intent)?;
-            close(tx, intent, IntentOutcome::Completed, Some(target_id))?;
-            migrated_in(
-                tx,
-                &open.kind,
-                &open.source_id,
-                target_id,
-                source_hash,
-                Origin::Created,
-                open.run_id,
-            )
-        }
+        self.complete_intent_as(intent, target_id, source_hash, Origin::Created)
+    }
+
+    /// Same as [`Ledger::complete_intent_as`], inside the batch's transaction.
+    pub fn complete_intent_as(
+        &self,
+        intent: IntentId,
+        target_id: &str,
+        source_hash: &str,
+        origin: Origin,
+    ) -> Result<()> {
+        let tx = self.tx;
+        let open = load_open(tx, intent)?;
+        close(tx, intent, IntentOutcome::Completed, Some(target_id))?;
+        migrated_in(
+            tx,
+            &open.kind,
+            &open.source_id,
+            target_id,
+            source_hash,
+            origin,
+            open.run_id,
+        )
     }
 
     /// Same as [`Ledger::settle_intent`], inside the batch's transaction.

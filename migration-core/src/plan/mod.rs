@@ -15,15 +15,18 @@
 mod estimate;
 mod graph;
 mod report;
+mod step_id;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use estimate::RateLimits;
 pub use report::{FORMULA, PlanReport, PlanTotals, StepReport, human_duration};
+pub use step_id::StepId;
 
 use crate::error::Result;
 use crate::kind::ObjectKind;
+use crate::spec::TicketTarget;
 
 /// One step of a migration: an object kind moved (or a preparation done) as a unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -115,7 +118,9 @@ impl Step {
 }
 
 /// The standard steps of a Glassix → Intercom migration with their dependencies (Intercom
-/// reference §7), with zero records: set `records` and the per-record estimates from discovery.
+/// reference §7), built from the one step list [`StepId`], with zero records: set `records` and
+/// the per-record estimates from discovery. Tickets are counted as [`ObjectKind::Ticket`]; see
+/// [`standard_steps_for`] for a spec that makes them conversations.
 ///
 /// preflight (admins, teams, ticket states, existing schema and tags) → data attributes,
 /// conversation attributes, ticket types → ticket type attributes; tags; contacts after data
@@ -123,47 +128,23 @@ impl Step {
 /// schema, tags and preflight (admins and teams resolved for assignment); collections → articles;
 /// inventories (canned replies and what is rebuilt by hand) after preflight.
 pub fn standard_steps() -> Vec<Step> {
-    vec![
-        Step::new(
-            "preflight",
-            "Read admins, teams, ticket states and existing schema",
-        )
-        .fixed(0, 8),
-        Step::new("data_attributes", "Contact data attributes")
-            .kind(ObjectKind::DataAttribute)
-            .after(["preflight"]),
-        Step::new("conversation_attributes", "Conversation attributes")
-            .kind(ObjectKind::ConversationAttribute)
-            .after(["preflight"]),
-        Step::new("ticket_types", "Ticket type")
-            .kind(ObjectKind::TicketType)
-            .after(["preflight"]),
-        Step::new("ticket_type_attributes", "Ticket type attributes")
-            .kind(ObjectKind::TicketTypeAttribute)
-            .after(["ticket_types"]),
-        Step::new("tags", "Tags (get or create by name)")
-            .kind(ObjectKind::Tag)
-            .after(["preflight"]),
-        Step::new("contacts", "Contacts from ticket participants")
-            .kind(ObjectKind::Contact)
-            .after(["data_attributes", "tags"]),
-        Step::new("tickets", "Tickets with their messages, notes and tags")
-            .kind(ObjectKind::Ticket)
-            .after([
-                "contacts",
-                "ticket_type_attributes",
-                "conversation_attributes",
-                "tags",
-                "preflight",
-            ]),
-        Step::new("collections", "Help-center collections")
-            .kind(ObjectKind::Collection)
-            .after(["preflight"]),
-        Step::new("articles", "Help-center articles")
-            .kind(ObjectKind::Article)
-            .after(["collections", "preflight"]),
-        Step::new("inventories", "Inventories of what is rebuilt by hand").after(["preflight"]),
-    ]
+    standard_steps_for(TicketTarget::Tickets)
+}
+
+/// [`standard_steps`] for a spec whose tickets become `target` (the tickets step's kind).
+pub fn standard_steps_for(target: TicketTarget) -> Vec<Step> {
+    StepId::ALL
+        .into_iter()
+        .map(|id| {
+            let mut s = Step::new(id.as_str(), id.description())
+                .after(id.depends_on().iter().map(|d| d.as_str()));
+            s.kind = id.kind(target);
+            if id == StepId::Preflight {
+                s = s.fixed(0, 8);
+            }
+            s
+        })
+        .collect()
 }
 
 /// Steps in an order that respects every dependency.
@@ -191,6 +172,11 @@ impl Plan {
     /// The step with `id`.
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// The step with `id`, mutable (to set its counts).
+    pub fn step_mut(&mut self, id: &str) -> Option<&mut Step> {
+        self.steps.iter_mut().find(|s| s.id == id)
     }
 
     /// Records, calls and estimated duration per step and in total.

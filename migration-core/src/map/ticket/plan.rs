@@ -28,6 +28,16 @@ pub enum CreateRequest {
     Conversation(CreateConversation),
 }
 
+impl CreateRequest {
+    /// The backdated creation time the request carries (Unix seconds), if any.
+    pub fn created_at(&self) -> Option<i64> {
+        match self {
+            CreateRequest::Ticket(r) => r.created_at,
+            CreateRequest::Conversation(r) => r.created_at,
+        }
+    }
+}
+
 /// Who writes a part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PartAuthor {

@@ -1,0 +1,152 @@
+//! What every task of a run shares: the clients, the writer, the spec, the ledger, the mappers,
+//! and what earlier steps resolved (the directory of admins, teams, tags, the ticket type …).
+//! The bottom of `execute/`: it imports no other step module.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+
+use crate::intercom_schema::Attributes;
+use crate::ledger::{Ledger, RunId};
+use crate::map::{Directory, KnowledgeBaseExport, Mappers, ResolvedContact};
+use crate::outcome::Failure;
+use crate::spec::MappingSpec;
+
+use super::target::Target;
+use super::writer::Writer;
+
+/// The shared state of one run.
+pub(crate) struct RunState {
+    pub(crate) glassix: glassix_client::Client,
+    /// For reads (listings, look-ups); writes go through [`RunState::writer`].
+    pub(crate) intercom: intercom_client::Client,
+    pub(crate) writer: Writer,
+    pub(crate) spec: Arc<MappingSpec>,
+    pub(crate) ledger: Arc<Ledger>,
+    pub(crate) mappers: Arc<Mappers>,
+    pub(crate) run: RunId,
+    pub(crate) target: Target,
+    /// Admins, teams, tags, ticket type: everything but contacts (small; cloned per ticket).
+    directory: RwLock<Directory>,
+    /// Contacts handled in this run (source id → how), so each is mapped once.
+    contacts: Mutex<HashMap<String, ContactState>>,
+    /// One lock per contact or tag being created, so two tickets create it once.
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// What Intercom had of the schema when the run started (read in preflight).
+    schema: Mutex<ExistingSchema>,
+    /// The knowledge-base sources, read by the collections step for the articles step.
+    knowledge: Mutex<Option<Arc<KnowledgeSources>>>,
+}
+
+/// How a contact was handled in this run.
+#[derive(Debug, Clone)]
+pub(crate) enum ContactState {
+    /// It has an Intercom contact.
+    Resolved(ResolvedContact),
+    /// Queued or skipped (its tickets are queued by the mapper, naming it).
+    Held,
+    /// It failed; its tickets fail with it, and the next run retries them all.
+    Failed(Failure),
+}
+
+/// The Intercom schema found at the start of the run.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExistingSchema {
+    pub(crate) contact: Attributes,
+    pub(crate) conversation: Attributes,
+    /// The migration ticket type, if it exists: its id and its attributes.
+    pub(crate) ticket_type: Option<(String, Attributes)>,
+}
+
+/// What the knowledge-base steps migrate: the export's collections and articles, and the
+/// canned replies that become articles.
+#[derive(Debug, Default)]
+pub(crate) struct KnowledgeSources {
+    pub(crate) export: Option<KnowledgeBaseExport>,
+    pub(crate) canned: Vec<glassix_client::models::CannedReply>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl RunState {
+    /// A run's state before any step ran.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        glassix: glassix_client::Client,
+        intercom: intercom_client::Client,
+        writer: Writer,
+        spec: Arc<MappingSpec>,
+        ledger: Arc<Ledger>,
+        mappers: Arc<Mappers>,
+        run: RunId,
+    ) -> Self {
+        let target = Target::of(&spec);
+        RunState {
+            glassix,
+            intercom,
+            writer,
+            spec,
+            ledger,
+            mappers,
+            run,
+            target,
+            directory: RwLock::new(Directory::default()),
+            contacts: Mutex::new(HashMap::new()),
+            locks: Mutex::new(HashMap::new()),
+            schema: Mutex::new(ExistingSchema::default()),
+            knowledge: Mutex::new(None),
+        }
+    }
+
+    /// A copy of the directory as it stands.
+    pub(crate) fn directory(&self) -> Directory {
+        self.directory
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Changes the directory.
+    pub(crate) fn update_directory(&self, f: impl FnOnce(&mut Directory)) {
+        f(&mut self
+            .directory
+            .write()
+            .unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// Contact `sid` as handled earlier in this run.
+    pub(crate) fn cached_contact(&self, sid: &str) -> Option<ContactState> {
+        lock(&self.contacts).get(sid).cloned()
+    }
+
+    /// Remembers how contact `sid` was handled.
+    pub(crate) fn remember_contact(&self, sid: &str, contact: ContactState) {
+        lock(&self.contacts).insert(sid.to_owned(), contact);
+    }
+
+    /// The lock of one object being created (`contact:<sid>`, `tag:<name>`).
+    pub(crate) fn lock_for(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.locks).entry(key.to_owned()).or_default().clone()
+    }
+
+    /// The schema Intercom had when the run started.
+    pub(crate) fn schema(&self) -> ExistingSchema {
+        lock(&self.schema).clone()
+    }
+
+    /// Changes the recorded schema.
+    pub(crate) fn update_schema(&self, f: impl FnOnce(&mut ExistingSchema)) {
+        f(&mut lock(&self.schema));
+    }
+
+    /// The knowledge-base sources read by the collections step.
+    pub(crate) fn knowledge(&self) -> Option<Arc<KnowledgeSources>> {
+        lock(&self.knowledge).clone()
+    }
+
+    /// Keeps the knowledge-base sources for the articles step.
+    pub(crate) fn set_knowledge(&self, k: KnowledgeSources) {
+        *lock(&self.knowledge) = Some(Arc::new(k));
+    }
+}

@@ -1,0 +1,160 @@
+//! Tags: every Glassix tag of every department is found (by name) or created in Intercom, and
+//! tags a tag rule produces on the way are created when a record first needs them.
+
+use std::collections::BTreeMap;
+
+use intercom_client::models::CreateTag;
+
+use crate::ObjectKind;
+use crate::hashing::source_hash;
+use crate::ledger::Settlement;
+use crate::outcome::{Outcome, Write};
+use crate::plan::StepId;
+
+use super::error::{ExecResult, Fault};
+use super::recorder::{RecordEnd, Recorder};
+use super::settle::{Created, Once, keep, upsert_once};
+use super::state::RunState;
+
+/// The tags step.
+pub(crate) async fn run(st: &RunState, rec: &mut Recorder) -> ExecResult<()> {
+    let mut names = BTreeMap::new();
+    for dept in st.glassix.departments() {
+        for t in dept.tags().await? {
+            let n = t.name.trim();
+            if !n.is_empty() {
+                names
+                    .entry(n.to_lowercase())
+                    .or_insert_with(|| n.to_owned());
+            }
+        }
+    }
+    let existing = existing_tags(st).await?;
+    st.update_directory(|d| d.tags.extend(existing.clone()));
+    settle_open_tag_intents(st, &existing)?;
+    rec.start(
+        StepId::Tags,
+        Some(ObjectKind::Tag),
+        Some(names.len() as u64),
+    );
+    for (key, name) in names {
+        let outcome = match ensure_tag(st, &key, &name, existing.get(&key).cloned()).await {
+            Ok(end) => end,
+            Err(Fault::Record(f)) => RecordEnd::new(ObjectKind::Tag, &name, Outcome::Failed(f)),
+            Err(Fault::Run(e)) => return Err(e),
+        };
+        rec.record(StepId::Tags, outcome)?;
+    }
+    rec.finish(StepId::Tags);
+    Ok(())
+}
+
+/// Intercom's tags by lower-case name.
+async fn existing_tags(st: &RunState) -> Result<BTreeMap<String, String>, intercom_client::Error> {
+    Ok(st
+        .intercom
+        .tags()
+        .list()
+        .await?
+        .into_iter()
+        .filter_map(|t| t.name.map(|n| (n.to_lowercase(), t.id)))
+        .collect())
+}
+
+/// Settles the tag creates a stopped run left open. A tag created on the way by a ticket (a tag
+/// rule) is found in the directory by the next run and never created again, so nothing else
+/// would ever settle its intent: look it up in Intercom's tag list (`existing`, by lower-case
+/// name) now. A tag that is not there was never created; its record returns to pending and is
+/// created when a ticket needs it.
+fn settle_open_tag_intents(st: &RunState, existing: &BTreeMap<String, String>) -> ExecResult<()> {
+    for intent in st.ledger.open_intents()? {
+        if intent.kind != ObjectKind::Tag {
+            continue;
+        }
+        let key = intent.source_id.trim().to_lowercase();
+        let settlement = match existing.get(&key) {
+            Some(id) => Settlement::Found {
+                target_id: id.clone(),
+                source_hash: source_hash(&key)?,
+            },
+            None => Settlement::NotCreated,
+        };
+        st.ledger.settle_intent(intent.id, settlement)?;
+    }
+    Ok(())
+}
+
+/// The Intercom id of tag `name`, creating the tag when it is new (a tag rule's tag, met on the
+/// way by a record).
+pub(crate) async fn tag_id(st: &RunState, name: &str) -> Result<Option<String>, Fault> {
+    let key = name.trim().to_lowercase();
+    if key.is_empty() {
+        return Ok(None);
+    }
+    if let Some(id) = st.directory().tag_id(&key) {
+        return Ok(Some(id.to_owned()));
+    }
+    // One creator per tag: concurrent tickets wait, then find it in the directory.
+    let lock = st.lock_for(&format!("tag:{key}"));
+    let _guard = lock.lock().await;
+    if let Some(id) = st.directory().tag_id(&key) {
+        return Ok(Some(id.to_owned()));
+    }
+    ensure_tag(st, &key, name.trim(), None).await?;
+    Ok(st.directory().tag_id(&key).map(str::to_owned))
+}
+
+/// Finds (`existing`, Intercom's id of a tag of that name) or creates one tag, and records its
+/// id in the directory.
+async fn ensure_tag(
+    st: &RunState,
+    key: &str,
+    name: &str,
+    existing: Option<String>,
+) -> Result<RecordEnd, Fault> {
+    let kind = ObjectKind::Tag;
+    let hash = source_hash(&key)?;
+    if let Some(id) = existing {
+        return Ok(if st.ledger.lookup(&kind, name)?.is_none() {
+            let reused = Outcome::Migrated {
+                target_id: id,
+                write: Write::Reused,
+            };
+            RecordEnd::new(kind, name, reused).hash(hash)
+        } else {
+            RecordEnd::new(kind, name, Outcome::Unchanged { target_id: id })
+        });
+    }
+    let req = CreateTag {
+        name: name.to_owned(),
+        id: None,
+    };
+    let outcome = upsert_once(
+        st,
+        Once {
+            kind: &kind,
+            source_id: name,
+            hash: &hash,
+            stored: &hash,
+        },
+        || async { st.writer.create_tag(&req).await.map(Created::from) },
+        || async { Ok(existing_tags(st).await?.get(key).cloned()) },
+        keep,
+    )
+    .await?;
+    if let Some(id) = outcome.target_id() {
+        let id = id.to_owned();
+        st.update_directory(|d| {
+            d.tags.insert(key.to_owned(), id);
+        });
+    }
+    // A tag is created once and kept: a changed source is not an update.
+    let outcome = match outcome {
+        Outcome::Migrated {
+            target_id,
+            write: Write::Updated,
+        } => Outcome::Unchanged { target_id },
+        o => o,
+    };
+    Ok(RecordEnd::new(kind, name, outcome))
+}

@@ -1,0 +1,50 @@
+//! What a run returns.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ObjectKind;
+use crate::accounting::RunCounts;
+use crate::execute::{DryRunReport, StepCounts};
+use crate::ledger::RunId;
+
+/// The result of [`crate::Migration::run`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunResult {
+    /// The ledger's run id.
+    pub run_id: RunId,
+    /// Hash of the spec the run used (recorded with the run).
+    pub spec_hash: String,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// Where every source record of the migration stands after this run (from the ledger, so
+    /// records handled by earlier runs count too), per kind. For a dry run: what would happen.
+    pub counts: BTreeMap<ObjectKind, RunCounts>,
+    /// What this run handled, per kind (unchanged records count as migrated).
+    pub this_run: BTreeMap<ObjectKind, RunCounts>,
+    /// The plan's steps as they ran, in order, with the records each counted.
+    #[serde(default)]
+    pub steps: Vec<StepCounts>,
+    /// Intercom write calls (creates, replies, updates, tags) sent by this run.
+    pub intercom_writes: u64,
+    /// Wall-clock time of the run.
+    pub elapsed: Duration,
+    /// `None` when the counts add up; otherwise which kinds do not.
+    pub imbalance: Option<String>,
+    /// For a dry run: what would be written, with a sample of mapped requests.
+    pub dry: Option<DryRunReport>,
+}
+
+impl RunResult {
+    /// `source == migrated + queued + skipped + failed` for every kind.
+    pub fn is_balanced(&self) -> bool {
+        self.imbalance.is_none() && self.counts.values().all(RunCounts::is_balanced)
+    }
+
+    /// Counts of one kind (zero when the kind was not seen).
+    pub fn counts_of(&self, kind: &ObjectKind) -> RunCounts {
+        self.counts.get(kind).copied().unwrap_or_default()
+    }
+}
