@@ -79,3 +79,57 @@ async fn tickets_become_conversations() {
         first.counts_of(&ObjectKind::Part)
     );
 }
+
+/// A new conversation takes no files, so the opening message's attachments follow in a reply
+/// right after it. They used to be lost without a note: the reply shared the opening message's
+/// ledger key, which was already recorded as migrated (the conversation itself), so it was
+/// never sent. Every ticket whose opening transaction has attachments must show them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_opening_messages_attachments_follow_in_a_reply() {
+    let sb = common::sandbox(60, 3).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let spec = common::conversations_spec(&sb);
+    let result = common::run(&common::migration_with(&sb, ledger.clone(), false, spec)).await;
+    assert!(result.is_balanced(), "{:?}", result.imbalance);
+    let state = sb.intercom.state();
+    let mut checked = 0;
+    for c in state.conversations.values() {
+        let id = c.custom_attributes["glassix_ticket_id"].as_i64().unwrap();
+        let opening = ledger
+            .parts_for(&id.to_string())
+            .unwrap()
+            .into_iter()
+            .find(|p| p.position == -1)
+            .expect("the opening message is recorded");
+        let ticket = sb
+            .snapshot
+            .tickets
+            .iter()
+            .find(|t| t["id"].as_i64() == Some(id))
+            .unwrap();
+        let guid = opening.transaction_guid.trim_end_matches("#opening");
+        let has_files = ticket["transactions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|t| t["guidTransactionId"].as_str() == Some(guid))
+            .is_some_and(|t| t["attachments"].as_array().is_some_and(|a| !a.is_empty()));
+        if !has_files {
+            continue;
+        }
+        checked += 1;
+        let first_reply = c
+            .parts
+            .iter()
+            .find(|p| p.part_type == "comment" || p.part_type == "note")
+            .expect("a reply with the opening message's files");
+        assert!(
+            !first_reply.attachments.is_empty(),
+            "ticket {id}: the opening message's files follow right after it: {first_reply:?}"
+        );
+    }
+    assert!(
+        checked > 0,
+        "the generated workspace has opening messages with files"
+    );
+}

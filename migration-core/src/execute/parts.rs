@@ -56,23 +56,26 @@ pub(crate) async fn write_all(
     Ok(out)
 }
 
-/// Registers the conversation's opening message (the conversation itself) as its first part.
+/// Registers the conversation's opening message (the conversation itself) as its first part,
+/// under the key `<guid>#opening`: the opening transaction's attachments, which a new
+/// conversation cannot take, follow as a reply under the transaction's own key.
 pub(crate) fn opening_part(
     st: &RunState,
     plan: &TicketPlan,
     guid: &str,
     target: &str,
 ) -> Result<RecordEnd, Fault> {
+    let key = format!("{guid}#opening");
     let rec = PartRecord {
         ticket_source_id: plan.source_id.clone(),
-        transaction_guid: guid.to_owned(),
+        transaction_guid: key.clone(),
         target_part_id: Some(target.to_owned()),
         position: -1,
         status: ObjectStatus::Pending,
     };
     let h = source_hash(guid)?;
     st.ledger.record_part(&rec, &h, st.run)?;
-    Ok(RecordEnd::new(ObjectKind::Part, guid, Outcome::created(target)).hash(h))
+    Ok(RecordEnd::new(ObjectKind::Part, key, Outcome::created(target)).hash(h))
 }
 
 async fn one(

@@ -23,6 +23,10 @@ use super::result::DryRunReport;
 
 type IcResult<T> = Result<T, intercom_client::Error>;
 
+/// The placeholder ids a dry writer answers start here. They are numbers because some of them
+/// travel in later requests where Intercom takes an integer (a collection's `parent_id`).
+pub(crate) const DRY_RUN_IDS: u64 = 9_000_000_000;
+
 /// Where the writes of a run go.
 pub(crate) struct Writer {
     mode: Mode,
@@ -115,7 +119,7 @@ impl Writer {
                         r.sample.push(v);
                     }
                 }
-                Ok(placeholder(format!("dry-run:{kind}:{n}")))
+                Ok(placeholder((DRY_RUN_IDS + n).to_string()))
             }
         }
     }
