@@ -13,15 +13,15 @@ use chrono::TimeDelta;
 use futures::StreamExt;
 use glassix_client::TicketQuery;
 use glassix_client::models::UserType;
-use intercom_client::models::AttributeModel as IcModel;
 use serde::{Deserialize, Serialize};
 
-use crate::execute::ExecError;
-use crate::execute::{ExecResult, Migration};
+use crate::execute::{ExecError, ExecResult};
+use crate::intercom_schema;
 use crate::map::{
     AgentResolution, AutomationExport, ContactKey, DepartmentToProvision, Directory, Inventory,
     InventoryBuilder, ProvisioningList, guid_key, resolve_agents, resolve_departments,
 };
+use crate::migration::Migration;
 use crate::progress::{ProgressEvent, ProgressSender, RateTracker};
 use crate::spec::{ChannelFacts, DiscoveryFacts, ExistingAttribute, FieldFacts, TargetModel};
 
@@ -354,34 +354,31 @@ impl Migration {
                 department_id: id,
             });
         }
-        // Existing attributes and conflicts with the planned ones.
-        let api = self.intercom.attributes();
-        for a in api
-            .list_data_attributes(Some(IcModel::Contact), false)
-            .await?
-        {
-            if let Some(name) = a.name {
-                d.intercom_attributes.push(ExistingAttribute {
-                    model: TargetModel::Contact,
-                    name,
-                    data_type: a
-                        .data_type
-                        .map(|t| t.as_str().to_owned())
-                        .unwrap_or_default(),
-                });
-            }
+        // Existing attributes (read as the run reads them) and conflicts with the planned ones.
+        let mut existing = vec![
+            (
+                TargetModel::Contact,
+                intercom_schema::contact_attributes(&self.intercom).await?,
+            ),
+            (
+                TargetModel::Conversation,
+                intercom_schema::conversation_attributes(&self.intercom).await?,
+            ),
+        ];
+        let tt = &self.spec.objects.ticket_type;
+        if let Some(t) = intercom_schema::find_ticket_type(&self.intercom, tt).await? {
+            existing.push((
+                TargetModel::Ticket,
+                intercom_schema::ticket_type_attributes(&self.intercom, &t.id).await?,
+            ));
         }
-        for a in api.list_conversation_attributes(false).await? {
-            if let Some(name) = a.name {
-                d.intercom_attributes.push(ExistingAttribute {
-                    model: TargetModel::Conversation,
-                    name,
-                    data_type: a
-                        .data_type
-                        .map(|t| t.as_str().to_owned())
-                        .unwrap_or_default(),
-                });
-            }
+        for (model, attributes) in existing {
+            d.intercom_attributes
+                .extend(attributes.into_values().map(|a| ExistingAttribute {
+                    model,
+                    name: a.name,
+                    data_type: a.data_type,
+                }));
         }
         for def in crate::map::attribute_definitions(&self.spec) {
             let model = match def.model {

@@ -335,216 +335,251 @@ impl DefaultContactMapper {
 
 impl ContactMapper for DefaultContactMapper {
     fn map_contact(&self, source: ContactSource<'_>, ctx: &MapContext<'_>) -> Mapped<ContactPlan> {
-        let source_id = source.seen.source_id();
-        let mut notes = Vec::new();
-        if let Some(c) = source.contact {
-            if c.is_scrambled || c.is_deleted {
-                let what = if c.is_scrambled {
-                    "scrambled"
-                } else {
-                    "deleted"
-                };
-                return Mapped::Skip {
-                    reason: MapReason::new(
-                        ReasonCode::DeletedContact,
-                        format!(
-                            "the Glassix contact is {what}; its personal data is gone, so it is \
-                             not created (its tickets are queued as missing_contact)"
-                        ),
-                    )
-                    .with_field(if c.is_scrambled {
-                        "isScrambled"
-                    } else {
-                        "isDeleted"
-                    }),
-                };
-            }
+        if let Some(reason) = contact_skip_reason(&source) {
+            return Mapped::Skip { reason };
         }
-        let email = Self::email(&source);
-        let phone = Self::phone(&source, &mut notes);
-        let unique = source
-            .contact
-            .map(|c| c.unique_argument.trim().to_owned())
-            .filter(|u| !u.is_empty());
-        let name = source
-            .contact
-            .map(|c| c.name.trim().to_owned())
-            .filter(|n| !n.is_empty())
-            .or_else(|| source.seen.names.first().cloned());
-        if source.seen.names.len() > 1 {
+        let mut notes = Vec::new();
+        match build_contact(&source, ctx, &mut notes) {
+            Ok(plan) => Mapped::Write { value: plan, notes },
+            Err(reason) => Mapped::Queue { reason, notes },
+        }
+    }
+}
+
+/// Phase 0: a contact deleted or scrambled in Glassix is left behind.
+fn contact_skip_reason(source: &ContactSource<'_>) -> Option<MapReason> {
+    let c = source.contact?;
+    if !(c.is_scrambled || c.is_deleted) {
+        return None;
+    }
+    let what = if c.is_scrambled {
+        "scrambled"
+    } else {
+        "deleted"
+    };
+    Some(
+        MapReason::new(
+            ReasonCode::DeletedContact,
+            format!(
+                "the Glassix contact is {what}; its personal data is gone, so it is not created \
+                 (its tickets are queued as missing_contact)"
+            ),
+        )
+        .with_field(if c.is_scrambled {
+            "isScrambled"
+        } else {
+            "isDeleted"
+        }),
+    )
+}
+
+/// The phases of a contact's mapping, in order; the first that cannot go on queues the contact
+/// with its reason (the notes gathered so far are kept).
+fn build_contact(
+    source: &ContactSource<'_>,
+    ctx: &MapContext<'_>,
+    notes: &mut Vec<FieldNote>,
+) -> Result<ContactPlan, MapReason> {
+    let source_id = source.seen.source_id();
+    let mut request = identity(source, ctx, &source_id, notes)?;
+    let mut lookups = Vec::new();
+    if let Some(x) = &request.external_id {
+        lookups.push(ContactLookup::ExternalId(x.clone()));
+    }
+    if let Some(e) = &request.email {
+        lookups.push(ContactLookup::Email(e.clone()));
+    }
+    lookups.push(ContactLookup::CustomAttribute {
+        name: ATTR_ORIGINAL_ID.to_owned(),
+        value: source_id.clone(),
+    });
+    details(source, &mut request, notes);
+    let (attrs, tags) = attributes_and_tags(source, ctx, &source_id, notes)?;
+    request.custom_attributes = Some(attrs);
+    Ok(ContactPlan {
+        source_id,
+        request,
+        tags,
+        lookups,
+    })
+}
+
+/// Phase 1: who the contact is in Intercom — e-mail, phone, name, and the role and external id
+/// the `missing_email` policy gives a customer without an e-mail.
+fn identity(
+    source: &ContactSource<'_>,
+    ctx: &MapContext<'_>,
+    source_id: &str,
+    notes: &mut Vec<FieldNote>,
+) -> Result<CreateContact, MapReason> {
+    let email = DefaultContactMapper::email(source);
+    let phone = DefaultContactMapper::phone(source, notes);
+    let unique = source
+        .contact
+        .map(|c| c.unique_argument.trim().to_owned())
+        .filter(|u| !u.is_empty());
+    let name = source
+        .contact
+        .map(|c| c.name.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .or_else(|| source.seen.names.first().cloned());
+    if source.seen.names.len() > 1 {
+        notes.push(FieldNote::info(
+            "participants.name",
+            format!(
+                "seen under several names ({}); the first is kept",
+                source.seen.names.join(", ")
+            ),
+        ));
+    }
+    let mut request = CreateContact {
+        email: email.clone(),
+        phone: phone.clone(),
+        name,
+        ..Default::default()
+    };
+    if let Some(u) = &unique {
+        request.external_id = Some(u.clone());
+        request.role = Some(Role::User);
+        return Ok(request);
+    }
+    if email.is_some() {
+        request.role = Some(Role::User);
+        return Ok(request);
+    }
+    match ctx.spec.policies.missing_email {
+        MissingEmailPolicy::Queue => {
+            return Err(MapReason::new(
+                ReasonCode::MissingEmail,
+                "the customer has neither an e-mail address nor an external id \
+                 (uniqueArgument); add one in Glassix, or set policies.missing_email to \
+                 \"lead_with_phone\" or \"external_id_from_glassix_id\"",
+            )
+            .with_field("identifiers"));
+        }
+        MissingEmailPolicy::LeadWithPhone => {
+            if phone.is_none() {
+                return Err(MapReason::new(
+                    ReasonCode::MissingEmail,
+                    "policy lead_with_phone, but the customer has no usable phone number \
+                     either; add an e-mail or phone in Glassix, or use missing_email = \
+                     \"external_id_from_glassix_id\"",
+                )
+                .with_field("identifiers"));
+            }
+            request.role = Some(Role::Lead);
             notes.push(FieldNote::info(
-                "participants.name",
+                "identifiers",
+                "no e-mail: created as a lead identified by phone",
+            ));
+        }
+        MissingEmailPolicy::ExternalIdFromGlassixId => {
+            request.external_id = Some(format!("glassix-{source_id}"));
+            request.role = Some(Role::User);
+            notes.push(FieldNote::info(
+                "id",
+                "no e-mail: created as a user whose external_id is the Glassix id",
+            ));
+        }
+    }
+    Ok(request)
+}
+
+/// Phase 2: sign-up time, avatar, and what cannot be copied (opt-out, channel ids).
+fn details(source: &ContactSource<'_>, request: &mut CreateContact, notes: &mut Vec<FieldNote>) {
+    request.signed_up_at = match source.contact.and_then(|c| c.creation_date_time) {
+        Some(t) => Some(t.timestamp()),
+        None => {
+            if source.seen.first_seen.is_some() {
+                notes.push(FieldNote::info(
+                    "creationDateTime",
+                    "no Glassix creation time; signed_up_at is the open time of the \
+                     customer's first ticket",
+                ));
+            }
+            source.seen.first_seen.map(|t| t.timestamp())
+        }
+    };
+    if let Some(uri) = source
+        .contact
+        .and_then(|c| c.image_uri.as_deref())
+        .map(str::trim)
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+    {
+        request.avatar = Some(uri.to_owned());
+        notes.push(FieldNote::info(
+            "imageUri",
+            "avatar points at the Glassix/channel image URL, which may expire",
+        ));
+    }
+    notes.push(FieldNote::info(
+        "unsubscribed_from_emails",
+        "Glassix exposes no e-mail opt-out signal; Intercom's subscription state is left at \
+         its default",
+    ));
+    if let Some(c) = source.contact {
+        let dropped: BTreeSet<&str> = c
+            .identifiers
+            .iter()
+            .filter(|i| {
+                !matches!(
+                    i.identifier_type,
+                    IdentifierType::MailAddress | IdentifierType::PhoneNumber
+                )
+            })
+            .map(|i| i.identifier_type.as_str())
+            .collect();
+        if !dropped.is_empty() {
+            notes.push(FieldNote::warning(
+                "identifiers",
                 format!(
-                    "seen under several names ({}); the first is kept",
-                    source.seen.names.join(", ")
+                    "channel ids with no Intercom equivalent are not copied: {}",
+                    dropped.into_iter().collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
-
-        let mut request = CreateContact {
-            email: email.clone(),
-            phone: phone.clone(),
-            name,
-            ..Default::default()
-        };
-        let mut lookups = Vec::new();
-        if let Some(u) = &unique {
-            request.external_id = Some(u.clone());
-            request.role = Some(Role::User);
-        } else if email.is_some() {
-            request.role = Some(Role::User);
-        } else {
-            match ctx.spec.policies.missing_email {
-                MissingEmailPolicy::Queue => {
-                    return Mapped::Queue {
-                        reason: MapReason::new(
-                            ReasonCode::MissingEmail,
-                            "the customer has neither an e-mail address nor an external id \
-                             (uniqueArgument); add one in Glassix, or set \
-                             policies.missing_email to \"lead_with_phone\" or \
-                             \"external_id_from_glassix_id\"",
-                        )
-                        .with_field("identifiers"),
-                        notes,
-                    };
-                }
-                MissingEmailPolicy::LeadWithPhone => {
-                    if phone.is_none() {
-                        return Mapped::Queue {
-                            reason: MapReason::new(
-                                ReasonCode::MissingEmail,
-                                "policy lead_with_phone, but the customer has no usable phone \
-                                 number either; add an e-mail or phone in Glassix, or use \
-                                 missing_email = \"external_id_from_glassix_id\"",
-                            )
-                            .with_field("identifiers"),
-                            notes,
-                        };
-                    }
-                    request.role = Some(Role::Lead);
-                    notes.push(FieldNote::info(
-                        "identifiers",
-                        "no e-mail: created as a lead identified by phone",
-                    ));
-                }
-                MissingEmailPolicy::ExternalIdFromGlassixId => {
-                    request.external_id = Some(format!("glassix-{source_id}"));
-                    request.role = Some(Role::User);
-                    notes.push(FieldNote::info(
-                        "id",
-                        "no e-mail: created as a user whose external_id is the Glassix id",
-                    ));
-                }
-            }
-        }
-        if let Some(x) = &request.external_id {
-            lookups.push(ContactLookup::ExternalId(x.clone()));
-        }
-        if let Some(e) = &email {
-            lookups.push(ContactLookup::Email(e.clone()));
-        }
-        lookups.push(ContactLookup::CustomAttribute {
-            name: ATTR_ORIGINAL_ID.to_owned(),
-            value: source_id.clone(),
-        });
-
-        request.signed_up_at = match source.contact.and_then(|c| c.creation_date_time) {
-            Some(t) => Some(t.timestamp()),
-            None => {
-                if source.seen.first_seen.is_some() {
-                    notes.push(FieldNote::info(
-                        "creationDateTime",
-                        "no Glassix creation time; signed_up_at is the open time of the \
-                         customer's first ticket",
-                    ));
-                }
-                source.seen.first_seen.map(|t| t.timestamp())
-            }
-        };
-        if let Some(uri) = source
-            .contact
-            .and_then(|c| c.image_uri.as_deref())
-            .map(str::trim)
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-        {
-            request.avatar = Some(uri.to_owned());
-            notes.push(FieldNote::info(
-                "imageUri",
-                "avatar points at the Glassix/channel image URL, which may expire",
-            ));
-        }
-        notes.push(FieldNote::info(
-            "unsubscribed_from_emails",
-            "Glassix exposes no e-mail opt-out signal; Intercom's subscription state is left \
-             at its default",
-        ));
-        if let Some(c) = source.contact {
-            let dropped: BTreeSet<&str> = c
-                .identifiers
-                .iter()
-                .filter(|i| {
-                    !matches!(
-                        i.identifier_type,
-                        IdentifierType::MailAddress | IdentifierType::PhoneNumber
-                    )
-                })
-                .map(|i| i.identifier_type.as_str())
-                .collect();
-            if !dropped.is_empty() {
-                notes.push(FieldNote::warning(
-                    "identifiers",
-                    format!(
-                        "channel ids with no Intercom equivalent are not copied: {}",
-                        dropped.into_iter().collect::<Vec<_>>().join(", ")
-                    ),
-                ));
-            }
-        }
-
-        let mut attrs = serde_json::Map::new();
-        attrs.insert(ATTR_ORIGINAL_ID.to_owned(), Value::from(source_id.clone()));
-        if let Some(ch) = source.seen.preferred_channel() {
-            attrs.insert(ATTR_CHANNEL_PREFERENCE.to_owned(), Value::from(ch));
-        }
-        let reads_contact = ctx.spec.fields.iter().any(|r| {
-            r.model == TargetModel::Contact
-                || (r.model == TargetModel::Tags && r.source.starts_with("contact."))
-        });
-        let record = source
-            .contact
-            .filter(|_| reads_contact)
-            .and_then(|c| serde_json::to_value(c).ok())
-            .unwrap_or(Value::Null);
-        let rules = match apply_rules(ctx.spec, &[TargetModel::Contact], ctx.directory, |rule| {
-            let path = rule.source.strip_prefix("contact.").unwrap_or(&rule.source);
-            read_path(&record, path)
-        }) {
-            Ok(r) => r,
-            Err(reason) => return Mapped::Queue { reason, notes },
-        };
-        attrs.extend(rules.attributes);
-        notes.extend(rules.notes);
-        request.custom_attributes = Some(attrs);
-
-        let mut tag_names: Vec<String> = source.contact.map(|c| c.tags.clone()).unwrap_or_default();
-        // Tags rules whose source is a contact field tag the contact.
-        if let Ok(r) = apply_rules(ctx.spec, &[TargetModel::Tags], ctx.directory, |rule| {
-            rule.source
-                .strip_prefix("contact.")
-                .and_then(|p| read_path(&record, p))
-        }) {
-            tag_names.extend(r.tags);
-        }
-        let tags = tag_refs(tag_names.iter().map(String::as_str), ctx.directory);
-
-        Mapped::Write {
-            value: ContactPlan {
-                source_id,
-                request,
-                tags,
-                lookups,
-            },
-            notes,
-        }
     }
+}
+
+/// Phase 3: the contact's attributes (built-in and the spec's contact rules) and tags (its
+/// Glassix tags and the tag rules whose source is a contact field).
+fn attributes_and_tags(
+    source: &ContactSource<'_>,
+    ctx: &MapContext<'_>,
+    source_id: &str,
+    notes: &mut Vec<FieldNote>,
+) -> Result<(serde_json::Map<String, Value>, Vec<TagRef>), MapReason> {
+    let mut attrs = serde_json::Map::new();
+    attrs.insert(ATTR_ORIGINAL_ID.to_owned(), Value::from(source_id));
+    if let Some(ch) = source.seen.preferred_channel() {
+        attrs.insert(ATTR_CHANNEL_PREFERENCE.to_owned(), Value::from(ch));
+    }
+    let reads_contact = ctx.spec.fields.iter().any(|r| {
+        r.model == TargetModel::Contact
+            || (r.model == TargetModel::Tags && r.source.starts_with("contact."))
+    });
+    let record = source
+        .contact
+        .filter(|_| reads_contact)
+        .and_then(|c| serde_json::to_value(c).ok())
+        .unwrap_or(Value::Null);
+    let rules = apply_rules(ctx.spec, &[TargetModel::Contact], ctx.directory, |rule| {
+        let path = rule.source.strip_prefix("contact.").unwrap_or(&rule.source);
+        read_path(&record, path)
+    })?;
+    attrs.extend(rules.attributes);
+    notes.extend(rules.notes);
+    let mut tag_names: Vec<String> = source.contact.map(|c| c.tags.clone()).unwrap_or_default();
+    // Tags rules whose source is a contact field tag the contact.
+    if let Ok(r) = apply_rules(ctx.spec, &[TargetModel::Tags], ctx.directory, |rule| {
+        rule.source
+            .strip_prefix("contact.")
+            .and_then(|p| read_path(&record, p))
+    }) {
+        tag_names.extend(r.tags);
+    }
+    Ok((
+        attrs,
+        tag_refs(tag_names.iter().map(String::as_str), ctx.directory),
+    ))
 }
