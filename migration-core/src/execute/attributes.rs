@@ -70,7 +70,7 @@ pub(crate) async fn definitions(
                 &def.name,
                 Outcome::Failed(f),
             )],
-            Err(Fault::Run(e)) => return Err(e),
+            Err(Fault::Run(e)) => return Err(*e),
         };
         for end in ends {
             rec.record(step, end)?;
@@ -133,7 +133,7 @@ pub(crate) async fn ticket_type(st: &RunState, rec: &mut Recorder) -> ExecResult
                 Err(Fault::Record(f)) => {
                     return Err(ExecError::Config(format!("the ticket type `{name}`: {f}")));
                 }
-                Err(Fault::Run(e)) => return Err(e),
+                Err(Fault::Run(e)) => return Err(*e),
             }
         }
     };

@@ -61,7 +61,7 @@ pub(crate) async fn resolve(
                 ContactState::Failed(f.clone()),
                 RecordEnd::new(ObjectKind::Contact, &sid, Outcome::Failed(f)),
             ),
-            Err(Fault::Run(e)) => return Err(e),
+            Err(Fault::Run(e)) => return Err(*e),
         };
         st.remember_contact(&sid, state.clone());
         out.ends.push(end);

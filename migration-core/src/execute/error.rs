@@ -71,8 +71,8 @@ pub type ExecResult<T> = std::result::Result<T, ExecError>;
 pub(crate) enum Fault {
     /// This record failed; it is recorded as such and the run goes on.
     Record(Failure),
-    /// The run stops.
-    Run(ExecError),
+    /// The run stops (boxed: the error is large, and rare).
+    Run(Box<ExecError>),
 }
 
 impl Fault {
@@ -84,13 +84,13 @@ impl Fault {
 
 impl From<crate::Error> for Fault {
     fn from(e: crate::Error) -> Self {
-        Fault::Run(ExecError::Core(e))
+        Fault::Run(Box::new(ExecError::Core(e)))
     }
 }
 
 impl From<ExecError> for Fault {
     fn from(e: ExecError) -> Self {
-        Fault::Run(e)
+        Fault::Run(Box::new(e))
     }
 }
 

@@ -77,7 +77,7 @@ pub(crate) async fn collections(
             Some(req) => match collection(st, &c.source_id, &req).await {
                 Ok(o) => o,
                 Err(Fault::Record(f)) => Outcome::Failed(f),
-                Err(Fault::Run(e)) => return Err(e),
+                Err(Fault::Run(e)) => return Err(*e),
             },
         };
         if let Some(id) = outcome.target_id() {
@@ -133,7 +133,7 @@ pub(crate) async fn articles(
                 match article(st, &value.source_id, &value.request).await {
                     Ok(o) => o,
                     Err(Fault::Record(f)) => Outcome::Failed(f),
-                    Err(Fault::Run(e)) => return Err(e),
+                    Err(Fault::Run(e)) => return Err(*e),
                 }
             }
         };

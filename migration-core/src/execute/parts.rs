@@ -50,7 +50,7 @@ pub(crate) async fn write_all(
                     .push(RecordEnd::new(ObjectKind::Part, key, Outcome::Failed(f)));
                 break;
             }
-            Err(Fault::Run(e)) => return Err(e),
+            Err(Fault::Run(e)) => return Err(*e),
         }
     }
     Ok(out)

@@ -41,7 +41,7 @@ pub(crate) async fn run(st: &RunState, rec: &mut Recorder) -> ExecResult<()> {
         let outcome = match ensure_tag(st, &key, &name, existing.get(&key).cloned()).await {
             Ok(end) => end,
             Err(Fault::Record(f)) => RecordEnd::new(ObjectKind::Tag, &name, Outcome::Failed(f)),
-            Err(Fault::Run(e)) => return Err(e),
+            Err(Fault::Run(e)) => return Err(*e),
         };
         rec.record(StepId::Tags, outcome)?;
     }

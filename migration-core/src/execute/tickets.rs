@@ -109,7 +109,7 @@ pub(crate) async fn process(
         let end = match one(st, dept, id, &mut ends).await {
             Ok(end) => end,
             Err(Fault::Record(f)) => RecordEnd::new(kind, id.to_string(), Outcome::Failed(f)),
-            Err(Fault::Run(e)) => return Err(e),
+            Err(Fault::Run(e)) => return Err(*e),
         };
         tracing::debug!(outcome = end.outcome.label(), "ticket done");
         ends.push(end);
