@@ -39,9 +39,9 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use schema::SCHEMA_VERSION;
 pub use types::{
-    Intent, IntentId, IntentOutcome, LossyNote, ObjectRecord, ObjectStatus, Origin, PartRecord,
-    QueueEntry, Reason, RollbackItem, Run, RunId, RunMode, RunStatus, Settlement, StatusCounts,
-    WriteNeed,
+    ActivitySample, Intent, IntentId, IntentOutcome, LossyNote, ObjectRecord, ObjectStatus, Origin,
+    PartRecord, QueueEntry, Reason, RollbackItem, Run, RunId, RunMode, RunOutcome, RunStatus,
+    Settlement, StatusCounts, WriteNeed,
 };
 pub use writes::LedgerBatch;
 
