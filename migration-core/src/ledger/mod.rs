@@ -20,6 +20,7 @@
 //! No secret is ever passed to or stored by the ledger: it holds ids, hashes, statuses and
 //! reasons only.
 
+mod digest;
 mod intents;
 mod objects;
 mod parts;
@@ -37,6 +38,7 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub use digest::{NoteGroup, NoteMatches};
 pub use schema::SCHEMA_VERSION;
 pub use types::{
     ActivitySample, Intent, IntentId, IntentOutcome, LossyNote, ObjectRecord, ObjectStatus, Origin,
