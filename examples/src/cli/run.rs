@@ -11,9 +11,9 @@ use migration_core::progress::ProgressSender;
 use super::app::App;
 use super::app::read_discovery;
 use super::exit::{CliError, Exit, from_core, from_exec};
-use super::outputs::{OutDir, Summary, names};
+use super::outputs::{OutDir, OutcomeExit, Summary, names};
 use super::prepare::print_written;
-use super::report::write_run_outputs;
+use super::report::{record_outcome, write_run_outputs};
 
 /// How a `migrate` ended.
 #[derive(Debug, Clone)]
@@ -91,6 +91,7 @@ pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliErro
         Some(Ok(result)) => {
             let queue = ledger.queue_entries().map_err(from_core)?;
             let s = Summary::from_run(&result, &queue);
+            record_outcome(&ledger, &s)?;
             write_run_outputs(app, &mut out, &ledger, &s).await?;
             c.line("");
             c.line(s.table());
