@@ -10,6 +10,7 @@
 //! | [`run`] | `migrate` |
 //! | [`status`] | `status` |
 //! | [`report`] | `report`, and the outputs `migrate` writes at its end |
+//! | [`lookup`] | `lookup admins`, `lookup teams`: ids for the spec's fallbacks |
 //! | [`demo`] | `demo`: the whole sequence against the in-process sandbox |
 //! | [`outputs`] | the files written and the run summary |
 //! | [`console`] | text and progress on screen, secrets masked |
@@ -21,6 +22,7 @@ pub mod config;
 pub mod console;
 pub mod demo;
 pub mod exit;
+pub mod lookup;
 pub mod outputs;
 pub mod prepare;
 pub mod report;
@@ -109,6 +111,9 @@ async fn dispatch(args: Args, mappers: Arc<Mappers>, console: Console) -> Result
         Command::Migrate { dry_run } => run::migrate(&load()?, *dry_run).await.map(|o| o.exit),
         Command::Status => status::status(&load()?).map(|()| Exit::Success),
         Command::Report => report::report(&load()?).await.map(|_| Exit::Success),
+        Command::Lookup { target } => lookup::lookup(&load()?, *target)
+            .await
+            .map(|()| Exit::Success),
     }
 }
 
