@@ -176,3 +176,54 @@ fn report_after_a_successful_migrate_lists_the_whatsapp_tickets_and_lossy_notes(
     }
     assert!(html.contains("Empty: no record waits for a person.") || html.contains("queue"));
 }
+
+#[test]
+fn lookup_admins_and_teams_print_the_ids_for_the_spec_with_their_glassix_matches() {
+    let ctx = Ctx::new(Options::default());
+    ctx.run(&["discover"]).expect_code(0);
+    let admins = ctx.sb.intercom.state().admins.clone();
+    let out = ctx.run(&["lookup", "admins"]);
+    out.expect_code(0);
+    assert!(!admins.is_empty());
+    for a in &admins {
+        assert!(
+            out.stdout.contains(&a.id),
+            "admin {} listed:\n{}",
+            a.id,
+            out.dump()
+        );
+        assert!(out.stdout.contains(&a.email), "{}", a.email);
+    }
+    let fallback = ctx.fallback_admin();
+    assert!(
+        out.stdout.contains("fallback_admin = \"") && out.stdout.contains(&fallback),
+        "{}",
+        out.dump()
+    );
+    let discovery = ctx.read_json("discovery.json");
+    let matched = discovery["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["admin_id"].is_string())
+        .expect("an agent matched in the generated workspace");
+    assert!(
+        out.stdout
+            .contains(&format!("agent {}", matched["user_name"].as_str().unwrap())),
+        "the matched Glassix agent is shown beside its admin:\n{}",
+        out.dump()
+    );
+
+    let out = ctx.run(&["lookup", "teams"]);
+    out.expect_code(0);
+    for t in &ctx.sb.intercom.state().teams {
+        assert!(
+            out.stdout.contains(&t.id),
+            "team {} listed:\n{}",
+            t.id,
+            out.dump()
+        );
+    }
+    assert!(out.stdout.contains("fallback_team = \""), "{}", out.dump());
+    ctx.run(&["lookup", "nobody"]).expect_code(2);
+}

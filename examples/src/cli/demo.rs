@@ -97,6 +97,8 @@ pub async fn run(
         names::INVENTORY_MD,
         names::SUMMARY_MD,
         names::SUMMARY_JSON,
+        names::REPORT_HTML,
+        names::REPORTS_REBUILD_MD,
     ] {
         console.line(format!("  {}", app.config.paths.out.join(name).display()));
     }
