@@ -1,6 +1,6 @@
 //! `report`: the run summary, the reconciliation queue, one self-contained HTML report and the
 //! reports rebuild guide, from the ledger and the files in the output folder (no network); and
-//! [`write_run_outputs`], which `migrate` calls at its end.
+//! `write_run_outputs`, which `migrate` calls at its end.
 //!
 //! | Module | What it holds |
 //! |---|---|
