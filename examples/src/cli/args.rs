@@ -61,8 +61,17 @@ pub enum Command {
     },
     /// Show where the migration stands, from the ledger only (no network).
     Status,
-    /// Write the run summary and the reconciliation queue from the ledger (no network).
+    /// Write the run summary, the reconciliation queue, report.html and the reports rebuild
+    /// guide from the ledger and the output folder (no network).
     Report,
+    /// Print the Intercom admins or teams (ids, names, e-mails) and the Glassix agents or
+    /// departments discovery matched to each: the ids for the spec's `fallback_admin` and
+    /// `fallback_team`. Reads Intercom; writes nothing.
+    Lookup {
+        /// What to list.
+        #[arg(value_enum)]
+        target: LookupTarget,
+    },
     /// Print the JSON Schema of the configuration file (or of the mapping spec).
     Schema {
         /// Print the mapping spec's schema instead.
@@ -84,4 +93,13 @@ pub struct DemoArgs {
     /// earlier demo).
     #[arg(long, default_value = "glassix-to-intercom-demo")]
     pub out: PathBuf,
+}
+
+/// What `lookup` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LookupTarget {
+    /// Intercom admins (teammates): for `unmatched_agent = { fallback_admin = "<id>" }`.
+    Admins,
+    /// Intercom teams: for `unmatched_department = { fallback_team = "<id>" }`.
+    Teams,
 }

@@ -20,7 +20,7 @@ use super::config::{Config, InMemorySecrets};
 use super::console::Console;
 use super::exit::{CliError, Exit, from_core, from_intercom};
 use super::outputs::{names, write_file};
-use super::{prepare, run};
+use super::{prepare, report, run};
 
 /// Marks a folder as the demo's, so a later demo may replace it (and nothing else).
 const MARKER: &str = ".glassix-to-intercom-demo";
@@ -72,7 +72,7 @@ pub async fn run(
     stage(&console, 4, "migrate");
     let outcome = run::migrate(&app, false).await?;
     stage(&console, 5, "report");
-    run::report(&app).await?;
+    report::report(&app).await?;
     sb.shutdown();
 
     console.line("");
@@ -97,6 +97,8 @@ pub async fn run(
         names::INVENTORY_MD,
         names::SUMMARY_MD,
         names::SUMMARY_JSON,
+        names::REPORT_HTML,
+        names::REPORTS_REBUILD_MD,
     ] {
         console.line(format!("  {}", app.config.paths.out.join(name).display()));
     }

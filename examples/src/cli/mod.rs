@@ -7,7 +7,10 @@
 //! | [`config`] | the TOML configuration, its JSON Schema, the clients built from it |
 //! | [`app`] | what every subcommand shares; how a migration is put together |
 //! | [`prepare`] | `discover`, `propose`, `plan` |
-//! | [`run`] | `migrate`, `status`, `report` |
+//! | [`run`] | `migrate` |
+//! | [`status`] | `status` |
+//! | [`report`] | `report`, and the outputs `migrate` writes at its end |
+//! | [`lookup`] | `lookup admins`, `lookup teams`: ids for the spec's fallbacks |
 //! | [`demo`] | `demo`: the whole sequence against the in-process sandbox |
 //! | [`outputs`] | the files written and the run summary |
 //! | [`console`] | text and progress on screen, secrets masked |
@@ -19,9 +22,12 @@ pub mod config;
 pub mod console;
 pub mod demo;
 pub mod exit;
+pub mod lookup;
 pub mod outputs;
 pub mod prepare;
+pub mod report;
 pub mod run;
+pub mod status;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -103,8 +109,11 @@ async fn dispatch(args: Args, mappers: Arc<Mappers>, console: Console) -> Result
             .map(|_| Exit::Success),
         Command::Plan => prepare::plan(&load()?).await.map(|()| Exit::Success),
         Command::Migrate { dry_run } => run::migrate(&load()?, *dry_run).await.map(|o| o.exit),
-        Command::Status => run::status(&load()?).map(|()| Exit::Success),
-        Command::Report => run::report(&load()?).await.map(|_| Exit::Success),
+        Command::Status => status::status(&load()?).map(|()| Exit::Success),
+        Command::Report => report::report(&load()?).await.map(|_| Exit::Success),
+        Command::Lookup { target } => lookup::lookup(&load()?, *target)
+            .await
+            .map(|()| Exit::Success),
     }
 }
 

@@ -42,6 +42,10 @@ pub mod names {
     pub const DRY_RUN_JSON: &str = "dry-run.json";
     /// What a dry run would write, for people.
     pub const DRY_RUN_MD: &str = "dry-run.md";
+    /// The whole report for people: one self-contained HTML page.
+    pub const REPORT_HTML: &str = "report.html";
+    /// How to rebuild Glassix's reports in Intercom from the migrated attributes.
+    pub const REPORTS_REBUILD_MD: &str = "reports-rebuild.md";
 }
 
 /// Writes files into the output folder, scrubbing secrets, and remembers what it wrote.
@@ -175,37 +179,23 @@ pub struct Summary {
     pub next: Vec<String>,
 }
 
-/// How a run ended, as the summary states it (and the exit code it maps to).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunOutcome {
-    /// Every record migrated, skipped by a rule, or queued for a data reason.
-    Succeeded,
-    /// Records wait for teammates or teams to be created in Intercom.
-    BlockedOnProvisioning,
-    /// Some records failed or were left unfinished.
-    Partial,
-    /// The run was stopped (Ctrl-C).
-    Interrupted,
+/// How a run ended, as the summary states it and the ledger records it
+/// (`Ledger::set_run_outcome`); [`OutcomeExit::exit`] gives the exit code it maps to.
+pub use migration_core::ledger::RunOutcome;
+
+/// The exit code of the command whose run ended with an outcome.
+pub trait OutcomeExit {
+    /// The exit code of the command that ran it.
+    fn exit(self) -> Exit;
 }
 
-impl RunOutcome {
-    /// The wire name (`succeeded`, `blocked_on_provisioning`, `partial`, `interrupted`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunOutcome::Succeeded => "succeeded",
-            RunOutcome::BlockedOnProvisioning => "blocked_on_provisioning",
-            RunOutcome::Partial => "partial",
-            RunOutcome::Interrupted => "interrupted",
-        }
-    }
-
-    /// The exit code of the command that ran it.
-    pub fn exit(self) -> Exit {
+impl OutcomeExit for RunOutcome {
+    fn exit(self) -> Exit {
         match self {
             RunOutcome::Succeeded => Exit::Success,
             RunOutcome::BlockedOnProvisioning => Exit::BlockedOnProvisioning,
             RunOutcome::Partial | RunOutcome::Interrupted => Exit::Partial,
+            RunOutcome::Failed => Exit::Failure,
         }
     }
 }
@@ -263,7 +253,7 @@ impl Summary {
         let balanced = counts.values().all(RunCounts::is_balanced);
         let interrupted =
             interrupted || matches!(run.status, RunStatus::Running | RunStatus::Interrupted);
-        Ok(Some(Summary::build(
+        let mut summary = Summary::build(
             run.id.0,
             run.mode.as_str(),
             &counts,
@@ -272,7 +262,12 @@ impl Summary {
             None,
             balanced,
             interrupted,
-        )))
+        );
+        // The outcome the command exited with, when it recorded one, is the one shown.
+        if let (Some(recorded), false) = (run.outcome, interrupted) {
+            summary.outcome = recorded;
+        }
+        Ok(Some(summary))
     }
 
     #[allow(clippy::too_many_arguments)]

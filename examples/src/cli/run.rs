@@ -1,4 +1,5 @@
-//! The commands that move records or read the ledger: `migrate`, `status`, `report`.
+//! The command that moves records: `migrate` (`status` and `report` are in [`super::status`]
+//! and [`super::report`]).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -10,8 +11,9 @@ use migration_core::progress::ProgressSender;
 use super::app::App;
 use super::app::read_discovery;
 use super::exit::{CliError, Exit, from_core, from_exec};
-use super::outputs::{OutDir, RunOutcome, Summary, names};
+use super::outputs::{OutDir, OutcomeExit, Summary, names};
 use super::prepare::print_written;
+use super::report::{record_outcome, write_run_outputs};
 
 /// How a `migrate` ended.
 #[derive(Debug, Clone)]
@@ -89,6 +91,7 @@ pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliErro
         Some(Ok(result)) => {
             let queue = ledger.queue_entries().map_err(from_core)?;
             let s = Summary::from_run(&result, &queue);
+            record_outcome(&ledger, &s)?;
             write_run_outputs(app, &mut out, &ledger, &s).await?;
             c.line("");
             c.line(s.table());
@@ -102,89 +105,6 @@ pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliErro
             })
         }
     }
-}
-
-/// `status`: where the migration stands, from the ledger only.
-pub fn status(app: &App) -> Result<(), CliError> {
-    let ledger = open_ledger(app, false)?;
-    let c = &app.console;
-    let runs = ledger.runs().map_err(from_core)?;
-    c.line(format!("Ledger: {}", app.config.paths.ledger.display()));
-    c.line("Runs:");
-    for r in &runs {
-        let finished = r
-            .finished_at
-            .map(|f| f.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_else(|| "-".to_owned());
-        c.line(format!(
-            "  {:>3}  {:<8} {:<12} started {}  finished {}",
-            r.id.0,
-            r.mode.as_str(),
-            r.status.as_str(),
-            r.started_at.format("%Y-%m-%d %H:%M:%S"),
-            finished
-        ));
-    }
-    match Summary::from_ledger(&ledger, false)? {
-        Some(s) => {
-            c.line(s.table());
-            let queued: u64 = s.queued_by_reason.values().sum();
-            c.line(format!("Reconciliation queue: {queued} record(s)."));
-            for n in &s.next {
-                c.line(n);
-            }
-        }
-        None => c.line("No run yet: run `glassix-to-intercom migrate`."),
-    }
-    Ok(())
-}
-
-/// `report`: writes the run summary and the reconciliation queue from the ledger.
-pub async fn report(app: &App) -> Result<Summary, CliError> {
-    let ledger = open_ledger(app, false)?;
-    let mut out = app.out()?;
-    let Some(s) = Summary::from_ledger(&ledger, false)? else {
-        return Err(CliError::config(
-            "the ledger holds no run yet: run `glassix-to-intercom migrate` first",
-        ));
-    };
-    write_run_outputs(app, &mut out, &ledger, &s).await?;
-    app.console.line(s.table());
-    for n in &s.next {
-        app.console.line(n);
-    }
-    print_written(app, &out);
-    Ok(s)
-}
-
-/// Writes the queue, the summary and, when records wait for people, the provisioning list.
-async fn write_run_outputs(
-    app: &App,
-    out: &mut OutDir,
-    ledger: &Ledger,
-    s: &Summary,
-) -> Result<(), CliError> {
-    out.write_queue(&ledger.queue_entries().map_err(from_core)?)?;
-    out.write_json(names::SUMMARY_JSON, s)?;
-    out.write(names::SUMMARY_MD, &s.to_markdown())?;
-    if s.outcome == RunOutcome::BlockedOnProvisioning {
-        // Ask again: people may have been invited since discovery.
-        match app.reader() {
-            Ok(r) => match r.provisioning().await {
-                Ok(p) => {
-                    out.write(names::PROVISIONING_MD, &p.to_markdown())?;
-                    out.write_json(names::PROVISIONING_JSON, &p)?;
-                }
-                Err(e) => app.console.error(format!(
-                    "warning: the provisioning list could not be refreshed ({e}); {} is from \
-                     the last discovery",
-                    out.path(names::PROVISIONING_MD).display()
-                )),
-            },
-            Err(e) => app.console.error(format!("warning: {e}")),
-        }
-    }
-    Ok(())
 }
 
 fn write_dry_run(out: &mut OutDir, result: &RunResult) -> Result<(), CliError> {
@@ -220,7 +140,7 @@ fn dry_run_markdown(r: &DryRunReport) -> String {
 }
 
 /// The ledger of the configuration; `create` false refuses a missing one.
-fn open_ledger(app: &App, create: bool) -> Result<Ledger, CliError> {
+pub(crate) fn open_ledger(app: &App, create: bool) -> Result<Ledger, CliError> {
     let path = &app.config.paths.ledger;
     if !create && !path.exists() {
         return Err(CliError::config(format!(

@@ -615,3 +615,91 @@ pub(crate) fn poll(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The HTML report's tests (report.rs, report_browser.rs)
+
+/// A note text no page may render as markup.
+pub(crate) const HOSTILE_NOTE: &str =
+    "<script>document.title='pwned-note'</script><img src=x onerror=alert(1)>";
+/// A queue detail likewise.
+pub(crate) const HOSTILE_DETAIL: &str = "<script>alert('pwned-queue')</script>";
+/// A queued contact's source id likewise.
+pub(crate) const HOSTILE_ID: &str = "identifier:<img src=x onerror=alert(2)>@example.test";
+
+impl Ctx {
+    /// Writes into the ledger, as the latest migration run, a lossy note and a queued contact
+    /// whose texts are HTML (the generator produces none): the report must show them as text.
+    pub(crate) fn add_hostile_records(&self) {
+        use migration_core::ledger::{LossyNote, Reason, RunMode};
+        let ledger = self.ledger();
+        let run = ledger
+            .runs()
+            .unwrap()
+            .into_iter()
+            .rev()
+            .find(|r| r.mode == RunMode::Migrate)
+            .expect("a migrate run")
+            .id;
+        ledger
+            .add_note(
+                &LossyNote {
+                    kind: ObjectKind::Ticket,
+                    source_id: "<script>alert('pwned-id')</script>".into(),
+                    field: "transactions[0].html".into(),
+                    note: HOSTILE_NOTE.into(),
+                },
+                run,
+            )
+            .unwrap();
+        ledger
+            .mark_queued(
+                &ObjectKind::Contact,
+                HOSTILE_ID,
+                &Reason::new("missing_email", HOSTILE_DETAIL).with_field("identifiers"),
+                run,
+            )
+            .unwrap();
+    }
+
+    /// Points both services of the config at `url` (e.g. a [`Trap`]'s).
+    pub(crate) fn point_config_at(&self, url: &str) {
+        let mut config = self.config();
+        for section in ["glassix", "intercom"] {
+            config
+                .get_mut(section)
+                .and_then(toml::Value::as_table_mut)
+                .unwrap()
+                .insert("base_url".into(), url.into());
+        }
+        self.write_config(&config);
+    }
+}
+
+/// A loopback listener that counts the connections made to it and never answers: a command
+/// that contacted a service would hang on it, and the count tells.
+pub(crate) struct Trap {
+    pub(crate) url: String,
+    connections: std::sync::Arc<AtomicUsize>,
+}
+
+impl Trap {
+    pub(crate) fn start() -> Trap {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let connections = std::sync::Arc::new(AtomicUsize::new(0));
+        let seen = connections.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming() {
+                seen.fetch_add(1, Ordering::SeqCst);
+                held.push(stream);
+            }
+        });
+        Trap { url, connections }
+    }
+
+    pub(crate) fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}

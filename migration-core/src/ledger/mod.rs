@@ -20,6 +20,7 @@
 //! No secret is ever passed to or stored by the ledger: it holds ids, hashes, statuses and
 //! reasons only.
 
+mod digest;
 mod intents;
 mod objects;
 mod parts;
@@ -37,11 +38,12 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub use digest::{NoteGroup, NoteMatches};
 pub use schema::SCHEMA_VERSION;
 pub use types::{
-    Intent, IntentId, IntentOutcome, LossyNote, ObjectRecord, ObjectStatus, Origin, PartRecord,
-    QueueEntry, Reason, RollbackItem, Run, RunId, RunMode, RunStatus, Settlement, StatusCounts,
-    WriteNeed,
+    ActivitySample, Intent, IntentId, IntentOutcome, LossyNote, ObjectRecord, ObjectStatus, Origin,
+    PartRecord, QueueEntry, Reason, RollbackItem, Run, RunId, RunMode, RunOutcome, RunStatus,
+    Settlement, StatusCounts, WriteNeed,
 };
 pub use writes::LedgerBatch;
 

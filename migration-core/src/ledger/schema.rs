@@ -85,12 +85,30 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX notes_record ON notes (kind, source_id);
     "#,
+    // 2: how each run ended as its command reported it (`succeeded`, `blocked_on_provisioning`,
+    // `partial`, `interrupted`, `failed`). A run whose process died was given the next run's
+    // start as its finish time (the same instant, to the microsecond): its end is unknown, so
+    // that time is cleared.
+    r#"
+    ALTER TABLE runs ADD COLUMN outcome TEXT;
+    UPDATE runs SET finished_at = NULL
+     WHERE status = 'interrupted'
+       AND finished_at IN (SELECT later.started_at FROM runs AS later WHERE later.id > runs.id);
+    "#,
 ];
+
+/// The SQL of migration `i` (from version `i` to `i + 1`), for tests that build an older ledger.
+#[cfg(test)]
+pub(crate) fn migration_sql(i: usize) -> Option<&'static str> {
+    MIGRATIONS.get(i).copied()
+}
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Bring the database to [`SCHEMA_VERSION`], each migration in its own transaction.
+/// Bring the database to [`SCHEMA_VERSION`]: every pending migration in one IMMEDIATE
+/// transaction (all or nothing; a second process opening the same file waits, then finds the
+/// schema current), recorded as one `schema_version` row with the version reached.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_version (
@@ -99,7 +117,10 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
         );",
     )
     .map_err(Error::ledger("create schema_version"))?;
-    let current: i64 = conn
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(Error::ledger("begin schema migration"))?;
+    let current: i64 = tx
         .query_row("SELECT MAX(version) FROM schema_version", [], |r| {
             r.get::<_, Option<i64>>(0)
         })
@@ -113,20 +134,19 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let version = i as i64 + 1;
-        let tx = conn
-            .transaction()
-            .map_err(Error::ledger("begin schema migration"))?;
+    if current == SCHEMA_VERSION {
+        return Ok(());
+    }
+    for sql in MIGRATIONS.iter().skip(current.max(0) as usize) {
         tx.execute_batch(sql)
             .map_err(Error::ledger("apply schema migration"))?;
-        tx.execute(
-            "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
-            rusqlite::params![version, super::now_text()],
-        )
-        .map_err(Error::ledger("record schema version"))?;
-        tx.commit()
-            .map_err(Error::ledger("commit schema migration"))?;
     }
+    tx.execute(
+        "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+        rusqlite::params![SCHEMA_VERSION, super::now_text()],
+    )
+    .map_err(Error::ledger("record schema version"))?;
+    tx.commit()
+        .map_err(Error::ledger("commit schema migration"))?;
     Ok(())
 }

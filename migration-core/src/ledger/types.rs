@@ -84,6 +84,37 @@ text_enum!(
 );
 
 text_enum!(
+    /// How a run ended as the command that ran it reported it, and exited with (recorded with
+    /// [`super::Ledger::set_run_outcome`]). [`RunStatus`] says whether the run's process finished;
+    /// this says what the migration's state was when it did.
+    RunOutcome {
+        /// Every record migrated, skipped by a rule, or queued for a data reason (exit 0).
+        Succeeded => "succeeded",
+        /// Records wait for teammates or teams to be created in Intercom (exit 3).
+        BlockedOnProvisioning => "blocked_on_provisioning",
+        /// Some records failed or were left unfinished (exit 5).
+        Partial => "partial",
+        /// The run was stopped before its end (exit 5).
+        Interrupted => "interrupted",
+        /// The run stopped on an error (exit 1).
+        Failed => "failed",
+    }
+);
+
+impl RunOutcome {
+    /// A short label for people: `succeeded`, `blocked`, `partial`, `interrupted`, `failed`.
+    pub fn label(self) -> &'static str {
+        match self {
+            RunOutcome::Succeeded => "succeeded",
+            RunOutcome::BlockedOnProvisioning => "blocked",
+            RunOutcome::Partial => "partial",
+            RunOutcome::Interrupted => "interrupted",
+            RunOutcome::Failed => "failed",
+        }
+    }
+}
+
+text_enum!(
     /// The state of one source record.
     ObjectStatus {
         /// Known from the source, not yet handled.
@@ -132,7 +163,9 @@ pub struct Run {
     pub id: RunId,
     /// Start time.
     pub started_at: DateTime<Utc>,
-    /// End time, once finished.
+    /// End time: when the run finished or was stopped. `None` while it runs, and for a run
+    /// whose process died (found still `running` by a later run): its end is unknown, see
+    /// [`super::Ledger::last_activity`].
     pub finished_at: Option<DateTime<Utc>>,
     /// Hash of the mapping spec the run used.
     pub spec_hash: String,
@@ -142,6 +175,22 @@ pub struct Run {
     pub status: RunStatus,
     /// Counts recorded at the end (JSON, e.g. accounting per kind).
     pub counts: Option<serde_json::Value>,
+    /// How the run ended as its command reported it (`None`: not recorded, e.g. a run of a
+    /// ledger written before schema version 2, or a library user's run).
+    #[serde(default)]
+    pub outcome: Option<RunOutcome>,
+}
+
+/// What one run wrote during one second (see [`super::Ledger::activity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivitySample {
+    /// The second (UTC).
+    pub at: DateTime<Utc>,
+    /// Records of every kind but parts whose row the run last changed in that second (migrated,
+    /// queued, skipped or failed).
+    pub records: u64,
+    /// Parts (messages and notes of tickets) likewise.
+    pub parts: u64,
 }
 
 /// A reason code with detail, for queued and skipped records.
