@@ -177,9 +177,14 @@ pub enum Error {
         /// Intercom's message.
         message: Option<String>,
     },
-    /// Still throttled (429) after the configured number of waits.
+    /// Still throttled (429), and waiting longer would pass the call's time budget
+    /// ([`crate::RetryPolicy::time_budget`]) or its cap on 429 retries. 429s never use up the
+    /// retries kept for server and transport errors.
     #[error(
-        "{method} {path}: still rate limited after {attempts} attempts; lower the concurrency or raise the budget"
+        "{method} {path}: still rate limited after {attempts} attempt(s) in {elapsed_s:.1} s, and \
+         {limit}; lower the concurrency, check what else uses the app's budget, or run again \
+         later (a migration resumes where it stopped)",
+        elapsed_s = elapsed.as_secs_f64()
     )]
     RateLimited {
         /// HTTP method of the request.
@@ -190,6 +195,10 @@ pub enum Error {
         attempts: u32,
         /// Intercom's request id from the last 429.
         request_id: Option<String>,
+        /// Time from the call's first send until it gave up.
+        elapsed: std::time::Duration,
+        /// Which bound ended the call, and the setting that controls it.
+        limit: String,
     },
     /// A non-idempotent write (a create, a reply, a part) may or may not have taken effect:
     /// the request was sent and then the connection dropped, timed out or a 5xx came back.
