@@ -308,20 +308,10 @@ impl Client {
                     attempts: budget.sends,
                     request_id: err.request_id,
                     elapsed,
-                    limit: format!(
-                        "the {} retries after a 429 that RetryPolicy::max_rate_limit_retries \
-                         allows are used up",
-                        policy.max_rate_limit_retries
-                    ),
+                    time_budget: None,
                 });
             }
             tracing::warn!(%method, %path, ?wait, "429 rate limited");
-            let limit = format!(
-                "waiting {:.1} s more would pass the call's time budget of {} s \
-                 (RetryPolicy::time_budget)",
-                wait.as_secs_f64(),
-                policy.time_budget.as_secs()
-            );
             return Ok(Attempt::Retry {
                 wait,
                 otherwise: Error::RateLimited {
@@ -330,7 +320,7 @@ impl Client {
                     attempts: budget.sends,
                     request_id: err.request_id,
                     elapsed,
-                    limit,
+                    time_budget: Some(policy.time_budget),
                 },
             });
         }
