@@ -132,9 +132,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Retry policy for 429, 5xx and transport errors.
+    /// Retry policy for 429, 5xx and transport errors (see [`RetryPolicy`]).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Longest time one call may take from its first send, retries and 429 waits included
+    /// (default 15 minutes; sets [`RetryPolicy::time_budget`]). Call it after
+    /// [`ClientBuilder::retry_policy`], which replaces the whole policy.
+    pub fn time_budget(mut self, budget: Duration) -> Self {
+        self.retry.time_budget = budget;
         self
     }
 

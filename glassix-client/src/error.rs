@@ -78,12 +78,16 @@ pub enum Error {
         department: Option<Uuid>,
     },
 
-    /// Glassix kept answering 429 until the attempts ran out, or asked for a longer pause than
-    /// the client is configured to wait.
+    /// Glassix kept answering 429 and waiting longer would pass the call's time budget
+    /// ([`crate::RetryPolicy::time_budget`]), or it asked for a longer pause (`Retry-After`)
+    /// than the client is configured to wait ([`crate::RetryPolicy::max_retry_after`]).
+    /// 429s never use up the attempts kept for server and transport errors.
     #[error(
-        "Glassix rate limit on {endpoint}{dept}: still throttled after {attempts} attempt(s){after}; \
-         retry later or lower the configured quota",
+        "Glassix rate limit on {endpoint}{dept}: still throttled after {attempts} attempt(s) in \
+         {elapsed_s} s{after}, and {limit}; retry later (a migration resumes where it stopped) or \
+         lower the configured quota",
         dept = fmt_dept(department),
+        elapsed_s = elapsed.as_secs(),
         after = retry_after.map(|d| format!(" (server asked to wait {} s)", d.as_secs())).unwrap_or_default()
     )]
     RateLimited {
@@ -95,6 +99,10 @@ pub enum Error {
         attempts: u32,
         /// The last `Retry-After` the server sent, if any.
         retry_after: Option<Duration>,
+        /// Time from the call's first send until it gave up.
+        elapsed: Duration,
+        /// Which bound ended the call, and the setting that controls it.
+        limit: String,
     },
 
     /// Any other non-success HTTP status (400, 404, 5xx after the retries…).

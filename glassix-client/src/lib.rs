@@ -39,7 +39,11 @@
 //!   refreshes the token once.
 //! - **Throttling**: each department has a sliding-window limiter set from its [`Tier`] (or a
 //!   [`Quota`] override), paced before sending; 429s honour `Retry-After`, else back off
-//!   exponentially with jitter, and lower the pace, which recovers slowly ([`throttle`]).
+//!   exponentially with jitter, and lower the pace, which recovers slowly ([`throttle`]). A 429
+//!   never uses up the attempts kept for 5xx and transport errors; every call is bounded by a
+//!   time budget instead ([`RetryPolicy`], [`ClientBuilder::time_budget`]).
+//! - **Preflight**: [`Department::check_access`] proves a department's credentials and API
+//!   access in two requests, before any bulk read.
 //! - **Listing**: [`Department::tickets`] walks a date range in windows, follows `paging.next`
 //!   only on the configured host, re-lists a window once if its paging token expired, and yields
 //!   each ticket once.

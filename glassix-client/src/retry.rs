@@ -9,21 +9,36 @@ use reqwest::header::HeaderMap;
 
 /// How failed reads are retried.
 ///
-/// 429, 5xx and transport failures are retried up to `max_attempts` attempts in total. Without a
-/// `Retry-After` header the n-th retry waits a random time in `[d/2, d]` where
-/// `d = min(max_delay, base_delay · 2^(n-1))` ("equal jitter": never shorter than half the
-/// exponential step, never all clients at once). A `Retry-After` longer than `max_retry_after`
-/// is not waited for: the call fails with [`crate::Error::RateLimited`] so the caller can decide.
+/// Two separate budgets bound one call:
+/// - **Failures** (5xx, 408, transport errors): at most `max_attempts` sends may fail that way,
+///   the first one included. Without a `Retry-After` header the n-th failure waits a random time
+///   in `[d/2, d]` where `d = min(max_delay, base_delay · 2^(n-1))` ("equal jitter": never
+///   shorter than half the exponential step, never all clients at once).
+/// - **Time** (429s): a 429 does not use up a failure attempt. It is waited out, for
+///   `Retry-After` when the answer has one, else for the backoff step of the call's n-th 429
+///   (same formula), while the department's pace is lowered. A call gives up with
+///   [`crate::Error::RateLimited`] when the next wait would end more than `time_budget` after its
+///   first send, or when `Retry-After` is longer than `max_retry_after`.
+///
+/// The time budget bounds every wait a call chooses (429 pauses and failure backoffs); it does
+/// not cut a send in flight (the per-request timeout does), and the wait for the first slot of
+/// the configured quota is pacing, not trouble, so it is not counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts in total, the first one included (at least 1). Default 6.
+    /// Sends in total that may fail with a 5xx, a 408 or a transport error, the first one
+    /// included (at least 1). 429 answers do not count. Default 6.
     pub max_attempts: u32,
     /// First backoff step. Default 3 s.
     pub base_delay: Duration,
-    /// Largest backoff step. Default 60 s.
+    /// Largest backoff step. Default 60 s (a Glassix minute bucket has always reset by then).
     pub max_delay: Duration,
     /// Longest `Retry-After` the client waits for. Default 15 minutes.
     pub max_retry_after: Duration,
+    /// Longest time one call may take from its first send, all its retries and 429 waits
+    /// included. Default 15 minutes: long enough to ride out a throttled quarter of an hour or a
+    /// string of server errors, short enough that a stuck workspace ends the run with an error
+    /// that says so (a migration then resumes where it stopped).
+    pub time_budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -33,6 +48,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_secs(3),
             max_delay: Duration::from_secs(60),
             max_retry_after: Duration::from_secs(15 * 60),
+            time_budget: Duration::from_secs(15 * 60),
         }
     }
 }

@@ -8,6 +8,7 @@ use reqwest::header::{ACCEPT, HeaderMap};
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 use url::Url;
 use uuid::Uuid;
 
@@ -15,6 +16,16 @@ use crate::client::{DeptState, Inner, Refusal};
 use crate::error::{Error, Result};
 use crate::retry::retry_after;
 use crate::throttle::Pacer;
+
+/// Whether a wait of `wait` from now still ends within `budget` counted from `started`.
+fn fits(started: Instant, budget: Duration, wait: Duration) -> bool {
+    started.elapsed().saturating_add(wait) <= budget
+}
+
+/// A duration in whole seconds, rounded up (a 0.4 s wait reads `1 s`, not `0 s`).
+fn secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
 
 /// Whether and how a request is authenticated.
 pub(crate) enum Auth<'a> {
@@ -89,24 +100,39 @@ impl Inner {
 
     /// Send `req` until it succeeds or fails for good.
     ///
-    /// - 429: every request of the limiter is held back for `Retry-After` (or the backoff step),
-    ///   the pace is lowered, and the call is retried.
-    /// - 5xx, 408 and transport failures: retried after the backoff step, or after a
-    ///   `Retry-After` the answer carries (all calls made
-    ///   through this loop are reads, or the side-effect-free token request).
-    /// - 401 on a bearer request: the token is dropped and the call retried once with a new one.
-    /// - Anything else is final and returned as a [`Reply`].
+    /// Two budgets bound a call, and they are separate:
+    /// - **failures**: 5xx, 408 and transport failures are retried after the backoff step (or
+    ///   after a `Retry-After` the answer carries) until [`RetryPolicy::max_attempts`] of them
+    ///   have happened (all calls made through this loop are reads, or the side-effect-free
+    ///   token request);
+    /// - **time**: 429s do not use up failure attempts. Every request of the limiter is held
+    ///   back for `Retry-After` (or, without one, the backoff step of this call's n-th 429), the
+    ///   pace is lowered, and the call is retried, for as long as the call's
+    ///   [`RetryPolicy::time_budget`] allows. A wait that would end past the budget is not
+    ///   started: the call fails at once with the error of its last answer.
+    ///
+    /// A 401 on a bearer request drops the token and retries once with a new one (not counted).
+    /// Anything else is final and returned as a [`Reply`].
+    ///
+    /// [`RetryPolicy::max_attempts`]: crate::RetryPolicy::max_attempts
+    /// [`RetryPolicy::time_budget`]: crate::RetryPolicy::time_budget
     pub(crate) async fn execute(&self, req: &Request<'_>) -> Result<Reply> {
-        let max = self.retry.max_attempts.max(1);
-        let mut attempt: u32 = 0;
+        let max_failures = self.retry.max_attempts.max(1);
+        let budget = self.retry.time_budget;
+        // Sends made (every attempt), failures met (5xx, 408, transport), 429s met.
+        let mut sends: u32 = 0;
+        let mut failures: u32 = 0;
+        let mut throttled: u32 = 0;
         let mut refreshed = false;
+        // The budget runs from the first send: waiting for the first slot of the configured
+        // quota is pacing, not trouble, and is not counted.
+        let mut first_send: Option<Instant> = None;
         if let Auth::Bearer(dept) = &req.auth {
             if let Some(r) = dept.refusal() {
                 return Err(self.refusal_error(&r, req.department));
             }
         }
         loop {
-            attempt += 1;
             let token = match &req.auth {
                 Auth::None => None,
                 Auth::Bearer(dept) => Some(dept.token.get(self, dept).await?),
@@ -114,13 +140,16 @@ impl Inner {
             if let Some(p) = req.pacer {
                 p.acquire().await;
             }
+            let started = *first_send.get_or_insert_with(Instant::now);
+            sends += 1;
             let bearer = token.as_ref().map(|t| t.secret.expose_secret());
             let outcome = self.send_once(req, bearer).await;
             let (status, headers, body) = match outcome {
                 Attempt::Failed(e) => {
-                    if attempt < max {
-                        let wait = self.jitter.backoff(&self.retry, attempt);
-                        tracing::warn!(endpoint = req.endpoint, attempt, wait_ms = wait.as_millis() as u64, error = %e, "glassix: transport error, retrying");
+                    failures += 1;
+                    let wait = self.jitter.backoff(&self.retry, failures);
+                    if failures < max_failures && fits(started, budget, wait) {
+                        tracing::warn!(endpoint = req.endpoint, attempt = sends, wait_ms = wait.as_millis() as u64, error = %e, "glassix: transport error, retrying");
                         self.note_retry(req);
                         tokio::time::sleep(wait).await;
                         continue;
@@ -128,7 +157,7 @@ impl Inner {
                     return Err(Error::Transport {
                         endpoint: req.endpoint.to_owned(),
                         department: req.department,
-                        attempts: attempt,
+                        attempts: sends,
                         source: e,
                     });
                 }
@@ -142,7 +171,7 @@ impl Inner {
                     status,
                     headers,
                     body,
-                    attempts: attempt,
+                    attempts: sends,
                 });
             }
             match status.as_u16() {
@@ -154,23 +183,47 @@ impl Inner {
                         );
                         refreshed = true;
                         dept.token.invalidate(t.generation).await;
-                        // The refresh does not use up one of the retry attempts.
-                        attempt -= 1;
+                        // The refresh uses up neither budget's attempts.
+                        sends -= 1;
                         continue;
                     }
                 }
                 429 => {
+                    throttled += 1;
                     let asked = retry_after(&headers);
-                    if asked.is_some_and(|d| d > self.retry.max_retry_after) {
+                    let pause =
+                        asked.unwrap_or_else(|| self.jitter.backoff(&self.retry, throttled));
+                    let too_long = asked.is_some_and(|d| d > self.retry.max_retry_after);
+                    if too_long || !fits(started, budget, pause) {
                         if let Some(p) = req.pacer {
                             p.on_rate_limited(Duration::ZERO);
                         }
-                        return Err(self.rate_limited(req, attempt, asked));
+                        let limit = if too_long {
+                            format!(
+                                "that is longer than the longest Retry-After the client honours \
+                                 ({} s, RetryPolicy::max_retry_after)",
+                                self.retry.max_retry_after.as_secs()
+                            )
+                        } else {
+                            format!(
+                                "waiting {} s more would pass the call's time budget of {} s \
+                                 (RetryPolicy::time_budget, ClientBuilder::time_budget)",
+                                secs(pause),
+                                secs(budget)
+                            )
+                        };
+                        return Err(Error::RateLimited {
+                            endpoint: req.endpoint.to_owned(),
+                            department: req.department,
+                            attempts: sends,
+                            retry_after: asked,
+                            elapsed: started.elapsed(),
+                            limit,
+                        });
                     }
-                    let pause = asked.unwrap_or_else(|| self.jitter.backoff(&self.retry, attempt));
                     tracing::warn!(
                         endpoint = req.endpoint,
-                        attempt,
+                        attempt = sends,
                         pause_ms = pause.as_millis() as u64,
                         retry_after = asked.is_some(),
                         "glassix: 429 Too Many Requests"
@@ -178,30 +231,29 @@ impl Inner {
                     match req.pacer {
                         // The limiter holds back every request of the department, this one included.
                         Some(p) => p.on_rate_limited(pause),
-                        None if attempt < max => tokio::time::sleep(pause).await,
-                        None => {}
-                    }
-                    if attempt >= max {
-                        return Err(self.rate_limited(req, attempt, asked));
+                        None => tokio::time::sleep(pause).await,
                     }
                     self.note_retry(req);
                     continue;
                 }
-                s if (s >= 500 || s == 408) && attempt < max => {
+                s if s >= 500 || s == 408 => {
+                    failures += 1;
                     // A 503 may say when to come back; honour it within the configured bound.
                     let wait = retry_after(&headers)
                         .filter(|d| *d <= self.retry.max_retry_after)
-                        .unwrap_or_else(|| self.jitter.backoff(&self.retry, attempt));
-                    tracing::warn!(
-                        endpoint = req.endpoint,
-                        status = s,
-                        attempt,
-                        wait_ms = wait.as_millis() as u64,
-                        "glassix: server error, retrying"
-                    );
-                    self.note_retry(req);
-                    tokio::time::sleep(wait).await;
-                    continue;
+                        .unwrap_or_else(|| self.jitter.backoff(&self.retry, failures));
+                    if failures < max_failures && fits(started, budget, wait) {
+                        tracing::warn!(
+                            endpoint = req.endpoint,
+                            status = s,
+                            attempt = sends,
+                            wait_ms = wait.as_millis() as u64,
+                            "glassix: server error, retrying"
+                        );
+                        self.note_retry(req);
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
                 }
                 _ => {}
             }
@@ -209,22 +261,8 @@ impl Inner {
                 status,
                 headers,
                 body,
-                attempts: attempt,
+                attempts: sends,
             });
-        }
-    }
-
-    fn rate_limited(
-        &self,
-        req: &Request<'_>,
-        attempts: u32,
-        retry_after: Option<Duration>,
-    ) -> Error {
-        Error::RateLimited {
-            endpoint: req.endpoint.to_owned(),
-            department: req.department,
-            attempts,
-            retry_after,
         }
     }
 

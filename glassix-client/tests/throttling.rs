@@ -224,29 +224,179 @@ async fn the_pace_recovers_slowly_after_quiet_minutes() {
     }
 }
 
+/// Issue #13: a 429 no longer uses up one of the attempts kept for server and transport errors
+/// (it used to: with 3 attempts the call below failed after 3 sends). A call that keeps being
+/// throttled is bounded by its time budget instead, and the error says which bound ended it.
 #[tokio::test(start_paused = true)]
 async fn rate_limit_exhaustion_is_a_bounded_retryable_error() {
     let server = MockServer::start().await;
     mount_token(&server, "t1").await;
     let calls = mount_users_seq(&server, vec![ResponseTemplate::new(429)]).await;
-    let client = builder(&server).retry_policy(retry(3)).build().unwrap();
+    let client = builder(&server)
+        .retry_policy(retry(3))
+        .time_budget(Duration::from_secs(120))
+        .build()
+        .unwrap();
     let err = client.users(dept()).await.unwrap_err();
     match &err {
         Error::RateLimited {
             attempts,
             retry_after,
             endpoint,
+            elapsed,
             ..
         } => {
-            assert_eq!(*attempts, 3);
+            assert!(*attempts > 3, "429s do not use up the 3 failure attempts");
             assert_eq!(*retry_after, None);
             assert_eq!(endpoint, "GET /users/allusers");
+            assert!(*elapsed <= Duration::from_secs(120), "{elapsed:?}");
         }
         other => panic!("{other:?}"),
     }
     assert!(err.is_retryable());
     assert_eq!(err.status(), Some(429));
-    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        calls.load(Ordering::SeqCst) as u32,
+        match err {
+            Error::RateLimited { attempts, .. } => attempts,
+            _ => 0,
+        }
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn five_429s_then_a_503_then_200_succeeds_without_using_the_failure_budget() {
+    let server = MockServer::start().await;
+    mount_token(&server, "t1").await;
+    let mut answers: Vec<ResponseTemplate> = (0..5).map(|_| ResponseTemplate::new(429)).collect();
+    answers.push(ResponseTemplate::new(503));
+    answers.push(ok_users());
+    let calls = mount_users_seq(&server, answers).await;
+    // Two attempts for failures: the one 503 may be retried once; the 429s do not count.
+    let client = builder(&server).retry_policy(retry(2)).build().unwrap();
+    let start = Instant::now();
+    client.users(dept()).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 7);
+    let pace = client.department(dept()).unwrap().stats().pace;
+    assert_eq!(pace.rate_limited, 5);
+    assert_eq!(pace.retries, 6);
+    // 429 waits: the steps of the 1st…5th 429 (3, 6, 12, 24, 48 s, each jittered into its upper
+    // half); the 503 is the call's *first* failure, so it waits the first step (1.5–3 s), not
+    // the sixth.
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(46_500 + 1_500) && waited <= Duration::from_secs(93 + 3),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_that_keeps_answering_429_ends_at_the_time_budget() {
+    let server = MockServer::start().await;
+    mount_token(&server, "t1").await;
+    let calls = mount_users_seq(&server, vec![ResponseTemplate::new(429)]).await;
+    let budget = Duration::from_secs(10 * 60);
+    let client = builder(&server).time_budget(budget).build().unwrap();
+    let start = Instant::now();
+    let err = client.users(dept()).await.unwrap_err();
+    let took = start.elapsed();
+    // It stops before a wait that would pass the budget (a step is at most 60 s).
+    assert!(
+        took <= budget && took >= budget - Duration::from_secs(60),
+        "{took:?}"
+    );
+    let Error::RateLimited {
+        attempts, elapsed, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*elapsed, took);
+    assert!(*attempts > 6, "more than the default failure attempts");
+    assert_eq!(calls.load(Ordering::SeqCst) as u32, *attempts);
+    let text = err.to_string();
+    assert!(
+        text.contains("time budget of 600 s") && text.contains("time_budget"),
+        "the error names the bound and its setting: {text}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_server_error_budget_is_unchanged_by_interleaved_429s() {
+    let server = MockServer::start().await;
+    mount_token(&server, "t1").await;
+    let calls = mount_users_seq(
+        &server,
+        vec![
+            ResponseTemplate::new(429),
+            ResponseTemplate::new(503),
+            ResponseTemplate::new(429),
+            ResponseTemplate::new(503),
+            ResponseTemplate::new(429),
+            ResponseTemplate::new(503),
+            ok_users(),
+        ],
+    )
+    .await;
+    let client = builder(&server).retry_policy(retry(3)).build().unwrap();
+    let err = client.users(dept()).await.unwrap_err();
+    match &err {
+        Error::Http {
+            status, attempts, ..
+        } => assert_eq!((*status, *attempts), (503, 6)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        6,
+        "three 503s end it, not six sends"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_past_the_time_budget_fails_at_once() {
+    let server = MockServer::start().await;
+    mount_token(&server, "t1").await;
+    let calls = mount_users_seq(
+        &server,
+        vec![ResponseTemplate::new(429).insert_header("Retry-After", "100")],
+    )
+    .await;
+    let client = builder(&server)
+        .time_budget(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let err = client.users(dept()).await.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::ZERO, "no useless wait");
+    assert!(
+        matches!(err, Error::RateLimited { attempts: 1, retry_after: Some(d), .. } if d == Duration::from_secs(100)),
+        "{err:?}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(err.to_string().contains("time budget of 60 s"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn server_error_backoff_stays_within_the_time_budget() {
+    let server = MockServer::start().await;
+    mount_token(&server, "t1").await;
+    let calls = mount_users_seq(&server, vec![ResponseTemplate::new(503)]).await;
+    let client = builder(&server)
+        .time_budget(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let err = client.users(dept()).await.unwrap_err();
+    assert!(
+        start.elapsed() <= Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(err.status(), Some(503));
+    // Backoffs of 1.5–3 s and 3–6 s fit in 10 s; the third (6–12 s) would not.
+    let sent = calls.load(Ordering::SeqCst);
+    assert!((2..=3).contains(&sent), "{sent}");
 }
 
 #[tokio::test(start_paused = true)]

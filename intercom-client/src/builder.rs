@@ -107,9 +107,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Retry settings.
+    /// Retry settings (see [`RetryPolicy`]).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Longest time one call may take from its first send, retries and 429 waits included
+    /// (default 5 minutes; sets [`RetryPolicy::time_budget`]). Call it after
+    /// [`ClientBuilder::retry_policy`], which replaces the whole policy.
+    pub fn time_budget(mut self, budget: std::time::Duration) -> Self {
+        self.retry.time_budget = budget;
         self
     }
 

@@ -110,7 +110,25 @@ impl Req {
 
 enum Attempt {
     Done(Bytes),
-    Retry(Duration),
+    /// Send again after `wait`, unless that passes the call's time budget: then fail with
+    /// `otherwise`, the error of the answer just received.
+    Retry {
+        wait: Duration,
+        otherwise: Error,
+    },
+}
+
+/// What one call has used up so far.
+#[derive(Debug, Default)]
+struct Budget {
+    /// When the first attempt was sent (the time budget runs from there).
+    first_send: Option<Instant>,
+    /// Sends so far.
+    sends: u32,
+    /// Retries after 5xx, 408 and transport errors.
+    retries: u32,
+    /// 429s met.
+    throttled: u32,
 }
 
 impl Client {
@@ -175,18 +193,21 @@ impl Client {
     }
 
     /// Sends a request with pacing, the concurrency limit and the retry policy; returns the body
-    /// of a 2xx response.
+    /// of a 2xx response. The call ends within the policy's time budget (plus at most one send
+    /// in flight): a wait that would pass it is not started.
     pub(crate) async fn execute_raw(&self, req: &Req) -> Result<Bytes> {
         let url = self.url(req)?;
-        let mut retries = 0u32;
-        let mut throttled = 0u32;
+        let budget_len = self.inner.retry.time_budget;
+        let mut budget = Budget::default();
         loop {
-            match self
-                .attempt(req, &url, &mut retries, &mut throttled)
-                .await?
-            {
+            match self.attempt(req, &url, &mut budget).await? {
                 Attempt::Done(bytes) => return Ok(bytes),
-                Attempt::Retry(wait) => {
+                Attempt::Retry { wait, otherwise } => {
+                    let used = budget.first_send.map_or(Duration::ZERO, |t| t.elapsed());
+                    if used.saturating_add(wait) > budget_len {
+                        tracing::warn!(method = %req.method, path = %req.path(), ?wait, ?used, budget = ?budget_len, "time budget reached, giving up");
+                        return Err(otherwise);
+                    }
                     tracing::debug!(method = %req.method, path = %req.path(), ?wait, "retrying");
                     tokio::time::sleep(wait).await;
                 }
@@ -194,13 +215,7 @@ impl Client {
         }
     }
 
-    async fn attempt(
-        &self,
-        req: &Req,
-        url: &Url,
-        retries: &mut u32,
-        throttled: &mut u32,
-    ) -> Result<Attempt> {
+    async fn attempt(&self, req: &Req, url: &Url, budget: &mut Budget) -> Result<Attempt> {
         let inner = &*self.inner;
         let policy = inner.retry;
         let method = req.method.to_string();
@@ -212,6 +227,8 @@ impl Client {
             .await
             .map_err(|_| Error::Config("client concurrency limiter closed".into()))?;
         inner.limiter.acquire().await;
+        let first_send = *budget.first_send.get_or_insert_with(Instant::now);
+        budget.sends += 1;
 
         let mut builder = inner
             .http
@@ -242,10 +259,17 @@ impl Client {
             Err(e) => {
                 // Nothing reached the server when the connection could not be made.
                 let not_sent = e.is_connect();
-                if (safe || not_sent) && *retries < policy.max_retries {
-                    *retries += 1;
-                    tracing::warn!(%method, %path, error = %e, retry = *retries, "transport error");
-                    return Ok(Attempt::Retry(policy.backoff(*retries) + self.jitter()));
+                if (safe || not_sent) && budget.retries < policy.max_retries {
+                    budget.retries += 1;
+                    tracing::warn!(%method, %path, error = %e, retry = budget.retries, "transport error");
+                    return Ok(Attempt::Retry {
+                        wait: policy.backoff(budget.retries) + self.jitter(),
+                        otherwise: Error::Transport {
+                            method,
+                            path,
+                            source: e,
+                        },
+                    });
                 }
                 if safe || not_sent {
                     return Err(Error::Transport {
@@ -274,17 +298,31 @@ impl Client {
             let wait = rate_limit_wait(&headers, observed, inner, &policy);
             inner.limiter.throttled(observed, Instant::now() + wait);
             let err = ApiErrorBody::parse(&body);
-            *throttled += 1;
-            if *throttled > policy.max_rate_limit_retries {
+            budget.throttled += 1;
+            let wait = wait + self.jitter();
+            let elapsed = first_send.elapsed();
+            if budget.throttled > policy.max_rate_limit_retries {
                 return Err(Error::RateLimited {
                     method,
                     path,
-                    attempts: *throttled,
+                    attempts: budget.sends,
                     request_id: err.request_id,
+                    elapsed,
+                    time_budget: None,
                 });
             }
             tracing::warn!(%method, %path, ?wait, "429 rate limited");
-            return Ok(Attempt::Retry(wait + self.jitter()));
+            return Ok(Attempt::Retry {
+                wait,
+                otherwise: Error::RateLimited {
+                    method,
+                    path,
+                    attempts: budget.sends,
+                    request_id: err.request_id,
+                    elapsed,
+                    time_budget: Some(policy.time_budget),
+                },
+            });
         }
         if let Some(o) = observed {
             inner.limiter.observe(o);
@@ -293,11 +331,6 @@ impl Client {
             return Ok(Attempt::Done(body));
         }
         let transient = status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT;
-        if transient && safe && *retries < policy.max_retries {
-            *retries += 1;
-            tracing::warn!(%method, %path, status = status.as_u16(), retry = *retries, "server error");
-            return Ok(Attempt::Retry(policy.backoff(*retries) + self.jitter()));
-        }
         if transient && !safe {
             return Err(Error::OutcomeUnknown {
                 method,
@@ -315,13 +348,22 @@ impl Client {
                 message,
             });
         }
-        Err(Error::Api {
+        let api_error = Error::Api {
             status: status.as_u16(),
             method,
             path,
             request_id: err.request_id,
             errors: err.errors,
-        })
+        };
+        if transient && budget.retries < policy.max_retries {
+            budget.retries += 1;
+            tracing::warn!(method = %req.method, path = %req.path(), status = status.as_u16(), retry = budget.retries, "server error");
+            return Ok(Attempt::Retry {
+                wait: policy.backoff(budget.retries) + self.jitter(),
+                otherwise: api_error,
+            });
+        }
+        Err(api_error)
     }
 }
 

@@ -177,9 +177,16 @@ pub enum Error {
         /// Intercom's message.
         message: Option<String>,
     },
-    /// Still throttled (429) after the configured number of waits.
+    /// Still throttled (429), and waiting longer would pass the call's time budget
+    /// ([`crate::RetryPolicy::time_budget`]) or its cap on 429 retries
+    /// ([`crate::RetryPolicy::max_rate_limit_retries`]). 429s never use up the retries kept for
+    /// server and transport errors.
     #[error(
-        "{method} {path}: still rate limited after {attempts} attempts; lower the concurrency or raise the budget"
+        "{method} {path}: still rate limited after {attempts} attempt(s) in {elapsed_s:.1} s, and \
+         {bound}; lower the concurrency, check what else uses the app's budget, or run again \
+         later (a migration resumes where it stopped)",
+        elapsed_s = elapsed.as_secs_f64(),
+        bound = rate_limit_bound(time_budget)
     )]
     RateLimited {
         /// HTTP method of the request.
@@ -190,6 +197,10 @@ pub enum Error {
         attempts: u32,
         /// Intercom's request id from the last 429.
         request_id: Option<String>,
+        /// Time from the call's first send until it gave up.
+        elapsed: std::time::Duration,
+        /// The time budget that ended the call; `None` when the cap on 429 retries did.
+        time_budget: Option<std::time::Duration>,
     },
     /// A non-idempotent write (a create, a reply, a part) may or may not have taken effect:
     /// the request was sent and then the connection dropped, timed out or a 5xx came back.
@@ -242,6 +253,19 @@ pub enum Error {
     /// The client could not be built (bad base URL, TLS setup, …).
     #[error("invalid configuration: {0}")]
     Config(String),
+}
+
+/// Which bound ended a throttled call, for [`Error::RateLimited`]'s message.
+fn rate_limit_bound(time_budget: &Option<std::time::Duration>) -> String {
+    match time_budget {
+        Some(b) => format!(
+            "waiting longer would pass the call's time budget of {} s (RetryPolicy::time_budget)",
+            b.as_secs()
+        ),
+        None => "the retries after a 429 that RetryPolicy::max_rate_limit_retries allows are \
+                 used up"
+            .to_owned(),
+    }
 }
 
 fn summary(errors: &[ApiErrorItem]) -> String {

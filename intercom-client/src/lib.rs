@@ -5,7 +5,9 @@
 //! - plain-value request structs encoded strictly, responses decoded leniently;
 //! - list and search endpoints as [`futures::Stream`]s (query cursor, body cursor, page number);
 //! - pacing learned from `X-RateLimit-*` headers, 429 waits, backoff for safe requests, and
-//!   [`Error::OutcomeUnknown`] instead of a blind re-send of a create.
+//!   [`Error::OutcomeUnknown`] instead of a blind re-send of a create; 429s and server errors
+//!   have separate budgets, and every call is bounded by a time budget
+//!   ([`RetryPolicy::time_budget`]).
 //!
 //! ```no_run
 //! use futures::TryStreamExt;

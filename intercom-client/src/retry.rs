@@ -1,12 +1,16 @@
 //! When and how long to wait before sending a request again.
 //!
 //! Policy (see `docs/intercom-client.md`):
-//! - a 429 is retried for every method (Intercom did not process the request), after the
-//!   window's `X-RateLimit-Reset` (or a fallback wait when absent) plus jitter;
+//! - a 429 is retried for every method (Intercom did not process the request), after
+//!   `Retry-After`, else the window's `X-RateLimit-Reset` (or a fallback wait when absent), plus
+//!   jitter; 429s never use up the retries kept for server and transport errors;
 //! - 5xx, 408 and transport errors are retried with exponential backoff and jitter only for
-//!   [`Idempotency::Safe`] requests (GET, DELETE, PUT of full state, search);
+//!   [`Idempotency::Safe`] requests (GET, DELETE, PUT of full state, search), at most
+//!   [`RetryPolicy::max_retries`] times;
 //! - a connection that could not be established is retried for every method (nothing was sent);
-//! - a non-idempotent write whose outcome is unknown becomes [`crate::Error::OutcomeUnknown`].
+//! - a non-idempotent write whose outcome is unknown becomes [`crate::Error::OutcomeUnknown`];
+//! - every call is bounded by [`RetryPolicy::time_budget`]: a wait that would end past it is not
+//!   started, the call fails with the error of its last answer.
 
 use std::time::Duration;
 
@@ -23,11 +27,16 @@ pub enum Idempotency {
 }
 
 /// Retry settings.
+///
+/// Server and transport errors and 429s have separate budgets: `max_retries` counts only the
+/// former, 429s are waited out for as long as `time_budget` allows (and at most
+/// `max_rate_limit_retries` times, unbounded by default).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
-    /// Retries after a 5xx/408/transport error (safe requests only).
+    /// Retries after a 5xx/408/transport error (safe requests only). 429s do not count.
     pub max_retries: u32,
-    /// Retries after a 429 (any request).
+    /// Retries after a 429 (any request), on top of the time budget. Default unbounded
+    /// (`u32::MAX`): the time budget ends a call that keeps being throttled.
     pub max_rate_limit_retries: u32,
     /// First backoff delay; doubled on each retry.
     pub base_delay: Duration,
@@ -37,17 +46,24 @@ pub struct RetryPolicy {
     pub rate_limit_fallback: Duration,
     /// Upper bound of the random jitter added to every wait.
     pub max_jitter: Duration,
+    /// Longest time one call may take from its first send, all its retries and 429 waits
+    /// included. A wait that would end past it is not started: the call fails at once with the
+    /// error of its last answer ([`crate::Error::RateLimited`] after a 429). A send in flight
+    /// is not cut (the request timeout bounds it). Default 5 minutes: thirty of Intercom's
+    /// 10-second windows.
+    pub time_budget: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_retries: 4,
-            max_rate_limit_retries: 8,
+            max_rate_limit_retries: u32::MAX,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
             rate_limit_fallback: Duration::from_secs(10),
             max_jitter: Duration::from_millis(100),
+            time_budget: Duration::from_secs(5 * 60),
         }
     }
 }

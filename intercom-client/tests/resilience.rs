@@ -660,3 +660,177 @@ async fn a_429_holds_back_other_callers_until_reset() {
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
     assert_eq!(c.rate_limit().throttled, 1);
 }
+
+/// Answers with `responses` in order, then repeats the last one; counts the requests.
+struct Seq {
+    responses: Vec<ResponseTemplate>,
+    calls: Arc<AtomicU32>,
+}
+
+impl wiremock::Respond for Seq {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) as usize;
+        self.responses[n.min(self.responses.len() - 1)].clone()
+    }
+}
+
+async fn mount_seq(
+    server: &MockServer,
+    http_method: &str,
+    at: &str,
+    responses: Vec<ResponseTemplate>,
+) -> Arc<AtomicU32> {
+    let calls = Arc::new(AtomicU32::new(0));
+    Mock::given(method(http_method))
+        .and(path(at))
+        .respond_with(Seq {
+            responses,
+            calls: calls.clone(),
+        })
+        .mount(server)
+        .await;
+    calls
+}
+
+#[tokio::test(start_paused = true)]
+async fn five_429s_then_a_503_then_200_succeeds_without_using_the_5xx_budget() {
+    let server = MockServer::builder().start().await;
+    let mut answers: Vec<ResponseTemplate> = (0..5).map(|_| too_many(Some(ORIGIN + 1))).collect();
+    answers.push(ResponseTemplate::new(503));
+    answers.push(rl(50, 49, ORIGIN + 60));
+    let calls = mount_seq(&server, "GET", "/me", answers).await;
+    // One retry for server errors: the single 503 may use it; the 429s must not.
+    let policy = RetryPolicy {
+        max_retries: 1,
+        ..RetryPolicy::default()
+    };
+    let c = builder(&server.uri()).retry_policy(policy).build().unwrap();
+    let start = Instant::now();
+    c.admins().me().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 7);
+    assert_eq!(c.rate_limit().throttled, 5);
+    // Each 429 waits for the window's reset (here at least a tenth of the 10 s window), the
+    // 503 the first backoff step (0.5 s), each plus at most 100 ms of jitter.
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(5 * 1_000 + 500) && waited <= Duration::from_secs(8),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_that_keeps_answering_429_ends_at_the_time_budget() {
+    let server = MockServer::builder().start().await;
+    let calls = mount_seq(&server, "GET", "/me", vec![too_many(None)]).await;
+    let budget = Duration::from_secs(60);
+    let c = builder(&server.uri()).time_budget(budget).build().unwrap();
+    let start = Instant::now();
+    let err = c.admins().me().await.unwrap_err();
+    let took = start.elapsed();
+    // 429s without headers wait ~10 s each: the call stops before a wait that would pass 60 s.
+    assert!(
+        took <= budget && took >= budget - Duration::from_millis(10_200),
+        "{took:?}"
+    );
+    let Error::RateLimited {
+        attempts,
+        elapsed,
+        request_id,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*elapsed, took);
+    assert_eq!(calls.load(Ordering::SeqCst), *attempts);
+    assert!(*attempts > RetryPolicy::default().max_retries + 1);
+    assert_eq!(request_id.as_deref(), Some("rl-1"));
+    assert!(err.is_retryable());
+    let text = err.to_string();
+    assert!(
+        text.contains("time budget of 60 s") && text.contains("RetryPolicy::time_budget"),
+        "the error names the bound and its setting: {text}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_5xx_budget_is_unchanged_by_interleaved_429s() {
+    let server = MockServer::builder().start().await;
+    let mut answers = Vec::new();
+    for _ in 0..5 {
+        answers.push(too_many(Some(ORIGIN + 1)));
+        answers.push(ResponseTemplate::new(503));
+    }
+    answers.push(rl(50, 49, ORIGIN + 60));
+    let calls = mount_seq(&server, "GET", "/me", answers).await;
+    let c = builder(&server.uri()).build().unwrap();
+    let err = c.admins().me().await.unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err:?}");
+    // 1 + max_retries (4) server errors end the call; the 429s between them did not count.
+    assert_eq!(calls.load(Ordering::SeqCst), 10);
+    assert_eq!(c.rate_limit().throttled, 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_create_is_retried_but_never_resent_after_a_5xx() {
+    let server = MockServer::builder().start().await;
+    let calls = mount_seq(
+        &server,
+        "POST",
+        "/contacts",
+        vec![
+            too_many(Some(ORIGIN + 1)),
+            too_many(Some(ORIGIN + 1)),
+            ResponseTemplate::new(502),
+            ResponseTemplate::new(200).set_body_json(json!({"type": "contact", "id": "c-1"})),
+        ],
+    )
+    .await;
+    let c = builder(&server.uri()).build().unwrap();
+    let err = c
+        .contacts()
+        .create(&CreateContact {
+            role: Some(Role::User),
+            external_id: Some("g-1".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OutcomeUnknown {
+                status: Some(502),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // The two 429s were not processed, so the create was sent again; after the 502 its outcome
+    // is unknown and it is not sent a fourth time.
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_past_the_time_budget_fails_at_once() {
+    let server = MockServer::builder().start().await;
+    let calls = mount_seq(
+        &server,
+        "GET",
+        "/me",
+        vec![too_many(None).insert_header("Retry-After", "120")],
+    )
+    .await;
+    let c = builder(&server.uri())
+        .time_budget(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let err = c.admins().me().await.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::ZERO, "no useless wait");
+    assert!(
+        matches!(err, Error::RateLimited { attempts: 1, .. }),
+        "{err:?}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}

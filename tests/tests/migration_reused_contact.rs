@@ -41,7 +41,10 @@ async fn a_pre_existing_contact_is_reused_and_never_listed_for_rollback() {
         })
         .take(3)
         .collect();
-    assert!(!emails.is_empty(), "the generated workspace has such customers");
+    assert!(
+        !emails.is_empty(),
+        "the generated workspace has such customers"
+    );
     let intercom = common::intercom(&sb);
     let mut existing = Vec::new();
     for e in &emails {
@@ -79,7 +82,10 @@ async fn a_pre_existing_contact_is_reused_and_never_listed_for_rollback() {
         .filter(|i| i.kind == ObjectKind::Contact)
         .map(|i| i.target_id)
         .collect();
-    assert!(!listed.is_empty(), "the contacts the migration created are listed");
+    assert!(
+        !listed.is_empty(),
+        "the contacts the migration created are listed"
+    );
     for id in &existing {
         assert!(
             !listed.contains(id),

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use migration_core::discover::Discovery;
 use migration_core::execute::Migration;
@@ -13,7 +14,7 @@ use migration_core::spec::MappingSpec;
 
 use super::config::Config;
 use super::console::Console;
-use super::exit::{CliError, from_core, from_exec};
+use super::exit::{CliError, Exit, from_core, from_exec, from_glassix, from_intercom};
 use super::outputs::{OutDir, names};
 
 /// The loaded configuration with the mappers and the console.
@@ -38,7 +39,18 @@ impl App {
         }
     }
 
-    /// A migration with this configuration, `spec` and `ledger`.
+    /// Both clients of the configuration. Build them once per command and hand the same
+    /// clients to the preflight and to the migration, so that they share tokens, pacers and
+    /// rate-limit budgets. No request is sent: a missing secret or a tier without API access
+    /// fails here, before either service is contacted.
+    pub fn clients(&self) -> Result<Clients, CliError> {
+        Ok(Clients {
+            glassix: self.config.glassix_client()?,
+            intercom: self.config.intercom_client()?,
+        })
+    }
+
+    /// A migration with this configuration, `spec` and `ledger` (and clients of its own).
     pub fn migration(
         &self,
         spec: MappingSpec,
@@ -46,10 +58,22 @@ impl App {
         dry_run: bool,
         expected_tickets: Option<u64>,
     ) -> Result<Migration, CliError> {
+        self.migration_with(&self.clients()?, spec, ledger, dry_run, expected_tickets)
+    }
+
+    /// A migration with this configuration, `spec` and `ledger` that uses `clients`.
+    pub fn migration_with(
+        &self,
+        clients: &Clients,
+        spec: MappingSpec,
+        ledger: Arc<Ledger>,
+        dry_run: bool,
+        expected_tickets: Option<u64>,
+    ) -> Result<Migration, CliError> {
         let c = &self.config;
         let mut b = Migration::builder()
-            .glassix(c.glassix_client()?)
-            .intercom(c.intercom_client()?)
+            .glassix(clients.glassix.clone())
+            .intercom(clients.intercom.clone())
             .spec(spec)
             .ledger(ledger)
             .mappers(self.mappers.clone())
@@ -76,6 +100,11 @@ impl App {
     /// A migration for reading only (discovery): the spec file when it parses, else an empty
     /// draft; an in-memory ledger.
     pub fn reader(&self) -> Result<Migration, CliError> {
+        self.reader_with(&self.clients()?)
+    }
+
+    /// [`App::reader`] with `clients`.
+    pub fn reader_with(&self, clients: &Clients) -> Result<Migration, CliError> {
         let spec = match MappingSpec::from_path(&self.config.paths.spec) {
             Ok(s) => s,
             Err(_) => {
@@ -84,7 +113,7 @@ impl App {
             }
         };
         let ledger = Arc::new(Ledger::open_in_memory().map_err(from_core)?);
-        self.migration(spec, ledger, true, None)
+        self.migration_with(clients, spec, ledger, true, None)
     }
 
     /// The spec of the configuration; errors say how to get or fix one.
@@ -105,9 +134,12 @@ impl App {
         })
     }
 
-    /// The output folder.
+    /// The output folder (created when missing); an error names `paths.out`.
     pub fn out(&self) -> Result<OutDir, CliError> {
-        OutDir::create(&self.config.paths.out, &self.console)
+        OutDir::create(&self.config.paths.out, &self.console).map_err(|e| CliError {
+            message: format!("paths.out: {}", e.message),
+            ..e
+        })
     }
 
     /// Discovery: the saved `discovery.json` when present, else a fresh one (saved).
@@ -122,14 +154,16 @@ impl App {
                 return Ok(d);
             }
         }
-        let reader = self.reader()?;
+        let clients = self.clients()?;
+        self.preflight(&clients, None).await?;
+        let reader = self.reader_with(&clients)?;
         self.console
             .line("Discovering: reading both workspaces (nothing is written to Intercom)…");
         let (progress, rx) = migration_core::progress::ProgressSender::channel(1024);
         let render = tokio::spawn(self.console.clone().render(rx));
         let result = reader.discover_with_progress(&progress).await;
         drop(progress);
-        let _ = render.await;
+        self.finish_render(render).await;
         let d = result.map_err(from_exec)?;
         write_discovery(out, &d)?;
         Ok(d)
@@ -163,6 +197,290 @@ impl App {
         }
         limits
     }
+}
+
+/// The two clients of one command (cheap to clone: both share their state inside).
+#[derive(Debug, Clone)]
+pub struct Clients {
+    /// The Glassix client, with every configured department.
+    pub glassix: glassix_client::Client,
+    /// The Intercom client.
+    pub intercom: intercom_client::Client,
+}
+
+/// How long the preflight waits for each service before it calls it unreachable. The clients
+/// retry transport and server errors with backoff; a service that has not answered in this
+/// time will not carry a migration either.
+pub const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl App {
+    /// Checks, in seconds and before any bulk read, everything a long run needs: the output
+    /// folder (and the ledger's, when `ledger` is given) is writable, Intercom accepts the token
+    /// (`GET /me`: its workspace and admin are shown), and every Glassix department's
+    /// credentials and plan give API access (a token and one small authenticated call each).
+    /// Both services are asked at the same time.
+    ///
+    /// Every problem found is listed, each naming the setting to fix; the command then ends
+    /// with the exit code of the first one: 2 for refused credentials or a token, 4 for a
+    /// Glassix plan without API access, 1 for a service that cannot be reached or a folder that
+    /// cannot be written.
+    pub async fn preflight(
+        &self,
+        clients: &Clients,
+        ledger: Option<&Path>,
+    ) -> Result<(), CliError> {
+        let started = std::time::Instant::now();
+        let c = &self.console;
+        c.line("Preflight: checking both workspaces and the files before reading any ticket…");
+        let mut problems: Vec<CliError> = Vec::new();
+        if let Err(e) = check_writable_dir(&self.config.paths.out, "paths.out") {
+            problems.push(e);
+        }
+        if let Some(path) = ledger {
+            if let Err(e) = check_ledger_writable(path) {
+                problems.push(e);
+            }
+        }
+        let departments = clients.glassix.departments();
+        let admins = clients.intercom.admins();
+        let (me, glassix) = tokio::join!(
+            tokio::time::timeout(PREFLIGHT_TIMEOUT, admins.me()),
+            futures::future::join_all(
+                departments
+                    .iter()
+                    .map(|d| { tokio::time::timeout(PREFLIGHT_TIMEOUT, d.check_access()) })
+            )
+        );
+        let mut found = Vec::new();
+        match me {
+            Ok(Ok(me)) => found.push(describe_intercom(&me)),
+            Ok(Err(e)) => problems.push(self.intercom_problem(e)),
+            Err(_) => problems.push(CliError::failure(format!(
+                "{}: Intercom did not answer GET /me within {} s. Check the network and the \
+                 URL, then run again",
+                self.intercom_url_setting(),
+                PREFLIGHT_TIMEOUT.as_secs()
+            ))),
+        }
+        let mut answered = Vec::new();
+        // A plan without API access concerns the whole workspace: said once, not per department.
+        let mut no_api: Option<(usize, Vec<usize>)> = None;
+        for (i, result) in glassix.into_iter().enumerate() {
+            let section = self.config.glassix.departments.get(i);
+            let name = section.map_or("?", |d| d.name.as_str());
+            match result {
+                Ok(Ok(())) => answered.push(name.to_owned()),
+                Ok(Err(e)) => {
+                    let problem = self.glassix_problem(i, e);
+                    match &mut no_api {
+                        Some((_, others)) if problem.exit == Exit::TierWithoutApi => {
+                            others.push(i);
+                        }
+                        _ => {
+                            if problem.exit == Exit::TierWithoutApi {
+                                no_api = Some((problems.len(), Vec::new()));
+                            }
+                            problems.push(problem);
+                        }
+                    }
+                }
+                Err(_) => problems.push(CliError::failure(format!(
+                    "glassix.departments[{i}] (`{name}`): Glassix did not answer within {} s \
+                     (a token and GET /tenants/gettags). Check the network and {}, then run again",
+                    PREFLIGHT_TIMEOUT.as_secs(),
+                    self.glassix_url_setting()
+                ))),
+            }
+        }
+        if let Some((at, others)) = no_api.filter(|(_, others)| !others.is_empty()) {
+            if let Some(p) = problems.get_mut(at) {
+                let list: Vec<String> = others
+                    .iter()
+                    .map(|i| format!("glassix.departments[{i}]"))
+                    .collect();
+                p.message
+                    .push_str(&format!(" (the same for {})", list.join(", ")));
+            }
+        }
+        if !answered.is_empty() {
+            found.push(format!(
+                "Glassix: {} of {} department(s) accept their credentials ({})",
+                answered.len(),
+                departments.len(),
+                answered.join(", ")
+            ));
+        }
+        for line in &found {
+            c.line(format!("  {line}"));
+        }
+        let Some(first) = problems.first() else {
+            c.line(format!(
+                "Preflight passed in {:.1} s.",
+                started.elapsed().as_secs_f64()
+            ));
+            return Ok(());
+        };
+        let exit = first.exit;
+        let message = if problems.len() == 1 {
+            format!("preflight: {}", first.message)
+        } else {
+            let mut m = format!(
+                "preflight found {} problems (no ticket was read, nothing was written to \
+                 Intercom):",
+                problems.len()
+            );
+            for p in &problems {
+                m.push_str("\n  - ");
+                m.push_str(&p.message);
+            }
+            m
+        };
+        Err(CliError { exit, message })
+    }
+
+    /// A refused or failed `GET /me`, naming the setting to fix.
+    fn intercom_problem(&self, e: intercom_client::Error) -> CliError {
+        let var = &self.config.intercom.token_env;
+        match e.status() {
+            Some(401 | 403) => CliError::config(format!(
+                "intercom.token_env: Intercom refused the access token held by {var} ({e}). \
+                 Check that {var} holds the workspace's token (Developer Hub → your app → \
+                 Authentication), that the token belongs to the workspace in {} and that it \
+                 is still valid",
+                self.intercom_url_setting()
+            )),
+            _ => {
+                let mut err = from_intercom(e);
+                err.message = format!("{}: {}", self.intercom_url_setting(), err.message);
+                err
+            }
+        }
+    }
+
+    /// A failed access check of department `i`, naming the setting to fix.
+    fn glassix_problem(&self, i: usize, e: glassix_client::Error) -> CliError {
+        let section = self.config.glassix.departments.get(i);
+        let name = section.map_or("?", |d| d.name.as_str());
+        let var = section.map_or("?", |d| d.api_secret_env.as_str());
+        let field = format!("glassix.departments[{i}]");
+        let mut err = from_glassix(e);
+        err.message = match err.exit {
+            Exit::Config => format!(
+                "{field}.api_key (department `{name}`): {}. In the configuration: \
+                 {field}.api_key, the secret held by {var} ({field}.api_secret_env) and \
+                 {field}.user_name",
+                err.message
+            ),
+            Exit::TierWithoutApi => format!(
+                "glassix.tier / {field}.api_key (department `{name}`): {}",
+                err.message
+            ),
+            _ => format!(
+                "{} ({field}, department `{name}`): {}",
+                self.glassix_url_setting(),
+                err.message
+            ),
+        };
+        err
+    }
+
+    /// `intercom.base_url` or `intercom.region`, whichever the configuration sets.
+    fn intercom_url_setting(&self) -> &'static str {
+        if self.config.intercom.base_url.is_some() {
+            "intercom.base_url"
+        } else {
+            "intercom.region"
+        }
+    }
+
+    /// `glassix.base_url` or `glassix.workspace`, whichever the configuration sets.
+    fn glassix_url_setting(&self) -> &'static str {
+        if self.config.glassix.base_url.is_some() {
+            "glassix.base_url"
+        } else {
+            "glassix.workspace"
+        }
+    }
+
+    /// Waits for a progress renderer to finish; a renderer that failed is reported, not hidden.
+    pub async fn finish_render(&self, render: tokio::task::JoinHandle<()>) {
+        if let Err(e) = render.await {
+            self.console
+                .error(format!("warning: the progress display stopped early: {e}"));
+        }
+    }
+}
+
+/// What the preflight shows of the Intercom workspace.
+fn describe_intercom(me: &intercom_client::models::Me) -> String {
+    let admin = match (&me.admin.name, &me.admin.email) {
+        (Some(n), Some(e)) => format!("{n} <{e}>"),
+        (Some(n), None) => n.clone(),
+        (None, Some(e)) => e.clone(),
+        (None, None) => format!("admin {}", me.admin.id),
+    };
+    match &me.app {
+        Some(app) => format!(
+            "Intercom: workspace `{}` ({}{}), token of {admin}",
+            app.name.as_deref().unwrap_or("unnamed"),
+            app.id_code.as_deref().unwrap_or("no id"),
+            app.region
+                .as_deref()
+                .map(|r| format!(", region {r}"))
+                .unwrap_or_default()
+        ),
+        None => format!("Intercom: token of {admin}"),
+    }
+}
+
+/// Creates `dir` when missing and proves it writable with a probe file that is removed again.
+fn check_writable_dir(dir: &Path, setting: &str) -> Result<(), CliError> {
+    let fail = |what: String| {
+        CliError::failure(format!(
+            "{setting}: {} {what}. Make the folder writable or point {setting} elsewhere",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot be created: {e}")))?;
+    let probe = dir.join(format!(
+        ".glassix-to-intercom-preflight-{}",
+        std::process::id()
+    ));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|e| fail(format!("is not writable: {e}")))?;
+    std::fs::remove_file(&probe).map_err(|e| {
+        fail(format!(
+            "let a probe file be written but not removed ({}): {e}",
+            probe.display()
+        ))
+    })
+}
+
+/// The ledger's folder must take new files (SQLite's journal) and an existing ledger must open
+/// for writing; neither check changes the ledger.
+fn check_ledger_writable(path: &Path) -> Result<(), CliError> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    check_writable_dir(&folder, "paths.ledger")?;
+    if path.exists() {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| {
+                CliError::failure(format!(
+                    "paths.ledger: {} cannot be opened for writing: {e}. Make it writable (it \
+                     holds what moved where: never delete it mid-migration)",
+                    path.display()
+                ))
+            })?;
+    }
+    Ok(())
 }
 
 /// The discovery saved at `path`, if it is there and parses.

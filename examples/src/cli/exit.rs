@@ -136,3 +136,138 @@ pub fn from_core(e: migration_core::Error) -> CliError {
         other => CliError::failure(other.to_string()),
     }
 }
+
+/// A request to stop the process: SIGINT (Ctrl-C) or SIGTERM (what `timeout`, systemd,
+/// Kubernetes and CI runners send).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopSignal {
+    /// SIGINT, signal 2 (Ctrl-C).
+    Interrupt,
+    /// SIGTERM, signal 15.
+    Terminate,
+}
+
+impl StopSignal {
+    /// The signal's name (`SIGINT`, `SIGTERM`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StopSignal::Interrupt => "SIGINT",
+            StopSignal::Terminate => "SIGTERM",
+        }
+    }
+
+    /// The exit code of a process ended by the signal: 128 + its number (130, 143), as shells
+    /// report it.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            StopSignal::Interrupt => 130,
+            StopSignal::Terminate => 143,
+        }
+    }
+}
+
+/// Listens for SIGINT and SIGTERM for the rest of the process.
+///
+/// The first signal asks the command to stop cleanly: [`StopListener::requested`] returns, and
+/// the command saves where it stands and exits with [`Exit::Partial`]. A second signal (or any
+/// signal once the listener is dropped, that is once nothing is left to save cleanly) ends the
+/// process at once with [`StopSignal::exit_code`]: the ledger records every create before it
+/// is sent, so even that stop is resumed without duplicates.
+#[derive(Debug)]
+pub struct StopListener {
+    rx: tokio::sync::watch::Receiver<Option<StopSignal>>,
+}
+
+impl StopListener {
+    /// Installs the handlers (from now on the signals no longer end the process by themselves)
+    /// and starts listening. `console` tells the operator what happens.
+    pub fn install(console: super::console::Console) -> Result<Self, CliError> {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        let mut signals = Signals::new()?;
+        tokio::spawn(async move {
+            while let Some(signal) = signals.next().await {
+                let first = tx.borrow().is_none();
+                if first && !tx.is_closed() {
+                    console.error(format!(
+                        "{} received: stopping cleanly (send it again to exit at once)",
+                        signal.name()
+                    ));
+                    tx.send_replace(Some(signal));
+                } else {
+                    console.error(format!(
+                        "{}: exiting at once (exit {}); run `migrate` again to resume",
+                        signal.name(),
+                        signal.exit_code()
+                    ));
+                    std::process::exit(signal.exit_code());
+                }
+            }
+        });
+        Ok(StopListener { rx })
+    }
+
+    /// Resolves with the first signal received (at once if one came already).
+    pub async fn requested(&mut self) -> StopSignal {
+        let seen = self
+            .rx
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|s| *s);
+        match seen {
+            Some(signal) => signal,
+            // The listening task ended (its runtime is shutting down): no signal will come.
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// The two signal streams.
+#[cfg(unix)]
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> Result<Self, CliError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|e| {
+                CliError::failure(format!(
+                    "cannot listen for {name}: {e}; nothing was started"
+                ))
+            })
+        };
+        Ok(Signals {
+            interrupt: listen(SignalKind::interrupt(), "SIGINT")?,
+            terminate: listen(SignalKind::terminate(), "SIGTERM")?,
+        })
+    }
+
+    async fn next(&mut self) -> Option<StopSignal> {
+        tokio::select! {
+            s = self.interrupt.recv() => s.map(|()| StopSignal::Interrupt),
+            s = self.terminate.recv() => s.map(|()| StopSignal::Terminate),
+        }
+    }
+}
+
+/// Ctrl-C only where Unix signals do not exist.
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> Result<Self, CliError> {
+        Ok(Signals)
+    }
+
+    async fn next(&mut self) -> Option<StopSignal> {
+        tokio::signal::ctrl_c()
+            .await
+            .ok()
+            .map(|()| StopSignal::Interrupt)
+    }
+}

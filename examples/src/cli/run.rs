@@ -10,7 +10,7 @@ use migration_core::progress::ProgressSender;
 
 use super::app::App;
 use super::app::read_discovery;
-use super::exit::{CliError, Exit, from_core, from_exec};
+use super::exit::{CliError, Exit, StopListener, from_core, from_exec};
 use super::outputs::{OutDir, OutcomeExit, Summary, names};
 use super::prepare::print_written;
 use super::report::{record_outcome, write_run_outputs};
@@ -24,8 +24,13 @@ pub struct MigrateOutcome {
     pub summary: Option<Summary>,
 }
 
-/// `migrate [--dry-run]`. Ctrl-C stops the run, records it as interrupted and returns
-/// [`Exit::Partial`]; running it again resumes.
+/// `migrate [--dry-run]`.
+///
+/// Before anything is read, a preflight checks both services, every department's credentials,
+/// the ledger and the output folder ([`App::preflight`]). SIGINT (Ctrl-C) or SIGTERM then stops
+/// the run cleanly: it is recorded as interrupted, the outputs and the summary are written, and
+/// the command returns [`Exit::Partial`]; running it again resumes. A second signal exits at
+/// once (130 or 143).
 pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliError> {
     let spec = app.spec()?;
     if !dry_run {
@@ -33,6 +38,26 @@ pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliErro
             .map_err(|e| CliError::config(format!("{}: {e}", app.config.paths.spec.display())))?;
     }
     let mut out = app.out()?;
+    let clients = app.clients()?;
+    let c = &app.console;
+    // From here on SIGINT and SIGTERM are the listener's: the first stops cleanly, a second
+    // exits at once.
+    let mut stop = StopListener::install(c.clone())?;
+    let ledger_path = (!dry_run).then_some(app.config.paths.ledger.as_path());
+    tokio::select! {
+        checked = app.preflight(&clients, ledger_path) => checked?,
+        signal = stop.requested() => {
+            c.line(format!(
+                "Interrupted by {} during the preflight: nothing was read or written; run \
+                 `migrate` again to start.",
+                signal.name()
+            ));
+            return Ok(MigrateOutcome {
+                exit: Exit::Partial,
+                summary: None,
+            });
+        }
+    }
     let ledger = if dry_run {
         Ledger::open_in_memory().map_err(from_core)?
     } else {
@@ -40,24 +65,26 @@ pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliErro
     };
     let ledger = Arc::new(ledger);
     let expected = saved_ticket_total(&out);
-    let m = app.migration(spec, ledger.clone(), dry_run, expected)?;
-    let c = &app.console;
+    let m = app.migration_with(&clients, spec, ledger.clone(), dry_run, expected)?;
     c.line(if dry_run {
         "Dry run: mapping everything, writing nothing to Intercom."
     } else {
-        "Migrating (Ctrl-C stops cleanly; running `migrate` again resumes)…"
+        "Migrating (Ctrl-C or SIGTERM stops cleanly; running `migrate` again resumes)…"
     });
     let (progress, rx) = ProgressSender::channel(4096);
     let render = tokio::spawn(app.console.clone().render(rx));
     let result = tokio::select! {
-        r = m.run(progress) => Some(r),
-        _ = tokio::signal::ctrl_c() => None,
+        r = m.run(progress) => Ok(r),
+        signal = stop.requested() => Err(signal),
     };
     drop(m);
-    let _ = render.await;
+    app.finish_render(render).await;
     match result {
-        None => {
-            c.line("Interrupted: stopping and saving where the run stands…");
+        Err(signal) => {
+            c.line(format!(
+                "Interrupted by {}: saving where the run stands…",
+                signal.name()
+            ));
             mark_interrupted(&ledger)?;
             let summary = Summary::from_ledger(&ledger, true)?;
             if let Some(s) = &summary {
@@ -75,8 +102,8 @@ pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliErro
                 summary,
             })
         }
-        Some(Err(e)) => Err(from_exec(e)),
-        Some(Ok(result)) if dry_run => {
+        Ok(Err(e)) => Err(from_exec(e)),
+        Ok(Ok(result)) if dry_run => {
             write_dry_run(&mut out, &result)?;
             let queue = ledger.queue_entries().map_err(from_core)?;
             let s = Summary::from_run(&result, &queue);
@@ -88,7 +115,7 @@ pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliErro
                 summary: None,
             })
         }
-        Some(Ok(result)) => {
+        Ok(Ok(result)) => {
             let queue = ledger.queue_entries().map_err(from_core)?;
             let s = Summary::from_run(&result, &queue);
             record_outcome(&ledger, &s)?;
