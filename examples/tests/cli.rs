@@ -735,47 +735,32 @@ fn rerun_of_migrate_writes_nothing_to_intercom() {
     assert_eq!(ctx.ledger().runs().unwrap().len(), 2);
 }
 
+/// Intercom answering 500 to every 9th request no longer leaves failed records for the next
+/// run (it did until issue #13: a create that met a 5xx was given up for the run, and
+/// `migrate` exited 5): a create that did not happen is sent again within the run, so one
+/// `migrate` completes, and the next writes nothing.
 #[test]
-fn migrate_with_failed_records_exits_5_and_migrate_again_completes() {
+fn migrate_under_5xx_answers_completes_in_one_run() {
     let ctx = ctx();
     ctx.prepare_spec(true, true);
-    // Every 9th Intercom request answers 500 unprocessed: some creates fail.
+    // Every 9th Intercom request answers 500 unprocessed.
     ctx.sb.intercom.set_faults(helpdesk_sandbox::FaultConfig {
         error_5xx_every: 9,
         ..Default::default()
     });
     let out = ctx.run(&["migrate"]);
-    out.expect_code(5);
-    assert!(
-        out.all_lower().contains("again"),
-        "says to run migrate again:\n{}",
-        out.dump()
-    );
+    out.expect_code(0);
     let summary = ctx.read_json("run-summary.json");
-    let unbalanced = support::count_objects(&summary).iter().any(|(_, c)| {
+    for (kind, c) in support::count_objects(&summary) {
         let n = |k: &str| c[k].as_u64().unwrap();
-        n("source") != n("migrated") + n("queued") + n("skipped") + n("failed")
-    });
-    if let Some(balanced) = summary.get("balanced").and_then(Value::as_bool) {
         assert_eq!(
-            balanced, !unbalanced,
-            "run-summary.json's `balanced` agrees with its counts: {summary:#}"
+            n("source"),
+            n("migrated") + n("queued") + n("skipped"),
+            "{kind}: everything accounted for, nothing failed: {summary:#}"
         );
-    }
-    if unbalanced {
-        assert!(
-            out.all_lower().contains("unfinished"),
-            "records left half-done are shown as unfinished, with what to do:\n{}",
-            out.dump()
-        );
+        assert_eq!(n("failed"), 0, "{kind}");
     }
     ctx.assert_no_duplicate_parts_or_contacts();
-
-    ctx.sb
-        .intercom
-        .set_faults(helpdesk_sandbox::FaultConfig::default());
-    let out = ctx.run(&["migrate"]);
-    out.expect_code(0);
     check_migrate_outputs(&ctx);
     let tickets = ctx.ticket_counts();
     assert_eq!(
@@ -784,6 +769,14 @@ fn migrate_with_failed_records_exits_5_and_migrate_again_completes() {
         "{tickets:?}"
     );
     assert!(tickets.migrated > 0);
+
+    ctx.sb
+        .intercom
+        .set_faults(helpdesk_sandbox::FaultConfig::default());
+    let before = ctx.intercom_writes();
+    let out = ctx.run(&["migrate"]);
+    out.expect_code(0);
+    assert_eq!(ctx.intercom_writes(), before, "the second run writes nothing");
     ctx.assert_no_secret_in_files();
 }
 

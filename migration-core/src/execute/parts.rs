@@ -98,6 +98,7 @@ async fn one(
         status: ObjectStatus::Pending,
     };
     st.ledger.record_part(&rec, &hash, st.run)?;
+    let left_out_notes = std::sync::Mutex::new(Vec::new());
     let outcome = upsert_once(
         st,
         Once {
@@ -106,9 +107,11 @@ async fn one(
             hash: &hash,
             stored: &hash,
         },
-        || async move {
+        || async {
             let (files, left_out) = attachments::files(dept, ticket, p).await;
-            notes.extend(left_out);
+            *left_out_notes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = left_out;
             st.target
                 .reply(&st.writer, target, p, files)
                 .await
@@ -117,7 +120,13 @@ async fn one(
         || find_part(st, target, p),
         keep,
     )
-    .await?;
+    .await;
+    notes.extend(
+        left_out_notes
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    let outcome = outcome?;
     Ok(match outcome {
         // A written message cannot be edited: the new hash is recorded, the part kept.
         Outcome::Migrated {

@@ -45,7 +45,10 @@ pub(crate) struct Once<'a> {
 /// - an open intent (a create whose answer was lost) → `lookup` first: found → `Found`;
 /// - otherwise an intent is recorded, `create` sent, and the intent completed (`Created`, or
 ///   `Reused` when the create answered with an object that existed before); a lost answer is
-///   settled by `lookup`; an answered error abandons the intent (the create did not happen).
+///   settled by `lookup`; an answered error abandons the intent (the create did not happen);
+/// - a create that did not happen because of a passing fault (a 5xx, a lost answer whose object
+///   is not found) is sent again within the run, up to [`CREATE_ATTEMPTS`] times with a pause
+///   that doubles from 250 ms; a refusal (4xx) is not.
 pub(crate) async fn upsert_once<C, CF, L, LF, U, UF>(
     st: &RunState,
     once: Once<'_>,
@@ -54,7 +57,7 @@ pub(crate) async fn upsert_once<C, CF, L, LF, U, UF>(
     update: U,
 ) -> Result<Outcome, Fault>
 where
-    C: FnOnce() -> CF,
+    C: Fn() -> CF,
     CF: Future<Output = Result<Created, intercom_client::Error>>,
     L: Fn() -> LF,
     LF: Future<Output = Result<Option<String>, Fault>>,
@@ -66,7 +69,7 @@ where
         source_id,
         hash,
         stored,
-    } = once;
+    } = &once;
     match st.ledger.needs_write(kind, source_id, hash)? {
         WriteNeed::Unchanged { target_id } => return Ok(Outcome::Unchanged { target_id }),
         WriteNeed::Update { target_id } => {
@@ -82,7 +85,7 @@ where
                     intent.id,
                     Settlement::Found {
                         target_id: target_id.clone(),
-                        source_hash: stored.to_owned(),
+                        source_hash: (*stored).to_owned(),
                     },
                 )?;
                 return Ok(Outcome::Migrated {
@@ -94,7 +97,48 @@ where
         },
         WriteNeed::Create => {}
     }
-    let intent = st.ledger.record_intent(kind, source_id, hash, st.run)?;
+    let mut attempt = 1;
+    loop {
+        let failure = match create_attempt(st, &once, &create, &lookup).await? {
+            Ok(outcome) => return Ok(outcome),
+            Err(f) => f,
+        };
+        // A create that did not happen and met a passing fault is sent again within the run,
+        // after a pause, a bounded number of times; then the record is given up for this run.
+        if failure.retry != Retry::Transient || attempt >= CREATE_ATTEMPTS {
+            return Err(Fault::Record(failure));
+        }
+        tracing::debug!(kind = %kind, source_id, attempt, "create not made ({failure}); sending it again");
+        tokio::time::sleep(retry_pause(attempt)).await;
+        attempt += 1;
+    }
+}
+
+/// How many times a create that did not happen is sent within one run.
+pub(crate) const CREATE_ATTEMPTS: u32 = 4;
+
+/// The pause before create attempt `attempt + 1`: 250 ms, doubled each time.
+fn retry_pause(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(250 * 2u64.pow(attempt.saturating_sub(1).min(6)))
+}
+
+/// One create attempt: intent, create, completion; a lost answer settled by look-up. `Ok(Err)`
+/// is a create that did not happen (the intent is abandoned), with its failure.
+async fn create_attempt<C, CF, L, LF>(
+    st: &RunState,
+    k: &Once<'_>,
+    create: &C,
+    lookup: &L,
+) -> Result<Result<Outcome, Failure>, Fault>
+where
+    C: Fn() -> CF,
+    CF: Future<Output = Result<Created, intercom_client::Error>>,
+    L: Fn() -> LF,
+    LF: Future<Output = Result<Option<String>, Fault>>,
+{
+    let intent = st
+        .ledger
+        .record_intent(k.kind, k.source_id, k.hash, st.run)?;
     match create().await {
         Ok(Created { id, reused }) => {
             let (origin, write) = if reused {
@@ -103,11 +147,11 @@ where
                 (Origin::Created, Write::Created)
             };
             st.ledger
-                .complete_intent_as(intent.id, &id, stored, origin)?;
-            Ok(Outcome::Migrated {
+                .complete_intent_as(intent.id, &id, k.stored, origin)?;
+            Ok(Ok(Outcome::Migrated {
                 target_id: id,
                 write,
-            })
+            }))
         }
         Err(intercom_client::Error::OutcomeUnknown { reason, .. }) => match lookup().await? {
             Some(target_id) => {
@@ -115,20 +159,20 @@ where
                     intent.id,
                     Settlement::Found {
                         target_id: target_id.clone(),
-                        source_hash: stored.to_owned(),
+                        source_hash: k.stored.to_owned(),
                     },
                 )?;
-                Ok(Outcome::Migrated {
+                Ok(Ok(Outcome::Migrated {
                     target_id,
                     write: Write::Found,
-                })
+                }))
             }
             None => {
                 st.ledger.settle_intent(intent.id, Settlement::NotCreated)?;
-                Err(Fault::Record(Failure {
+                Ok(Err(Failure {
                     message: format!(
                         "the create's outcome was unknown ({reason}) and the object was not \
-                         found; it will be created on the next run"
+                         found; it will be created again"
                     ),
                     retry: Retry::Transient,
                 }))
@@ -137,7 +181,7 @@ where
         Err(e) => {
             // An answered error: the create did not happen.
             st.ledger.settle_intent(intent.id, Settlement::NotCreated)?;
-            Err(e.into())
+            Ok(Err(Failure::from_intercom(&e)))
         }
     }
 }
