@@ -776,7 +776,11 @@ fn migrate_under_5xx_answers_completes_in_one_run() {
     let before = ctx.intercom_writes();
     let out = ctx.run(&["migrate"]);
     out.expect_code(0);
-    assert_eq!(ctx.intercom_writes(), before, "the second run writes nothing");
+    assert_eq!(
+        ctx.intercom_writes(),
+        before,
+        "the second run writes nothing"
+    );
     ctx.assert_no_secret_in_files();
 }
 

@@ -117,7 +117,7 @@ async fn one(
                 .await
                 .map(Created::from)
         },
-        || find_part(st, target, p),
+        || find_part(st, plan, target, p),
         keep,
     )
     .await;
@@ -139,33 +139,57 @@ async fn one(
 
 /// Reads the ticket or conversation back and finds the part `p` describes.
 ///
-/// Intercom returns only the 500 most recent parts of a conversation or ticket. Parts are written
-/// in order, so the part being settled is normally the newest and always among them; but if
-/// more than 500 parts were added after it (replies, workflows firing on the imported object),
-/// it is out of sight. When the read is cut short (`total_count` above what came back) and the
-/// part is not among those returned, the look-up cannot tell whether the part was written: it
-/// answers an error, so the intent stays open and the part is never sent twice, instead of
-/// `None` ("not written"), which would re-send it.
-async fn find_part(st: &RunState, target: &str, p: &PartPlan) -> Result<Option<String>, Fault> {
+/// Intercom returns only the 500 most recent parts of a conversation or ticket. When the read is
+/// cut short (`total_count` above what came back) and the part is not among those returned, the
+/// evidence decides: parts are written strictly in order, one at a time, so a part whose create
+/// is being settled would be newer than every part the ledger records for this ticket. If the
+/// newest part Intercom returns is the last part the ledger records, nothing was written after
+/// it: the part was not written (`None`, and it is sent again). Otherwise (parts the migration
+/// did not write came after it, e.g. a workflow's replies) the look-up cannot tell: it answers an
+/// error, so the intent stays open and the part is never sent twice.
+async fn find_part(
+    st: &RunState,
+    plan: &TicketPlan,
+    target: &str,
+    p: &PartPlan,
+) -> Result<Option<String>, Fault> {
     let read = st.target.read_parts(&st.intercom, target).await?;
     let found = read
         .parts
         .iter()
         .find(|x| part_matches(p, x.created_at, x.author_id.as_deref(), x.body.as_deref()))
         .map(|x| x.id.clone());
-    match (found, read.total) {
-        (Some(id), _) => Ok(Some(id)),
-        (None, Some(total)) if total > read.parts.len() as u64 => Err(Fault::Record(Failure {
-            message: format!(
-                "cannot tell whether part {} (position {}) of {target} was written: Intercom \
-                 returns only {} of its {total} parts. Check the end of {target} in Intercom; \
-                 the part stays unsettled in the ledger and is never sent twice",
-                p.source_transaction_guid,
-                p.position,
-                read.parts.len()
-            ),
-            retry: Retry::Unsettled,
-        })),
-        (None, _) => Ok(None),
+    if let Some(id) = found {
+        return Ok(Some(id));
     }
+    let cut_short = read
+        .total
+        .is_some_and(|total| total > read.parts.len() as u64);
+    if !cut_short {
+        return Ok(None);
+    }
+    let last_recorded = st
+        .ledger
+        .parts_for(&plan.source_id)?
+        .into_iter()
+        .filter(|r| r.status == ObjectStatus::Migrated && r.position >= 0)
+        .max_by_key(|r| r.position)
+        .and_then(|r| r.target_part_id);
+    let newest = read.parts.last().map(|x| x.id.as_str());
+    if newest.is_some() && newest == last_recorded.as_deref() {
+        return Ok(None);
+    }
+    Err(Fault::Record(Failure {
+        message: format!(
+            "cannot tell whether part {} (position {}) of {target} was written: Intercom returns \
+             only {} of its {} parts, and its newest part is not the last one the migration \
+             wrote. Check the end of {target} in Intercom; the part stays unsettled in the ledger \
+             and is never sent twice",
+            p.source_transaction_guid,
+            p.position,
+            read.parts.len(),
+            read.total.unwrap_or_default()
+        ),
+        retry: Retry::Unsettled,
+    }))
 }

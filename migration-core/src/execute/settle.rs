@@ -48,7 +48,7 @@ pub(crate) struct Once<'a> {
 ///   settled by `lookup`; an answered error abandons the intent (the create did not happen);
 /// - a create that did not happen because of a passing fault (a 5xx, a lost answer whose object
 ///   is not found) is sent again within the run, up to [`CREATE_ATTEMPTS`] times with a pause
-///   that doubles from 250 ms; a refusal (4xx) is not.
+///   that doubles from 100 ms; a refusal (4xx) is not.
 pub(crate) async fn upsert_once<C, CF, L, LF, U, UF>(
     st: &RunState,
     once: Once<'_>,
@@ -117,9 +117,9 @@ where
 /// How many times a create that did not happen is sent within one run.
 pub(crate) const CREATE_ATTEMPTS: u32 = 4;
 
-/// The pause before create attempt `attempt + 1`: 250 ms, doubled each time.
+/// The pause before create attempt `attempt + 1`: 100 ms, doubled each time.
 fn retry_pause(attempt: u32) -> std::time::Duration {
-    std::time::Duration::from_millis(250 * 2u64.pow(attempt.saturating_sub(1).min(6)))
+    std::time::Duration::from_millis(100 * 2u64.pow(attempt.saturating_sub(1).min(6)))
 }
 
 /// One create attempt: intent, create, completion; a lost answer settled by look-up. `Ok(Err)`
