@@ -72,6 +72,12 @@ pub(crate) async fn definitions(
             )],
             Err(Fault::Run(e)) => return Err(*e),
         };
+        if ends
+            .first()
+            .is_some_and(|e| matches!(e.outcome, Outcome::Failed(_)))
+        {
+            st.mark_unsettled(model, &def.name);
+        }
         for end in ends {
             rec.record(step, end)?;
         }
@@ -306,4 +312,32 @@ async fn define(
         );
     }
     Ok(ends)
+}
+
+/// The schema gate: values are never sent to an attribute whose definition is not settled in
+/// Intercom (Intercom would refuse the whole record: "Extra attributes"). Removes them from
+/// `attributes`, with a note each; answers whether any was removed (the record is then written
+/// without them and finished by the next run).
+pub(crate) fn gate(
+    st: &RunState,
+    model: AttributeModel,
+    attributes: &mut intercom_client::models::CustomAttributes,
+    notes: &mut Vec<crate::map::FieldNote>,
+) -> bool {
+    let held: Vec<String> = attributes
+        .keys()
+        .filter(|k| st.is_unsettled(model, k))
+        .cloned()
+        .collect();
+    for name in &held {
+        attributes.remove(name);
+        notes.push(crate::map::FieldNote::warning(
+            name.as_str(),
+            format!(
+                "not written in this run: the attribute `{name}` is not settled in Intercom (its \
+                 definition failed; see the attributes step); the next run writes it"
+            ),
+        ));
+    }
+    !held.is_empty()
 }

@@ -8,11 +8,12 @@ use intercom_client::models::{Role, UpdateContact};
 use crate::ObjectKind;
 use crate::hashing::stable_hash;
 use crate::map::{
-    CollectedContact, ContactCollector, ContactKey, ContactPlan, ContactSource, MapContext, Mapped,
-    ResolvedContact,
+    AttributeModel, CollectedContact, ContactCollector, ContactKey, ContactPlan, ContactSource,
+    MapContext, Mapped, ResolvedContact,
 };
 use crate::outcome::{Outcome, Write};
 
+use super::attributes;
 use super::error::Fault;
 use super::recorder::RecordEnd;
 use super::settle::{Created, Once, find_contact, upsert_once};
@@ -104,6 +105,12 @@ async fn one(
             return Ok((ContactState::Held, end));
         }
     };
+    let mut notes = notes;
+    let mut plan = plan;
+    let gated = match plan.request.custom_attributes.as_mut() {
+        Some(a) => attributes::gate(st, AttributeModel::Contact, a, &mut notes),
+        None => false,
+    };
     let role = plan.request.role.clone().unwrap_or(Role::User);
     // Until its tags are attached, the ledger holds a marker hash, so that a run stopped
     // between the create and the tags finishes the contact (as an update) next time.
@@ -136,8 +143,16 @@ async fn one(
     };
     let fresh = matches!(write, Write::Created | Write::Reused | Write::Found);
     let notes = if fresh { notes } else { Vec::new() };
+    // Written without an attribute the schema gate held: the next run writes it (Update).
+    let recorded = if gated {
+        format!("partial:{hash}")
+    } else {
+        hash
+    };
     let end = match attach_tags(st, &id, &plan).await {
-        Ok(()) => RecordEnd::new(kind, &sid, outcome).notes(notes).hash(hash),
+        Ok(()) => RecordEnd::new(kind, &sid, outcome)
+            .notes(notes)
+            .hash(recorded),
         // The contact exists: its tickets go on, and the next run attaches the tags (the
         // ledger still holds the marker hash).
         Err(Fault::Record(f)) => RecordEnd::new(kind, &sid, Outcome::Failed(f)).notes(notes),

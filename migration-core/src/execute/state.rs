@@ -2,12 +2,12 @@
 //! and what earlier steps resolved (the directory of admins, teams, tags, the ticket type …).
 //! The bottom of `execute/`: it imports no other step module.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use crate::intercom_schema::Attributes;
 use crate::ledger::{Ledger, RunId};
-use crate::map::{Directory, KnowledgeBaseExport, Mappers, ResolvedContact};
+use crate::map::{AttributeModel, Directory, KnowledgeBaseExport, Mappers, ResolvedContact};
 use crate::outcome::Failure;
 use crate::spec::MappingSpec;
 
@@ -35,6 +35,9 @@ pub(crate) struct RunState {
     schema: Mutex<ExistingSchema>,
     /// The knowledge-base sources, read by the collections step for the articles step.
     knowledge: Mutex<Option<Arc<KnowledgeSources>>>,
+    /// Attribute definitions that are not settled in Intercom (their create failed), by model,
+    /// lower-case names: values are not sent to them in this run.
+    unsettled: Mutex<BTreeSet<(AttributeModel, String)>>,
 }
 
 /// How a contact was handled in this run.
@@ -96,6 +99,7 @@ impl RunState {
             locks: Mutex::new(HashMap::new()),
             schema: Mutex::new(ExistingSchema::default()),
             knowledge: Mutex::new(None),
+            unsettled: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -123,6 +127,27 @@ impl RunState {
     /// Remembers how contact `sid` was handled.
     pub(crate) fn remember_contact(&self, sid: &str, contact: ContactState) {
         lock(&self.contacts).insert(sid.to_owned(), contact);
+    }
+
+    /// Marks attribute `name` of `model` as not settled in Intercom.
+    pub(crate) fn mark_unsettled(&self, model: AttributeModel, name: &str) {
+        lock(&self.unsettled).insert((model, name.to_lowercase()));
+    }
+
+    /// Whether any attribute definition is not settled in Intercom.
+    pub(crate) fn has_unsettled(&self) -> bool {
+        !lock(&self.unsettled).is_empty()
+    }
+
+    /// Whether attribute `name` of `model` is not settled in Intercom.
+    pub(crate) fn is_unsettled(&self, model: AttributeModel, name: &str) -> bool {
+        let set = lock(&self.unsettled);
+        !set.is_empty() && set.contains(&(model, name.to_lowercase()))
+    }
+
+    /// Forgets the contacts that failed in this run, so that their next ticket tries them again.
+    pub(crate) fn forget_failed_contacts(&self) {
+        lock(&self.contacts).retain(|_, c| !matches!(c, ContactState::Failed(_)));
     }
 
     /// The lock of one object being created (`contact:<sid>`, `tag:<name>`).

@@ -14,10 +14,13 @@ use tracing::Instrument;
 use crate::ObjectKind;
 use crate::hashing::{source_hash, stable_hash};
 use crate::ledger::WriteNeed;
-use crate::map::{ContactKey, FieldNote, MapContext, Mapped, TicketPlan};
+use crate::map::{
+    AttributeModel, ContactKey, CreateRequest, FieldNote, MapContext, Mapped, TicketPlan,
+};
 use crate::outcome::{Outcome, Write};
 use crate::plan::StepId;
 
+use super::attributes;
 use super::contacts::{self, TicketContacts};
 use super::error::{ExecError, ExecResult, Fault};
 use super::parts;
@@ -39,8 +42,22 @@ pub(crate) struct Window {
     pub(crate) expected: Option<u64>,
 }
 
+/// Passes over the tickets given up in a run because of a passing fault, after the listing is
+/// done: a record given up is retried in the same run, not left for the next.
+pub(crate) const RETRY_PASSES: u32 = 2;
+
+/// A ticket given up for now: retried by a later pass of the same run.
+struct Held {
+    dept: glassix_client::Department,
+    id: i64,
+    /// Notes of the attempt given up (a fresh create's notes are not produced again).
+    notes: Vec<FieldNote>,
+}
+
 /// Streams every department's tickets through [`process`], the departments side by side,
 /// `concurrency` tickets at a time in all, and records each ticket's ends as it finishes.
+/// Tickets that failed because of a passing fault are held and processed again after the
+/// listing (up to [`RETRY_PASSES`] more times); only the last attempt's failure is recorded.
 pub(crate) async fn run(
     st: &Arc<RunState>,
     rec: &mut Recorder,
@@ -64,7 +81,7 @@ pub(crate) async fn run(
                 let dept = dept.clone();
                 async move {
                     match listed {
-                        Ok(t) => Ok(process(&st, &dept, t.id).await),
+                        Ok(t) => Ok((process(&st, &dept, t.id).await, dept, t.id)),
                         Err(e) => Err(e),
                     }
                 }
@@ -73,11 +90,13 @@ pub(crate) async fn run(
             .boxed()
     }));
     let mut listing_error = None;
+    let mut held = Vec::new();
     while let Some(r) = results.next().await {
         match r {
-            Ok(ends) => {
-                for end in ends? {
-                    rec.record(StepId::Tickets, end)?;
+            Ok((ends, dept, id)) => {
+                let hold = RETRY_PASSES > 0;
+                if let Some(h) = record_or_hold(rec, ends?, hold, Vec::new(), false)? {
+                    held.push(Held { dept, id, notes: h });
                 }
             }
             Err(e) => {
@@ -86,12 +105,77 @@ pub(crate) async fn run(
             }
         }
     }
+    drop(results);
+    for pass in 1..=RETRY_PASSES {
+        if held.is_empty() {
+            break;
+        }
+        tracing::info!(pass, tickets = held.len(), "retrying the tickets given up");
+        tokio::time::sleep(std::time::Duration::from_millis(500 * u64::from(pass))).await;
+        // A customer that failed is tried again with its tickets.
+        st.forget_failed_contacts();
+        let last = pass == RETRY_PASSES;
+        let mut again = Vec::new();
+        let mut retried = futures::stream::iter(held.into_iter().map(|h| {
+            let st = st.clone();
+            async move {
+                let ends = process(&st, &h.dept, h.id).await;
+                (ends, h)
+            }
+        }))
+        .buffer_unordered(concurrency);
+        while let Some((ends, h)) = retried.next().await {
+            if let Some(notes) = record_or_hold(rec, ends?, !last, h.notes.clone(), true)? {
+                again.push(Held { notes, ..h });
+            }
+        }
+        held = again;
+    }
     rec.finish(StepId::Tickets);
     match listing_error {
         // The tickets listed were handled; the run must be repeated to reach the others.
         Some(e) => Err(ExecError::Glassix(e)),
         None => Ok(()),
     }
+}
+
+/// Records one ticket's ends, or — when `hold` is allowed and the ticket failed because of a
+/// passing fault — holds it for a later pass: then only what ended for good is recorded (its
+/// migrated contacts and parts), and the ticket's notes are answered to be kept with it. On a
+/// retry pass (`retry`), `carried` notes join the ticket's, and records found unchanged are not
+/// counted again (they were counted by the earlier pass, or unchanged from an earlier run).
+fn record_or_hold(
+    rec: &mut Recorder,
+    mut ends: Vec<RecordEnd>,
+    hold: bool,
+    carried: Vec<FieldNote>,
+    retry: bool,
+) -> ExecResult<Option<Vec<FieldNote>>> {
+    let Some(mut ticket) = ends.pop() else {
+        return Ok(None);
+    };
+    let transient = matches!(
+        &ticket.outcome,
+        Outcome::Failed(f) if f.retry != crate::outcome::Retry::Refused
+    );
+    let keep = |e: &RecordEnd| {
+        let counted_before = retry && matches!(e.outcome, Outcome::Unchanged { .. });
+        let retried_later = hold && transient && matches!(e.outcome, Outcome::Failed(_));
+        !(counted_before || retried_later)
+    };
+    for end in ends.into_iter().filter(keep) {
+        rec.record(StepId::Tickets, end)?;
+    }
+    if hold && transient {
+        let mut notes = carried;
+        notes.append(&mut ticket.notes);
+        return Ok(Some(notes));
+    }
+    let mut notes = carried;
+    notes.append(&mut ticket.notes);
+    ticket.notes = notes;
+    rec.record(StepId::Tickets, ticket)?;
+    Ok(None)
 }
 
 /// One ticket, to the end: the ends of every record it touched (its new contacts, its parts,
@@ -191,6 +275,9 @@ async fn load(
 ) -> Result<RecordEnd, Fault> {
     let kind = st.target.kind();
     let sid = plan.source_id.clone();
+    let mut notes = notes;
+    let gated = gate_ticket(st, plan, &mut notes);
+    let plan = gated.as_ref().unwrap_or(plan);
     // Until the parts and finishing writes are done, the ledger holds a marker hash, so that
     // the next run resumes this ticket (Update) instead of taking it as done.
     let stored = format!("incomplete:{hash}");
@@ -238,11 +325,39 @@ async fn load(
         Err(run) => return Err(run),
     }
     let write = if fresh { write } else { Write::Updated };
+    // Written without an attribute the schema gate held: the next run writes it (Update).
+    let recorded = match gated {
+        Some(_) => format!("partial:{hash}"),
+        None => hash.to_owned(),
+    };
     Ok(
         RecordEnd::new(kind, sid, Outcome::Migrated { target_id, write })
             .notes(notes)
-            .hash(hash),
+            .hash(recorded),
     )
+}
+
+/// The plan without the attribute values the schema gate holds back, when it holds any.
+fn gate_ticket(st: &RunState, plan: &TicketPlan, notes: &mut Vec<FieldNote>) -> Option<TicketPlan> {
+    if !st.has_unsettled() {
+        return None;
+    }
+    let mut gated = plan.clone();
+    let mut held = false;
+    if let CreateRequest::Ticket(c) = &mut gated.create {
+        if let Some(a) = c.ticket_attributes.as_mut() {
+            held |= attributes::gate(st, AttributeModel::TicketType, a, notes);
+        }
+    }
+    if let Some(a) = gated
+        .finish
+        .conversation_update
+        .as_mut()
+        .and_then(|u| u.custom_attributes.as_mut())
+    {
+        held |= attributes::gate(st, AttributeModel::Conversation, a, notes);
+    }
+    held.then_some(gated)
 }
 
 /// State, assignment, attributes and tags. Updates and tags are idempotent; a conversation's

@@ -197,6 +197,18 @@ pub(crate) fn migration_with(
     dry_run: bool,
     spec: MappingSpec,
 ) -> Migration {
+    migration_with_clients(sb, ledger, dry_run, spec, glassix(sb), intercom(sb))
+}
+
+/// [`migration_with`] over clients the caller built (e.g. with shorter retry pauses).
+pub(crate) fn migration_with_clients(
+    sb: &SandboxHandle,
+    ledger: Arc<Ledger>,
+    dry_run: bool,
+    spec: MappingSpec,
+    glassix: glassix_client::Client,
+    intercom: intercom_client::Client,
+) -> Migration {
     let exports = sb
         .exports
         .first()
@@ -204,8 +216,8 @@ pub(crate) fn migration_with(
         .expect("exports written");
     Migration::builder()
         .exports(exports)
-        .glassix(glassix(sb))
-        .intercom(intercom(sb))
+        .glassix(glassix)
+        .intercom(intercom)
         .spec(spec)
         .ledger(ledger)
         .departments(departments(sb))
