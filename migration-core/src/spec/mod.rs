@@ -19,6 +19,7 @@ mod model;
 mod parse;
 mod proposal;
 mod scope;
+mod stats;
 mod transform;
 mod validate;
 
@@ -26,7 +27,9 @@ use std::path::Path;
 
 pub use confirm::ConfirmationState;
 pub use errors::{SpecError, SpecErrors};
-pub use infer::{Inference, LIST_MAX_DISTINCT, LIST_MIN_REPEAT, infer_type};
+pub use infer::{
+    Inference, LIST_MAX_DISTINCT, LIST_MIN_REPEAT, MAX_FAILING_SHARE, infer_stats, infer_type,
+};
 pub use model::{
     AgentPolicy, AttachmentsPolicy, CannedRepliesPolicy, Confirmation, DepartmentPolicy,
     DepartmentRule, FieldRule, FieldType, HtmlPolicy, MappingSpec, MissingEmailPolicy,
@@ -34,10 +37,15 @@ pub use model::{
     deserialize_timestamp,
 };
 pub use proposal::{
-    ChannelFacts, DiscoveryFacts, ExistingAttribute, FieldFacts, FieldProposal, Proposal,
+    ChannelFacts, DepartmentValues, DiscoveryFacts, ExistingAttribute, FieldFacts, FieldProposal,
+    Proposal,
 };
 pub use scope::KnownDepartment;
-pub use transform::{COMMON_DATE_FORMATS, FieldValue, ValueError, parse_bool, parse_date};
+pub use stats::{TOP_VALUES, TRACKED_DISTINCT, ValueCount, ValueCounter, ValueStats};
+pub use transform::{
+    COMMON_DATE_FORMATS, DECIMAL_SEPARATORS, FieldValue, THOUSANDS_SEPARATORS, ValueError,
+    parse_bool, parse_date, parse_number,
+};
 
 use crate::error::{Error, Result};
 

@@ -567,6 +567,18 @@ pub enum Transform {
         /// `chrono` strftime formats, tried in order.
         formats: Vec<String>,
     },
+    /// Read a number written with locale separators and pass it on in plain form
+    /// (`1.234,5` → `1234.5`, `12,480` → `12480`): `{ op = "parse_number", decimal = ",",
+    /// thousands = "." }`. Thousands groups must have three digits; a value that is not such a
+    /// number fails. Needs `type = "integer"` or `"float"` and must be the last transform.
+    ParseNumber {
+        /// The decimal separator: `"."` or `","`.
+        decimal: String,
+        /// The thousands separator, when the values use one: `","`, `"."`, `" "` or `"'"`
+        /// (not the decimal separator).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thousands: Option<String>,
+    },
     /// Replace whole values: `values = { "VIP" = "vip", "Gold" = "gold" }`.
     Map {
         /// Source value → replacement.
@@ -589,6 +601,7 @@ impl Transform {
             Transform::Trim => "trim",
             Transform::Lowercase => "lowercase",
             Transform::ParseDate { .. } => "parse_date",
+            Transform::ParseNumber { .. } => "parse_number",
             Transform::Map { .. } => "map",
             Transform::Split { .. } => "split",
         }

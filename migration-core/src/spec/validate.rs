@@ -7,6 +7,7 @@ use super::model::{
     TargetModel, TicketTarget, Transform,
 };
 use super::parse::FieldPath;
+use super::transform::{DECIMAL_SEPARATORS, THOUSANDS_SEPARATORS};
 
 /// Every semantic problem, as (field path, message); paths index `fields` in file order.
 pub(crate) fn validate(spec: &SpecToml) -> Vec<(FieldPath, String)> {
@@ -192,6 +193,40 @@ fn check_rule(
                 }
                 if i + 1 < n {
                     out.push((tp, "parse_date must be the last transform".into()));
+                }
+            }
+            Transform::ParseNumber { decimal, thousands } => {
+                if !matches!(rule.field_type, FieldType::Integer | FieldType::Float) {
+                    out.push((
+                        tp.clone(),
+                        "parse_number needs type = \"integer\" or \"float\"".into(),
+                    ));
+                }
+                let one_of = |s: &str, set: &[char]| {
+                    let mut cs = s.chars();
+                    matches!((cs.next(), cs.next()), (Some(c), None) if set.contains(&c))
+                };
+                if !one_of(decimal, &DECIMAL_SEPARATORS) {
+                    out.push((
+                        tp.key("decimal"),
+                        format!("decimal must be \".\" or \",\", not `{decimal}`"),
+                    ));
+                }
+                if let Some(t) = thousands {
+                    if !one_of(t, &THOUSANDS_SEPARATORS) {
+                        out.push((
+                            tp.key("thousands"),
+                            format!("thousands must be \",\", \".\", \" \" or \"'\", not `{t}`"),
+                        ));
+                    } else if t == decimal {
+                        out.push((
+                            tp.key("thousands"),
+                            "thousands and decimal separators must differ".into(),
+                        ));
+                    }
+                }
+                if i + 1 < n {
+                    out.push((tp, "parse_number must be the last transform".into()));
                 }
             }
             Transform::Split { separator } => {
