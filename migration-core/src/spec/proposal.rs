@@ -1,7 +1,5 @@
 //! Building a first-draft spec from what discovery saw, and rendering it as commented TOML.
 
-use std::fmt::Write as _;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -349,6 +347,19 @@ pub(crate) fn build(facts: &DiscoveryFacts) -> Proposal {
     }
 }
 
+/// Appending lines to the rendered text (writing to a `String` cannot fail).
+trait Lines {
+    /// Appends `text` and a line break.
+    fn ln(&mut self, text: impl AsRef<str>);
+}
+
+impl Lines for String {
+    fn ln(&mut self, text: impl AsRef<str>) {
+        self.push_str(text.as_ref());
+        self.push('\n');
+    }
+}
+
 fn value<T: Serialize>(v: &T) -> String {
     toml::Value::try_from(v).map_or_else(|e| format!("\"<unrenderable: {e}>\""), |v| v.to_string())
 }
@@ -360,84 +371,51 @@ impl Proposal {
     pub fn to_toml(&self) -> String {
         let s = &self.spec;
         let mut o = String::new();
-        let _ = writeln!(o, "# Glassix → Intercom mapping spec (proposal).");
-        let _ = writeln!(
-            o,
-            "# Generated from discovery. Review every rule, edit what is wrong,"
-        );
-        let _ = writeln!(
-            o,
-            "# then confirm it in [confirmation]. Nothing moves until you do."
-        );
-        let _ = writeln!(o, "version = {}\n", s.version);
-        let _ = writeln!(o, "[confirmation]");
-        let _ = writeln!(
-            o,
-            "# After review set confirmed = true and fill in who and when, e.g."
-        );
-        let _ = writeln!(o, "#   confirmed_by = \"ops@example.com\"");
-        let _ = writeln!(o, "#   confirmed_at = 2026-01-31T09:00:00Z");
-        let _ = writeln!(o, "confirmed = {}\n", s.confirmation.confirmed);
-        let _ = writeln!(o, "[objects]");
-        let _ = writeln!(
-            o,
-            "# \"tickets\" (Intercom tickets of `ticket_type`) or \"conversations\"."
-        );
-        let _ = writeln!(o, "tickets = {}", value(&s.objects.tickets));
-        let _ = writeln!(o, "ticket_type = {}\n", value(&s.objects.ticket_type));
+        o.ln("# Glassix → Intercom mapping spec (proposal).");
+        o.ln("# Generated from discovery. Review every rule, edit what is wrong,");
+        o.ln("# then confirm it in [confirmation]. Nothing moves until you do.");
+        o.ln(format!("version = {}\n", s.version));
+        o.ln("[confirmation]");
+        o.ln("# After review set confirmed = true and fill in who and when, e.g.");
+        o.ln("#   confirmed_by = \"ops@example.com\"");
+        o.ln("#   confirmed_at = 2026-01-31T09:00:00Z");
+        o.ln(format!("confirmed = {}\n", s.confirmation.confirmed));
+        o.ln("[objects]");
+        o.ln("# \"tickets\" (Intercom tickets of `ticket_type`) or \"conversations\".");
+        o.ln(format!("tickets = {}", value(&s.objects.tickets)));
+        o.ln(format!("ticket_type = {}\n", value(&s.objects.ticket_type)));
         let p = &s.policies;
-        let _ = writeln!(o, "[policies]");
-        let _ = writeln!(
-            o,
-            "# Contact without e-mail: \"queue\" | \"lead_with_phone\" | \"external_id_from_glassix_id\""
+        o.ln("[policies]");
+        o.ln("# Contact without e-mail: \"queue\" | \"lead_with_phone\" | \"external_id_from_glassix_id\"");
+        o.ln(format!("missing_email = {}", value(&p.missing_email)));
+        o.ln("# Agent without an Intercom admin: \"queue\" or { fallback_admin = \"<admin id>\" }");
+        o.ln(format!("unmatched_agent = {}", value(&p.unmatched_agent)));
+        o.ln(
+            "# Department without an Intercom team: \"queue\" or { fallback_team = \"<team id>\" }",
         );
-        let _ = writeln!(o, "missing_email = {}", value(&p.missing_email));
-        let _ = writeln!(
-            o,
-            "# Agent without an Intercom admin: \"queue\" or {{ fallback_admin = \"<admin id>\" }}"
-        );
-        let _ = writeln!(o, "unmatched_agent = {}", value(&p.unmatched_agent));
-        let _ = writeln!(
-            o,
-            "# Department without an Intercom team: \"queue\" or {{ fallback_team = \"<team id>\" }}"
-        );
-        let _ = writeln!(
-            o,
+        o.ln(format!(
             "unmatched_department = {}",
             value(&p.unmatched_department)
-        );
-        let _ = writeln!(
-            o,
-            "# Canned replies: \"skip\" | \"articles\" | \"inventory\""
-        );
-        let _ = writeln!(o, "canned_replies = {}", value(&p.canned_replies));
-        let _ = writeln!(o, "# Attachments: \"upload\" | \"link\" | \"skip\"");
-        let _ = writeln!(o, "attachments = {}", value(&p.attachments));
-        let _ = writeln!(o, "# E-mail HTML: \"sanitize\"");
-        let _ = writeln!(o, "html = {}", value(&p.html));
+        ));
+        o.ln("# Canned replies: \"skip\" | \"articles\" | \"inventory\"");
+        o.ln(format!("canned_replies = {}", value(&p.canned_replies)));
+        o.ln("# Attachments: \"upload\" | \"link\" | \"skip\"");
+        o.ln(format!("attachments = {}", value(&p.attachments)));
+        o.ln("# E-mail HTML: \"sanitize\"");
+        o.ln(format!("html = {}", value(&p.html)));
         if !self.channels.is_empty() {
-            let _ = writeln!(o, "\n# Channels seen on tickets:");
+            o.ln("\n# Channels seen on tickets:");
             for c in &self.channels {
-                let _ = writeln!(o, "#   {}: {} tickets", c.channel, c.tickets);
+                o.ln(format!("#   {}: {} tickets", c.channel, c.tickets));
             }
         }
-        let _ = writeln!(
-            o,
-            "\n# Field rules. type: string | integer | float | boolean | date | list."
+        o.ln("\n# Field rules. type: string | integer | float | boolean | date | list.");
+        o.ln(
+            "# transforms: trim, lowercase, parse_date{formats}, parse_number{decimal, thousands},",
         );
-        let _ = writeln!(
-            o,
-            "# transforms: trim, lowercase, parse_date{{formats}}, parse_number{{decimal, thousands}},"
-        );
-        let _ = writeln!(o, "#   map{{values, fallback}}, split{{separator}}.");
-        let _ = writeln!(
-            o,
-            "# departments = [\"<name or API key>\", …] limits a rule to those departments; there it"
-        );
-        let _ = writeln!(
-            o,
-            "#   replaces the rules without departments for the same source."
-        );
+        o.ln("#   map{values, fallback}, split{separator}.");
+        o.ln("# departments = [\"<name or API key>\", …] limits a rule to those departments; there it");
+        o.ln("#   replaces the rules without departments for the same source.");
         let mut rendered_global = vec![false; s.fields.len()];
         let mut rendered_scoped = vec![false; s.department_fields.len()];
         for fp in &self.fields {
@@ -458,20 +436,20 @@ impl Proposal {
                     None => continue,
                 }
             };
-            let _ = writeln!(o);
+            o.ln("");
             render_evidence(&mut o, rule, fp);
             render_rule(&mut o, rule, departments);
         }
         // Rules added to the draft by hand after it was built.
         for (i, r) in s.fields.iter().enumerate() {
             if !rendered_global[i] {
-                let _ = writeln!(o);
+                o.ln("");
                 render_rule(&mut o, r, &[]);
             }
         }
         for (i, r) in s.department_fields.iter().enumerate() {
             if !rendered_scoped[i] {
-                let _ = writeln!(o);
+                o.ln("");
                 render_rule(&mut o, &r.rule, &r.departments);
             }
         }
@@ -487,35 +465,31 @@ fn render_evidence(o: &mut String, rule: &FieldRule, fp: &FieldProposal) {
         [] => String::new(),
         d => format!(" in {}", d.join(", ")),
     };
-    let _ = writeln!(
-        o,
+    o.ln(format!(
         "# {}{place}: {} values ({} blank), {} distinct → {}.",
         rule.source,
         inf.samples as u64 + inf.unexamined + fp.blank,
         fp.blank,
         inf.distinct,
         inf.field_type.as_str()
-    );
+    ));
     if inf.unexamined > 0 {
-        let _ = writeln!(
-            o,
+        o.ln(format!(
             "# Counts cover the {} most frequent distinct values ({} values); {} more values \
              were not examined.",
             inf.distinct, inf.samples, inf.unexamined
-        );
+        ));
     }
     if !fp.examples.is_empty() {
-        let _ = writeln!(o, "# Examples: {}", value(&fp.examples));
+        o.ln(format!("# Examples: {}", value(&fp.examples)));
     }
     if inf.failing == 0 {
-        let _ = writeln!(
-            o,
+        o.ln(format!(
             "# Fails the type: none of the {} values examined.",
             inf.samples
-        );
+        ));
     } else {
-        let _ = writeln!(
-            o,
+        o.ln(format!(
             "# Fails the type: {} of {} values ({:.1}%), e.g. {}; at run time they are queued \
              as field items.",
             inf.failing,
@@ -526,49 +500,48 @@ fn render_evidence(o: &mut String, rule: &FieldRule, fp: &FieldProposal) {
                 .map(value)
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        ));
     }
     if let Some(r) = &inf.remark {
-        let _ = writeln!(o, "# Note: {r}");
+        o.ln(format!("# Note: {r}"));
     }
     if let Some(r) = &fp.split_reason {
-        let _ = writeln!(o, "# Note: {r}");
+        o.ln(format!("# Note: {r}"));
     }
     if let Some(a) = &fp.existing {
         if fp.conflict.is_none() {
-            let _ = writeln!(
-                o,
+            o.ln(format!(
                 "# Reuses the existing Intercom attribute `{}` ({}).",
                 a.name, a.data_type
-            );
+            ));
         }
     }
     if let Some(c) = &fp.conflict {
-        let _ = writeln!(o, "# CONFLICT: {c}");
+        o.ln(format!("# CONFLICT: {c}"));
     }
 }
 
 fn render_rule(o: &mut String, r: &FieldRule, departments: &[String]) {
-    let _ = writeln!(o, "[[fields]]");
-    let _ = writeln!(o, "source = {}", value(&r.source));
-    let _ = writeln!(o, "target = {}", value(&r.target));
-    let _ = writeln!(o, "model = {}", value(&r.model));
-    let _ = writeln!(o, "type = {}", value(&r.field_type));
+    o.ln("[[fields]]");
+    o.ln(format!("source = {}", value(&r.source)));
+    o.ln(format!("target = {}", value(&r.target)));
+    o.ln(format!("model = {}", value(&r.model)));
+    o.ln(format!("type = {}", value(&r.field_type)));
     if !r.options.is_empty() {
-        let _ = writeln!(o, "options = {}", value(&r.options));
+        o.ln(format!("options = {}", value(&r.options)));
     }
     if !r.transforms.is_empty() {
         let items: Vec<String> = r.transforms.iter().map(render_transform).collect();
-        let _ = writeln!(o, "transforms = [{}]", items.join(", "));
+        o.ln(format!("transforms = [{}]", items.join(", ")));
     }
     if let Some(d) = &r.default {
-        let _ = writeln!(o, "default = {}", value(d));
+        o.ln(format!("default = {}", value(d)));
     }
     if let Some(d) = &r.description {
-        let _ = writeln!(o, "description = {}", value(d));
+        o.ln(format!("description = {}", value(d)));
     }
     if !departments.is_empty() {
-        let _ = writeln!(o, "departments = {}", value(&departments));
+        o.ln(format!("departments = {}", value(&departments)));
     }
 }
 
@@ -580,14 +553,14 @@ fn render_transform(t: &Transform) -> String {
         Transform::ParseNumber { decimal, thousands } => {
             let mut s = format!(", decimal = {}", value(decimal));
             if let Some(t) = thousands {
-                let _ = write!(s, ", thousands = {}", value(t));
+                s.push_str(&format!(", thousands = {}", value(t)));
             }
             s
         }
         Transform::Map { values, fallback } => {
             let mut s = format!(", values = {}", value(values));
             if let Some(f) = fallback {
-                let _ = write!(s, ", fallback = {}", value(f));
+                s.push_str(&format!(", fallback = {}", value(f)));
             }
             s
         }
