@@ -225,10 +225,10 @@ fn drafts(f: &FieldFacts) -> Vec<Draft> {
         .filter(|d| d.stats.non_blank() > 0)
         .map(|d| (d, infer_stats(&d.stats)))
         .collect();
-    if per_department.len() < 2 {
-        return shared();
-    }
-    let first = reading(&per_department[0].1);
+    let first = match per_department.as_slice() {
+        [(_, one), _, ..] => reading(one),
+        _ => return shared(),
+    };
     if per_department.iter().all(|(_, i)| reading(i) == first) {
         let merged = shared();
         // The merged values can read differently (a list that grows past its bound): then
