@@ -102,11 +102,18 @@ async fn the_proposal_splits_fields_the_departments_read_differently() {
         .map(|r| r.rule.target.as_str())
         .collect();
     assert_eq!(targets.len(), 3);
-    // field7: thousands separators in the first department only.
-    let counts = rule("field7", names[0]);
-    assert_eq!(counts.rule.field_type, FieldType::Integer);
+    // field7: thousands separators in the first department, plain numbers elsewhere: one
+    // shared rule that reads both (the plain numbers read the same with `,` as thousands
+    // separator), so one attribute.
+    let counts = p
+        .spec
+        .fields
+        .iter()
+        .find(|r| r.source == "field7")
+        .unwrap_or_else(|| panic!("no shared field7 rule: {:#?}", p.spec));
+    assert_eq!(counts.field_type, FieldType::Integer);
     assert!(matches!(
-        counts.rule.transforms.last(),
+        counts.transforms.last(),
         Some(Transform::ParseNumber { thousands: Some(t), .. }) if t == ","
     ));
     // Fields every department reads the same way stay one shared rule.
@@ -145,4 +152,30 @@ async fn the_proposal_splits_fields_the_departments_read_differently() {
         .map(|r| r.target.as_str())
         .collect();
     assert_eq!(for_second, [plans.rule.target.as_str()]);
+}
+
+/// A regular workspace, where every department uses the custom fields the same way, gets one
+/// shared rule per field, even when it is small (a department with few values does not split a
+/// field off).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regular_workspace_gets_shared_rules() {
+    let sb = common::sandbox(30, 4).await;
+    let m = common::migration(&sb, Arc::new(Ledger::open_in_memory().unwrap()), true);
+    let d = m.discover().await.expect("discovery");
+    let p = MappingSpec::proposal(&d.facts());
+    assert!(p.spec.department_fields.is_empty(), "{}", p.to_toml());
+    let types: Vec<(&str, FieldType)> = p
+        .spec
+        .fields
+        .iter()
+        .map(|r| (r.source.as_str(), r.field_type))
+        .collect();
+    for expected in [
+        ("field3", FieldType::Float),
+        ("field4", FieldType::Date),
+        ("field5", FieldType::Boolean),
+        ("field7", FieldType::Integer),
+    ] {
+        assert!(types.contains(&expected), "{expected:?} not in {types:?}");
+    }
 }

@@ -78,6 +78,22 @@ impl Inference {
     }
 }
 
+/// The share of the listed values of `stats` (by occurrence) that `rule` refuses.
+pub fn failing_share(rule: &FieldRule, stats: &ValueStats) -> f64 {
+    let (mut failing, mut all) = (0u64, 0u64);
+    for v in &stats.top {
+        all += v.count;
+        if rule.apply(Some(&v.value)).is_err() {
+            failing += v.count;
+        }
+    }
+    if all == 0 {
+        0.0
+    } else {
+        failing as f64 / all as f64
+    }
+}
+
 /// Values with their occurrence counts, most frequent first.
 struct Values<'a> {
     items: Vec<(&'a str, usize)>,

@@ -28,7 +28,8 @@ use std::path::Path;
 pub use confirm::ConfirmationState;
 pub use errors::{SpecError, SpecErrors};
 pub use infer::{
-    Inference, LIST_MAX_DISTINCT, LIST_MIN_REPEAT, MAX_FAILING_SHARE, infer_stats, infer_type,
+    Inference, LIST_MAX_DISTINCT, LIST_MIN_REPEAT, MAX_FAILING_SHARE, failing_share, infer_stats,
+    infer_type,
 };
 pub use model::{
     AgentPolicy, AttachmentsPolicy, CannedRepliesPolicy, Confirmation, DepartmentPolicy,

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::infer::{Inference, infer_stats, infer_type};
+use super::infer::{Inference, MAX_FAILING_SHARE, failing_share, infer_stats, infer_type};
 use super::model::{
     DepartmentRule, FieldRule, FieldType, MappingSpec, ObjectTargets, TargetModel, TicketTarget,
     Transform,
@@ -229,13 +229,22 @@ fn drafts(f: &FieldFacts) -> Vec<Draft> {
         [(_, one), _, ..] => reading(one),
         _ => return shared(),
     };
-    if per_department.iter().all(|(_, i)| reading(i) == first) {
-        let merged = shared();
-        // The merged values can read differently (a list that grows past its bound): then
-        // the departments keep their own rules after all.
-        if merged.iter().all(|d| reading(&d.inference) == first) {
-            return merged;
-        }
+    // One shared rule when the departments read the field the same way (and the merged
+    // values still do: a list can grow past its bound), or when the typed rule drawn from all
+    // values fits every department (a department with too few values to show a list reads as
+    // text on its own; the merged list still takes each of its values).
+    let merged = shared();
+    let same = per_department.iter().all(|(_, i)| reading(i) == first)
+        && merged.iter().all(|d| reading(&d.inference) == first);
+    let fits_all = merged.iter().all(|d| {
+        let rule = d.inference.rule(&f.source, &d.target, TargetModel::Ticket);
+        d.inference.field_type != FieldType::String
+            && per_department
+                .iter()
+                .all(|(dept, _)| failing_share(&rule, &dept.stats) <= MAX_FAILING_SHARE)
+    });
+    if same || fits_all {
+        return merged;
     }
     let reason = format!(
         "the departments read {} differently ({}): one rule per department, each with its own \
