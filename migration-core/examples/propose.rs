@@ -15,6 +15,7 @@ fn main() -> migration_core::Result<()> {
                 source: "field2".into(),
                 label: Some("Order number".into()),
                 samples: vec!["1001".into(), "1002".into(), "".into(), "1017".into()],
+                ..Default::default()
             },
             FieldFacts {
                 source: "field3".into(),
@@ -22,16 +23,19 @@ fn main() -> migration_core::Result<()> {
                 samples: ["gold", "silver", "gold", "bronze", "gold", "silver"]
                     .map(String::from)
                     .to_vec(),
+                ..Default::default()
             },
             FieldFacts {
                 source: "field4".into(),
                 label: Some("תאריך חידוש".into()),
                 samples: vec!["01/02/2024".into(), "03/04/2023".into()],
+                ..Default::default()
             },
             FieldFacts {
                 source: "field5".into(),
                 label: Some("Phone".into()),
                 samples: vec!["0501234567".into(), "0527654321".into()],
+                ..Default::default()
             },
         ],
         intercom_attributes: vec![ExistingAttribute {

@@ -13,11 +13,16 @@ pub enum Error {
     #[error("the mapping spec is invalid:\n{0}")]
     Spec(SpecErrors),
 
-    /// A run that moves records was asked for with a spec that has not been confirmed.
+    /// A run that moves records was asked for with a spec that has not been confirmed, or
+    /// whose content changed since it was confirmed.
     #[error("{message}")]
     SpecNotConfirmed {
-        /// Human-readable instructions that say exactly how to confirm the spec.
+        /// Human-readable instructions that say exactly how to confirm the spec (and, for a
+        /// changed spec, what changed).
         message: String,
+        /// For a spec changed since its confirmation: what changed (`[policies]`, `the rule for
+        /// \`field3\` in departments billing (added)` …); empty when it was never confirmed.
+        changed: Vec<String>,
     },
 
     /// SQLite reported an error while the ledger ran `operation`.

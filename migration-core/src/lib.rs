@@ -31,6 +31,7 @@
 //!         source: "field2".into(),
 //!         label: Some("Order number".into()),
 //!         samples: vec!["1001".into(), "1002".into()],
+//!         ..Default::default() // discovery also fills value statistics per department
 //!     }],
 //!     ..Default::default()
 //! };

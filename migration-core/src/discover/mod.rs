@@ -23,7 +23,10 @@ use crate::map::{
 };
 use crate::migration::Migration;
 use crate::progress::{ProgressEvent, ProgressSender, RateTracker};
-use crate::spec::{ChannelFacts, DiscoveryFacts, ExistingAttribute, FieldFacts, TargetModel};
+use crate::spec::{
+    ChannelFacts, DepartmentValues, DiscoveryFacts, ExistingAttribute, FieldFacts, TOP_VALUES,
+    TargetModel, ValueCounter,
+};
 
 /// The automation export's file name in the export folder (see `docs/export-formats.md`).
 pub const AUTOMATION_FILE: &str = "automations.json";
@@ -35,6 +38,8 @@ const DISCOVERY_READS_PER_DEPARTMENT: usize = 4;
 struct Scan {
     d: Discovery,
     samples: BTreeMap<String, BTreeSet<String>>,
+    /// Value counts per custom field and department key (bounded, see `ValueCounter`).
+    values: BTreeMap<String, BTreeMap<String, ValueCounter>>,
     contacts: BTreeSet<ContactKey>,
     users: Vec<glassix_client::models::User>,
     inventory: InventoryBuilder,
@@ -59,10 +64,11 @@ impl Scan {
         }
         self.inventory.observe_ticket(full);
         let d = &mut self.d;
+        let department = guid_key(full.department_id);
         d.tickets.total += 1;
         *d.tickets
             .by_department
-            .entry(guid_key(full.department_id))
+            .entry(department.clone())
             .or_default() += 1;
         *d.tickets
             .by_state
@@ -95,6 +101,12 @@ impl Scan {
             ("field9", &full.field9),
             ("field10", &full.field10),
         ] {
+            self.values
+                .entry(name.to_owned())
+                .or_default()
+                .entry(department.clone())
+                .or_default()
+                .observe(value);
             let v = value.trim();
             if !v.is_empty() {
                 // The smallest distinct values: the same sample whatever order the
@@ -117,6 +129,41 @@ const STEP: &str = "discover";
 /// Distinct values kept per custom field (the smallest ones, so the sample is deterministic).
 const MAX_SAMPLES: usize = 25;
 
+/// The custom fields that had a value: the smallest distinct values as `samples` (as before),
+/// and bounded value statistics over all departments and per department (named from the
+/// directory when configured).
+fn field_facts(
+    samples: BTreeMap<String, BTreeSet<String>>,
+    values: &BTreeMap<String, BTreeMap<String, ValueCounter>>,
+    directory: &Directory,
+) -> Vec<FieldFacts> {
+    samples
+        .into_iter()
+        .map(|(source, s)| {
+            let per_department = values.get(&source);
+            let mut all = ValueCounter::default();
+            let mut departments = Vec::new();
+            for (key, counter) in per_department.into_iter().flatten() {
+                all.merge(counter);
+                if !counter.all_blank() {
+                    departments.push(DepartmentValues {
+                        key: key.clone(),
+                        name: directory.department_path(key),
+                        stats: counter.stats(TOP_VALUES),
+                    });
+                }
+            }
+            FieldFacts {
+                source,
+                label: None,
+                samples: s.into_iter().collect(),
+                stats: (!all.is_empty()).then(|| all.stats(TOP_VALUES)),
+                departments,
+            }
+        })
+        .collect()
+}
+
 /// What discovery found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Discovery {
@@ -130,7 +177,8 @@ pub struct Discovery {
     pub attachments: u64,
     /// Distinct customers reachable through ticket participants.
     pub contacts_reachable: u64,
-    /// Custom fields `field2`…`field10` with sampled values.
+    /// Custom fields `field2`…`field10` with sampled values and value statistics (overall and
+    /// per department).
     pub custom_fields: Vec<FieldFacts>,
     /// Channels in use (wire name, tickets).
     pub channels: Vec<ChannelFacts>,
@@ -250,6 +298,7 @@ impl Migration {
                 ..Discovery::default()
             },
             samples: BTreeMap::new(),
+            values: BTreeMap::new(),
             contacts: BTreeSet::new(),
             users: Vec::new(),
             inventory: InventoryBuilder::new(),
@@ -286,6 +335,7 @@ impl Migration {
         let Scan {
             mut d,
             samples,
+            values,
             contacts,
             mut users,
             mut inventory,
@@ -297,14 +347,6 @@ impl Migration {
         };
         users.sort_by_key(|u| guid_key(u.id));
         d.contacts_reachable = contacts.len() as u64;
-        d.custom_fields = samples
-            .into_iter()
-            .map(|(source, s)| FieldFacts {
-                source,
-                label: None,
-                samples: s.into_iter().collect(),
-            })
-            .collect();
         d.channels = d
             .tickets
             .by_channel
@@ -334,6 +376,7 @@ impl Migration {
                 user_id: id,
             });
         }
+        d.custom_fields = field_facts(samples, &values, &directory);
         d.provisioning = ProvisioningList::from_resolutions(&resolution, &missing);
         if let Some(dir) = self.exports.as_deref() {
             let path = dir.join(AUTOMATION_FILE);
@@ -478,5 +521,57 @@ impl Migration {
             })
             .collect();
         crate::plan::Plan::new(steps)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_facts_keep_value_statistics_per_department_and_overall() {
+        let billing = "6b1e0c55-0000-4000-8000-000000000001";
+        let sales = "6b1e0c55-0000-4000-8000-000000000002";
+        let mut values: BTreeMap<String, BTreeMap<String, ValueCounter>> = BTreeMap::new();
+        let mut samples: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (dept, v) in [
+            (billing, "31/01/2024"),
+            (billing, ""),
+            (billing, "31/01/2024"),
+            (sales, "Pro"),
+            (sales, "Pro"),
+            (sales, "Basic"),
+        ] {
+            values
+                .entry("field3".into())
+                .or_default()
+                .entry(dept.into())
+                .or_default()
+                .observe(v);
+            if !v.is_empty() {
+                samples.entry("field3".into()).or_default().insert(v.into());
+            }
+        }
+        // A department where the field is always blank is left out.
+        values
+            .entry("field3".into())
+            .or_default()
+            .entry("6b1e0c55-0000-4000-8000-000000000003".into())
+            .or_default()
+            .observe(" ");
+        let directory = Directory::default().with_department(billing, "Billing", None);
+        let facts = field_facts(samples, &values, &directory);
+        assert_eq!(facts.len(), 1);
+        let f = &facts[0];
+        assert_eq!(f.samples, ["31/01/2024", "Basic", "Pro"]);
+        let all = f.stats.as_ref().unwrap();
+        assert_eq!((all.total, all.blank, all.distinct), (7, 2, 3));
+        assert_eq!(f.departments.len(), 2);
+        assert_eq!(f.departments[0].name.as_deref(), Some("Billing"));
+        assert_eq!(f.departments[0].reference(), "Billing");
+        assert_eq!(f.departments[0].stats.top[0].count, 2);
+        assert_eq!(f.departments[1].name, None);
+        assert_eq!(f.departments[1].reference(), sales);
+        assert_eq!(f.departments[1].stats.top[0].value, "Pro");
     }
 }

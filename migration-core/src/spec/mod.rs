@@ -5,30 +5,48 @@
 //! * [`MappingSpec::json_schema`] gives the JSON Schema (for editors and CI checks).
 //! * [`MappingSpec::proposal`] drafts a spec from [`DiscoveryFacts`]; [`Proposal::to_toml`]
 //!   renders it with comments for review.
-//! * [`MappingSpec::require_confirmed`] is the gate `migrate` passes before moving any record.
+//! * [`MappingSpec::require_confirmed`] is the gate `migrate` passes before moving any record;
+//!   [`MappingSpec::confirm`] / [`MappingSpec::confirm_toml`] confirm a spec and lock the
+//!   confirmation to its content (a later change withdraws it, naming what changed).
+//! * [`MappingSpec::rules_for`] gives the field rules of one department (rules may be scoped to
+//!   departments, because Glassix's `field2`…`field10` mean different things in each).
 //! * [`MappingSpec::hash`] is the stable hash recorded by the ledger for every run.
 
+mod confirm;
 mod errors;
 mod infer;
 mod model;
 mod parse;
 mod proposal;
+mod scope;
+mod stats;
 mod transform;
 mod validate;
 
 use std::path::Path;
 
+pub use confirm::ConfirmationState;
 pub use errors::{SpecError, SpecErrors};
-pub use infer::{Inference, LIST_MAX_DISTINCT, LIST_MIN_REPEAT, infer_type};
+pub use infer::{
+    Inference, LIST_MAX_DISTINCT, LIST_MIN_REPEAT, MAX_FAILING_SHARE, failing_share, infer_stats,
+    infer_type,
+};
 pub use model::{
-    AgentPolicy, AttachmentsPolicy, CannedRepliesPolicy, Confirmation, DepartmentPolicy, FieldRule,
-    FieldType, HtmlPolicy, MappingSpec, MissingEmailPolicy, ObjectTargets, Policies, SPEC_VERSION,
-    TargetModel, TicketTarget, Transform, deserialize_timestamp,
+    AgentPolicy, AttachmentsPolicy, CannedRepliesPolicy, Confirmation, DepartmentPolicy,
+    DepartmentRule, FieldRule, FieldType, HtmlPolicy, MappingSpec, MissingEmailPolicy,
+    ObjectTargets, Policies, SPEC_VERSION, TargetModel, TicketTarget, Transform,
+    deserialize_timestamp,
 };
 pub use proposal::{
-    ChannelFacts, DiscoveryFacts, ExistingAttribute, FieldFacts, FieldProposal, Proposal,
+    ChannelFacts, DepartmentValues, DiscoveryFacts, ExistingAttribute, FieldFacts, FieldProposal,
+    Proposal,
 };
-pub use transform::{COMMON_DATE_FORMATS, FieldValue, ValueError, parse_bool, parse_date};
+pub use scope::KnownDepartment;
+pub use stats::{TOP_VALUES, TRACKED_DISTINCT, ValueCount, ValueCounter, ValueStats};
+pub use transform::{
+    COMMON_DATE_FORMATS, DECIMAL_SEPARATORS, FieldValue, THOUSANDS_SEPARATORS, ValueError,
+    parse_bool, parse_date, parse_number,
+};
 
 use crate::error::{Error, Result};
 
@@ -70,32 +88,6 @@ impl MappingSpec {
     /// The draft is never confirmed.
     pub fn proposal(facts: &DiscoveryFacts) -> Proposal {
         proposal::build(facts)
-    }
-
-    /// Whether a person has confirmed the spec.
-    pub fn is_confirmed(&self) -> bool {
-        self.confirmation.confirmed
-            && self.confirmation.confirmed_at.is_some()
-            && self
-                .confirmation
-                .confirmed_by
-                .as_deref()
-                .is_some_and(|s| !s.trim().is_empty())
-    }
-
-    /// `Ok` when confirmed; otherwise [`Error::SpecNotConfirmed`] saying exactly how to confirm.
-    pub fn require_confirmed(&self) -> Result<()> {
-        if self.is_confirmed() {
-            return Ok(());
-        }
-        Err(Error::SpecNotConfirmed {
-            message: "the mapping spec is not confirmed, so no record will be moved. Review the \
-                      spec file, then set these three keys in its [confirmation] table and run \
-                      again:\n\n  [confirmation]\n  confirmed = true\n  confirmed_by = \"<your \
-                      name or e-mail>\"\n  confirmed_at = <now, RFC 3339, e.g. \
-                      2026-01-31T09:00:00Z>\n\n(a dry run does not need confirmation)"
-                .to_owned(),
-        })
     }
 
     /// Stable hex SHA-256 of the spec's content, recorded by the ledger with every run.

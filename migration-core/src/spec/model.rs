@@ -14,25 +14,96 @@ pub const SPEC_VERSION: u32 = 1;
 /// Read it with [`MappingSpec::from_toml_str`](crate::spec::MappingSpec::from_toml_str), write a
 /// first draft with [`MappingSpec::proposal`](crate::spec::MappingSpec::proposal). Unknown keys are
 /// rejected so that a typo never silently drops a rule.
+///
+/// In the file every rule is one `[[fields]]` table; a table with a `departments` key is kept in
+/// [`department_fields`](Self::department_fields), the others in [`fields`](Self::fields). Ask
+/// [`rules_for`](Self::rules_for) which rules apply to a department's records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "SpecToml", into = "SpecToml")]
+#[schemars(
+    description = "A user-editable mapping from a Glassix workspace to an Intercom \
+                          workspace. Unknown keys are rejected so that a typo never silently \
+                          drops a rule."
+)]
 pub struct MappingSpec {
     /// Format version; must be 1.
-    #[serde(default = "default_version")]
     pub version: u32,
     /// Whether a person has reviewed and confirmed this spec. `migrate` refuses to move any record
     /// until `confirmed = true`.
-    #[serde(default)]
     pub confirmation: Confirmation,
     /// Which Intercom object each Glassix object becomes.
-    #[serde(default)]
     pub objects: ObjectTargets,
     /// What to do with records that cannot be mapped one to one.
-    #[serde(default)]
     pub policies: Policies,
-    /// Field rules: one per Glassix field that is copied to an Intercom attribute or to tags.
-    #[serde(default)]
+    /// Field rules that apply in every department (the `[[fields]]` tables without
+    /// `departments`).
     pub fields: Vec<FieldRule>,
+    /// Field rules limited to some departments (the `[[fields]]` tables with `departments`).
+    /// For its departments such a rule replaces the every-department rules of the same source.
+    pub department_fields: Vec<DepartmentRule>,
+}
+
+/// A user-editable mapping from a Glassix workspace to an Intercom workspace.
+///
+/// Unknown keys are rejected so that a typo never silently drops a rule. (In the code: the spec
+/// as written in TOML, with one `fields` array in file order; validation reports paths such as
+/// `fields[3].departments` against it.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SpecToml {
+    /// Format version; must be 1.
+    #[serde(default = "default_version")]
+    pub(crate) version: u32,
+    /// Whether a person has reviewed and confirmed this spec. `migrate` refuses to move any record
+    /// until `confirmed = true`.
+    #[serde(default)]
+    pub(crate) confirmation: Confirmation,
+    /// Which Intercom object each Glassix object becomes.
+    #[serde(default)]
+    pub(crate) objects: ObjectTargets,
+    /// What to do with records that cannot be mapped one to one.
+    #[serde(default)]
+    pub(crate) policies: Policies,
+    /// Field rules: one per Glassix field (and department, when `departments` is given) that is
+    /// copied to an Intercom attribute or to tags.
+    #[serde(default)]
+    pub(crate) fields: Vec<DepartmentRule>,
+}
+
+impl From<SpecToml> for MappingSpec {
+    fn from(t: SpecToml) -> Self {
+        let (scoped, global): (Vec<DepartmentRule>, Vec<DepartmentRule>) =
+            t.fields.into_iter().partition(DepartmentRule::is_scoped);
+        MappingSpec {
+            version: t.version,
+            confirmation: t.confirmation,
+            objects: t.objects,
+            policies: t.policies,
+            fields: global.into_iter().map(|r| r.rule).collect(),
+            department_fields: scoped,
+        }
+    }
+}
+
+impl From<MappingSpec> for SpecToml {
+    fn from(s: MappingSpec) -> Self {
+        let fields = s
+            .fields
+            .into_iter()
+            .map(|rule| DepartmentRule {
+                departments: Vec::new(),
+                rule,
+            })
+            .chain(s.department_fields)
+            .collect();
+        SpecToml {
+            version: s.version,
+            confirmation: s.confirmation,
+            objects: s.objects,
+            policies: s.policies,
+            fields,
+        }
+    }
 }
 
 fn default_version() -> u32 {
@@ -47,6 +118,7 @@ impl Default for MappingSpec {
             objects: ObjectTargets::default(),
             policies: Policies::default(),
             fields: Vec::new(),
+            department_fields: Vec::new(),
         }
     }
 }
@@ -69,6 +141,17 @@ pub struct Confirmation {
     )]
     #[schemars(with = "Option<String>")]
     pub confirmed_at: Option<DateTime<Utc>>,
+    /// The spec's content hash ([`MappingSpec::hash`](crate::spec::MappingSpec::hash)) when it
+    /// was confirmed, written by [`MappingSpec::confirm`](crate::spec::MappingSpec::confirm).
+    /// When present, a spec whose content changed since is no longer confirmed. Do not edit it
+    /// by hand except to re-confirm (the error that refuses a changed spec gives the new value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+    /// Short hashes of each part of the content at confirmation (`version`, `objects`,
+    /// `policies`, and one per field source and department scope), so that a changed spec's
+    /// error can say what changed. Written with `content_hash`; optional.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sections: BTreeMap<String, String>,
 }
 
 /// Deserialises an optional RFC 3339 timestamp written either as a TOML datetime
@@ -338,6 +421,136 @@ pub struct FieldRule {
     pub description: Option<String>,
 }
 
+/// A field rule with the departments it is limited to.
+///
+/// In TOML it is a `[[fields]]` table with a `departments` key:
+/// `departments = ["Billing", "3f6c2a9e-8d41-4b7a-9c0e-5a1b2c3d4e5f"]` (department names or API
+/// keys, compared without regard to case or surrounding white space). An empty list means every
+/// department (such a rule lives in [`MappingSpec::fields`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(from = "RuleToml", into = "RuleToml")]
+#[schemars(
+    rename = "FieldRule",
+    description = "One rule: copy a Glassix field to an Intercom attribute (or to tags), in \
+                   every department or, with `departments`, only in those."
+)]
+pub struct DepartmentRule {
+    /// Department names or API keys the rule applies to.
+    pub departments: Vec<String>,
+    /// The rule itself.
+    pub rule: FieldRule,
+}
+
+impl DepartmentRule {
+    /// Whether the rule names departments (otherwise it applies everywhere).
+    pub fn is_scoped(&self) -> bool {
+        !self.departments.is_empty()
+    }
+
+    /// Whether the rule applies to the department with API key `key` and, when known, `name`.
+    pub fn applies_to(&self, key: &str, name: Option<&str>) -> bool {
+        !self.is_scoped()
+            || self
+                .departments
+                .iter()
+                .any(|d| same_department(d, key) || name.is_some_and(|n| same_department(d, n)))
+    }
+}
+
+/// Department references are compared without regard to case or surrounding white space.
+pub(crate) fn same_department(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    !a.is_empty() && a.to_lowercase() == b.to_lowercase()
+}
+
+/// One rule: copy a Glassix field to an Intercom attribute (or to tags), in every department or
+/// only in some.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RuleToml {
+    /// Glassix field, e.g. `field2`, `details.location`, `contact.customFields.plan`.
+    source: String,
+    /// Intercom attribute name (ASCII, no `.` or `$`). For `model = "tags"`, a tag-name prefix.
+    target: String,
+    /// Which Intercom model receives the value.
+    model: TargetModel,
+    /// Type of the value written.
+    #[serde(rename = "type")]
+    field_type: FieldType,
+    /// Allowed values; required (at least 2) for `type = "list"`, not allowed otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    options: Vec<String>,
+    /// Transforms applied in order to the raw source text before conversion to `type`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    transforms: Vec<Transform>,
+    /// Value used when the source is empty or missing (converted to `type` like any value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    default: Option<String>,
+    /// Free text shown as the attribute description when it is created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    /// Departments (names or API keys) the rule is limited to; absent or empty: every
+    /// department. For its departments it replaces the every-department rules of the same
+    /// `source`; two rules for one source and one department are refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    departments: Vec<String>,
+}
+
+impl From<RuleToml> for DepartmentRule {
+    fn from(t: RuleToml) -> Self {
+        let RuleToml {
+            source,
+            target,
+            model,
+            field_type,
+            options,
+            transforms,
+            default,
+            description,
+            departments,
+        } = t;
+        DepartmentRule {
+            departments,
+            rule: FieldRule {
+                source,
+                target,
+                model,
+                field_type,
+                options,
+                transforms,
+                default,
+                description,
+            },
+        }
+    }
+}
+
+impl From<DepartmentRule> for RuleToml {
+    fn from(r: DepartmentRule) -> Self {
+        let FieldRule {
+            source,
+            target,
+            model,
+            field_type,
+            options,
+            transforms,
+            default,
+            description,
+        } = r.rule;
+        RuleToml {
+            source,
+            target,
+            model,
+            field_type,
+            options,
+            transforms,
+            default,
+            description,
+            departments: r.departments,
+        }
+    }
+}
+
 /// A transform of the raw source text.
 ///
 /// In TOML: `transforms = [{ op = "trim" }, { op = "parse_date", formats = ["%d/%m/%Y"] }]`.
@@ -353,6 +566,18 @@ pub enum Transform {
     ParseDate {
         /// `chrono` strftime formats, tried in order.
         formats: Vec<String>,
+    },
+    /// Read a number written with locale separators and pass it on in plain form
+    /// (`1.234,5` → `1234.5`, `12,480` → `12480`): `{ op = "parse_number", decimal = ",",
+    /// thousands = "." }`. Thousands groups must have three digits; a value that is not such a
+    /// number fails. Needs `type = "integer"` or `"float"` and must be the last transform.
+    ParseNumber {
+        /// The decimal separator: `"."` or `","`.
+        decimal: String,
+        /// The thousands separator, when the values use one: `","`, `"."`, `" "` or `"'"`
+        /// (not the decimal separator).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thousands: Option<String>,
     },
     /// Replace whole values: `values = { "VIP" = "vip", "Gold" = "gold" }`.
     Map {
@@ -376,6 +601,7 @@ impl Transform {
             Transform::Trim => "trim",
             Transform::Lowercase => "lowercase",
             Transform::ParseDate { .. } => "parse_date",
+            Transform::ParseNumber { .. } => "parse_number",
             Transform::Map { .. } => "map",
             Transform::Split { .. } => "split",
         }

@@ -6,7 +6,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::errors::{SpecError, SpecErrors, line_column};
-use super::model::MappingSpec;
+use super::model::{MappingSpec, SpecToml};
 use super::validate::validate;
 
 /// One step of a field path.
@@ -59,7 +59,7 @@ pub(crate) fn parse_spec(text: &str) -> Result<MappingSpec, SpecErrors> {
             format!("TOML syntax error: {}", e.message()),
         )])
     })?;
-    let spec: MappingSpec = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let spec: SpecToml = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
         let inner = e.into_inner();
@@ -76,7 +76,7 @@ pub(crate) fn parse_spec(text: &str) -> Result<MappingSpec, SpecErrors> {
     })?;
     let problems = validate(&spec);
     if problems.is_empty() {
-        return Ok(spec);
+        return Ok(MappingSpec::from(spec));
     }
     let doc = DeTable::parse(text).ok();
     let mut located_problems: Vec<(Option<usize>, SpecError)> = problems

@@ -1,16 +1,16 @@
 //! Building a first-draft spec from what discovery saw, and rendering it as commented TOML.
 
-use std::fmt::Write as _;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::infer::{Inference, infer_type};
+use super::infer::{Inference, MAX_FAILING_SHARE, failing_share, infer_stats, infer_type};
 use super::model::{
-    FieldRule, FieldType, MappingSpec, ObjectTargets, TargetModel, TicketTarget, Transform,
+    DepartmentRule, FieldRule, FieldType, MappingSpec, ObjectTargets, TargetModel, TicketTarget,
+    Transform,
 };
+use super::stats::ValueStats;
 
-/// What discovery learned, in plain types. The discovery stage (a later phase) fills it.
+/// What discovery learned, in plain types. The discovery stage fills it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DiscoveryFacts {
     /// Glassix custom fields with sampled values.
@@ -21,7 +21,10 @@ pub struct DiscoveryFacts {
     pub channels: Vec<ChannelFacts>,
 }
 
-/// One Glassix custom field and values sampled from tickets.
+/// One Glassix custom field and what its values look like.
+///
+/// The proposal reads `stats` and `departments` when discovery filled them, else it counts
+/// `samples` (each occurrence, so repeated values can make a `list`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FieldFacts {
     /// Source path, e.g. `field2`.
@@ -30,6 +33,34 @@ pub struct FieldFacts {
     pub label: Option<String>,
     /// Sampled raw values, as text (blank values are allowed and ignored).
     pub samples: Vec<String>,
+    /// Value statistics over all departments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<ValueStats>,
+    /// Value statistics per department (the departments where the field has a value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub departments: Vec<DepartmentValues>,
+}
+
+/// One department's values of a field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DepartmentValues {
+    /// The department's API key (its id).
+    pub key: String,
+    /// Its configured name, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The field's values in this department.
+    pub stats: ValueStats,
+}
+
+impl DepartmentValues {
+    /// How a rule names the department: its name when known, else its key.
+    pub fn reference(&self) -> &str {
+        self.name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(&self.key)
+    }
 }
 
 /// An attribute already defined in Intercom.
@@ -55,12 +86,22 @@ pub struct ChannelFacts {
 /// A proposed field rule with the evidence behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FieldProposal {
-    /// Index of the rule in `Proposal::spec.fields`.
+    /// Index of the rule in `Proposal::spec.fields`, or in `Proposal::spec.department_fields`
+    /// when `departments` is not empty.
     pub rule_index: usize,
+    /// The departments the rule is drafted for (empty: every department).
+    #[serde(default)]
+    pub departments: Vec<String>,
     /// The inference that produced the rule.
     pub inference: Inference,
-    /// Up to five sample values shown to the reviewer.
+    /// Up to five values shown to the reviewer, most frequent first.
     pub examples: Vec<String>,
+    /// Blank values seen (not converted; the rule's `default` applies to them).
+    #[serde(default)]
+    pub blank: u64,
+    /// Why the departments got separate rules, when they did.
+    #[serde(default)]
+    pub split_reason: Option<String>,
     /// Set when the Intercom attribute exists.
     pub existing: Option<ExistingAttribute>,
     /// Set when the existing attribute's type cannot hold the proposed type.
@@ -72,7 +113,7 @@ pub struct FieldProposal {
 pub struct Proposal {
     /// The draft spec.
     pub spec: MappingSpec,
-    /// One entry per proposed field rule.
+    /// One entry per proposed field rule, in the order they are drafted.
     pub fields: Vec<FieldProposal>,
     /// Channels seen, most used first.
     pub channels: Vec<ChannelFacts>,
@@ -83,24 +124,171 @@ impl Proposal {
     pub fn conflicts(&self) -> impl Iterator<Item = &FieldProposal> {
         self.fields.iter().filter(|f| f.conflict.is_some())
     }
+
+    /// The rule a field proposal drafted.
+    pub fn rule_of(&self, p: &FieldProposal) -> Option<&FieldRule> {
+        if p.departments.is_empty() {
+            self.spec.fields.get(p.rule_index)
+        } else {
+            self.spec
+                .department_fields
+                .get(p.rule_index)
+                .map(|r| &r.rule)
+        }
+    }
+}
+
+/// ASCII letters and digits, lower case, other runs as `_`.
+fn clean(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_owned()
 }
 
 /// `field2` / "Order number" → an Intercom-safe attribute name.
 pub(crate) fn attribute_name(facts: &FieldFacts) -> String {
-    let clean = |s: &str| {
-        let mut out = String::new();
-        for c in s.trim().chars() {
-            if c.is_ascii_alphanumeric() {
-                out.push(c.to_ascii_lowercase());
-            } else if !out.ends_with('_') && !out.is_empty() {
-                out.push('_');
-            }
-        }
-        out.trim_end_matches('_').to_owned()
-    };
     match facts.label.as_deref().map(clean) {
         Some(l) if !l.is_empty() => l,
         _ => format!("glassix_{}", clean(&facts.source)),
+    }
+}
+
+/// What a rule does with values, for comparing departments: the type and the way values are
+/// read (the number convention, the first date format); list options may differ.
+fn reading(inf: &Inference) -> (FieldType, Option<String>) {
+    let how = inf.transforms.iter().find_map(|t| match t {
+        Transform::ParseDate { formats } => formats.first().cloned(),
+        Transform::ParseNumber { decimal, thousands } => {
+            Some(format!("{decimal}{}", thousands.as_deref().unwrap_or("")))
+        }
+        _ => None,
+    });
+    (inf.field_type, how)
+}
+
+/// One drafted rule before it is placed in the spec.
+struct Draft {
+    departments: Vec<String>,
+    target: String,
+    description: String,
+    inference: Inference,
+    examples: Vec<String>,
+    blank: u64,
+    split_reason: Option<String>,
+}
+
+fn examples_of(stats: &ValueStats) -> Vec<String> {
+    stats.top.iter().take(5).map(|v| v.value.clone()).collect()
+}
+
+/// The rules drafted for one field: one shared rule when the departments read its values the
+/// same way, else one per department with its own target.
+fn drafts(f: &FieldFacts) -> Vec<Draft> {
+    let target = attribute_name(f);
+    let label = match &f.label {
+        Some(l) => format!("Glassix {} ({l})", f.source),
+        None => format!("Glassix {}", f.source),
+    };
+    let shared = || {
+        let (inference, examples, blank) = match &f.stats {
+            Some(st) => (infer_stats(st), examples_of(st), st.blank),
+            None => {
+                let mut examples: Vec<String> = Vec::new();
+                for s in f.samples.iter().map(|s| s.trim()) {
+                    if !s.is_empty() && examples.len() < 5 && !examples.iter().any(|e| e == s) {
+                        examples.push(s.to_owned());
+                    }
+                }
+                let blank = f.samples.iter().filter(|s| s.trim().is_empty()).count();
+                (infer_type(&f.samples), examples, blank as u64)
+            }
+        };
+        vec![Draft {
+            departments: Vec::new(),
+            target: target.clone(),
+            description: label.clone(),
+            inference,
+            examples,
+            blank,
+            split_reason: None,
+        }]
+    };
+    let per_department: Vec<(&DepartmentValues, Inference)> = f
+        .departments
+        .iter()
+        .filter(|d| d.stats.non_blank() > 0)
+        .map(|d| (d, infer_stats(&d.stats)))
+        .collect();
+    let first = match per_department.as_slice() {
+        [(_, one), _, ..] => reading(one),
+        _ => return shared(),
+    };
+    // One shared rule when the departments read the field the same way (and the merged
+    // values still do: a list can grow past its bound), or when the typed rule drawn from all
+    // values fits every department (a department with too few values to show a list reads as
+    // text on its own; the merged list still takes each of its values).
+    let merged = shared();
+    let same = per_department.iter().all(|(_, i)| reading(i) == first)
+        && merged.iter().all(|d| reading(&d.inference) == first);
+    let fits_all = merged.iter().all(|d| {
+        let rule = d.inference.rule(&f.source, &d.target, TargetModel::Ticket);
+        d.inference.field_type != FieldType::String
+            && per_department
+                .iter()
+                .all(|(dept, _)| failing_share(&rule, &dept.stats) <= MAX_FAILING_SHARE)
+    });
+    if same || fits_all {
+        return merged;
+    }
+    let reason = format!(
+        "the departments read {} differently ({}): one rule per department, each with its own \
+         target (rename them as you like; departments that agree may share one target)",
+        f.source,
+        per_department
+            .iter()
+            .map(|(d, i)| format!("{}: {}", d.reference(), describe_reading(i)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let mut used: Vec<String> = Vec::new();
+    per_department
+        .into_iter()
+        .map(|(d, inference)| {
+            let mut suffix = clean(d.reference());
+            if suffix.is_empty() {
+                suffix = clean(&d.key).chars().take(8).collect();
+            }
+            let mut t = format!("{target}_{suffix}");
+            let mut n = 2;
+            while used.contains(&t) {
+                t = format!("{target}_{suffix}_{n}");
+                n += 1;
+            }
+            used.push(t.clone());
+            Draft {
+                departments: vec![d.reference().to_owned()],
+                target: t,
+                description: format!("{label} in department {}", d.reference()),
+                inference,
+                examples: examples_of(&d.stats),
+                blank: d.stats.blank,
+                split_reason: Some(reason.clone()),
+            }
+        })
+        .collect()
+}
+
+fn describe_reading(i: &Inference) -> String {
+    match reading(i) {
+        (FieldType::Date, Some(how)) => format!("date {how}"),
+        (t, Some(how)) => format!("{} with separators `{how}`", t.as_str()),
+        (t, None) => t.as_str().to_owned(),
     }
 }
 
@@ -116,58 +304,48 @@ pub(crate) fn build(facts: &DiscoveryFacts) -> Proposal {
     };
     let mut fields = Vec::new();
     for f in &facts.custom_fields {
-        let inference = infer_type(&f.samples);
-        let target = attribute_name(f);
-        let mut transforms = vec![Transform::Trim];
-        if inference.field_type == FieldType::Date {
-            transforms.push(Transform::ParseDate {
-                formats: inference.date_formats.clone(),
+        for d in drafts(f) {
+            let existing = facts
+                .intercom_attributes
+                .iter()
+                .find(|a| a.model == model && a.name.eq_ignore_ascii_case(&d.target))
+                .cloned();
+            let conflict = existing.as_ref().and_then(|a| {
+                (!d.inference.field_type.compatible_with(&a.data_type)).then(|| {
+                    format!(
+                        "Intercom already has a {} attribute `{}` of type {}, which cannot hold \
+                         {} values (Intercom cannot change an attribute's type); rename the \
+                         target or change the type",
+                        a.model.as_str(),
+                        a.name,
+                        a.data_type,
+                        d.inference.field_type.as_str()
+                    )
+                })
+            });
+            let mut rule = d.inference.rule(&f.source, &d.target, model);
+            rule.description = Some(d.description);
+            let rule_index = if d.departments.is_empty() {
+                spec.fields.push(rule);
+                spec.fields.len() - 1
+            } else {
+                spec.department_fields.push(DepartmentRule {
+                    departments: d.departments.clone(),
+                    rule,
+                });
+                spec.department_fields.len() - 1
+            };
+            fields.push(FieldProposal {
+                rule_index,
+                departments: d.departments,
+                inference: d.inference,
+                examples: d.examples,
+                blank: d.blank,
+                split_reason: d.split_reason,
+                existing,
+                conflict,
             });
         }
-        let existing = facts
-            .intercom_attributes
-            .iter()
-            .find(|a| a.model == model && a.name.eq_ignore_ascii_case(&target))
-            .cloned();
-        let conflict = existing.as_ref().and_then(|a| {
-            (!inference.field_type.compatible_with(&a.data_type)).then(|| {
-                format!(
-                    "Intercom already has a {} attribute `{}` of type {}, which cannot hold {} \
-                     values (Intercom cannot change an attribute's type); rename the target or \
-                     change the type",
-                    a.model.as_str(),
-                    a.name,
-                    a.data_type,
-                    inference.field_type.as_str()
-                )
-            })
-        });
-        let mut examples: Vec<String> = Vec::new();
-        for s in f.samples.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-            if examples.len() < 5 && !examples.iter().any(|e| e == s) {
-                examples.push(s.to_owned());
-            }
-        }
-        spec.fields.push(FieldRule {
-            source: f.source.clone(),
-            target,
-            model,
-            field_type: inference.field_type,
-            options: inference.options.clone(),
-            transforms,
-            default: None,
-            description: Some(match &f.label {
-                Some(l) => format!("Glassix {} ({l})", f.source),
-                None => format!("Glassix {}", f.source),
-            }),
-        });
-        fields.push(FieldProposal {
-            rule_index: spec.fields.len() - 1,
-            inference,
-            examples,
-            existing,
-            conflict,
-        });
     }
     let mut channels = facts.channels.clone();
     channels.sort_by(|a, b| b.tickets.cmp(&a.tickets).then(a.channel.cmp(&b.channel)));
@@ -175,6 +353,19 @@ pub(crate) fn build(facts: &DiscoveryFacts) -> Proposal {
         spec,
         fields,
         channels,
+    }
+}
+
+/// Appending lines to the rendered text (writing to a `String` cannot fail).
+trait Lines {
+    /// Appends `text` and a line break.
+    fn ln(&mut self, text: impl AsRef<str>);
+}
+
+impl Lines for String {
+    fn ln(&mut self, text: impl AsRef<str>) {
+        self.push_str(text.as_ref());
+        self.push('\n');
     }
 }
 
@@ -189,130 +380,177 @@ impl Proposal {
     pub fn to_toml(&self) -> String {
         let s = &self.spec;
         let mut o = String::new();
-        let _ = writeln!(o, "# Glassix → Intercom mapping spec (proposal).");
-        let _ = writeln!(
-            o,
-            "# Generated from discovery. Review every rule, edit what is wrong,"
-        );
-        let _ = writeln!(
-            o,
-            "# then confirm it in [confirmation]. Nothing moves until you do."
-        );
-        let _ = writeln!(o, "version = {}\n", s.version);
-        let _ = writeln!(o, "[confirmation]");
-        let _ = writeln!(
-            o,
-            "# After review set confirmed = true and fill in who and when, e.g."
-        );
-        let _ = writeln!(o, "#   confirmed_by = \"ops@example.com\"");
-        let _ = writeln!(o, "#   confirmed_at = 2026-01-31T09:00:00Z");
-        let _ = writeln!(o, "confirmed = {}\n", s.confirmation.confirmed);
-        let _ = writeln!(o, "[objects]");
-        let _ = writeln!(
-            o,
-            "# \"tickets\" (Intercom tickets of `ticket_type`) or \"conversations\"."
-        );
-        let _ = writeln!(o, "tickets = {}", value(&s.objects.tickets));
-        let _ = writeln!(o, "ticket_type = {}\n", value(&s.objects.ticket_type));
+        o.ln("# Glassix → Intercom mapping spec (proposal).");
+        o.ln("# Generated from discovery. Review every rule, edit what is wrong,");
+        o.ln("# then confirm it in [confirmation]. Nothing moves until you do.");
+        o.ln(format!("version = {}\n", s.version));
+        o.ln("[confirmation]");
+        o.ln("# After review set confirmed = true and fill in who and when, e.g.");
+        o.ln("#   confirmed_by = \"ops@example.com\"");
+        o.ln("#   confirmed_at = 2026-01-31T09:00:00Z");
+        o.ln(format!("confirmed = {}\n", s.confirmation.confirmed));
+        o.ln("[objects]");
+        o.ln("# \"tickets\" (Intercom tickets of `ticket_type`) or \"conversations\".");
+        o.ln(format!("tickets = {}", value(&s.objects.tickets)));
+        o.ln(format!("ticket_type = {}\n", value(&s.objects.ticket_type)));
         let p = &s.policies;
-        let _ = writeln!(o, "[policies]");
-        let _ = writeln!(
-            o,
-            "# Contact without e-mail: \"queue\" | \"lead_with_phone\" | \"external_id_from_glassix_id\""
+        o.ln("[policies]");
+        o.ln("# Contact without e-mail: \"queue\" | \"lead_with_phone\" | \"external_id_from_glassix_id\"");
+        o.ln(format!("missing_email = {}", value(&p.missing_email)));
+        o.ln("# Agent without an Intercom admin: \"queue\" or { fallback_admin = \"<admin id>\" }");
+        o.ln(format!("unmatched_agent = {}", value(&p.unmatched_agent)));
+        o.ln(
+            "# Department without an Intercom team: \"queue\" or { fallback_team = \"<team id>\" }",
         );
-        let _ = writeln!(o, "missing_email = {}", value(&p.missing_email));
-        let _ = writeln!(
-            o,
-            "# Agent without an Intercom admin: \"queue\" or {{ fallback_admin = \"<admin id>\" }}"
-        );
-        let _ = writeln!(o, "unmatched_agent = {}", value(&p.unmatched_agent));
-        let _ = writeln!(
-            o,
-            "# Department without an Intercom team: \"queue\" or {{ fallback_team = \"<team id>\" }}"
-        );
-        let _ = writeln!(
-            o,
+        o.ln(format!(
             "unmatched_department = {}",
             value(&p.unmatched_department)
-        );
-        let _ = writeln!(
-            o,
-            "# Canned replies: \"skip\" | \"articles\" | \"inventory\""
-        );
-        let _ = writeln!(o, "canned_replies = {}", value(&p.canned_replies));
-        let _ = writeln!(o, "# Attachments: \"upload\" | \"link\" | \"skip\"");
-        let _ = writeln!(o, "attachments = {}", value(&p.attachments));
-        let _ = writeln!(o, "# E-mail HTML: \"sanitize\"");
-        let _ = writeln!(o, "html = {}", value(&p.html));
+        ));
+        o.ln("# Canned replies: \"skip\" | \"articles\" | \"inventory\"");
+        o.ln(format!("canned_replies = {}", value(&p.canned_replies)));
+        o.ln("# Attachments: \"upload\" | \"link\" | \"skip\"");
+        o.ln(format!("attachments = {}", value(&p.attachments)));
+        o.ln("# E-mail HTML: \"sanitize\"");
+        o.ln(format!("html = {}", value(&p.html)));
         if !self.channels.is_empty() {
-            let _ = writeln!(o, "\n# Channels seen on tickets:");
+            o.ln("\n# Channels seen on tickets:");
             for c in &self.channels {
-                let _ = writeln!(o, "#   {}: {} tickets", c.channel, c.tickets);
+                o.ln(format!("#   {}: {} tickets", c.channel, c.tickets));
             }
         }
-        let _ = writeln!(
-            o,
-            "\n# Field rules. type: string | integer | float | boolean | date | list."
+        o.ln("\n# Field rules. type: string | integer | float | boolean | date | list.");
+        o.ln(
+            "# transforms: trim, lowercase, parse_date{formats}, parse_number{decimal, thousands},",
         );
-        let _ = writeln!(
-            o,
-            "# transforms: trim, lowercase, parse_date{{formats}}, map{{values, fallback}}, split{{separator}}."
-        );
-        for (i, rule) in s.fields.iter().enumerate() {
-            let _ = writeln!(o);
-            if let Some(fp) = self.fields.iter().find(|f| f.rule_index == i) {
-                let inf = &fp.inference;
-                let _ = writeln!(
-                    o,
-                    "# {}: {} samples, {} distinct → {}.",
-                    rule.source,
-                    inf.samples,
-                    inf.distinct,
-                    inf.field_type.as_str()
-                );
-                if !fp.examples.is_empty() {
-                    let _ = writeln!(o, "# Examples: {}", value(&fp.examples));
-                }
-                if let Some(r) = &inf.remark {
-                    let _ = writeln!(o, "# Note: {r}");
-                }
-                if let Some(a) = &fp.existing {
-                    if fp.conflict.is_none() {
-                        let _ = writeln!(
-                            o,
-                            "# Reuses the existing Intercom attribute `{}` ({}).",
-                            a.name, a.data_type
-                        );
+        o.ln("#   map{values, fallback}, split{separator}.");
+        o.ln("# departments = [\"<name or API key>\", …] limits a rule to those departments; there it");
+        o.ln("#   replaces the rules without departments for the same source.");
+        let mut rendered_global = vec![false; s.fields.len()];
+        let mut rendered_scoped = vec![false; s.department_fields.len()];
+        for fp in &self.fields {
+            let (rule, departments) = if fp.departments.is_empty() {
+                match s.fields.get(fp.rule_index) {
+                    Some(r) => {
+                        rendered_global[fp.rule_index] = true;
+                        (r, &[][..])
                     }
+                    None => continue,
                 }
-                if let Some(c) = &fp.conflict {
-                    let _ = writeln!(o, "# CONFLICT: {c}");
+            } else {
+                match s.department_fields.get(fp.rule_index) {
+                    Some(r) => {
+                        rendered_scoped[fp.rule_index] = true;
+                        (&r.rule, &r.departments[..])
+                    }
+                    None => continue,
                 }
+            };
+            o.ln("");
+            render_evidence(&mut o, rule, fp);
+            render_rule(&mut o, rule, departments);
+        }
+        // Rules added to the draft by hand after it was built.
+        for (i, r) in s.fields.iter().enumerate() {
+            if !rendered_global[i] {
+                o.ln("");
+                render_rule(&mut o, r, &[]);
             }
-            render_rule(&mut o, rule);
+        }
+        for (i, r) in s.department_fields.iter().enumerate() {
+            if !rendered_scoped[i] {
+                o.ln("");
+                render_rule(&mut o, &r.rule, &r.departments);
+            }
         }
         o
     }
 }
 
-fn render_rule(o: &mut String, r: &FieldRule) {
-    let _ = writeln!(o, "[[fields]]");
-    let _ = writeln!(o, "source = {}", value(&r.source));
-    let _ = writeln!(o, "target = {}", value(&r.target));
-    let _ = writeln!(o, "model = {}", value(&r.model));
-    let _ = writeln!(o, "type = {}", value(&r.field_type));
+/// The evidence comment above a drafted rule: counts, examples, the values that would fail the
+/// proposed type (share and two examples), notes and conflicts.
+fn render_evidence(o: &mut String, rule: &FieldRule, fp: &FieldProposal) {
+    let inf = &fp.inference;
+    let place = match fp.departments.as_slice() {
+        [] => String::new(),
+        d => format!(" in {}", d.join(", ")),
+    };
+    o.ln(format!(
+        "# {}{place}: {} values ({} blank), {} distinct → {}.",
+        rule.source,
+        inf.samples as u64 + inf.unexamined + fp.blank,
+        fp.blank,
+        inf.distinct,
+        inf.field_type.as_str()
+    ));
+    if inf.unexamined > 0 {
+        o.ln(format!(
+            "# Counts cover the {} most frequent distinct values ({} values); {} more values \
+             were not examined.",
+            inf.distinct, inf.samples, inf.unexamined
+        ));
+    }
+    if !fp.examples.is_empty() {
+        o.ln(format!("# Examples: {}", value(&fp.examples)));
+    }
+    if inf.failing == 0 {
+        o.ln(format!(
+            "# Fails the type: none of the {} values examined.",
+            inf.samples
+        ));
+    } else {
+        o.ln(format!(
+            "# Fails the type: {} of {} values ({:.1}%), e.g. {}; at run time they are queued \
+             as field items.",
+            inf.failing,
+            inf.samples,
+            inf.failing_share() * 100.0,
+            inf.failing_examples
+                .iter()
+                .map(value)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(r) = &inf.remark {
+        o.ln(format!("# Note: {r}"));
+    }
+    if let Some(r) = &fp.split_reason {
+        o.ln(format!("# Note: {r}"));
+    }
+    if let Some(a) = &fp.existing {
+        if fp.conflict.is_none() {
+            o.ln(format!(
+                "# Reuses the existing Intercom attribute `{}` ({}).",
+                a.name, a.data_type
+            ));
+        }
+    }
+    if let Some(c) = &fp.conflict {
+        o.ln(format!("# CONFLICT: {c}"));
+    }
+}
+
+fn render_rule(o: &mut String, r: &FieldRule, departments: &[String]) {
+    o.ln("[[fields]]");
+    o.ln(format!("source = {}", value(&r.source)));
+    o.ln(format!("target = {}", value(&r.target)));
+    o.ln(format!("model = {}", value(&r.model)));
+    o.ln(format!("type = {}", value(&r.field_type)));
     if !r.options.is_empty() {
-        let _ = writeln!(o, "options = {}", value(&r.options));
+        o.ln(format!("options = {}", value(&r.options)));
     }
     if !r.transforms.is_empty() {
         let items: Vec<String> = r.transforms.iter().map(render_transform).collect();
-        let _ = writeln!(o, "transforms = [{}]", items.join(", "));
+        o.ln(format!("transforms = [{}]", items.join(", ")));
     }
     if let Some(d) = &r.default {
-        let _ = writeln!(o, "default = {}", value(d));
+        o.ln(format!("default = {}", value(d)));
     }
     if let Some(d) = &r.description {
-        let _ = writeln!(o, "description = {}", value(d));
+        o.ln(format!("description = {}", value(d)));
+    }
+    if !departments.is_empty() {
+        o.ln(format!("departments = {}", value(&departments)));
     }
 }
 
@@ -321,10 +559,17 @@ fn render_transform(t: &Transform) -> String {
     let rest = match t {
         Transform::Trim | Transform::Lowercase => String::new(),
         Transform::ParseDate { formats } => format!(", formats = {}", value(formats)),
+        Transform::ParseNumber { decimal, thousands } => {
+            let mut s = format!(", decimal = {}", value(decimal));
+            if let Some(t) = thousands {
+                s.push_str(&format!(", thousands = {}", value(t)));
+            }
+            s
+        }
         Transform::Map { values, fallback } => {
             let mut s = format!(", values = {}", value(values));
             if let Some(f) = fallback {
-                let _ = write!(s, ", fallback = {}", value(f));
+                s.push_str(&format!(", fallback = {}", value(f)));
             }
             s
         }
@@ -344,6 +589,7 @@ mod tests {
                     source: "field2".into(),
                     label: Some("Order number".into()),
                     samples: vec!["1001".into(), "1002".into(), "".into()],
+                    ..Default::default()
                 },
                 FieldFacts {
                     source: "field3".into(),
@@ -351,11 +597,13 @@ mod tests {
                     samples: ["gold", "silver", "gold", "silver"]
                         .map(String::from)
                         .to_vec(),
+                    ..Default::default()
                 },
                 FieldFacts {
                     source: "field4".into(),
                     label: Some("תאריך".into()),
                     samples: vec!["31/01/2024".into(), "15/02/2024".into()],
+                    ..Default::default()
                 },
             ],
             intercom_attributes: vec![ExistingAttribute {
@@ -443,5 +691,161 @@ mod tests {
             assert_eq!(back, vec![t]);
         }
         assert_eq!(back.hash().unwrap(), p.spec.hash().unwrap());
+    }
+
+    fn department(name: &str, values: &[&str]) -> DepartmentValues {
+        DepartmentValues {
+            key: format!("key-{}", name.to_lowercase()),
+            name: Some(name.to_owned()),
+            stats: ValueStats::from_values(values),
+        }
+    }
+
+    fn by_department(source: &str, departments: Vec<DepartmentValues>) -> FieldFacts {
+        let mut all = Vec::new();
+        for d in &departments {
+            for v in &d.stats.top {
+                for _ in 0..v.count {
+                    all.push(v.value.clone());
+                }
+            }
+        }
+        FieldFacts {
+            source: source.into(),
+            label: None,
+            samples: Vec::new(),
+            stats: Some(ValueStats::from_values(&all)),
+            departments,
+        }
+    }
+
+    #[test]
+    fn departments_that_disagree_get_one_rule_each_with_evidence() {
+        let facts = DiscoveryFacts {
+            custom_fields: vec![by_department(
+                "field3",
+                vec![
+                    department(
+                        "Billing",
+                        &[
+                            "31/01/2024",
+                            "15/03/2024",
+                            "01/02/2024",
+                            "30/02/2024",
+                            "",
+                            "02/02/2024",
+                            "17/05/2024",
+                            "18/05/2024",
+                            "19/05/2024",
+                            "20/05/2024",
+                            "21/05/2024",
+                        ],
+                    ),
+                    department(
+                        "Sales",
+                        &[
+                            "Pro",
+                            "Basic",
+                            "Pro",
+                            "Pro",
+                            "Basic",
+                            "Enterprise",
+                            "Enterprise",
+                        ],
+                    ),
+                    department(
+                        "Returns",
+                        &[
+                            "1.234,5",
+                            "12.480,75",
+                            "980,5",
+                            "n/a",
+                            "7",
+                            "3.100,25",
+                            "15,5",
+                            "2,5",
+                            "44,75",
+                            "9,5",
+                            "1,25",
+                        ],
+                    ),
+                ],
+            )],
+            ..Default::default()
+        };
+        let p = MappingSpec::proposal(&facts);
+        assert!(p.spec.fields.is_empty());
+        let rules = &p.spec.department_fields;
+        assert_eq!(rules.len(), 3);
+        let summary: Vec<(&str, &str, FieldType)> = rules
+            .iter()
+            .map(|r| {
+                (
+                    r.departments[0].as_str(),
+                    r.rule.target.as_str(),
+                    r.rule.field_type,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("Billing", "glassix_field3_billing", FieldType::Date),
+                ("Sales", "glassix_field3_sales", FieldType::List),
+                ("Returns", "glassix_field3_returns", FieldType::Float),
+            ]
+        );
+        assert_eq!(rules[1].rule.options, ["Pro", "Basic", "Enterprise"]);
+        assert_eq!(
+            rules[2].rule.transforms[1],
+            Transform::ParseNumber {
+                decimal: ",".into(),
+                thousands: Some(".".into())
+            }
+        );
+        let text = p.to_toml();
+        for needle in [
+            "# field3 in Billing: 11 values (1 blank), 10 distinct → date.",
+            "# Fails the type: 1 of 10 values (10.0%), e.g. \"30/02/2024\"; at run time they are queued as field items.",
+            "# Fails the type: 1 of 11 values (9.1%), e.g. \"n/a\"",
+            "# Fails the type: none of the 7 values examined.",
+            "# Note: the departments read field3 differently (Billing: date %d/%m/%Y; Sales: list; Returns: float with separators `,.`)",
+            "departments = [\"Returns\"]",
+            "{ op = \"parse_number\", decimal = \",\", thousands = \".\" }",
+        ] {
+            assert!(text.contains(needle), "{needle} missing in\n{text}");
+        }
+        let back = MappingSpec::from_toml_str(&text).unwrap();
+        assert_eq!(back, p.spec);
+        assert_eq!(
+            back.rules_for("key-sales", Some("Sales"))
+                .map(|r| r.target.as_str())
+                .collect::<Vec<_>>(),
+            ["glassix_field3_sales"]
+        );
+    }
+
+    #[test]
+    fn departments_that_agree_share_one_rule_drawn_from_all_values() {
+        let facts = DiscoveryFacts {
+            custom_fields: vec![by_department(
+                "field6",
+                vec![
+                    department("Billing", &["Gold", "Silver", "Gold", "Silver"]),
+                    department("Sales", &["Gold", "Bronze", "Bronze", "Gold"]),
+                ],
+            )],
+            ..Default::default()
+        };
+        let p = MappingSpec::proposal(&facts);
+        assert!(p.spec.department_fields.is_empty());
+        assert_eq!(p.spec.fields.len(), 1);
+        let r = &p.spec.fields[0];
+        assert_eq!(r.field_type, FieldType::List);
+        assert_eq!(r.options, ["Gold", "Bronze", "Silver"]);
+        assert!(
+            p.to_toml()
+                .contains("# field6: 8 values (0 blank), 3 distinct → list.")
+        );
     }
 }

@@ -273,3 +273,317 @@ fn committed_schema_is_current() {
         "schema is stale: run with UPDATE_SPEC_SCHEMA=1"
     );
 }
+
+// ---- Department-scoped rules -------------------------------------------------------------
+
+const SCOPED: &str = r#"
+[[fields]]
+source = "field3"
+target = "amount"
+model = "ticket"
+type = "float"
+
+[[fields]]
+source = "field3"
+target = "renewal_date"
+model = "ticket"
+type = "date"
+transforms = [{ op = "parse_date", formats = ["%d/%m/%Y"] }]
+departments = ["Billing"]
+
+[[fields]]
+source = "field3"
+target = "plan"
+model = "ticket"
+type = "list"
+options = ["Basic", "Pro"]
+departments = ["sales", "6b1e0c55-0000-4000-8000-000000000002"]
+
+[[fields]]
+source = "field2"
+target = "order_number"
+model = "ticket"
+type = "string"
+"#;
+
+fn targets<'a>(rules: impl Iterator<Item = &'a FieldRule>) -> Vec<&'a str> {
+    rules.map(|r| r.target.as_str()).collect()
+}
+
+#[test]
+fn scoped_rules_apply_to_their_departments_and_replace_global_ones_there() {
+    let spec = MappingSpec::from_toml_str(SCOPED).unwrap();
+    assert_eq!(targets(spec.fields.iter()), ["amount", "order_number"]);
+    assert_eq!(spec.department_fields.len(), 2);
+    assert_eq!(spec.department_fields[0].departments, ["Billing"]);
+    // By name, any case; the department's own rule replaces the global rule of its source.
+    assert_eq!(
+        targets(spec.rules_for("key-1", Some("billing"))),
+        ["order_number", "renewal_date"]
+    );
+    // By API key (the name unknown).
+    assert_eq!(
+        targets(spec.rules_for("6B1E0C55-0000-4000-8000-000000000002", None)),
+        ["order_number", "plan"]
+    );
+    // Other departments get the global rules.
+    assert_eq!(
+        targets(spec.rules_for("key-9", Some("Support"))),
+        ["amount", "order_number"]
+    );
+    assert_eq!(spec.all_rules().count(), 4);
+    // Round trip through plain TOML and JSON Schema validation.
+    let again = MappingSpec::from_toml_str(&spec.to_toml_string().unwrap()).unwrap();
+    assert_eq!(again, spec);
+    let validator = jsonschema::validator_for(&MappingSpec::json_schema()).unwrap();
+    let json = serde_json::to_value(&spec).unwrap();
+    assert!(validator.is_valid(&json), "{json}");
+    let mut bad = json.clone();
+    bad["fields"][1]["departments"] = serde_json::json!("Billing");
+    assert!(!validator.is_valid(&bad));
+}
+
+#[test]
+fn two_rules_for_one_source_and_department_are_refused_naming_both() {
+    let text = format!(
+        "{SCOPED}\n[[fields]]\nsource = \"FIELD3\"\ntarget = \"billing_code\"\nmodel = \
+         \"ticket\"\ntype = \"string\"\ndepartments = [\"Support\", \" billing \"]\n"
+    );
+    let e = errors(&text);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(e[0].path, "fields[4].departments");
+    let line = text
+        .lines()
+        .position(|l| l.contains("\" billing \""))
+        .unwrap()
+        + 1;
+    assert_eq!(e[0].line, Some(line), "{}", e[0]);
+    let m = &e[0].message;
+    for needle in [
+        "fields[1]",
+        "`field3` → `renewal_date` (departments Billing)",
+        "fields[4]",
+        "`FIELD3` → `billing_code`",
+        "department `Billing`",
+        "one rule per department",
+    ] {
+        assert!(m.contains(needle), "{needle} missing in {m}");
+    }
+}
+
+#[test]
+fn department_lists_are_checked() {
+    let e = errors(
+        "[[fields]]\nsource = \"field2\"\ntarget = \"a\"\nmodel = \"ticket\"\ntype = \
+         \"string\"\ndepartments = [\"Sales\", \" \", \"SALES\"]\n",
+    );
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert_eq!(e[0].path, "fields[0].departments[1]");
+    assert!(e[0].message.contains("must be named"));
+    assert_eq!(e[1].path, "fields[0].departments[2]");
+    assert!(e[1].message.contains("listed twice"));
+}
+
+#[test]
+fn shared_targets_need_disjoint_departments_and_one_type() {
+    let rule = |source: &str, target: &str, t: &str, depts: &str| {
+        format!(
+            "[[fields]]\nsource = \"{source}\"\ntarget = \"{target}\"\nmodel = \"ticket\"\ntype \
+             = \"{t}\"\n{depts}\n"
+        )
+    };
+    // Different sources, disjoint departments, one type: one attribute, fine.
+    let ok = rule("field4", "plan", "string", "departments = [\"A\"]")
+        + &rule("field5", "plan", "string", "departments = [\"B\"]")
+        // A department rule may write the attribute its source's global rule writes.
+        + &rule("field6", "notes", "string", "")
+        + &rule("field6", "notes", "string", "departments = [\"A\"]");
+    MappingSpec::from_toml_str(&ok).unwrap();
+    // Same departments: both would write it.
+    let e = errors(
+        &(rule("field4", "plan", "string", "departments = [\"A\"]")
+            + &rule("field5", "Plan", "string", "departments = [\"a\", \"C\"]")),
+    );
+    assert!(e[0].message.contains("duplicate target `Plan`"), "{}", e[0]);
+    assert!(e[0].message.contains("in department `A`"), "{}", e[0]);
+    // A global rule of another source writes it in every department.
+    let e = errors(
+        &(rule("field4", "plan", "string", "")
+            + &rule("field5", "plan", "string", "departments = [\"B\"]")),
+    );
+    assert!(e[0].message.contains("duplicate target"), "{}", e[0]);
+    // Disjoint departments but two types: one attribute has one type.
+    let e = errors(
+        &(rule("field4", "plan", "string", "departments = [\"A\"]")
+            + &rule("field5", "plan", "integer", "departments = [\"B\"]")),
+    );
+    assert_eq!(e[0].path, "fields[1].target");
+    assert!(
+        e[0].message.contains("one attribute has one type"),
+        "{}",
+        e[0]
+    );
+}
+
+#[test]
+fn departments_are_checked_against_the_known_ones() {
+    let spec = MappingSpec::from_toml_str(SCOPED).unwrap();
+    let known = [
+        KnownDepartment {
+            key: "6b1e0c55-0000-4000-8000-000000000001",
+            name: Some("Billing"),
+        },
+        KnownDepartment {
+            key: "6b1e0c55-0000-4000-8000-000000000002",
+            name: Some("Sales"),
+        },
+    ];
+    spec.check_departments(&known).unwrap();
+    let err = spec.check_departments(&known[..1]).unwrap_err().to_string();
+    assert!(err.contains("names department `sales`"), "{err}");
+    assert!(
+        err.contains("Billing (`6b1e0c55-0000-4000-8000-000000000001`)"),
+        "{err}"
+    );
+    // One department reached by name in one rule and by key in the other.
+    let text = SCOPED.replace(
+        "departments = [\"Billing\"]",
+        "departments = [\"6b1e0c55-0000-4000-8000-000000000002\"]",
+    );
+    let text = text.replace(
+        "departments = [\"sales\", \"6b1e0c55-0000-4000-8000-000000000002\"]",
+        "departments = [\"sales\"]",
+    );
+    let spec = MappingSpec::from_toml_str(&text).unwrap();
+    let err = spec.check_departments(&known).unwrap_err().to_string();
+    assert!(
+        err.contains("both rules for `field3` in department `Sales`"),
+        "{err}"
+    );
+}
+
+// ---- Confirmation locked to content ------------------------------------------------------
+
+fn at() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-02-01T10:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+fn not_confirmed(spec: &MappingSpec) -> (String, Vec<String>) {
+    match spec.require_confirmed() {
+        Err(crate::Error::SpecNotConfirmed { message, changed }) => (message, changed),
+        other => panic!("expected SpecNotConfirmed, got {other:?}"),
+    }
+}
+
+#[test]
+fn confirming_locks_the_spec_to_its_content() {
+    let mut spec = MappingSpec::from_toml_str(SCOPED).unwrap();
+    spec.confirm("ops@example.com", at()).unwrap();
+    assert_eq!(spec.confirmation_state(), ConfirmationState::Confirmed);
+    spec.require_confirmed().unwrap();
+    assert_eq!(
+        spec.confirmation.content_hash.as_deref(),
+        Some(spec.hash().unwrap().as_str())
+    );
+    assert!(
+        spec.confirmation
+            .sections
+            .contains_key("fields.field3@billing")
+    );
+
+    let mut changed = spec.clone();
+    changed.policies.attachments = AttachmentsPolicy::Skip;
+    changed.department_fields[0].rule.target = "renews_on".into();
+    changed.fields.push(FieldRule {
+        source: "field9".into(),
+        ..changed.fields[1].clone()
+    });
+    assert!(!changed.is_confirmed());
+    let (message, what) = not_confirmed(&changed);
+    assert_eq!(
+        what,
+        [
+            "the rule for `field3` in departments billing (changed)",
+            "the every-department rules for `field9` (added)",
+            "[policies] (changed)",
+        ]
+    );
+    for needle in [
+        "changed after ops@example.com confirmed it at 2026-02-01T10:00:00Z",
+        "[policies] (changed)",
+        &format!("content_hash = \"{}\"", changed.hash().unwrap()),
+        "confirm the spec again",
+    ] {
+        assert!(message.contains(needle), "{needle} missing in {message}");
+    }
+    // Removing a rule is named too; a hash without sections still refuses, in general words.
+    let mut removed = spec.clone();
+    removed.department_fields.pop();
+    assert_eq!(
+        not_confirmed(&removed).1,
+        [
+            "the rule for `field3` in departments 6b1e0c55-0000-4000-8000-000000000002, sales (removed)"
+        ]
+    );
+    removed.confirmation.sections.clear();
+    assert!(not_confirmed(&removed).1[0].contains("no per-section record"));
+    // The confirmation block itself is not content: re-confirming keeps the same hash.
+    let mut again = spec.clone();
+    again.confirm("someone else", at()).unwrap();
+    assert_eq!(again.hash().unwrap(), spec.hash().unwrap());
+}
+
+#[test]
+fn a_confirmation_without_content_hash_is_accepted_unlocked() {
+    let spec = MappingSpec::from_toml_str(GOOD).unwrap();
+    assert_eq!(
+        spec.confirmation_state(),
+        ConfirmationState::ConfirmedUnlocked
+    );
+    assert!(spec.is_confirmed());
+    spec.require_confirmed().unwrap();
+    let e = errors(&GOOD.replace(
+        "confirmed_at = 2026-01-31T09:00:00Z",
+        "confirmed_at = 2026-01-31T09:00:00Z\ncontent_hash = \"abc\"",
+    ));
+    assert_eq!(e[0].path, "confirmation.content_hash");
+}
+
+#[test]
+fn confirm_toml_rewrites_only_the_confirmation_table() {
+    let text = format!(
+        "# My spec\nversion = 1\n\n[confirmation]\n# set after review\nconfirmed = false\n\n# \
+         Objects come next.\n[objects]\ntickets = \"tickets\" # keep\n{SCOPED}"
+    );
+    let out = MappingSpec::confirm_toml(&text, " ops@example.com ", at()).unwrap();
+    let spec = MappingSpec::from_toml_str(&out).unwrap();
+    assert_eq!(spec.confirmation_state(), ConfirmationState::Confirmed);
+    assert_eq!(
+        spec.confirmation.confirmed_by.as_deref(),
+        Some("ops@example.com")
+    );
+    assert!(out.starts_with("# My spec\nversion = 1\n\n[confirmation]\nconfirmed = true\n"));
+    assert!(out.contains("\n# Objects come next.\n[objects]\ntickets = \"tickets\" # keep\n"));
+    assert!(out.ends_with(SCOPED), "{out}");
+    assert!(!out.contains("set after review"));
+    // Confirming again replaces the block (sections included) instead of adding one.
+    let twice = MappingSpec::confirm_toml(&out, "ops@example.com", at()).unwrap();
+    assert_eq!(twice, out);
+    // Without a confirmation table, one is appended.
+    let appended = MappingSpec::confirm_toml(SCOPED, "ops@example.com", at()).unwrap();
+    assert!(appended.starts_with(SCOPED));
+    assert!(
+        MappingSpec::from_toml_str(&appended)
+            .unwrap()
+            .is_confirmed()
+    );
+    // Confirmation written as an inline table cannot be rewritten safely.
+    let inline = format!("confirmation = {{ confirmed = false }}\n{SCOPED}");
+    let err = MappingSpec::confirm_toml(&inline, "ops", at()).unwrap_err();
+    assert!(err.to_string().contains("[confirmation] table"), "{err}");
+    // An invalid spec is not confirmed.
+    assert!(MappingSpec::confirm_toml("version = 2\n", "ops", at()).is_err());
+    assert!(MappingSpec::confirm_toml(SCOPED, "  ", at()).is_err());
+}

@@ -70,6 +70,52 @@ pub fn parse_date<S: AsRef<str>>(text: &str, formats: &[S]) -> Option<DateTime<U
         .map(|dt| dt.with_timezone(&Utc))
 }
 
+/// The decimal separators [`parse_number`] accepts.
+pub const DECIMAL_SEPARATORS: [char; 2] = ['.', ','];
+/// The thousands separators [`parse_number`] accepts.
+pub const THOUSANDS_SEPARATORS: [char; 4] = [',', '.', ' ', '\''];
+
+/// Reads a number written with `decimal` as decimal separator and, optionally, `thousands`
+/// between groups of three digits (`1.234,5` with `,` and `.`), and returns it in plain form
+/// (`1234.5`); `None` when the text is not such a number. A sign may lead; digits must come
+/// before the decimal separator; without `thousands`, no grouping is accepted.
+pub fn parse_number(text: &str, decimal: char, thousands: Option<char>) -> Option<String> {
+    let t = text.trim();
+    let (sign, body) = match t.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int_part, frac) = match body.split_once(decimal) {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let int_digits: String = match thousands {
+        Some(sep) if int_part.contains(sep) => {
+            let mut groups = int_part.split(sep);
+            let first = groups.next()?;
+            if !digits(first) || first.len() > 3 {
+                return None;
+            }
+            let mut out = first.to_owned();
+            for g in groups {
+                if g.len() != 3 || !digits(g) {
+                    return None;
+                }
+                out.push_str(g);
+            }
+            out
+        }
+        _ if digits(int_part) => int_part.to_owned(),
+        _ => return None,
+    };
+    match frac {
+        None => Some(format!("{sign}{int_digits}")),
+        Some(f) if digits(f) => Some(format!("{sign}{int_digits}.{f}")),
+        Some(_) => None,
+    }
+}
+
 /// Parse a boolean: `true/false`, `yes/no`, `y/n`, `1/0` (any case).
 pub fn parse_bool(text: &str) -> Option<bool> {
     match text.trim().to_lowercase().as_str() {
@@ -129,6 +175,23 @@ impl FieldRule {
                             "`{s}` matches none of the date formats {formats:?}; add its format \
                              to the parse_date transform"
                         )));
+                        }
+                    }
+                }
+                (Stage::One(s), Transform::ParseNumber { decimal, thousands }) => {
+                    let dec = decimal.chars().next().unwrap_or('.');
+                    let th = thousands.as_deref().and_then(|t| t.chars().next());
+                    match parse_number(&s, dec, th) {
+                        Some(n) => Stage::One(n),
+                        None => {
+                            let grouping = th.map_or_else(
+                                || "no thousands separator".to_owned(),
+                                |t| format!("`{t}` between thousands"),
+                            );
+                            return Err(self.err(format!(
+                                "`{s}` is not a number written with `{dec}` as decimal separator \
+                                 and {grouping}; correct the value or the parse_number transform"
+                            )));
                         }
                     }
                 }
@@ -247,6 +310,58 @@ mod tests {
         assert_eq!(
             rule(FieldType::String).apply(Some("  ")).unwrap(),
             FieldValue::Missing
+        );
+    }
+
+    #[test]
+    fn parse_number_reads_locale_separators_and_reports_what_it_expected() {
+        assert_eq!(
+            parse_number("12,480", '.', Some(',')).as_deref(),
+            Some("12480")
+        );
+        assert_eq!(
+            parse_number("1.234,5", ',', Some('.')).as_deref(),
+            Some("1234.5")
+        );
+        assert_eq!(
+            parse_number("-1 234 567.25", '.', Some(' ')).as_deref(),
+            Some("-1234567.25")
+        );
+        assert_eq!(parse_number(" 980,5 ", ',', None).as_deref(), Some("980.5"));
+        assert_eq!(parse_number("+7", '.', None).as_deref(), Some("7"));
+        for bad in [
+            "12,48", "1,2345", "1.234,5", "abc", "", ",5", "5,", "1,,234", "1234,567",
+        ] {
+            assert_eq!(parse_number(bad, '.', Some(',')), None, "{bad}");
+        }
+        assert_eq!(parse_number("12,480", '.', None), None);
+
+        let mut eu = rule(FieldType::Float);
+        eu.transforms.push(Transform::ParseNumber {
+            decimal: ",".into(),
+            thousands: Some(".".into()),
+        });
+        assert_eq!(
+            eu.apply(Some("12.480,75")).unwrap(),
+            FieldValue::Float(12480.75)
+        );
+        let err = eu.apply(Some("approx. 40")).unwrap_err();
+        assert!(err.message.contains("approx. 40"), "{err}");
+        assert!(err.message.contains("`,` as decimal separator"), "{err}");
+        let mut us = rule(FieldType::Integer);
+        us.transforms.push(Transform::ParseNumber {
+            decimal: ".".into(),
+            thousands: Some(",".into()),
+        });
+        assert_eq!(
+            us.apply(Some("12,480")).unwrap(),
+            FieldValue::Integer(12480)
+        );
+        assert!(
+            us.apply(Some("12,480.5"))
+                .unwrap_err()
+                .message
+                .contains("whole number")
         );
     }
 

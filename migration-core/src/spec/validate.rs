@@ -1,17 +1,16 @@
 //! Semantic rules a TOML-valid spec must also satisfy.
 
-use std::collections::BTreeMap;
-
 use chrono::format::{Item, StrftimeItems};
 
 use super::model::{
-    AgentPolicy, DepartmentPolicy, FieldRule, FieldType, MappingSpec, SPEC_VERSION, TargetModel,
-    TicketTarget, Transform,
+    AgentPolicy, DepartmentPolicy, FieldRule, FieldType, ObjectTargets, SPEC_VERSION, SpecToml,
+    TargetModel, TicketTarget, Transform,
 };
 use super::parse::FieldPath;
+use super::transform::{DECIMAL_SEPARATORS, THOUSANDS_SEPARATORS};
 
-/// Every semantic problem, as (field path, message).
-pub(crate) fn validate(spec: &MappingSpec) -> Vec<(FieldPath, String)> {
+/// Every semantic problem, as (field path, message); paths index `fields` in file order.
+pub(crate) fn validate(spec: &SpecToml) -> Vec<(FieldPath, String)> {
     let mut out = Vec::new();
     let root = FieldPath::root();
     if spec.version != SPEC_VERSION {
@@ -31,31 +30,19 @@ pub(crate) fn validate(spec: &MappingSpec) -> Vec<(FieldPath, String)> {
             "must name the Intercom ticket type when tickets = \"tickets\"".into(),
         ));
     }
-    let mut seen: BTreeMap<(TargetModel, String), usize> = BTreeMap::new();
     for (i, rule) in spec.fields.iter().enumerate() {
-        let path = root.key("fields").index(i);
-        check_rule(spec, rule, &path, &mut out);
-        if rule.model != TargetModel::Tags {
-            let key = (rule.model, rule.target.to_lowercase());
-            if let Some(first) = seen.get(&key) {
-                out.push((
-                    path.key("target"),
-                    format!(
-                        "duplicate target `{}` on model \"{}\": fields[{first}] already writes \
-                         it; remove one rule or change its target",
-                        rule.target,
-                        rule.model.as_str()
-                    ),
-                ));
-            } else {
-                seen.insert(key, i);
-            }
-        }
+        check_rule(
+            &spec.objects,
+            &rule.rule,
+            &root.key("fields").index(i),
+            &mut out,
+        );
     }
+    out.extend(super::scope::problems(&spec.fields, &root.key("fields")));
     out
 }
 
-fn check_confirmation(spec: &MappingSpec, root: &FieldPath, out: &mut Vec<(FieldPath, String)>) {
+fn check_confirmation(spec: &SpecToml, root: &FieldPath, out: &mut Vec<(FieldPath, String)>) {
     let c = &spec.confirmation;
     let path = root.key("confirmation");
     if c.confirmed {
@@ -76,9 +63,20 @@ fn check_confirmation(spec: &MappingSpec, root: &FieldPath, out: &mut Vec<(Field
             ));
         }
     }
+    if let Some(h) = &c.content_hash {
+        if h.len() != 64 || !h.chars().all(|ch| ch.is_ascii_hexdigit()) {
+            out.push((
+                path.key("content_hash"),
+                format!(
+                    "`{h}` is not a content hash (64 hexadecimal characters); confirm the spec \
+                     again to write it, or remove the key"
+                ),
+            ));
+        }
+    }
 }
 
-fn check_policies(spec: &MappingSpec, root: &FieldPath, out: &mut Vec<(FieldPath, String)>) {
+fn check_policies(spec: &SpecToml, root: &FieldPath, out: &mut Vec<(FieldPath, String)>) {
     let p = root.key("policies");
     if let AgentPolicy::FallbackAdmin(id) = &spec.policies.unmatched_agent {
         if id.trim().is_empty() {
@@ -99,7 +97,7 @@ fn check_policies(spec: &MappingSpec, root: &FieldPath, out: &mut Vec<(FieldPath
 }
 
 fn check_rule(
-    spec: &MappingSpec,
+    objects: &ObjectTargets,
     rule: &FieldRule,
     path: &FieldPath,
     out: &mut Vec<(FieldPath, String)>,
@@ -126,7 +124,7 @@ fn check_rule(
             ));
         }
     }
-    match (rule.model, spec.objects.tickets) {
+    match (rule.model, objects.tickets) {
         (TargetModel::Ticket, TicketTarget::Conversations) => out.push((
             path.key("model"),
             "model = \"ticket\" but objects.tickets = \"conversations\"; use model = \
@@ -195,6 +193,40 @@ fn check_rule(
                 }
                 if i + 1 < n {
                     out.push((tp, "parse_date must be the last transform".into()));
+                }
+            }
+            Transform::ParseNumber { decimal, thousands } => {
+                if !matches!(rule.field_type, FieldType::Integer | FieldType::Float) {
+                    out.push((
+                        tp.clone(),
+                        "parse_number needs type = \"integer\" or \"float\"".into(),
+                    ));
+                }
+                let one_of = |s: &str, set: &[char]| {
+                    let mut cs = s.chars();
+                    matches!((cs.next(), cs.next()), (Some(c), None) if set.contains(&c))
+                };
+                if !one_of(decimal, &DECIMAL_SEPARATORS) {
+                    out.push((
+                        tp.key("decimal"),
+                        format!("decimal must be \".\" or \",\", not `{decimal}`"),
+                    ));
+                }
+                if let Some(t) = thousands {
+                    if !one_of(t, &THOUSANDS_SEPARATORS) {
+                        out.push((
+                            tp.key("thousands"),
+                            format!("thousands must be \",\", \".\", \" \" or \"'\", not `{t}`"),
+                        ));
+                    } else if t == decimal {
+                        out.push((
+                            tp.key("thousands"),
+                            "thousands and decimal separators must differ".into(),
+                        ));
+                    }
+                }
+                if i + 1 < n {
+                    out.push((tp, "parse_number must be the last transform".into()));
                 }
             }
             Transform::Split { separator } => {

@@ -18,7 +18,9 @@ struct Args {
     /// Seed the fake Glassix from this snapshot file (JSON, see docs/sandbox.md).
     #[arg(long, conflicts_with = "generate")]
     snapshot: Option<PathBuf>,
-    /// Generate the workspace: `tickets=N,seed=S` (default tickets=200,seed=1).
+    /// Generate the workspace: `tickets=N,seed=S` (default tickets=200,seed=1); also
+    /// `departments`, `contacts`, `agents`, `long`, and `adversarial=1` for the data problems of
+    /// real workspaces (see docs/sandbox.md).
     #[arg(long)]
     generate: Option<String>,
     /// Override the Glassix tier: starter, growth or enterprise.
@@ -78,9 +80,10 @@ fn parse_generate(spec: &str) -> Result<(u64, GeneratorSizes), SandboxError> {
         match k.trim() {
             "seed" => seed = n,
             "tickets" => {
-                let keep_tier = sizes.tier;
+                let (keep_tier, keep_adversarial) = (sizes.tier, sizes.adversarial);
                 sizes = GeneratorSizes {
                     tier: keep_tier,
+                    adversarial: keep_adversarial,
                     ..GeneratorSizes::with_tickets(n as usize)
                 };
             }
@@ -88,9 +91,10 @@ fn parse_generate(spec: &str) -> Result<(u64, GeneratorSizes), SandboxError> {
             "contacts" => sizes.contacts = n as usize,
             "agents" => sizes.agents_per_department = n as usize,
             "long" => sizes.long_conversation = n as usize,
+            "adversarial" => sizes.adversarial = n != 0,
             other => {
                 return Err(SandboxError::Config(format!(
-                    "--generate: unknown key `{other}` (use tickets, seed, departments, contacts, agents, long)"
+                    "--generate: unknown key `{other}` (use tickets, seed, departments, contacts, agents, long, adversarial)"
                 )));
             }
         }

@@ -5,8 +5,14 @@
 //! fields, scrambled and moved tickets, a long conversation (> 500 transactions) and bot flows,
 //! plus the knowledge-base and automation exports.
 //!
+//! With [`GeneratorSizes::adversarial`] it adds the data problems real workspaces have (see
+//! the `adversarial` module: department-specific custom fields, impossible dates, free text in
+//! number fields, invalid and deleted e-mail identifiers, customers missing from Glassix,
+//! dangling moves, customers duplicated by e-mail case or white space).
+//!
 //! Same seed and sizes → byte-identical snapshot JSON.
 
+mod adversarial;
 mod exports;
 mod people;
 mod text;
@@ -39,6 +45,13 @@ pub struct GeneratorSizes {
     pub tier: Tier,
     /// Days from 2025-01-01 over which ticket open times are spread (default 181).
     pub span_days: u32,
+    /// Adds the data problems of real workspaces (department-specific meanings of
+    /// `field2`…`field10`, impossible dates, free text in number fields, invalid and deleted
+    /// e-mail identifiers, customers missing from Glassix, dangling moves, customers duplicated
+    /// by e-mail case or white space). Default `false`, so that the demo and the tests keep
+    /// their workspace and counts; a later change may turn it on for them. Needs three
+    /// departments to show every custom-field meaning.
+    pub adversarial: bool,
 }
 
 impl Default for GeneratorSizes {
@@ -49,7 +62,7 @@ impl Default for GeneratorSizes {
 
 impl GeneratorSizes {
     /// Defaults scaled to `tickets`: 3 departments, 4 agents each, about 2 contacts per 3
-    /// tickets, a 520-transaction conversation, 12 articles, Growth tier.
+    /// tickets, a 520-transaction conversation, 12 articles, Growth tier, not adversarial.
     pub fn with_tickets(tickets: usize) -> Self {
         Self {
             tickets,
@@ -60,6 +73,7 @@ impl GeneratorSizes {
             kb_articles: 12,
             tier: Tier::Growth,
             span_days: 181,
+            adversarial: false,
         }
     }
 }
@@ -84,7 +98,7 @@ pub fn generate(seed: u64, sizes: &GeneratorSizes) -> GlassixSnapshot {
     let automations = exports::automations(&mut rng, &departments);
     let tickets = tickets::tickets(&mut rng, sizes, &departments, &contacts, &automations);
     let knowledge_base = exports::knowledge_base(&mut rng, sizes, &departments);
-    GlassixSnapshot {
+    let mut snapshot = GlassixSnapshot {
         format_version: 1,
         workspace: format!("sandbox-{seed}"),
         tier: sizes.tier,
@@ -94,5 +108,9 @@ pub fn generate(seed: u64, sizes: &GeneratorSizes) -> GlassixSnapshot {
         files: Default::default(),
         knowledge_base: Some(knowledge_base),
         automations: Some(automations),
+    };
+    if sizes.adversarial {
+        adversarial::apply(&mut snapshot, seed);
     }
+    snapshot
 }

@@ -1,7 +1,8 @@
 //! Contacts (create, get, update, delete, archive/unarchive, search, find by external id, list)
 //! and contact notes.
 //!
-//! Rules: a create needs one of `email`, `external_id`, `role`; `email_verified` needs `email`;
+//! Rules: a create needs one of `email`, `external_id`, `role`; `email` must be an address
+//! (`format: email`, else 400 `parameter_invalid`); `email_verified` needs `email`;
 //! a duplicate e-mail (case-insensitive) or external id answers 409 naming the existing id;
 //! custom attributes must be defined and typed; new contacts become searchable after the
 //! configured delay; DELETE is permanent (notes go with the contact, conversations and tickets
@@ -13,6 +14,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::attributes::check_contact_values;
+use super::email::check_email;
 use super::errors::{ApiError, ApiResult, ok, parse_body};
 use super::model::{Contact, Deleted, IntercomState, Note, id_of};
 use super::search::{cursor_page, matches, per_page, query_map, search_request};
@@ -83,6 +85,9 @@ fn apply(ws: &IntercomState, c: &mut Contact, b: &Map<String, Value>) -> Result<
         c.role = role;
     }
     if let Some(v) = str_field(b, "email")? {
+        if let Some(e) = &v {
+            check_email("email", e)?;
+        }
         c.email = v;
     }
     if let Some(v) = str_field(b, "external_id")? {

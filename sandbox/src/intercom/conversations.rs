@@ -12,6 +12,7 @@ use base64::Engine;
 use serde_json::{Map, Value, json};
 
 use super::attributes::check_conversation_values;
+use super::email::check_email;
 use super::errors::{ApiError, ApiResult, ok, parse_body};
 use super::model::{Attachment, Conversation, Deleted, IntercomState, Part, id_of};
 use super::search::{cursor_page, matches, per_page, query_map, search_request};
@@ -98,7 +99,8 @@ pub(crate) fn attachments(b: &Map<String, Value>) -> Result<Vec<Attachment>, Api
     Ok(out)
 }
 
-/// Finds the contact a user reply names through `intercom_user_id`, `user_id` (external id) or `email`.
+/// Finds the contact a user reply names through `intercom_user_id`, `user_id` (external id) or
+/// `email` (which must be an address: 400 otherwise).
 pub(crate) fn reply_contact(
     ws: &IntercomState,
     b: &Map<String, Value>,
@@ -108,6 +110,7 @@ pub(crate) fn reply_contact(
     } else if let Some(ext) = id_of(b.get("user_id")) {
         ws.contact_by_external_id(&ext).map(|c| c.id.clone())
     } else if let Some(email) = b.get("email").and_then(Value::as_str) {
+        check_email("email", email)?;
         ws.contact_by_email(email).map(|c| c.id.clone())
     } else {
         return Err(ApiError::bad(

@@ -8,6 +8,7 @@ mod contacts;
 mod conversation_attributes;
 mod conversations;
 mod data_attributes;
+mod email;
 mod errors;
 mod help_center;
 mod layer;

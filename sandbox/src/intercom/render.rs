@@ -13,6 +13,21 @@ use super::model::*;
 
 pub(crate) const WORKSPACE_ID: &str = "sandbox0";
 
+/// Removes `keys` whose value is null: where the 2.16 description types a field as a
+/// non-nullable string or integer (an admin's `job_title`, a contact's `email`, an attachment's
+/// `width` …), the fake leaves out a value it does not have instead of sending `null`, so that
+/// its answers validate against the description (what clients must accept either way).
+fn without_nulls(mut v: Value, keys: &[&str]) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        for k in keys {
+            if o.get(*k).is_some_and(Value::is_null) {
+                o.remove(*k);
+            }
+        }
+    }
+    v
+}
+
 fn list(url: String, data: Vec<Value>) -> Value {
     let total = data.len();
     let shown: Vec<Value> = data.into_iter().take(10).collect();
@@ -31,7 +46,7 @@ pub(crate) fn contact(ws: &IntercomState, c: &Contact) -> Value {
         .filter(|n| n.contact_id == c.id)
         .map(|n| json!({ "type": "note", "id": n.id, "url": format!("/notes/{}", n.id) }))
         .collect();
-    json!({
+    let v = json!({
         "type": "contact", "id": c.id, "workspace_id": WORKSPACE_ID, "external_id": c.external_id,
         "role": c.role, "email": c.email, "phone": c.phone, "name": c.name, "avatar": c.avatar,
         "owner_id": c.owner_id, "social_profiles": { "type": "list", "data": [] },
@@ -46,7 +61,8 @@ pub(crate) fn contact(ws: &IntercomState, c: &Contact) -> Value {
         "tags": list(format!("/contacts/{}/tags", c.id), tags),
         "notes": list(format!("/contacts/{}/notes", c.id), notes),
         "companies": list(format!("/contacts/{}/companies", c.id), vec![]),
-    })
+    });
+    without_nulls(v, &["email"])
 }
 
 pub(crate) fn admin_ref(ws: &IntercomState, id: &str) -> Value {
@@ -57,11 +73,13 @@ pub(crate) fn admin_ref(ws: &IntercomState, id: &str) -> Value {
 }
 
 pub(crate) fn admin(a: &Admin) -> Value {
-    json!({
+    // 2.16: `avatar` is an image URL (nullable), no longer the `{type: avatar}` object.
+    let v = json!({
         "type": "admin", "id": a.id, "name": a.name, "email": a.email, "job_title": a.job_title,
         "away_mode_enabled": false, "away_mode_reassign": false, "has_inbox_seat": true,
-        "team_ids": a.team_ids, "avatar": { "type": "avatar", "image_url": null },
-    })
+        "team_ids": a.team_ids, "avatar": null,
+    });
+    without_nulls(v, &["job_title"])
 }
 
 pub(crate) fn team(t: &Team) -> Value {
@@ -96,7 +114,9 @@ fn tag_list(ws: &IntercomState, ids: &[String]) -> Value {
 }
 
 pub(crate) fn attachment(a: &Attachment) -> Value {
-    json!({ "type": "upload", "name": a.name, "url": a.url, "content_type": a.content_type, "filesize": a.filesize, "width": null, "height": null })
+    // Width and height are not known for uploaded files: left out (the description types them
+    // as non-nullable integers).
+    json!({ "type": "upload", "name": a.name, "url": a.url, "content_type": a.content_type, "filesize": a.filesize })
 }
 
 fn author(ws: &IntercomState, kind: &str, id: &str) -> Value {
@@ -104,7 +124,11 @@ fn author(ws: &IntercomState, kind: &str, id: &str) -> Value {
         "admin" => admin_ref(ws, id),
         _ => match ws.contacts.get(id) {
             Some(c) => {
-                json!({ "type": kind, "id": id, "name": c.name, "email": c.email.clone().unwrap_or_default() })
+                // `format: email`: a contact without an address has no `email` here (was "").
+                without_nulls(
+                    json!({ "type": kind, "id": id, "name": c.name, "email": c.email }),
+                    &["email"],
+                )
             }
             None => json!({ "type": kind, "id": id }),
         },
@@ -289,16 +313,19 @@ pub(crate) fn ticket(ws: &IntercomState, t: &Ticket, max_parts: usize) -> Value 
 pub(crate) fn ticket_deferred(ws: &IntercomState, t: &Ticket, max_parts: usize) -> Deferred {
     let state = ws.ticket_states.iter().find(|s| s.id == t.ticket_state_id);
     let tt = ws.ticket_types.get(&t.ticket_type_id);
-    let head = json!({
-        "type": "ticket", "id": t.id, "ticket_id": t.ticket_id, "ticket_attributes": t.ticket_attributes,
-        "ticket_state": state.map(ticket_state), "ticket_type": tt.map(|tt| ticket_type(ws, tt)),
-        "contacts": contact_list(ws, &t.contact_ids),
-        "admin_assignee_id": t.admin_assignee_id, "team_assignee_id": t.team_assignee_id,
-        "created_at": t.created_at, "updated_at": t.updated_at, "open": t.open, "snoozed_until": t.snoozed_until,
-        "linked_objects": { "type": "list", "data": [], "total_count": 0, "has_more": false },
-        "category": tt.map(|tt| tt.category.clone()), "is_shared": t.is_shared,
-        "previous_ticket_state_id": t.previous_ticket_state_id, "tags": tag_list(ws, &t.tag_ids),
-    });
+    let head = without_nulls(
+        json!({
+            "type": "ticket", "id": t.id, "ticket_id": t.ticket_id, "ticket_attributes": t.ticket_attributes,
+            "ticket_state": state.map(ticket_state), "ticket_type": tt.map(|tt| ticket_type(ws, tt)),
+            "contacts": contact_list(ws, &t.contact_ids),
+            "admin_assignee_id": t.admin_assignee_id, "team_assignee_id": t.team_assignee_id,
+            "created_at": t.created_at, "updated_at": t.updated_at, "open": t.open, "snoozed_until": t.snoozed_until,
+            "linked_objects": { "type": "list", "data": [], "total_count": 0, "has_more": false },
+            "category": tt.map(|tt| tt.category.clone()), "is_shared": t.is_shared,
+            "previous_ticket_state_id": t.previous_ticket_state_id, "tags": tag_list(ws, &t.tag_ids),
+        }),
+        &["snoozed_until"],
+    );
     Deferred {
         head,
         parts: Some(PartsView::capture(ws, &t.parts, max_parts, "ticket")),
@@ -317,6 +344,7 @@ pub(crate) fn data_attribute(a: &DataAttribute) -> Value {
         "api_writable": true, "ui_writable": a.custom, "messenger_writable": a.messenger_writable,
         "custom": a.custom, "archived": a.archived, "created_at": a.created_at, "updated_at": a.updated_at,
     });
+    v = without_nulls(v, &["description"]);
     if a.data_type == "options" {
         v["options"] = Value::Array(a.options.iter().map(|o| Value::String(o.clone())).collect());
     }
@@ -327,7 +355,7 @@ pub(crate) fn conversation_attribute(a: &ConversationAttribute) -> Value {
     let mut v = json!({
         "type": "conversation_attribute", "id": a.id, "name": a.name, "description": a.description,
         "data_type": a.data_type, "required": a.required, "visible_to_team_ids": [], "archived": a.archived,
-        "created_at": a.created_at, "updated_at": a.updated_at, "admin_id": null,
+        "created_at": a.created_at, "updated_at": a.updated_at,
     });
     match a.data_type.as_str() {
         "string" => v["multiline"] = Value::Bool(a.multiline),

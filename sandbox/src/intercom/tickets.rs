@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use super::attributes::check_ticket_value;
 use super::contacts::insert_contact;
 use super::conversations::{created_at, reply_part};
+use super::email::check_email;
 use super::errors::{ApiError, ApiResult, ok, parse_body};
 use super::model::{Deleted, IntercomState, Ticket, TicketType, id_of};
 use super::search::{cursor_page, matches, search_request};
@@ -120,6 +121,7 @@ pub(crate) async fn create(State(sh): St, body: Bytes) -> ApiResult {
             .map(|c| c.id.clone())
             .ok_or_else(ApiError::user_not_found)?
     } else if let Some(email) = spec.get("email").and_then(Value::as_str) {
+        check_email("contacts[0].email", email)?;
         match ws.contact_by_email(email) {
             Some(c) => c.id.clone(),
             None => {

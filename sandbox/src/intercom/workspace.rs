@@ -14,6 +14,9 @@ pub(crate) async fn me(State(sh): St) -> ApiResult {
     let admin = ws.admins.first().ok_or_else(ApiError::internal)?;
     let mut v = render::admin(admin);
     v["email_verified"] = json!(true);
+    // `/me` answers `admin_with_app`, whose avatar is still the `{type: avatar, image_url}`
+    // object (`GET /admins` has a nullable URL): no image, so no `image_url`.
+    v["avatar"] = json!({ "type": "avatar" });
     v["app"] = json!({
         "type": "app", "id_code": render::WORKSPACE_ID, "name": "Helpdesk Sandbox", "created_at": 1_672_928_359,
         "secure": false, "identity_verification": false, "timezone": "Etc/UTC", "region": "US",
