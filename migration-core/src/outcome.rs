@@ -42,6 +42,9 @@ pub enum Write {
     Reused,
     /// Its source changed since it was migrated; it was brought up to date.
     Updated,
+    /// Found in Intercom with this migration's marks (a Glassix id attribute, a name) although
+    /// the ledger did not know it (a lost or new ledger): adopted instead of created again.
+    Adopted,
 }
 
 impl Write {
@@ -49,7 +52,7 @@ impl Write {
     pub fn origin(self) -> Origin {
         match self {
             Write::Reused => Origin::Reused,
-            Write::Created | Write::Found | Write::Updated => Origin::Created,
+            Write::Created | Write::Found | Write::Updated | Write::Adopted => Origin::Created,
         }
     }
 }
@@ -161,6 +164,7 @@ impl Outcome {
                 Write::Found => "found",
                 Write::Reused => "reused",
                 Write::Updated => "updated",
+                Write::Adopted => "adopted",
             },
             Outcome::Unchanged { .. } => "unchanged",
             Outcome::Queued(_) => "queued",

@@ -20,6 +20,7 @@
 //! | `target` | tickets vs conversations, decided once |
 //! | `recorder` | outcomes → ledger rows, progress events, accounting |
 //! | `settle` | create-once: intents, look-ups after lost answers |
+//! | `adopt` | a ledger that knows nothing: adopt what Intercom holds of an earlier run |
 //! | `preflight` | admins, teams, agents, departments, the existing schema |
 //! | `attributes` | data and conversation attributes, the ticket type and its attributes |
 //! | `tags` | tags (listed, found or created) |
@@ -32,6 +33,7 @@
 //!
 //! The library entry point is [`crate::Migration`].
 
+mod adopt;
 mod attachments;
 mod attributes;
 mod contacts;
@@ -117,6 +119,8 @@ pub(crate) async fn run(
         window,
         concurrency,
     } = inputs;
+    let target = target::Target::of(&spec);
+    let adopt = adopt::needed(&intercom, &objects, target).await?;
     let st = Arc::new(RunState::new(
         glassix,
         intercom,
@@ -125,6 +129,7 @@ pub(crate) async fn run(
         objects.clone(),
         mappers,
         run,
+        adopt,
     ));
     let mut rec = Recorder::new(objects.clone(), run, progress);
     let mut window = Some(window);

@@ -95,6 +95,23 @@ where
             }
             None => st.ledger.settle_intent(intent.id, Settlement::NotCreated)?,
         },
+        WriteNeed::Create if st.adopt => {
+            // A lost or new ledger: this migration may have created the object already.
+            if let Some(target_id) = lookup().await? {
+                let intent = st.ledger.record_intent(kind, source_id, hash, st.run)?;
+                st.ledger.settle_intent(
+                    intent.id,
+                    Settlement::Found {
+                        target_id: target_id.clone(),
+                        source_hash: (*stored).to_owned(),
+                    },
+                )?;
+                return Ok(Outcome::Migrated {
+                    target_id,
+                    write: Write::Adopted,
+                });
+            }
+        }
         WriteNeed::Create => {}
     }
     let mut attempt = 1;

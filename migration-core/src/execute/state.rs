@@ -25,6 +25,9 @@ pub(crate) struct RunState {
     pub(crate) mappers: Arc<Mappers>,
     pub(crate) run: RunId,
     pub(crate) target: Target,
+    /// The ledger knew nothing while Intercom holds objects this migration made: every create is
+    /// preceded by a look-up, and what is found is adopted (see `adopt`).
+    pub(crate) adopt: bool,
     /// Admins, teams, tags, ticket type: everything but contacts (small; cloned per ticket).
     directory: RwLock<Directory>,
     /// Contacts handled in this run (source id → how), so each is mapped once.
@@ -83,6 +86,7 @@ impl RunState {
         ledger: Arc<Ledger>,
         mappers: Arc<Mappers>,
         run: RunId,
+        adopt: bool,
     ) -> Self {
         let target = Target::of(&spec);
         RunState {
@@ -94,6 +98,7 @@ impl RunState {
             mappers,
             run,
             target,
+            adopt,
             directory: RwLock::new(Directory::default()),
             contacts: Mutex::new(HashMap::new()),
             locks: Mutex::new(HashMap::new()),

@@ -3,7 +3,9 @@
 //! the parts back, update, tag, find after a lost answer) is a method of it.
 
 use futures::StreamExt;
-use intercom_client::models::{AttachmentFile, SearchQuery, SearchRequest};
+use intercom_client::models::{
+    AssigneeType, AttachmentFile, ConversationAction, ConversationState, SearchQuery, SearchRequest,
+};
 
 use crate::ObjectKind;
 use crate::map::{CreateRequest, PartPlan, TicketPlan};
@@ -123,6 +125,35 @@ impl Target {
             Target::Tickets => w.tag_ticket(target_id, tag_id, admin).await,
             Target::Conversations => w.tag_conversation(target_id, tag_id, admin).await,
         }
+    }
+
+    /// Which of a conversation's finishing `actions` are already in effect (its state and
+    /// assignees read back): used for an adopted conversation, whose actions the ledger does not
+    /// know, so that none is sent twice. A ticket has no actions.
+    pub(crate) async fn actions_in_effect(
+        self,
+        client: &intercom_client::Client,
+        target_id: &str,
+        actions: &[ConversationAction],
+    ) -> IcResult<Vec<bool>> {
+        if self == Target::Tickets || actions.is_empty() {
+            return Ok(vec![false; actions.len()]);
+        }
+        let c = client.conversations().get(target_id).await?;
+        Ok(actions
+            .iter()
+            .map(|a| match a {
+                ConversationAction::Close { .. } => c.state == Some(ConversationState::Closed),
+                ConversationAction::Snooze { .. } => c.state == Some(ConversationState::Snoozed),
+                ConversationAction::Open { .. } => c.state == Some(ConversationState::Open),
+                ConversationAction::Assign {
+                    kind, assignee_id, ..
+                } => match kind {
+                    AssigneeType::Team => c.team_assignee_id.as_deref() == Some(assignee_id),
+                    _ => c.admin_assignee_id.as_deref() == Some(assignee_id),
+                },
+            })
+            .collect())
     }
 
     /// Reads the object back with its parts.

@@ -304,7 +304,7 @@ async fn load(
         Outcome::Migrated { target_id, write } => (target_id, write),
         other => return Ok(RecordEnd::new(kind, sid, other)),
     };
-    let fresh = matches!(write, Write::Created | Write::Found);
+    let fresh = matches!(write, Write::Created | Write::Found | Write::Adopted);
     let mut notes = if fresh { notes } else { Vec::new() };
     if fresh {
         if let Some(guid) = &plan.create_transaction_guid {
@@ -317,7 +317,8 @@ async fn load(
     if let Some(f) = written.failed {
         return Ok(RecordEnd::new(kind, sid, Outcome::Failed(f)).notes(notes));
     }
-    match finish(st, plan, &target_id, fresh).await {
+    let adopted = write == Write::Adopted;
+    match finish(st, plan, &target_id, fresh, adopted).await {
         Ok(actions) => ends.extend(actions),
         Err(Fault::Record(f)) => {
             return Ok(RecordEnd::new(kind, sid, Outcome::Failed(f)).notes(notes));
@@ -368,14 +369,32 @@ async fn finish(
     plan: &TicketPlan,
     target: &str,
     fresh: bool,
+    adopted: bool,
 ) -> Result<Vec<RecordEnd>, Fault> {
     let f = &plan.finish;
     st.target.update(&st.writer, target, plan, fresh).await?;
     let kind = action_kind();
+    // An adopted conversation's actions are unknown to the ledger: those already in effect are
+    // recorded, not sent again.
+    let in_effect = if adopted {
+        st.target
+            .actions_in_effect(&st.intercom, target, &f.conversation_actions)
+            .await?
+    } else {
+        vec![false; f.conversation_actions.len()]
+    };
     let mut ends = Vec::new();
     for (i, action) in f.conversation_actions.iter().enumerate() {
         let key = format!("{}#action{i}", plan.source_id);
         let h = source_hash(action)?;
+        if in_effect.get(i).copied().unwrap_or(false) {
+            let adopted = Outcome::Migrated {
+                target_id: target.to_owned(),
+                write: Write::Adopted,
+            };
+            ends.push(RecordEnd::new(kind.clone(), key, adopted).hash(h));
+            continue;
+        }
         let outcome = upsert_once(
             st,
             Once {

@@ -1,0 +1,97 @@
+//! A new (or lost) ledger pointed at a workspace this migration already wrote: the run finds
+//! Intercom's objects by their Glassix marks and adopts them — it creates nothing again — and
+//! the next run writes nothing. Before, it created every conversation and lead a second time.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    missing_docs
+)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use helpdesk_sandbox::SandboxHandle;
+use migration_core::ObjectKind;
+use migration_core::ledger::Ledger;
+
+/// POST requests that create something (searches and tag attachments left out), by endpoint.
+fn creates(sb: &SandboxHandle) -> BTreeMap<String, u64> {
+    sb.intercom
+        .stats()
+        .by_endpoint
+        .into_iter()
+        .filter(|(e, _)| e.starts_with("POST") && !e.contains("search") && !e.ends_with("/tags"))
+        .map(|(e, by_status)| (e, by_status.values().sum()))
+        .collect()
+}
+
+async fn adopts(spec_for: fn(&SandboxHandle) -> migration_core::spec::MappingSpec) {
+    let sb = common::sandbox(40, 9).await;
+    let first = Arc::new(Ledger::open_in_memory().unwrap());
+    let r1 = common::run(&common::migration_with(
+        &sb,
+        first.clone(),
+        false,
+        spec_for(&sb),
+    ))
+    .await;
+    assert!(r1.is_balanced(), "{:?}", r1.imbalance);
+    let expected = common::canonical(&sb);
+    let before = creates(&sb);
+
+    // The ledger is lost: a new one, the same workspace.
+    let fresh = Arc::new(Ledger::open_in_memory().unwrap());
+    let r2 = common::run(&common::migration_with(
+        &sb,
+        fresh.clone(),
+        false,
+        spec_for(&sb),
+    ))
+    .await;
+    assert!(r2.is_balanced(), "{:?}", r2.imbalance);
+    let after = creates(&sb);
+    assert_eq!(after, before, "the second ledger's run created nothing");
+    assert_eq!(
+        common::canonical(&sb),
+        expected,
+        "no duplicate, nothing changed"
+    );
+    for kind in [ObjectKind::Contact, ObjectKind::Part] {
+        assert_eq!(
+            r2.counts_of(&kind).migrated,
+            r1.counts_of(&kind).migrated,
+            "{kind}: the new ledger knows every migrated record"
+        );
+    }
+    println!(
+        "adopted into a new ledger: {:?}; Intercom writes of that run: {}",
+        r2.counts, r2.intercom_writes
+    );
+    let before_third = common::writes(&sb);
+    common::run(&common::migration_with(
+        &sb,
+        fresh.clone(),
+        false,
+        spec_for(&sb),
+    ))
+    .await;
+    assert_eq!(
+        common::writes(&sb),
+        before_third,
+        "the next run writes nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_ledger_adopts_the_tickets_of_an_earlier_run() {
+    adopts(|sb| common::spec(sb, true)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_ledger_adopts_the_conversations_of_an_earlier_run() {
+    adopts(common::conversations_spec).await;
+}
