@@ -122,6 +122,18 @@ pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliErro
             write_run_outputs(app, &mut out, &ledger, &s).await?;
             c.line("");
             c.line(s.table());
+            if !result.adopted.is_empty() {
+                let adopted: Vec<String> = result
+                    .adopted
+                    .iter()
+                    .map(|(k, n)| format!("{n} {k}"))
+                    .collect();
+                c.line(format!(
+                    "Adopted from Intercom (made by an earlier run this ledger did not know, not \
+                     created again): {}.",
+                    adopted.join(", ")
+                ));
+            }
             for n in &s.next {
                 c.line(n);
             }

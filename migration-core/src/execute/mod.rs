@@ -95,6 +95,7 @@ pub(crate) use tickets::Window;
 pub(crate) struct Executed {
     pub(crate) this_run: Accounting,
     pub(crate) steps: Vec<StepCounts>,
+    pub(crate) adopted: std::collections::BTreeMap<ObjectKind, u64>,
     pub(crate) writes: u64,
     pub(crate) dry: Option<DryRunReport>,
 }
@@ -156,10 +157,11 @@ pub(crate) async fn run(
             .map_err(|e| e.with_ledger_path(&objects))?;
     }
     rec.finish_all();
-    let (this_run, steps) = rec.into_parts();
+    let (this_run, steps, adopted) = rec.into_parts();
     Ok(Executed {
         this_run,
         steps,
+        adopted,
         writes: st.writer.writes_sent(),
         dry: st.writer.dry_report(),
     })

@@ -10,7 +10,7 @@ use crate::ObjectKind;
 use crate::accounting::Accounting;
 use crate::ledger::{Ledger, ObjectStatus, Origin, RunId};
 use crate::map::FieldNote;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Write};
 use crate::plan::StepId;
 use crate::progress::{ProgressEvent, ProgressSender, StepProgress};
 
@@ -70,6 +70,8 @@ pub(crate) struct Recorder {
     accounting: Accounting,
     open: BTreeMap<StepId, OpenStep>,
     finished: Vec<StepCounts>,
+    /// Records adopted from Intercom (a ledger that knew nothing), per kind.
+    adopted: BTreeMap<ObjectKind, u64>,
 }
 
 impl Recorder {
@@ -82,6 +84,7 @@ impl Recorder {
             accounting: Accounting::new(),
             open: BTreeMap::new(),
             finished: Vec::new(),
+            adopted: BTreeMap::new(),
         }
     }
 
@@ -165,6 +168,13 @@ impl Recorder {
             self.ledger
                 .add_note(&n.to_lossy_note(kind.clone(), &sid), self.run)?;
         }
+        if let Outcome::Migrated {
+            write: Write::Adopted,
+            ..
+        } = &outcome
+        {
+            *self.adopted.entry(kind.clone()).or_default() += 1;
+        }
         self.report(step, &kind, &sid, &outcome);
         self.accounting.add_source(&kind, 1);
         self.accounting.record(&kind, &outcome);
@@ -227,9 +237,9 @@ impl Recorder {
         }
     }
 
-    /// What the run handled per kind, and each finished step with its counts, in the order
-    /// they finished.
-    pub(crate) fn into_parts(self) -> (Accounting, Vec<StepCounts>) {
-        (self.accounting, self.finished)
+    /// What the run handled per kind, each finished step with its counts (in the order they
+    /// finished), and what it adopted per kind.
+    pub(crate) fn into_parts(self) -> (Accounting, Vec<StepCounts>, BTreeMap<ObjectKind, u64>) {
+        (self.accounting, self.finished, self.adopted)
     }
 }

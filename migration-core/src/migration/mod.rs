@@ -327,6 +327,7 @@ impl Migration {
             counts: counts.by_kind().clone(),
             this_run,
             steps: executed.steps,
+            adopted: executed.adopted,
             intercom_writes: executed.writes,
             elapsed: started.elapsed(),
             imbalance: balanced.err().map(|e| e.to_string()),

@@ -27,6 +27,10 @@ pub struct RunResult {
     /// The plan's steps as they ran, in order, with the records each counted.
     #[serde(default)]
     pub steps: Vec<StepCounts>,
+    /// Records this run found in Intercom, made by an earlier run its ledger did not know (a
+    /// lost or new ledger), and adopted instead of creating them again, per kind.
+    #[serde(default)]
+    pub adopted: BTreeMap<ObjectKind, u64>,
     /// Intercom write calls (creates, replies, updates, tags) sent by this run.
     pub intercom_writes: u64,
     /// Wall-clock time of the run.
