@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use migration_core::ObjectKind;
 use migration_core::accounting::RunCounts;
-use migration_core::execute::RunResult;
+use migration_core::execute::{RunResult, StepCounts};
 use migration_core::ledger::{Ledger, QueueEntry, RunStatus};
 use migration_core::map::ReasonCode;
 use serde::{Deserialize, Serialize};
@@ -177,6 +177,10 @@ pub struct Summary {
     pub balanced: bool,
     /// What to do next.
     pub next: Vec<String>,
+    /// The plan's steps as this run ran them, with the records each counted (the same step
+    /// identifiers as `plan` and the progress lines; empty when rebuilt from the ledger).
+    #[serde(default)]
+    pub steps: Vec<StepCounts>,
 }
 
 /// How a run ended, as the summary states it and the ledger records it
@@ -210,7 +214,7 @@ fn waits_for_provisioning(code: &str) -> bool {
 impl Summary {
     /// From a finished run and the ledger's queue.
     pub fn from_run(result: &RunResult, queue: &[QueueEntry]) -> Self {
-        Summary::build(
+        let summary = Summary::build(
             result.run_id.0,
             if result.dry_run { "dry_run" } else { "migrate" },
             &result.counts,
@@ -219,7 +223,11 @@ impl Summary {
             Some(result.intercom_writes),
             result.is_balanced(),
             false,
-        )
+        );
+        Summary {
+            steps: result.steps.clone(),
+            ..summary
+        }
     }
 
     /// From the ledger alone (`status`, `report`, or after an interruption).
@@ -352,6 +360,7 @@ impl Summary {
             queued_by_reason,
             balanced,
             next,
+            steps: Vec::new(),
         }
     }
 
@@ -408,6 +417,19 @@ impl Summary {
             "\nEvery source record is accounted for (source = migrated + queued + skipped + failed): **{}**.",
             if self.balanced { "yes" } else { "no" }
         );
+        if !self.steps.is_empty() {
+            out.push_str(
+                "\n## Steps, in the order they ran\n\n| Step | Records | Migrated | Queued | Skipped | Failed |\n|---|---:|---:|---:|---:|---:|\n",
+            );
+            for st in &self.steps {
+                let c = &st.counts;
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {} | {} | {} |",
+                    st.step, c.source, c.migrated, c.queued, c.skipped, c.failed
+                );
+            }
+        }
         if !self.queued_by_reason.is_empty() {
             out.push_str("\n## Queued, by reason\n\n| Reason | Records |\n|---|---:|\n");
             for (r, n) in &self.queued_by_reason {
