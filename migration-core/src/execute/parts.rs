@@ -144,9 +144,11 @@ async fn one(
 /// evidence decides: parts are written strictly in order, one at a time, so a part whose create
 /// is being settled would be newer than every part the ledger records for this ticket. If the
 /// newest part Intercom returns is the last part the ledger records, nothing was written after
-/// it: the part was not written (`None`, and it is sent again). Otherwise (parts the migration
-/// did not write came after it, e.g. a workflow's replies) the look-up cannot tell: it answers an
-/// error, so the intent stays open and the part is never sent twice.
+/// it: the part was not written (`None`, and it is sent again). When a *later* part of the plan
+/// is among those read back, this one was written before it (e.g. an adopted ticket's early
+/// parts). Otherwise (parts the migration did not write came after it, e.g. a workflow's
+/// replies) the look-up cannot tell: it answers an error, so the intent stays open and the part
+/// is never sent twice.
 async fn find_part(
     st: &RunState,
     plan: &TicketPlan,
@@ -178,6 +180,21 @@ async fn find_part(
     let newest = read.parts.last().map(|x| x.id.as_str());
     if newest.is_some() && newest == last_recorded.as_deref() {
         return Ok(None);
+    }
+    // A later part of the plan among those read back proves this one was written (in order)
+    // before it: it is older than the read window. Its id cannot be read; it is recorded under
+    // `<object id>#part<position>` (parts are never deleted one by one, so nothing needs it).
+    let later_seen = plan
+        .parts
+        .iter()
+        .filter(|q| q.position > p.position)
+        .any(|q| {
+            read.parts
+                .iter()
+                .any(|x| part_matches(q, x.created_at, x.author_id.as_deref(), x.body.as_deref()))
+        });
+    if later_seen {
+        return Ok(Some(format!("{target}#part{}", p.position)));
     }
     Err(Fault::Record(Failure {
         message: format!(
