@@ -166,6 +166,8 @@ pub(crate) struct Options {
     pub(crate) starter: bool,
     /// Intercom requests per 1-second window.
     pub(crate) intercom_per_window: u32,
+    /// Messages of one generated ticket longer than Intercom's read cap (0: none).
+    pub(crate) long_conversation: usize,
 }
 
 impl Default for Options {
@@ -175,6 +177,7 @@ impl Default for Options {
             seed: 11,
             starter: false,
             intercom_per_window: 400,
+            long_conversation: 0,
         }
     }
 }
@@ -210,7 +213,7 @@ impl Ctx {
         let tag = unique();
         let token = format!("itok-{tag}-{}", uuid::Uuid::new_v4().simple());
         let mut sizes = GeneratorSizes::with_tickets(opts.tickets);
-        sizes.long_conversation = 0;
+        sizes.long_conversation = opts.long_conversation;
         let config = SandboxConfig {
             source: SnapshotSource::Generate {
                 seed: opts.seed,
