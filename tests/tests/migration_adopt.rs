@@ -105,3 +105,53 @@ async fn a_new_ledger_adopts_a_ticket_longer_than_the_read_cap() {
 async fn a_new_ledger_adopts_the_conversations_of_an_earlier_run() {
     adopts(common::sandbox(40, 9).await, common::conversations_spec).await;
 }
+
+/// `recover` rebuilds a lost ledger from Intercom without creating anything, says what it could
+/// not attribute, and the next `migrate` writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recover_rebuilds_a_ledger_that_then_writes_nothing() {
+    let sb = common::sandbox(40, 9).await;
+    let first = Arc::new(Ledger::open_in_memory().unwrap());
+    let r1 = common::run(&common::migration(&sb, first.clone(), false)).await;
+    assert!(r1.is_balanced(), "{:?}", r1.imbalance);
+    let expected = common::canonical(&sb);
+    let before = creates(&sb);
+
+    let rebuilt = Arc::new(Ledger::open_in_memory().unwrap());
+    let (progress, _rx) = migration_core::progress::ProgressSender::channel(4096);
+    let (r2, unattributed) = common::migration(&sb, rebuilt.clone(), false)
+        .recover(progress)
+        .await
+        .unwrap();
+    assert!(r2.is_balanced(), "{:?}", r2.imbalance);
+    assert_eq!(creates(&sb), before, "recover created nothing");
+    assert!(
+        unattributed.is_empty(),
+        "every Intercom ticket is attributed: {unattributed:?}"
+    );
+    assert_eq!(
+        r2.counts_of(&ObjectKind::Ticket).migrated,
+        r1.counts_of(&ObjectKind::Ticket).migrated
+    );
+    // A recovered ledger refuses a second recover.
+    let (progress, _rx) = migration_core::progress::ProgressSender::channel(16);
+    assert!(
+        common::migration(&sb, rebuilt.clone(), false)
+            .recover(progress)
+            .await
+            .is_err()
+    );
+    let writes = common::writes(&sb);
+    let r3 = common::run(&common::migration(&sb, rebuilt.clone(), false)).await;
+    assert!(r3.is_balanced(), "{:?}", r3.imbalance);
+    assert_eq!(
+        common::writes(&sb),
+        writes,
+        "the next migrate writes nothing"
+    );
+    assert_eq!(common::canonical(&sb), expected);
+    println!(
+        "recover: adopted {:?}; {} Intercom writes (idempotent finishing writes, no create)",
+        r2.adopted, r2.intercom_writes
+    );
+}

@@ -59,6 +59,10 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Rebuild a lost ledger from Intercom (needs a new, empty ledger file): every record is
+    /// looked up and what this migration made is adopted; nothing is created. Then `migrate`
+    /// creates only what was missing.
+    Recover,
     /// Show where the migration stands, from the ledger only (no network).
     Status,
     /// Write the run summary, the reconciliation queue, report.html and the reports rebuild

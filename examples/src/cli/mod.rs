@@ -109,6 +109,7 @@ async fn dispatch(args: Args, mappers: Arc<Mappers>, console: Console) -> Result
             .map(|_| Exit::Success),
         Command::Plan => prepare::plan(&load()?).await.map(|()| Exit::Success),
         Command::Migrate { dry_run } => run::migrate(&load()?, *dry_run).await.map(|o| o.exit),
+        Command::Recover => run::recover(&load()?).await,
         Command::Status => status::status(&load()?).map(|()| Exit::Success),
         Command::Report => report::report(&load()?).await.map(|_| Exit::Success),
         Command::Lookup { target } => lookup::lookup(&load()?, *target)

@@ -178,6 +178,68 @@ fn dry_run_markdown(r: &DryRunReport) -> String {
     out
 }
 
+/// `recover`: rebuild a lost ledger from Intercom (`Migration::recover`). Needs a new, empty
+/// ledger file at `paths.ledger`; creates nothing in Intercom; lists the Intercom tickets or
+/// conversations carrying a Glassix id that it could not attribute (`out/unattributed.json`).
+pub async fn recover(app: &App) -> Result<Exit, CliError> {
+    let spec = app.spec()?;
+    spec.require_confirmed()
+        .map_err(|e| CliError::config(format!("{}: {e}", app.config.paths.spec.display())))?;
+    let mut out = app.out()?;
+    let clients = app.clients()?;
+    let c = &app.console;
+    app.preflight(&clients, Some(app.config.paths.ledger.as_path()))
+        .await?;
+    let ledger = Arc::new(open_ledger(app, true)?);
+    let expected = saved_ticket_total(&out);
+    let m = app.migration_with(&clients, spec, ledger.clone(), false, expected)?;
+    c.line("Recovering the ledger from Intercom: every record is looked up; nothing is created…");
+    let (progress, rx) = ProgressSender::channel(4096);
+    let render = tokio::spawn(app.console.clone().render(rx));
+    let recovered = m.recover(progress).await;
+    drop(m);
+    app.finish_render(render).await;
+    let (result, unattributed) = recovered.map_err(from_exec)?;
+    let queue = ledger.queue_entries().map_err(from_core)?;
+    let s = Summary::from_run(&result, &queue);
+    record_outcome(&ledger, &s)?;
+    write_run_outputs(app, &mut out, &ledger, &s).await?;
+    c.line("");
+    c.line(s.table());
+    let adopted: Vec<String> = result
+        .adopted
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    c.line(format!(
+        "Found in Intercom and adopted: {}.",
+        if adopted.is_empty() {
+            "nothing".to_owned()
+        } else {
+            adopted.join(", ")
+        }
+    ));
+    let missing: u64 = result.this_run.values().map(|c| c.skipped).sum();
+    c.line(format!(
+        "Not found in Intercom (or skipped by a rule): {missing} record(s); `migrate` creates \
+         the missing ones, looking each up first until a `migrate` succeeds."
+    ));
+    let json = serde_json::to_string_pretty(&unattributed)
+        .map_err(|e| CliError::failure(format!("writing unattributed.json: {e}")))?;
+    out.write("unattributed.json", &json)?;
+    if unattributed.is_empty() {
+        c.line("Every Intercom ticket or conversation with a Glassix id is attributed.");
+    } else {
+        c.line(format!(
+            "{} Intercom ticket(s) or conversation(s) carry a Glassix id the ledger does not map \
+             to them (made by something else, or another run): see out/unattributed.json.",
+            unattributed.len()
+        ));
+    }
+    print_written(app, &out);
+    Ok(s.outcome.exit())
+}
+
 /// The ledger of the configuration; `create` false refuses a missing one.
 pub(crate) fn open_ledger(app: &App, create: bool) -> Result<Ledger, CliError> {
     let path = &app.config.paths.ledger;

@@ -28,7 +28,7 @@ pub(crate) async fn needed(
 ) -> ExecResult<bool> {
     let known: u64 = ledger.counts_by_kind()?.values().map(|c| c.total()).sum();
     if known > 0 {
-        return Ok(false);
+        return Ok(after_recover(ledger)?);
     }
     let by_ticket = SearchRequest::new(SearchQuery::filter(
         format!("custom_attributes.{ATTR_TICKET_ID}"),
@@ -80,4 +80,86 @@ pub(crate) async fn needed(
         );
     }
     Ok(adopt)
+}
+
+/// Watermark set by `recover`: until a `migrate` succeeds after it, creates are still preceded
+/// by look-ups (a record `recover` could not attribute may yet exist in Intercom).
+pub(crate) const RECOVERED: &str = "recover.adopting_since";
+
+/// Whether a `recover` rebuilt this ledger and no `migrate` has succeeded since.
+fn after_recover(ledger: &Ledger) -> ExecResult<bool> {
+    let Some(since) = ledger.watermark(RECOVERED)? else {
+        return Ok(false);
+    };
+    let succeeded_since = ledger.runs()?.iter().any(|r| {
+        r.mode == crate::ledger::RunMode::Migrate
+            && r.status == crate::ledger::RunStatus::Succeeded
+            && r.started_at > since
+    });
+    Ok(!succeeded_since)
+}
+
+/// An Intercom ticket or conversation that carries a `glassix_ticket_id` the ledger does not
+/// map to it: made by something else, or by a run over another window or spec.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Unattributed {
+    /// The Intercom id.
+    pub intercom_id: String,
+    /// The Glassix ticket id it carries.
+    pub glassix_ticket_id: Option<String>,
+}
+
+/// The tickets or conversations in Intercom with a `glassix_ticket_id` that the ledger does not
+/// record as migrated to them.
+pub(crate) async fn unattributed(
+    client: &intercom_client::Client,
+    ledger: &Ledger,
+    target: Target,
+) -> ExecResult<Vec<Unattributed>> {
+    let by_ticket = SearchRequest::new(SearchQuery::filter(
+        format!("custom_attributes.{ATTR_TICKET_ID}"),
+        Operator::Gt,
+        0,
+    ));
+    let mut found: Vec<(String, Option<serde_json::Value>)> = Vec::new();
+    match target {
+        Target::Tickets => {
+            let mut s = client.tickets().search(&by_ticket, Some(100));
+            while let Some(t) = s.next().await {
+                let t = t?;
+                let g = t.ticket_attributes.get(ATTR_TICKET_ID).cloned();
+                found.push((t.id, g));
+            }
+        }
+        Target::Conversations => {
+            let mut s = client.conversations().search(&by_ticket, Some(100));
+            while let Some(c) = s.next().await {
+                let c = c?;
+                let g = c.custom_attributes.get(ATTR_TICKET_ID).cloned();
+                found.push((c.id, g));
+            }
+        }
+    }
+    let kind = target.kind();
+    let mut out = Vec::new();
+    for (id, g) in found {
+        let glassix = g.map(|v| match v {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        });
+        let mapped = match &glassix {
+            Some(sid) => ledger
+                .lookup(&kind, sid)?
+                .and_then(|r| r.target_id)
+                .is_some_and(|t| t == id),
+            None => false,
+        };
+        if !mapped {
+            out.push(Unattributed {
+                intercom_id: id,
+                glassix_ticket_id: glassix,
+            });
+        }
+    }
+    Ok(out)
 }

@@ -55,6 +55,7 @@ use std::sync::Arc;
 
 use tracing::Instrument;
 
+pub use adopt::Unattributed;
 pub use error::{ExecError, ExecResult};
 pub use knowledge::KB_FILE;
 pub use result::{DryRunReport, StepCounts};
@@ -87,8 +88,12 @@ pub(crate) struct RunInputs {
     pub(crate) exports: Option<PathBuf>,
     pub(crate) window: tickets::Window,
     pub(crate) concurrency: usize,
+    /// `recover`: adopt what Intercom holds, create nothing.
+    pub(crate) recovering: bool,
 }
 
+pub(crate) use adopt::{RECOVERED, unattributed};
+pub(crate) use target::Target;
 pub(crate) use tickets::Window;
 
 /// What the executor hands back: what this run handled, its steps, its writes.
@@ -119,9 +124,10 @@ pub(crate) async fn run(
         exports,
         window,
         concurrency,
+        recovering,
     } = inputs;
     let target = target::Target::of(&spec);
-    let adopt = adopt::needed(&intercom, &objects, target).await?;
+    let adopt = recovering || adopt::needed(&intercom, &objects, target).await?;
     let st = Arc::new(RunState::new(
         glassix,
         intercom,
@@ -131,6 +137,7 @@ pub(crate) async fn run(
         mappers,
         run,
         adopt,
+        recovering,
     ));
     let mut rec = Recorder::new(objects.clone(), run, progress);
     let mut window = Some(window);

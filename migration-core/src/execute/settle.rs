@@ -7,7 +7,7 @@ use futures::StreamExt;
 use intercom_client::models::{SearchQuery, SearchRequest};
 
 use crate::ObjectKind;
-use crate::ledger::{Origin, Settlement, WriteNeed};
+use crate::ledger::{Origin, Reason, Settlement, WriteNeed};
 use crate::map::{ContactLookup, PartAuthor, PartPlan};
 use crate::outcome::{Failure, Outcome, Retry, Write};
 
@@ -111,6 +111,12 @@ where
                     write: Write::Adopted,
                 });
             }
+            if st.recovering {
+                return Ok(Outcome::Skipped(Reason::new(
+                    NOT_IN_INTERCOM,
+                    "`recover` found no object for this record in Intercom; `migrate` creates it",
+                )));
+            }
         }
         WriteNeed::Create => {}
     }
@@ -202,6 +208,9 @@ where
         }
     }
 }
+
+/// The reason code of a record `recover` did not find in Intercom.
+pub(crate) const NOT_IN_INTERCOM: &str = "not_in_intercom";
 
 /// An `update` for [`upsert_once`] that writes nothing: the object is kept as it is (a part
 /// cannot be edited; a changed attribute definition, tag, collection or article is kept).

@@ -28,6 +28,9 @@ pub(crate) struct RunState {
     /// The ledger knew nothing while Intercom holds objects this migration made: every create is
     /// preceded by a look-up, and what is found is adopted (see `adopt`).
     pub(crate) adopt: bool,
+    /// `recover`: nothing is created; a record not found in Intercom is skipped as
+    /// `not_in_intercom` (a later `migrate` creates it).
+    pub(crate) recovering: bool,
     /// Admins, teams, tags, ticket type: everything but contacts (small; cloned per ticket).
     directory: RwLock<Directory>,
     /// Contacts handled in this run (source id → how), so each is mapped once.
@@ -87,6 +90,7 @@ impl RunState {
         mappers: Arc<Mappers>,
         run: RunId,
         adopt: bool,
+        recovering: bool,
     ) -> Self {
         let target = Target::of(&spec);
         RunState {
@@ -98,7 +102,8 @@ impl RunState {
             mappers,
             run,
             target,
-            adopt,
+            adopt: adopt || recovering,
+            recovering,
             directory: RwLock::new(Directory::default()),
             contacts: Mutex::new(HashMap::new()),
             locks: Mutex::new(HashMap::new()),

@@ -253,6 +253,61 @@ impl Migration {
     /// A dry run sends no write: its writer records what would be sent, and its objects are
     /// recorded in a scratch ledger (this migration's ledger only gets the run's row).
     pub async fn run_plan(&self, plan: &Plan, progress: ProgressSender) -> ExecResult<RunResult> {
+        self.execute(plan, progress, false).await
+    }
+
+    /// Rebuilds this migration's ledger from what Intercom holds, after the ledger was lost:
+    /// every record is looked up (contacts by external id, e-mail or `glassix_original_id`;
+    /// tickets and conversations by `glassix_ticket_id`; parts by reading their object back;
+    /// collections and articles by name) and what is found is adopted. **Nothing is created**: a
+    /// record not found is skipped as `not_in_intercom`, and the next `migrate` creates it (still
+    /// looking each create up first, until a `migrate` succeeds). Finishing writes of adopted
+    /// records (state, assignment, tags) are idempotent and are sent, so that the next `migrate`
+    /// of an unchanged workspace writes nothing.
+    ///
+    /// Refuses a ledger that already holds records. Returns the run's result and the Intercom
+    /// tickets or conversations that carry a Glassix id the rebuilt ledger does not map to them.
+    pub async fn recover(
+        &self,
+        progress: ProgressSender,
+    ) -> ExecResult<(RunResult, Vec<execute::Unattributed>)> {
+        let known: u64 = self
+            .ledger
+            .counts_by_kind()?
+            .values()
+            .map(|c| c.total())
+            .sum();
+        if known > 0 {
+            return Err(ExecError::Config(format!(
+                "`recover` rebuilds an empty ledger, and this one holds {known} records: point \
+                 the ledger path at a new file (or keep this ledger and run `migrate`)"
+            )));
+        }
+        if self.dry_run {
+            return Err(ExecError::Config(
+                "`recover` writes the ledger; it has no dry run".to_owned(),
+            ));
+        }
+        let plan = self.default_plan()?;
+        let result = self.execute(&plan, progress, true).await?;
+        // Until a `migrate` succeeds after this, creates are still looked up first.
+        self.ledger
+            .set_watermark(crate::execute::RECOVERED, Utc::now())?;
+        let unattributed = execute::unattributed(
+            &self.intercom,
+            &self.ledger,
+            crate::execute::Target::of(&self.spec),
+        )
+        .await?;
+        Ok((result, unattributed))
+    }
+
+    async fn execute(
+        &self,
+        plan: &Plan,
+        progress: ProgressSender,
+        recovering: bool,
+    ) -> ExecResult<RunResult> {
         if !self.dry_run {
             self.spec.require_confirmed()?;
         }
@@ -291,6 +346,7 @@ impl Migration {
                 expected: self.expected_tickets,
             },
             concurrency: self.concurrency,
+            recovering,
         };
         let executed = match execute::run(inputs, plan, progress).await {
             Ok(x) => x,
