@@ -45,7 +45,8 @@ fn kill_and_resume(kills: usize, seed: u64) {
     let mut finished_early = 0;
     for _ in 0..kills {
         let start = ctx.intercom_writes();
-        let target = start + rng.below(5, 160);
+        // Kill points spread over the ~1,000 writes of the whole migration.
+        let target = start + rng.below(2, 2 + 2000 / kills as u64);
         let mut child = ctx.command(&["migrate", "--no-progress"]).spawn().unwrap();
         let reached = support::poll(Duration::from_secs(60), || {
             ctx.intercom_writes() >= target || child.try_wait().unwrap().is_some()

@@ -1,4 +1,4 @@
-//! The executor: runs a [`Plan`](crate::plan::Plan)'s steps in their dependency order, each
+//! The executor: runs the steps of a [`crate::plan::Plan`] in their dependency order, each
 //! record through extract → map → load → record, in the style of Drupal's Migrate API
 //! (source → process → destination, one map table):
 //!
