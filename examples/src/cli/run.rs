@@ -123,15 +123,10 @@ pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliErro
             c.line("");
             c.line(s.table());
             if !result.adopted.is_empty() {
-                let adopted: Vec<String> = result
-                    .adopted
-                    .iter()
-                    .map(|(k, n)| format!("{n} {k}"))
-                    .collect();
                 c.line(format!(
                     "Adopted from Intercom (made by an earlier run this ledger did not know, not \
                      created again): {}.",
-                    adopted.join(", ")
+                    per_kind(&result.adopted)
                 ));
             }
             for n in &s.next {
@@ -206,17 +201,12 @@ pub async fn recover(app: &App) -> Result<Exit, CliError> {
     write_run_outputs(app, &mut out, &ledger, &s).await?;
     c.line("");
     c.line(s.table());
-    let adopted: Vec<String> = result
-        .adopted
-        .iter()
-        .map(|(k, n)| format!("{n} {k}"))
-        .collect();
     c.line(format!(
         "Found in Intercom and adopted: {}.",
-        if adopted.is_empty() {
+        if result.adopted.is_empty() {
             "nothing".to_owned()
         } else {
-            adopted.join(", ")
+            per_kind(&result.adopted)
         }
     ));
     let missing: u64 = result.this_run.values().map(|c| c.skipped).sum();
@@ -238,6 +228,15 @@ pub async fn recover(app: &App) -> Result<Exit, CliError> {
     }
     print_written(app, &out);
     Ok(s.outcome.exit())
+}
+
+/// `12 contact, 40 ticket`: counts per kind for a sentence.
+fn per_kind(counts: &std::collections::BTreeMap<migration_core::ObjectKind, u64>) -> String {
+    counts
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The ledger of the configuration; `create` false refuses a missing one.

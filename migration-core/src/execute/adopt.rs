@@ -28,7 +28,7 @@ pub(crate) async fn needed(
 ) -> ExecResult<bool> {
     let known: u64 = ledger.counts_by_kind()?.values().map(|c| c.total()).sum();
     if known > 0 {
-        return Ok(after_recover(ledger)?);
+        return after_recover(ledger);
     }
     let by_ticket = SearchRequest::new(SearchQuery::filter(
         format!("custom_attributes.{ATTR_TICKET_ID}"),

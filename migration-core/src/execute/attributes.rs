@@ -17,7 +17,7 @@ use crate::plan::StepId;
 
 use super::error::{ExecError, ExecResult, Fault};
 use super::recorder::{RecordEnd, Recorder};
-use super::settle::{Created, Once, keep, upsert_once};
+use super::settle::{Created, Once, keep, kept, upsert_once};
 use super::state::RunState;
 
 fn kind_of(model: AttributeModel) -> ObjectKind {
@@ -289,14 +289,7 @@ async fn define(
         keep,
     )
     .await?;
-    // A definition is created once and kept: a changed definition is not an update.
-    let outcome = match outcome {
-        Outcome::Migrated {
-            target_id,
-            write: Write::Updated,
-        } => Outcome::Unchanged { target_id },
-        o => o,
-    };
+    let outcome = kept(outcome);
     let mut ends = vec![RecordEnd::new(kind, &def.name, outcome)];
     let items = std::mem::take(
         &mut *created_items

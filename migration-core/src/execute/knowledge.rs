@@ -12,13 +12,13 @@ use crate::ObjectKind;
 use crate::hashing::source_hash;
 use crate::ledger::Reason;
 use crate::map::{KnowledgeBaseExport, MapContext, Mapped, plan_collections};
-use crate::outcome::{Outcome, Write};
+use crate::outcome::Outcome;
 use crate::plan::StepId;
 use crate::spec::CannedRepliesPolicy;
 
 use super::error::{ExecError, ExecResult, Fault};
 use super::recorder::{RecordEnd, Recorder};
-use super::settle::{Created, Once, keep, upsert_once};
+use super::settle::{Created, Once, keep, kept, upsert_once};
 use super::state::{KnowledgeSources, RunState};
 
 /// File name of the knowledge-base export inside the export folder.
@@ -195,15 +195,4 @@ async fn article(st: &RunState, sid: &str, req: &CreateArticle) -> Result<Outcom
     )
     .await?;
     Ok(kept(outcome))
-}
-
-/// A changed article or collection is kept as it is (updating them is the delta's work).
-fn kept(outcome: Outcome) -> Outcome {
-    match outcome {
-        Outcome::Migrated {
-            target_id,
-            write: Write::Updated,
-        } => Outcome::Unchanged { target_id },
-        o => o,
-    }
 }

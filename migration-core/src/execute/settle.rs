@@ -7,7 +7,7 @@ use futures::StreamExt;
 use intercom_client::models::{SearchQuery, SearchRequest};
 
 use crate::ObjectKind;
-use crate::ledger::{Origin, Reason, Settlement, WriteNeed};
+use crate::ledger::{IntentId, Origin, Reason, Settlement, WriteNeed};
 use crate::map::{ContactLookup, PartAuthor, PartPlan};
 use crate::outcome::{Failure, Outcome, Retry, Write};
 
@@ -80,36 +80,14 @@ where
             });
         }
         WriteNeed::SettleIntent(intent) => match lookup().await? {
-            Some(target_id) => {
-                st.ledger.settle_intent(
-                    intent.id,
-                    Settlement::Found {
-                        target_id: target_id.clone(),
-                        source_hash: (*stored).to_owned(),
-                    },
-                )?;
-                return Ok(Outcome::Migrated {
-                    target_id,
-                    write: Write::Found,
-                });
-            }
+            Some(target_id) => return found(st, intent.id, target_id, stored, Write::Found),
             None => st.ledger.settle_intent(intent.id, Settlement::NotCreated)?,
         },
         WriteNeed::Create if st.adopt => {
             // A lost or new ledger: this migration may have created the object already.
             if let Some(target_id) = lookup().await? {
                 let intent = st.ledger.record_intent(kind, source_id, hash, st.run)?;
-                st.ledger.settle_intent(
-                    intent.id,
-                    Settlement::Found {
-                        target_id: target_id.clone(),
-                        source_hash: (*stored).to_owned(),
-                    },
-                )?;
-                return Ok(Outcome::Migrated {
-                    target_id,
-                    write: Write::Adopted,
-                });
+                return found(st, intent.id, target_id, stored, Write::Adopted);
             }
             if st.recovering {
                 return Ok(Outcome::Skipped(Reason::new(
@@ -177,19 +155,7 @@ where
             }))
         }
         Err(intercom_client::Error::OutcomeUnknown { reason, .. }) => match lookup().await? {
-            Some(target_id) => {
-                st.ledger.settle_intent(
-                    intent.id,
-                    Settlement::Found {
-                        target_id: target_id.clone(),
-                        source_hash: k.stored.to_owned(),
-                    },
-                )?;
-                Ok(Ok(Outcome::Migrated {
-                    target_id,
-                    write: Write::Found,
-                }))
-            }
+            Some(target_id) => Ok(Ok(found(st, intent.id, target_id, k.stored, Write::Found)?)),
             None => {
                 st.ledger.settle_intent(intent.id, Settlement::NotCreated)?;
                 Ok(Err(Failure {
@@ -206,6 +172,36 @@ where
             st.ledger.settle_intent(intent.id, Settlement::NotCreated)?;
             Ok(Err(Failure::from_intercom(&e)))
         }
+    }
+}
+
+/// Settles `intent` with the object a look-up found, recorded with `stored` as its hash.
+fn found(
+    st: &RunState,
+    intent: IntentId,
+    target_id: String,
+    stored: &str,
+    write: Write,
+) -> Result<Outcome, Fault> {
+    st.ledger.settle_intent(
+        intent,
+        Settlement::Found {
+            target_id: target_id.clone(),
+            source_hash: stored.to_owned(),
+        },
+    )?;
+    Ok(Outcome::Migrated { target_id, write })
+}
+
+/// An object created once and kept: a changed source is not an update (attribute definitions,
+/// tags, collections, articles: updating them is the delta's work).
+pub(crate) fn kept(outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Migrated {
+            target_id,
+            write: Write::Updated,
+        } => Outcome::Unchanged { target_id },
+        o => o,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::plan::StepId;
 
 use super::error::{ExecResult, Fault};
 use super::recorder::{RecordEnd, Recorder};
-use super::settle::{Created, Once, keep, upsert_once};
+use super::settle::{Created, Once, keep, kept, upsert_once};
 use super::state::RunState;
 
 /// The tags step.
@@ -148,13 +148,5 @@ async fn ensure_tag(
             d.tags.insert(key.to_owned(), id);
         });
     }
-    // A tag is created once and kept: a changed source is not an update.
-    let outcome = match outcome {
-        Outcome::Migrated {
-            target_id,
-            write: Write::Updated,
-        } => Outcome::Unchanged { target_id },
-        o => o,
-    };
-    Ok(RecordEnd::new(kind, name, outcome))
+    Ok(RecordEnd::new(kind, name, kept(outcome)))
 }
