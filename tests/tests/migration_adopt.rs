@@ -155,3 +155,40 @@ async fn recover_rebuilds_a_ledger_that_then_writes_nothing() {
         r2.adopted, r2.intercom_writes
     );
 }
+
+/// A ledger belongs to one Intercom workspace: the first run records it, and a run whose token
+/// reaches another workspace is refused before anything is read or written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ledger_of_another_workspace_is_refused() {
+    let sb = common::sandbox(10, 9).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    common::run(&common::migration(&sb, ledger.clone(), false)).await;
+    assert_eq!(
+        ledger
+            .meta(migration_core::ledger::INTERCOM_WORKSPACE)
+            .unwrap()
+            .as_deref(),
+        Some("sandbox0"),
+        "the first run binds the ledger to the token's workspace"
+    );
+    // The same ledger, as if it had been made against another workspace.
+    ledger
+        .set_meta(migration_core::ledger::INTERCOM_WORKSPACE, "another0")
+        .unwrap();
+    let writes = common::writes(&sb);
+    let runs = ledger.runs().unwrap().len();
+    let (progress, _rx) = migration_core::progress::ProgressSender::channel(16);
+    let err = common::migration(&sb, ledger.clone(), false)
+        .run(progress)
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(err, migration_core::execute::ExecError::Config(_))
+            && msg.contains("another0")
+            && msg.contains("sandbox0"),
+        "{msg}"
+    );
+    assert_eq!(common::writes(&sb), writes, "nothing written");
+    assert_eq!(ledger.runs().unwrap().len(), runs, "no run begun");
+}

@@ -22,6 +22,7 @@
 
 mod digest;
 mod intents;
+mod meta;
 mod objects;
 mod parts;
 mod records;
@@ -39,6 +40,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use digest::{NoteGroup, NoteMatches};
+pub use meta::INTERCOM_WORKSPACE;
 pub use schema::SCHEMA_VERSION;
 pub use types::{
     ActivitySample, Intent, IntentId, IntentOutcome, LossyNote, ObjectRecord, ObjectStatus, Origin,

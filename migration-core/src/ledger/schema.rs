@@ -95,6 +95,13 @@ const MIGRATIONS: &[&str] = &[
      WHERE status = 'interrupted'
        AND finished_at IN (SELECT later.started_at FROM runs AS later WHERE later.id > runs.id);
     "#,
+    // Facts about the migration itself (e.g. the Intercom workspace the ledger belongs to).
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The SQL of migration `i` (from version `i` to `i + 1`), for tests that build an older ledger.

@@ -302,6 +302,32 @@ impl Migration {
         Ok((result, unattributed))
     }
 
+    /// A ledger belongs to one Intercom workspace: the first run records the app id `GET /me`
+    /// answers, and a later run whose token reaches another workspace is refused (its records,
+    /// settled against the other workspace, would make this one skip or duplicate objects).
+    async fn bind_workspace(&self) -> ExecResult<()> {
+        let me = self.intercom.admins().me().await?;
+        let Some(current) = me.app.and_then(|a| a.id_code).filter(|c| !c.is_empty()) else {
+            tracing::warn!("Intercom's /me names no workspace: the ledger is not bound to one");
+            return Ok(());
+        };
+        match self.ledger.meta(crate::ledger::INTERCOM_WORKSPACE)? {
+            Some(bound) if bound != current => Err(ExecError::Config(format!(
+                "the ledger {} belongs to Intercom workspace `{bound}`, and this token reaches \
+                 `{current}`: point the ledger path at this workspace's ledger (or at a new file, \
+                 whose first run adopts what this workspace holds of the migration)",
+                self.ledger
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "in memory".to_owned())
+            ))),
+            Some(_) => Ok(()),
+            None => Ok(self
+                .ledger
+                .set_meta(crate::ledger::INTERCOM_WORKSPACE, &current)?),
+        }
+    }
+
     async fn execute(
         &self,
         plan: &Plan,
@@ -310,6 +336,7 @@ impl Migration {
     ) -> ExecResult<RunResult> {
         if !self.dry_run {
             self.spec.require_confirmed()?;
+            self.bind_workspace().await?;
         }
         let started = tokio::time::Instant::now();
         let spec_hash = self.spec.hash()?;
