@@ -166,13 +166,11 @@ fn record_or_hold(
     for end in ends.into_iter().filter(keep) {
         rec.record(StepId::Tickets, end)?;
     }
-    if hold && transient {
-        let mut notes = carried;
-        notes.append(&mut ticket.notes);
-        return Ok(Some(notes));
-    }
     let mut notes = carried;
     notes.append(&mut ticket.notes);
+    if hold && transient {
+        return Ok(Some(notes));
+    }
     ticket.notes = notes;
     rec.record(StepId::Tickets, ticket)?;
     Ok(None)
