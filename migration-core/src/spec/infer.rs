@@ -438,6 +438,11 @@ fn list(values: &Values<'_>, complete: bool) -> Option<Candidate> {
     {
         return None;
     }
+    // Intercom takes a ticket type's list items as one comma-separated string: a value with a
+    // comma cannot be an item (it would be split), so such a field stays text.
+    if values.items.iter().any(|(v, _)| v.contains(',')) {
+        return None;
+    }
     let mut by_count = values.items.clone();
     by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let mut c = Candidate::new(FieldType::List);
@@ -451,6 +456,20 @@ mod tests {
 
     fn t(samples: &[&str]) -> FieldType {
         infer_type(samples).field_type
+    }
+
+    #[test]
+    fn a_value_with_a_comma_is_never_a_list_option() {
+        let values = [
+            "Known bug, linked",
+            "Billing",
+            "Billing",
+            "Known bug, linked",
+            "Billing",
+        ];
+        assert_eq!(t(&values), FieldType::String);
+        let plain = ["Known bug", "Billing", "Billing", "Known bug", "Billing"];
+        assert_eq!(t(&plain), FieldType::List);
     }
 
     #[test]

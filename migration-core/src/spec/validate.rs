@@ -151,6 +151,19 @@ fn check_rule(
             "type = \"list\" needs `options` with at least 2 values".into(),
         )),
         (FieldType::List, _) => {
+            if rule.model == TargetModel::Ticket {
+                if let Some(o) = rule.options.iter().find(|o| o.contains(',')) {
+                    out.push((
+                        path.key("options"),
+                        format!(
+                            "option `{o}` contains a comma: Intercom takes a ticket type's list \
+                             items as one comma-separated string, so it would be split; rename \
+                             the option (and map the value to it with a `map` transform) or use \
+                             type = \"string\""
+                        ),
+                    ));
+                }
+            }
             let mut sorted: Vec<&String> = rule.options.iter().collect();
             sorted.sort();
             if sorted.windows(2).any(|w| w[0] == w[1]) {
