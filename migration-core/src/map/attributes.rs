@@ -229,7 +229,7 @@ pub fn attribute_definitions(spec: &MappingSpec) -> Vec<AttributeDefinition> {
         Str,
         "Glassix: CSAT comment",
     ));
-    for rule in &spec.fields {
+    for rule in spec.all_rules() {
         let model = match rule.model {
             TargetModel::Tags => continue,
             TargetModel::Contact => AttributeModel::Contact,
@@ -322,14 +322,14 @@ pub(crate) struct RuleOutput {
 
 /// Applies every rule whose model is in `models` to a record; `read` gives the raw source
 /// value of a rule. A value that does not fit its type is an error naming the field.
-pub(crate) fn apply_rules(
-    spec: &MappingSpec,
+pub(crate) fn apply_rules<'r>(
+    rules: impl IntoIterator<Item = &'r FieldRule>,
     models: &[TargetModel],
     directory: &Directory,
     mut read: impl FnMut(&FieldRule) -> Option<String>,
 ) -> Result<RuleOutput, MapReason> {
     let mut out = RuleOutput::default();
-    for rule in spec.fields.iter().filter(|r| models.contains(&r.model)) {
+    for rule in rules.into_iter().filter(|r| models.contains(&r.model)) {
         let raw = read(rule);
         let value = rule.apply(raw.as_deref()).map_err(|e| {
             MapReason::new(

@@ -563,19 +563,29 @@ fn attributes_and_tags(
         .filter(|_| reads_contact)
         .and_then(|c| serde_json::to_value(c).ok())
         .unwrap_or(Value::Null);
-    let rules = apply_rules(ctx.spec, &[TargetModel::Contact], ctx.directory, |rule| {
-        let path = rule.source.strip_prefix("contact.").unwrap_or(&rule.source);
-        read_path(&record, path)
-    })?;
+    let rules = apply_rules(
+        &ctx.spec.fields,
+        &[TargetModel::Contact],
+        ctx.directory,
+        |rule| {
+            let path = rule.source.strip_prefix("contact.").unwrap_or(&rule.source);
+            read_path(&record, path)
+        },
+    )?;
     attrs.extend(rules.attributes);
     notes.extend(rules.notes);
     let mut tag_names: Vec<String> = source.contact.map(|c| c.tags.clone()).unwrap_or_default();
     // Tags rules whose source is a contact field tag the contact.
-    if let Ok(r) = apply_rules(ctx.spec, &[TargetModel::Tags], ctx.directory, |rule| {
-        rule.source
-            .strip_prefix("contact.")
-            .and_then(|p| read_path(&record, p))
-    }) {
+    if let Ok(r) = apply_rules(
+        &ctx.spec.fields,
+        &[TargetModel::Tags],
+        ctx.directory,
+        |rule| {
+            rule.source
+                .strip_prefix("contact.")
+                .and_then(|p| read_path(&record, p))
+        },
+    ) {
         tag_names.extend(r.tags);
     }
     Ok((

@@ -668,3 +668,48 @@ fn rule_sources_read_nested_paths_and_chatbot_parameters() {
     // Mapped sources are not reported as lost.
     assert!(!notes.iter().any(|n| n.field == "dynamicParameters"));
 }
+
+#[test]
+fn a_department_scoped_rule_is_written_only_on_that_departments_tickets() {
+    let mut s = spec(TicketTarget::Tickets);
+    // Everywhere field2 is the order number; in Support (by name) it is a plan name, and in
+    // another department (by key) it is a date.
+    s.fields
+        .push(rule("field2", "order_number", FieldType::String));
+    s.department_fields.push(crate::spec::DepartmentRule {
+        departments: vec!["support".into()],
+        rule: rule("field2", "support_plan", FieldType::String),
+    });
+    s.department_fields.push(crate::spec::DepartmentRule {
+        departments: vec!["6b1d2f7a-0c3e-4a58-9f21-000000000000".into()],
+        rule: rule("field2", "sales_date", FieldType::Date),
+    });
+    let mut t = conversation();
+    t["field2"] = json!("Gold");
+    let (plan, _) = write(map_with(t.clone(), &s, &directory()));
+    let CreateRequest::Ticket(c) = &plan.create else {
+        panic!()
+    };
+    let attrs = c.ticket_attributes.as_ref().unwrap();
+    assert_eq!(attrs["support_plan"], json!("Gold"));
+    assert!(attrs.get("order_number").is_none());
+    assert!(attrs.get("sales_date").is_none()); // "Gold" is no date: the rule is not applied
+
+    // A ticket of a department no rule names gets the every-department rule.
+    let other = "0d0d0d0d-0000-4000-8000-000000000000";
+    let mut dir = directory().with_department(other, "Billing", None);
+    dir.teams_by_department.insert(other.into(), "8".into());
+    t["departmentId"] = json!(other);
+    let (plan, _) = write(map_with(t, &s, &dir));
+    let CreateRequest::Ticket(c) = &plan.create else {
+        panic!()
+    };
+    let attrs = c.ticket_attributes.as_ref().unwrap();
+    assert_eq!(attrs["order_number"], json!("Gold"));
+    assert!(attrs.get("support_plan").is_none());
+    // All three targets are defined, whatever the department.
+    let defs = attribute_definitions(&s);
+    for name in ["order_number", "support_plan", "sales_date"] {
+        assert!(defs.iter().any(|d| d.name == name), "{name}");
+    }
+}
