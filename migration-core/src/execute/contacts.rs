@@ -142,10 +142,18 @@ async fn one(
         return Ok((resolved, RecordEnd::new(kind, &sid, outcome)));
     };
     let fresh = matches!(write, Write::Created | Write::Reused | Write::Found);
-    let notes = if fresh { notes } else { Vec::new() };
-    // Written without an attribute the schema gate held: the next run writes it (Update).
+    // An update keeps only the field items (values still left unwritten).
+    let notes: Vec<crate::map::FieldNote> = if fresh {
+        notes
+    } else {
+        notes.into_iter().filter(|n| n.item.is_some()).collect()
+    };
+    // Written without an attribute the schema gate held, or with values left unwritten (field
+    // items): the next run writes it again (Update).
     let recorded = if gated {
         format!("partial:{hash}")
+    } else if notes.iter().any(|n| n.item.is_some()) {
+        format!("fields:{hash}")
     } else {
         hash
     };

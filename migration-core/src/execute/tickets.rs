@@ -305,7 +305,13 @@ async fn load(
         other => return Ok(RecordEnd::new(kind, sid, other)),
     };
     let fresh = matches!(write, Write::Created | Write::Found);
-    let mut notes = if fresh { notes } else { Vec::new() };
+    // An update keeps only the field items (the values still left unwritten): the other notes
+    // were recorded when the record was created.
+    let mut notes: Vec<FieldNote> = if fresh {
+        notes
+    } else {
+        notes.into_iter().filter(|n| n.item.is_some()).collect()
+    };
     if fresh {
         if let Some(guid) = &plan.create_transaction_guid {
             ends.push(parts::opening_part(st, plan, guid, &target_id)?);
@@ -326,8 +332,11 @@ async fn load(
     }
     let write = if fresh { write } else { Write::Updated };
     // Written without an attribute the schema gate held: the next run writes it (Update).
+    // Written with values left unwritten (field items): the next run maps it again (Update), so
+    // that a fixed rule writes them.
     let recorded = match gated {
         Some(_) => format!("partial:{hash}"),
+        None if notes.iter().any(|n| n.item.is_some()) => format!("fields:{hash}"),
         None => hash.to_owned(),
     };
     Ok(

@@ -21,6 +21,7 @@
 //! reasons only.
 
 mod digest;
+mod fields;
 mod intents;
 mod objects;
 mod parts;
@@ -39,6 +40,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use digest::{NoteGroup, NoteMatches};
+pub use fields::FieldItem;
 pub use schema::SCHEMA_VERSION;
 pub use types::{
     ActivitySample, Intent, IntentId, IntentOutcome, LossyNote, ObjectRecord, ObjectStatus, Origin,

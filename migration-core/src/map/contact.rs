@@ -567,6 +567,7 @@ fn attributes_and_tags(
         &ctx.spec.fields,
         &[TargetModel::Contact],
         ctx.directory,
+        ctx.spec.policies.invalid_value,
         |rule| {
             let path = rule.source.strip_prefix("contact.").unwrap_or(&rule.source);
             read_path(&record, path)
@@ -580,6 +581,7 @@ fn attributes_and_tags(
         &ctx.spec.fields,
         &[TargetModel::Tags],
         ctx.directory,
+        ctx.spec.policies.invalid_value,
         |rule| {
             rule.source
                 .strip_prefix("contact.")

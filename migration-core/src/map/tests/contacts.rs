@@ -234,6 +234,20 @@ fn scrambled_contact_is_skipped_and_bad_contact_value_is_queued_naming_the_field
         default: None,
         description: None,
     });
+    // Default policy (skip_field): the contact migrates without the value, listed as a field
+    // item in its notes.
+    let out = map(&seen, Some(&decode_contact(priya_contact())), &s);
+    assert!(out.is_write(), "{out:?}");
+    let item = out
+        .notes()
+        .iter()
+        .find_map(|n| n.item.as_ref())
+        .expect("a field item");
+    assert_eq!(item.field, "contact.uniqueArgument");
+    assert_eq!(item.raw_value, "CRM-CUST-30418");
+    assert_eq!(item.reason_code, "invalid_field_value");
+    // Policy queue_record: today's behaviour, the contact is queued naming the field.
+    s.policies.invalid_value = crate::spec::InvalidValuePolicy::QueueRecord;
     let out = map(&seen, Some(&decode_contact(priya_contact())), &s);
     let reason = out.reason().unwrap();
     assert_eq!(reason.code, ReasonCode::InvalidFieldValue);

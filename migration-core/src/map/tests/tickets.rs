@@ -304,6 +304,37 @@ fn custom_fields_are_typed_and_a_mismatch_queues_naming_the_field() {
     assert_eq!(attrs["order_total"], json!(12.5));
 
     t["field3"] = json!("twelve");
+    // Default policy (skip_field): the ticket migrates without `order_total`; the value is a
+    // field item in its notes.
+    let (plan, notes) = write(map_with(t.clone(), &s, &directory()));
+    let CreateRequest::Ticket(c) = &plan.create else {
+        panic!()
+    };
+    let attrs = c.ticket_attributes.as_ref().unwrap();
+    assert_eq!(attrs["order_number"], json!("INV-1"));
+    assert!(attrs.get("order_total").is_none());
+    let item = notes.iter().find_map(|n| n.item.as_ref()).unwrap();
+    assert_eq!(
+        (item.field.as_str(), item.raw_value.as_str()),
+        ("field3", "twelve")
+    );
+    assert!(item.detail.contains("field3"), "{}", item.detail);
+
+    // as_text: the raw value goes, unchanged, to `order_total_text`, defined as a string.
+    s.policies.invalid_value = crate::spec::InvalidValuePolicy::AsText;
+    let (plan, notes) = write(map_with(t.clone(), &s, &directory()));
+    let CreateRequest::Ticket(c) = &plan.create else {
+        panic!()
+    };
+    let attrs = c.ticket_attributes.as_ref().unwrap();
+    assert_eq!(attrs["order_total_text"], json!("twelve"));
+    assert!(notes.iter().all(|n| n.item.is_none()));
+    let defs = attribute_definitions(&s);
+    let d = defs.iter().find(|d| d.name == "order_total_text").unwrap();
+    assert_eq!(d.data_type, FieldType::String);
+
+    // queue_record: the whole ticket is queued, naming the field.
+    s.policies.invalid_value = crate::spec::InvalidValuePolicy::QueueRecord;
     let out = map_with(t, &s, &directory());
     assert!(out.is_queue());
     let r = out.reason().unwrap();

@@ -121,6 +121,7 @@ pub(super) fn rule_values(
         ctx.spec.rules_for(&key, name),
         &[model, TargetModel::Tags],
         ctx.directory,
+        ctx.spec.policies.invalid_value,
         |rule| {
             let src = rule.source.as_str();
             if src.starts_with("contact.") {
