@@ -142,6 +142,30 @@ async fn the_drafted_proposal_migrates_an_adversarial_workspace_field_by_field()
         assert_eq!(entry.reason.field.as_deref(), Some(item.field.as_str()));
     }
 
+    // Dangling moves (moved to a ticket id that does not exist) are migrated, not skipped.
+    let ids: std::collections::BTreeSet<i64> = sb
+        .snapshot
+        .tickets
+        .iter()
+        .filter_map(|t| t["id"].as_i64())
+        .collect();
+    let mut dangling = 0;
+    for t in &sb.snapshot.tickets {
+        let to = t["movedToTicketId"].as_i64().unwrap_or(0);
+        if to != 0 && !ids.contains(&to) {
+            dangling += 1;
+            let id = t["id"].to_string();
+            let r = ledger.lookup(&ObjectKind::Ticket, &id).unwrap().unwrap();
+            assert_ne!(
+                r.status,
+                ObjectStatus::Skipped,
+                "dangling move {id} skipped"
+            );
+        }
+    }
+    println!("dangling moves: {dangling}");
+    assert!(dangling > 0);
+
     // A second run maps the tickets with field items again and keeps them listed; nothing
     // fails, nothing is duplicated.
     let again = common::run(&m).await;

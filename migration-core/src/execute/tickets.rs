@@ -229,7 +229,11 @@ async fn one(
             ContactState::Resolved(c) => Some((sid, c)),
             ContactState::Held | ContactState::Failed(_) => None,
         }));
-    let ctx = MapContext::new(&st.spec, &directory, Utc::now());
+    let dangling = match ticket.moved_to() {
+        Some(to) => !move_target_exists(st, to).await?,
+        None => false,
+    };
+    let ctx = MapContext::new(&st.spec, &directory, Utc::now()).with_dangling_move(dangling);
     match st.mappers.tickets.map_ticket(&ticket, &ctx) {
         Mapped::Queue { reason, .. } => {
             Ok(RecordEnd::new(kind, sid, Outcome::Queued(reason.into())))
@@ -239,6 +243,19 @@ async fn one(
             load(st, dept, &ticket, &plan, &hash, notes, ends).await
         }
     }
+}
+
+/// Whether the ticket a ticket was moved to exists in Glassix, in any department of the
+/// migration (a move crosses departments). Only a 404 from every department says it does not.
+async fn move_target_exists(st: &RunState, to: i64) -> Result<bool, Fault> {
+    for dept in st.glassix.departments() {
+        match dept.ticket(to).await {
+            Ok(_) => return Ok(true),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(false)
 }
 
 /// When the ticket's customer failed in this run (a passing fault), the ticket fails with it,

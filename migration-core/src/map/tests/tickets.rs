@@ -744,3 +744,23 @@ fn a_department_scoped_rule_is_written_only_on_that_departments_tickets() {
         assert!(defs.iter().any(|d| d.name == name), "{name}");
     }
 }
+
+#[test]
+fn a_dangling_move_is_migrated_as_the_last_copy_of_its_chain() {
+    let s = spec(TicketTarget::Tickets);
+    let dir = directory();
+    let mut t = conversation();
+    t["movedToTicketId"] = json!(999_999);
+    // The target exists: this copy is skipped, the target is migrated.
+    let out = DefaultTicketMapper.map_ticket(&decode_ticket(t.clone()), &ctx(&s, &dir));
+    assert_eq!(out.reason().unwrap().code, ReasonCode::Moved);
+    // The target is gone (the executor checked): this copy is migrated, noted.
+    let out =
+        DefaultTicketMapper.map_ticket(&decode_ticket(t), &ctx(&s, &dir).with_dangling_move(true));
+    let (_, notes) = write(out);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.field == "movedToTicketId" && n.note.contains("no longer exists"))
+    );
+}
