@@ -142,6 +142,30 @@ async fn the_drafted_proposal_migrates_an_adversarial_workspace_field_by_field()
         assert_eq!(entry.reason.field.as_deref(), Some(item.field.as_str()));
     }
 
+    // `missing_contact` only when the customer is really queued or skipped, naming its row.
+    for q in queue
+        .iter()
+        .filter(|q| q.kind == ObjectKind::Ticket && q.reason.code == "missing_contact")
+    {
+        let contact = q
+            .reason
+            .detail
+            .split("contact ")
+            .nth(1)
+            .and_then(|s| s.split(',').next())
+            .unwrap_or_else(|| panic!("{}", q.reason.detail));
+        let r = ledger
+            .lookup(&ObjectKind::Contact, contact)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no contact {contact}: {}", q.reason.detail));
+        assert!(
+            matches!(r.status, ObjectStatus::Queued | ObjectStatus::Skipped),
+            "{}: {:?}",
+            q.reason.detail,
+            r.status
+        );
+    }
+
     // Dangling moves (moved to a ticket id that does not exist) are migrated, not skipped.
     let ids: std::collections::BTreeSet<i64> = sb
         .snapshot
