@@ -271,6 +271,9 @@ fn a_contact_field_that_does_not_fit_is_the_queue_reason_not_the_missing_email()
     let c = contact(&[("PhoneNumber", "972501234567")], "");
     let s = MappingSpec::from_toml_str(
         r#"version = 1
+[policies]
+invalid_value = "queue_record"
+
 [[fields]]
 source = "contact.name"
 target = "name_as_number"

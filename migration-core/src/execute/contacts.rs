@@ -80,8 +80,26 @@ async fn one(
 ) -> Result<(ContactState, RecordEnd), Fault> {
     let kind = ObjectKind::Contact;
     let sid = seen.source_id();
+    // A customer referenced by the ticket but missing from Glassix (404) is rebuilt from the
+    // ticket's participant identifiers under the contact policies, noted; never failed (a rerun
+    // could not fix it).
+    let mut missing = None;
     let contact = match participant.and_then(|p| p.contact_id) {
-        Some(id) => Some(dept.contact(id).await?),
+        Some(id) => match dept.contact(id).await {
+            Ok(c) => Some(c),
+            Err(e) if e.is_not_found() => {
+                missing = Some(crate::map::FieldNote::warning(
+                    "contactId",
+                    format!(
+                        "contact {id} is referenced by the ticket but Glassix has no such contact \
+                         (contacts/get answered 404); built from the ticket's participant \
+                         identifiers only (no Glassix tags, custom fields or other identifiers)"
+                    ),
+                ));
+                None
+            }
+            Err(e) => return Err(e.into()),
+        },
         None => None,
     };
     let hash = match &contact {
@@ -95,8 +113,18 @@ async fn one(
         contact: contact.as_ref(),
     };
     let (plan, notes) = match st.mappers.contacts.map_contact(source, &ctx) {
-        Mapped::Write { value, notes } => (value, notes),
-        Mapped::Queue { reason, .. } => {
+        Mapped::Write { value, mut notes } => {
+            notes.extend(missing);
+            (value, notes)
+        }
+        Mapped::Queue { mut reason, .. } => {
+            if let Some(m) = &missing {
+                reason.detail = format!(
+                    "{} ({}; add an e-mail or phone to the ticket's customer in Glassix, or \
+                     change the missing_email policy, then run again)",
+                    reason.detail, m.note
+                );
+            }
             let end = RecordEnd::new(kind, &sid, Outcome::Queued(reason.into()));
             return Ok((ContactState::Held, end));
         }
@@ -142,10 +170,18 @@ async fn one(
         return Ok((resolved, RecordEnd::new(kind, &sid, outcome)));
     };
     let fresh = matches!(write, Write::Created | Write::Reused | Write::Found);
-    let notes = if fresh { notes } else { Vec::new() };
-    // Written without an attribute the schema gate held: the next run writes it (Update).
+    // An update keeps only the field items (values still left unwritten).
+    let notes: Vec<crate::map::FieldNote> = if fresh {
+        notes
+    } else {
+        notes.into_iter().filter(|n| n.item.is_some()).collect()
+    };
+    // Written without an attribute the schema gate held, or with values left unwritten (field
+    // items): the next run writes it again (Update).
     let recorded = if gated {
         format!("partial:{hash}")
+    } else if notes.iter().any(|n| n.item.is_some()) {
+        format!("fields:{hash}")
     } else {
         hash
     };

@@ -4,6 +4,7 @@
 use crate::intercom_schema;
 use crate::map::{Department, guid_key, resolve_agents, resolve_departments};
 use crate::plan::StepId;
+use crate::spec::KnownDepartment;
 
 use super::error::ExecResult;
 use super::recorder::Recorder;
@@ -18,6 +19,18 @@ pub(crate) async fn run(
     departments: &[Department],
 ) -> ExecResult<()> {
     rec.start(StepId::Preflight, None, None);
+    // Department-scoped field rules must name departments of this migration, before any
+    // record is mapped (an unknown name would silently leave a field unwritten).
+    let keys: Vec<String> = departments.iter().map(|d| guid_key(&d.id)).collect();
+    let known: Vec<KnownDepartment<'_>> = departments
+        .iter()
+        .zip(&keys)
+        .map(|(d, key)| KnownDepartment {
+            key,
+            name: Some(d.name.as_str()),
+        })
+        .collect();
+    st.spec.check_departments(&known)?;
     let admins_api = st.intercom.admins();
     let admins = admins_api.list().await?;
     let teams = admins_api.list_teams().await?;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::ObjectKind;
 use crate::accounting::Accounting;
-use crate::ledger::{Ledger, ObjectStatus, Origin, RunId};
+use crate::ledger::{FieldItem, Ledger, ObjectStatus, Origin, RunId};
 use crate::map::FieldNote;
 use crate::outcome::{Outcome, Write};
 use crate::plan::StepId;
@@ -133,6 +133,12 @@ impl Recorder {
                         write.origin(),
                         self.run,
                     )?;
+                    // The record's values left unwritten, as of this write (none: a fixed rule
+                    // wrote them, and their items are cleared).
+                    let items: Vec<FieldItem> =
+                        notes.iter().filter_map(|n| n.item.clone()).collect();
+                    self.ledger
+                        .replace_field_items(&kind, &sid, &items, self.run)?;
                 }
             }
             // Nothing written; a new source hash is recorded when given (a changed message

@@ -13,9 +13,10 @@ use tracing::Instrument;
 
 use crate::ObjectKind;
 use crate::hashing::{source_hash, stable_hash};
-use crate::ledger::WriteNeed;
+use crate::ledger::{ObjectStatus, WriteNeed};
 use crate::map::{
-    AttributeModel, ContactKey, CreateRequest, FieldNote, MapContext, Mapped, TicketPlan,
+    AttributeModel, ContactKey, CreateRequest, FieldNote, MapContext, Mapped, ReasonCode,
+    TicketPlan,
 };
 use crate::outcome::{Outcome, Write};
 use crate::plan::StepId;
@@ -216,6 +217,8 @@ async fn one(
         return Ok(RecordEnd::new(kind, sid, Outcome::Unchanged { target_id }));
     }
     let TicketContacts { states, ends: c } = contacts::resolve(st, dept, &ticket).await?;
+    // Why each held customer is held (its queue or skip row), for a truthful `missing_contact`.
+    let held = held_reasons(st, &states, &c)?;
     ends.extend(c);
     if let Some(failure) = customer_failure(&ticket, &states) {
         return Err(Fault::Record(failure));
@@ -227,8 +230,15 @@ async fn one(
             ContactState::Resolved(c) => Some((sid, c)),
             ContactState::Held | ContactState::Failed(_) => None,
         }));
-    let ctx = MapContext::new(&st.spec, &directory, Utc::now());
+    let dangling = match ticket.moved_to() {
+        Some(to) => !move_target_exists(st, to).await?,
+        None => false,
+    };
+    let ctx = MapContext::new(&st.spec, &directory, Utc::now()).with_dangling_move(dangling);
     match st.mappers.tickets.map_ticket(&ticket, &ctx) {
+        Mapped::Queue { reason, .. } if reason.code == ReasonCode::MissingContact => {
+            missing_contact(kind, sid, reason, &held)
+        }
         Mapped::Queue { reason, .. } => {
             Ok(RecordEnd::new(kind, sid, Outcome::Queued(reason.into())))
         }
@@ -237,6 +247,82 @@ async fn one(
             load(st, dept, &ticket, &plan, &hash, notes, ends).await
         }
     }
+}
+
+/// The queue or skip reason of each customer of the ticket that is held (queued or skipped),
+/// from the ends of this ticket (contacts handled for the first time) or else the ledger.
+fn held_reasons(
+    st: &RunState,
+    states: &[(String, ContactState)],
+    fresh: &[RecordEnd],
+) -> Result<Vec<(String, &'static str, crate::ledger::Reason)>, Fault> {
+    let mut out = Vec::new();
+    for (sid, state) in states {
+        if !matches!(state, ContactState::Held) {
+            continue;
+        }
+        let from_end = fresh
+            .iter()
+            .filter(|e| e.kind == ObjectKind::Contact && e.source_id == *sid)
+            .find_map(|e| match &e.outcome {
+                Outcome::Queued(r) => Some(("queued", r.clone())),
+                Outcome::Skipped(r) => Some(("skipped", r.clone())),
+                _ => None,
+            });
+        let found = match from_end {
+            Some(f) => Some(f),
+            None => st.ledger.lookup(&ObjectKind::Contact, sid)?.and_then(|r| {
+                match (r.status, r.reason) {
+                    (ObjectStatus::Queued, Some(reason)) => Some(("queued", reason)),
+                    (ObjectStatus::Skipped, Some(reason)) => Some(("skipped", reason)),
+                    _ => None,
+                }
+            }),
+        };
+        if let Some((how, reason)) = found {
+            out.push((sid.clone(), how, reason));
+        }
+    }
+    Ok(out)
+}
+
+/// A ticket the mapper queues `missing_contact`: queued naming the customer's own queue or skip
+/// row when the customer really is queued or skipped; otherwise its contact is merely not
+/// there in this run, which a rerun fixes (a transient failure, not a queue entry).
+fn missing_contact(
+    kind: ObjectKind,
+    sid: String,
+    reason: crate::map::MapReason,
+    held: &[(String, &'static str, crate::ledger::Reason)],
+) -> Result<RecordEnd, Fault> {
+    let Some((contact, how, why)) = held.first() else {
+        return Err(Fault::record(format!(
+            "ticket {sid}: {} (the customer is neither queued nor skipped; run again)",
+            reason.detail
+        )));
+    };
+    let mut reason = reason;
+    reason.detail = format!(
+        "its customer, contact {contact}, is {how}: {} ({}); resolve the contact's {} row \
+         (kind contact, source id {contact}), then run again",
+        why.code,
+        why.detail,
+        if *how == "queued" { "queue" } else { "skip" }
+    );
+    Ok(RecordEnd::new(kind, sid, Outcome::Queued(reason.into())))
+}
+
+/// Whether the ticket a ticket was moved to exists in Glassix, in any department of the
+/// migration (a move crosses departments). Only a 404 from every department says it does not.
+async fn move_target_exists(st: &RunState, to: i64) -> Result<bool, Fault> {
+    for dept in st.glassix.departments() {
+        match dept.ticket(to).await {
+            Ok(_) => return Ok(true),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(false)
 }
 
 /// When the ticket's customer failed in this run (a passing fault), the ticket fails with it,
@@ -303,7 +389,13 @@ async fn load(
         other => return Ok(RecordEnd::new(kind, sid, other)),
     };
     let fresh = matches!(write, Write::Created | Write::Found | Write::Adopted);
-    let mut notes = if fresh { notes } else { Vec::new() };
+    // An update keeps only the field items (the values still left unwritten): the other notes
+    // were recorded when the record was created.
+    let mut notes: Vec<FieldNote> = if fresh {
+        notes
+    } else {
+        notes.into_iter().filter(|n| n.item.is_some()).collect()
+    };
     if fresh {
         if let Some(guid) = &plan.create_transaction_guid {
             ends.push(parts::opening_part(st, plan, guid, &target_id)?);
@@ -325,8 +417,11 @@ async fn load(
     }
     let write = if fresh { write } else { Write::Updated };
     // Written without an attribute the schema gate held: the next run writes it (Update).
+    // Written with values left unwritten (field items): the next run maps it again (Update), so
+    // that a fixed rule writes them.
     let recorded = match gated {
         Some(_) => format!("partial:{hash}"),
+        None if notes.iter().any(|n| n.item.is_some()) => format!("fields:{hash}"),
         None => hash.to_owned(),
     };
     Ok(

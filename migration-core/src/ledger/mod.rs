@@ -21,6 +21,7 @@
 //! reasons only.
 
 mod digest;
+mod fields;
 mod intents;
 mod meta;
 mod objects;
@@ -40,6 +41,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use digest::{NoteGroup, NoteMatches};
+pub use fields::FieldItem;
 pub use meta::INTERCOM_WORKSPACE;
 pub use schema::SCHEMA_VERSION;
 pub use types::{

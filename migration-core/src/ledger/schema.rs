@@ -95,7 +95,23 @@ const MIGRATIONS: &[&str] = &[
      WHERE status = 'interrupted'
        AND finished_at IN (SELECT later.started_at FROM runs AS later WHERE later.id > runs.id);
     "#,
-    // Facts about the migration itself (e.g. the Intercom workspace the ledger belongs to).
+    // 3: field items: a value of a migrated record that did not convert under its rule (policy
+    // `invalid_value = "skip_field"`), left unwritten and listed for reconciliation. One row per
+    // (record, field); a later run that writes the record replaces its rows.
+    r#"
+    CREATE TABLE field_items (
+        kind       TEXT NOT NULL,
+        source_id  TEXT NOT NULL,
+        field      TEXT NOT NULL,
+        raw_value  TEXT NOT NULL,
+        reason_code TEXT NOT NULL,
+        detail     TEXT NOT NULL,
+        run_id     INTEGER REFERENCES runs(id),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (kind, source_id, field)
+    );
+    "#,
+    // 4: facts about the migration itself (e.g. the Intercom workspace the ledger belongs to).
     r#"
     CREATE TABLE meta (
         key   TEXT PRIMARY KEY,

@@ -13,7 +13,9 @@ use serde_json::Value;
 
 use super::context::Directory;
 use super::outcome::{FieldNote, MapReason, ReasonCode};
-use crate::spec::{FieldRule, FieldType, FieldValue, MappingSpec, TargetModel, TicketTarget};
+use crate::spec::{
+    FieldRule, FieldType, FieldValue, InvalidValuePolicy, MappingSpec, TargetModel, TicketTarget,
+};
 
 /// Contact attribute: the Glassix contact id (or `identifier:<address>` for a customer Glassix
 /// gave no contact id).
@@ -229,13 +231,26 @@ pub fn attribute_definitions(spec: &MappingSpec) -> Vec<AttributeDefinition> {
         Str,
         "Glassix: CSAT comment",
     ));
-    for rule in &spec.fields {
+    for rule in spec.all_rules() {
         let model = match rule.model {
             TargetModel::Tags => continue,
             TargetModel::Contact => AttributeModel::Contact,
             TargetModel::Ticket => AttributeModel::TicketType,
             TargetModel::Conversation => AttributeModel::Conversation,
         };
+        if spec.policies.invalid_value == InvalidValuePolicy::AsText
+            && rule.field_type != FieldType::String
+        {
+            let name = InvalidValuePolicy::text_target(&rule.target);
+            out.retain(|d| !(d.model == model && d.name.eq_ignore_ascii_case(&name)));
+            out.push(AttributeDefinition {
+                model,
+                name,
+                data_type: FieldType::String,
+                options: Vec::new(),
+                description: format!("Glassix {} (values that did not convert)", rule.source),
+            });
+        }
         out.retain(|d| !(d.model == model && d.name.eq_ignore_ascii_case(&rule.target)));
         out.push(AttributeDefinition {
             model,
@@ -321,27 +336,56 @@ pub(crate) struct RuleOutput {
 }
 
 /// Applies every rule whose model is in `models` to a record; `read` gives the raw source
-/// value of a rule. A value that does not fit its type is an error naming the field.
-pub(crate) fn apply_rules(
-    spec: &MappingSpec,
+/// value of a rule. A value that does not fit its type follows `policy`: left unwritten with a
+/// field item (`skip_field`), an error naming the field that queues the record
+/// (`queue_record`), or written unchanged into `<target>_text` (`as_text`).
+pub(crate) fn apply_rules<'r>(
+    rules: impl IntoIterator<Item = &'r FieldRule>,
     models: &[TargetModel],
     directory: &Directory,
+    policy: InvalidValuePolicy,
     mut read: impl FnMut(&FieldRule) -> Option<String>,
 ) -> Result<RuleOutput, MapReason> {
     let mut out = RuleOutput::default();
-    for rule in spec.fields.iter().filter(|r| models.contains(&r.model)) {
+    for rule in rules.into_iter().filter(|r| models.contains(&r.model)) {
         let raw = read(rule);
-        let value = rule.apply(raw.as_deref()).map_err(|e| {
-            MapReason::new(
-                ReasonCode::InvalidFieldValue,
-                format!(
+        let value = match rule.apply(raw.as_deref()) {
+            Ok(v) => v,
+            Err(e) => {
+                let why = format!(
                     "{e}. Fix the value in Glassix, or change the rule for `{}` in the mapping \
                      spec (type, transforms, options or default), then run again",
                     rule.source
-                ),
-            )
-            .with_field(rule.source.clone())
-        })?;
+                );
+                let raw = raw.clone().unwrap_or_default();
+                match policy {
+                    InvalidValuePolicy::QueueRecord => {
+                        return Err(MapReason::new(ReasonCode::InvalidFieldValue, why)
+                            .with_field(rule.source.clone()));
+                    }
+                    InvalidValuePolicy::SkipField => {
+                        out.notes
+                            .push(FieldNote::unwritten_value(rule.source.clone(), raw, &why));
+                    }
+                    InvalidValuePolicy::AsText if rule.model == TargetModel::Tags => {
+                        out.notes
+                            .push(FieldNote::unwritten_value(rule.source.clone(), raw, &why));
+                    }
+                    InvalidValuePolicy::AsText => {
+                        let target = InvalidValuePolicy::text_target(&rule.target);
+                        out.notes.push(FieldNote::warning(
+                            rule.source.clone(),
+                            format!(
+                                "value `{raw}` does not convert ({e}); written unchanged to \
+                                 `{target}` (policy as_text)"
+                            ),
+                        ));
+                        out.attributes.insert(target, Value::from(raw));
+                    }
+                }
+                continue;
+            }
+        };
         let json = match value {
             FieldValue::Missing => continue,
             FieldValue::Tags(t) => {

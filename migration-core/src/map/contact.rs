@@ -242,18 +242,35 @@ pub fn normalize_phone(raw: &str) -> Option<String> {
     ok.then(|| format!("+{digits}"))
 }
 
-fn looks_like_email(s: &str) -> bool {
-    let s = s.trim();
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !s.contains(char::is_whitespace)
-        }
-        None => false,
-    }
+/// Whether `s` is, as it stands (no trimming), a syntactically valid e-mail address in the
+/// sense of `format: email`: one `@`; a local part of printable characters without white
+/// space, not starting or ending with `.` and without `..`; a domain of at least two labels of
+/// letters, digits and `-` (not at a label's ends), the last one of letters, at least two.
+pub(crate) fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !"@()<>[]\\,;:\"".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|t| t.len() >= 2 && t.chars().all(|c| c.is_ascii_alphabetic()));
+    local_ok && domain_ok
 }
 
 fn is_phone_channel(channel: &str) -> bool {
@@ -269,31 +286,72 @@ fn is_phone_channel(channel: &str) -> bool {
 }
 
 impl DefaultContactMapper {
-    fn email(source: &ContactSource<'_>) -> Option<String> {
+    /// The contact's e-mail: the most recently used valid, not deleted, not scrambled e-mail
+    /// identifier of its Glassix record (verified first among equals), else a valid e-mail the
+    /// ticket's participants carry. Written as Glassix has it (not trimmed, not lower-cased).
+    /// Invalid or deleted addresses are kept in a lossy note.
+    fn email(source: &ContactSource<'_>, notes: &mut Vec<FieldNote>) -> Option<String> {
         if let Some(c) = source.contact {
-            let mut mails: Vec<_> = c
+            let all: Vec<_> = c
                 .identifiers
                 .iter()
                 .filter(|i| i.identifier_type == IdentifierType::MailAddress)
-                .filter(|i| !i.is_deleted && !i.is_scrambled && looks_like_email(&i.identifier))
                 .collect();
-            // Verified first, then the most recently used.
+            let mut mails = Vec::new();
+            for i in all {
+                if i.is_deleted || i.is_scrambled {
+                    notes.push(FieldNote::warning(
+                        "identifiers",
+                        format!(
+                            "e-mail identifier `{}` is marked {} in Glassix: not used as the \
+                             contact's e-mail",
+                            i.identifier,
+                            if i.is_deleted { "deleted" } else { "scrambled" }
+                        ),
+                    ));
+                } else if !looks_like_email(&i.identifier) {
+                    notes.push(FieldNote::warning(
+                        "identifiers",
+                        format!(
+                            "e-mail identifier `{}` is not a valid e-mail address: not used as \
+                             the contact's e-mail (correct it in Glassix and run again)",
+                            i.identifier
+                        ),
+                    ));
+                } else {
+                    mails.push(i);
+                }
+            }
+            // The most recently used first, verified first among equals.
             mails.sort_by(|a, b| {
-                b.is_verified
-                    .cmp(&a.is_verified)
-                    .then(b.last_accessed.cmp(&a.last_accessed))
+                b.last_accessed
+                    .cmp(&a.last_accessed)
+                    .then(b.is_verified.cmp(&a.is_verified))
             });
             if let Some(m) = mails.first() {
-                return Some(m.identifier.trim().to_lowercase());
+                return Some(m.identifier.clone());
             }
         }
-        source
-            .seen
-            .identifiers
-            .iter()
-            .map(|(_, i)| i)
-            .find(|i| looks_like_email(i))
-            .map(|i| i.trim().to_lowercase())
+        let mut found = None;
+        for (_, i) in &source.seen.identifiers {
+            if !i.contains('@') {
+                continue;
+            }
+            if looks_like_email(i) {
+                if found.is_none() {
+                    found = Some(i.clone());
+                }
+            } else if source.contact.is_none() {
+                notes.push(FieldNote::warning(
+                    "participants.identifier",
+                    format!(
+                        "participant identifier `{i}` is not a valid e-mail address: not used \
+                         as the contact's e-mail"
+                    ),
+                ));
+            }
+        }
+        found
     }
 
     fn phone(source: &ContactSource<'_>, notes: &mut Vec<FieldNote>) -> Option<String> {
@@ -412,7 +470,7 @@ fn identity(
     source_id: &str,
     notes: &mut Vec<FieldNote>,
 ) -> Result<CreateContact, MapReason> {
-    let email = DefaultContactMapper::email(source);
+    let email = DefaultContactMapper::email(source, notes);
     let phone = DefaultContactMapper::phone(source, notes);
     let unique = source
         .contact
@@ -563,19 +621,31 @@ fn attributes_and_tags(
         .filter(|_| reads_contact)
         .and_then(|c| serde_json::to_value(c).ok())
         .unwrap_or(Value::Null);
-    let rules = apply_rules(ctx.spec, &[TargetModel::Contact], ctx.directory, |rule| {
-        let path = rule.source.strip_prefix("contact.").unwrap_or(&rule.source);
-        read_path(&record, path)
-    })?;
+    let rules = apply_rules(
+        &ctx.spec.fields,
+        &[TargetModel::Contact],
+        ctx.directory,
+        ctx.spec.policies.invalid_value,
+        |rule| {
+            let path = rule.source.strip_prefix("contact.").unwrap_or(&rule.source);
+            read_path(&record, path)
+        },
+    )?;
     attrs.extend(rules.attributes);
     notes.extend(rules.notes);
     let mut tag_names: Vec<String> = source.contact.map(|c| c.tags.clone()).unwrap_or_default();
     // Tags rules whose source is a contact field tag the contact.
-    if let Ok(r) = apply_rules(ctx.spec, &[TargetModel::Tags], ctx.directory, |rule| {
-        rule.source
-            .strip_prefix("contact.")
-            .and_then(|p| read_path(&record, p))
-    }) {
+    if let Ok(r) = apply_rules(
+        &ctx.spec.fields,
+        &[TargetModel::Tags],
+        ctx.directory,
+        ctx.spec.policies.invalid_value,
+        |rule| {
+            rule.source
+                .strip_prefix("contact.")
+                .and_then(|p| read_path(&record, p))
+        },
+    ) {
         tag_names.extend(r.tags);
     }
     Ok((

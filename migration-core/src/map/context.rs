@@ -20,6 +20,10 @@ pub struct MapContext<'a> {
     /// snoozed conversation or ticket a `snoozed_until` in the future, because Glassix does not
     /// expose the snooze end.
     pub now: DateTime<Utc>,
+    /// Whether the ticket being mapped was moved to a ticket that no longer exists in Glassix
+    /// (checked by the executor): then it is the last existing copy of its move chain and is
+    /// migrated instead of skipped as `moved`.
+    pub dangling_move: bool,
 }
 
 impl<'a> MapContext<'a> {
@@ -29,7 +33,14 @@ impl<'a> MapContext<'a> {
             spec,
             directory,
             now,
+            dangling_move: false,
         }
+    }
+
+    /// The same context saying whether the ticket's move target is missing from Glassix.
+    pub fn with_dangling_move(mut self, dangling: bool) -> Self {
+        self.dangling_move = dangling;
+        self
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::kind::ObjectKind;
-use crate::ledger::{LossyNote, Reason};
+use crate::ledger::{FieldItem, LossyNote, Reason};
 
 /// The outcome of mapping one source record.
 ///
@@ -240,6 +240,10 @@ pub struct FieldNote {
     pub note: String,
     /// How much it matters.
     pub severity: Severity,
+    /// When the note is about a value left unwritten (policy `invalid_value = "skip_field"`):
+    /// the field item the recorder lists for reconciliation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<FieldItem>,
 }
 
 impl FieldNote {
@@ -249,6 +253,7 @@ impl FieldNote {
             field: field.into(),
             note: note.into(),
             severity: Severity::Info,
+            item: None,
         }
     }
 
@@ -258,6 +263,29 @@ impl FieldNote {
             field: field.into(),
             note: note.into(),
             severity: Severity::Warning,
+            item: None,
+        }
+    }
+
+    /// A warning about a value left unwritten because it does not convert under its rule,
+    /// carrying the field item (raw value and reason) the recorder lists for reconciliation.
+    pub fn unwritten_value(
+        field: impl Into<String>,
+        raw_value: impl Into<String>,
+        why: &str,
+    ) -> Self {
+        let field = field.into();
+        let raw_value = raw_value.into();
+        FieldNote {
+            note: format!("value `{raw_value}` left unwritten (listed as a field item): {why}"),
+            severity: Severity::Warning,
+            item: Some(FieldItem {
+                field: field.clone(),
+                raw_value,
+                reason_code: ReasonCode::InvalidFieldValue.as_str().to_owned(),
+                detail: why.to_owned(),
+            }),
+            field,
         }
     }
 

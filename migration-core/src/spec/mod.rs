@@ -33,9 +33,9 @@ pub use infer::{
 };
 pub use model::{
     AgentPolicy, AttachmentsPolicy, CannedRepliesPolicy, Confirmation, DepartmentPolicy,
-    DepartmentRule, FieldRule, FieldType, HtmlPolicy, MappingSpec, MissingEmailPolicy,
-    ObjectTargets, Policies, SPEC_VERSION, TargetModel, TicketTarget, Transform,
-    deserialize_timestamp,
+    DepartmentRule, FieldRule, FieldType, HtmlPolicy, InvalidValuePolicy, MappingSpec,
+    MissingEmailPolicy, ObjectTargets, Policies, SPEC_VERSION, TargetModel, TicketTarget,
+    Transform, deserialize_timestamp,
 };
 pub use proposal::{
     ChannelFacts, DepartmentValues, DiscoveryFacts, ExistingAttribute, FieldFacts, FieldProposal,

@@ -241,6 +241,39 @@ pub struct Policies {
     /// E-mail HTML bodies.
     #[serde(default)]
     pub html: HtmlPolicy,
+    /// A field value that does not convert under its rule (type, transforms, options).
+    /// Written only when not the default, so a spec confirmed before the policy existed keeps
+    /// its confirmation.
+    #[serde(default, skip_serializing_if = "InvalidValuePolicy::is_default")]
+    pub invalid_value: InvalidValuePolicy,
+}
+
+/// What to do with a field value that does not convert under its rule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvalidValuePolicy {
+    /// Migrate the record without that attribute; list the value as a field item in the
+    /// reconciliation queue and in the record's lossy notes (default). Fixing the rule and
+    /// running `migrate` again writes the values that now convert.
+    #[default]
+    SkipField,
+    /// Queue the whole record (`invalid_field_value`) until the value or the rule is fixed.
+    QueueRecord,
+    /// Write the raw value, unchanged, into the string attribute `<target>_text` (defined with
+    /// the rule's attribute); noted on the record, nothing queued.
+    AsText,
+}
+
+impl InvalidValuePolicy {
+    /// Whether this is the default (`skip_field`).
+    pub fn is_default(&self) -> bool {
+        *self == InvalidValuePolicy::SkipField
+    }
+
+    /// The name of the string attribute `as_text` writes for a rule targeting `target`.
+    pub fn text_target(target: &str) -> String {
+        format!("{target}_text")
+    }
 }
 
 /// What to do with a contact that has no e-mail address.

@@ -56,7 +56,7 @@ fn contact_with_email_becomes_a_user_with_everything_carried() {
     };
     let r = &value.request;
     assert_eq!(r.role, Some(Role::User));
-    assert_eq!(r.email.as_deref(), Some("priya.n@example.net"));
+    assert_eq!(r.email.as_deref(), Some("Priya.N@example.net"));
     assert_eq!(r.phone.as_deref(), Some("+15555550142"));
     assert_eq!(r.name.as_deref(), Some("Priya Nandakumar"));
     assert_eq!(r.external_id.as_deref(), Some("CRM-CUST-30418"));
@@ -72,7 +72,7 @@ fn contact_with_email_becomes_a_user_with_everything_carried() {
         value.lookups,
         vec![
             ContactLookup::ExternalId("CRM-CUST-30418".into()),
-            ContactLookup::Email("priya.n@example.net".into()),
+            ContactLookup::Email("Priya.N@example.net".into()),
             ContactLookup::CustomAttribute {
                 name: ATTR_ORIGINAL_ID.into(),
                 value: PRIYA.into()
@@ -234,6 +234,20 @@ fn scrambled_contact_is_skipped_and_bad_contact_value_is_queued_naming_the_field
         default: None,
         description: None,
     });
+    // Default policy (skip_field): the contact migrates without the value, listed as a field
+    // item in its notes.
+    let out = map(&seen, Some(&decode_contact(priya_contact())), &s);
+    assert!(out.is_write(), "{out:?}");
+    let item = out
+        .notes()
+        .iter()
+        .find_map(|n| n.item.as_ref())
+        .expect("a field item");
+    assert_eq!(item.field, "contact.uniqueArgument");
+    assert_eq!(item.raw_value, "CRM-CUST-30418");
+    assert_eq!(item.reason_code, "invalid_field_value");
+    // Policy queue_record: today's behaviour, the contact is queued naming the field.
+    s.policies.invalid_value = crate::spec::InvalidValuePolicy::QueueRecord;
     let out = map(&seen, Some(&decode_contact(priya_contact())), &s);
     let reason = out.reason().unwrap();
     assert_eq!(reason.code, ReasonCode::InvalidFieldValue);
@@ -378,4 +392,23 @@ fn mappers_can_be_replaced_by_wrappers_and_outcomes_convert_for_the_ledger() {
     let note = FieldNote::warning("field3", "dropped").to_lossy_note(ObjectKind::Ticket, "500");
     assert_eq!(note.note, "warning: dropped");
     assert_eq!(note.source_id, "500");
+}
+
+#[test]
+fn only_valid_not_deleted_e_mail_identifiers_become_the_contacts_e_mail() {
+    use crate::map::contact::looks_like_email;
+    for ok in ["a@example.com", "Priya.N+x@mail.example.co"] {
+        assert!(looks_like_email(ok), "{ok}");
+    }
+    for bad in [
+        "customer0047@@example.com",
+        " a@example.com",
+        "a@example",
+        "a@.example.com",
+        "a..b@example.com",
+        "a b@example.com",
+        "a@example.c0m",
+    ] {
+        assert!(!looks_like_email(bad), "{bad}");
+    }
 }

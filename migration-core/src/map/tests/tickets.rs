@@ -304,6 +304,37 @@ fn custom_fields_are_typed_and_a_mismatch_queues_naming_the_field() {
     assert_eq!(attrs["order_total"], json!(12.5));
 
     t["field3"] = json!("twelve");
+    // Default policy (skip_field): the ticket migrates without `order_total`; the value is a
+    // field item in its notes.
+    let (plan, notes) = write(map_with(t.clone(), &s, &directory()));
+    let CreateRequest::Ticket(c) = &plan.create else {
+        panic!()
+    };
+    let attrs = c.ticket_attributes.as_ref().unwrap();
+    assert_eq!(attrs["order_number"], json!("INV-1"));
+    assert!(attrs.get("order_total").is_none());
+    let item = notes.iter().find_map(|n| n.item.as_ref()).unwrap();
+    assert_eq!(
+        (item.field.as_str(), item.raw_value.as_str()),
+        ("field3", "twelve")
+    );
+    assert!(item.detail.contains("field3"), "{}", item.detail);
+
+    // as_text: the raw value goes, unchanged, to `order_total_text`, defined as a string.
+    s.policies.invalid_value = crate::spec::InvalidValuePolicy::AsText;
+    let (plan, notes) = write(map_with(t.clone(), &s, &directory()));
+    let CreateRequest::Ticket(c) = &plan.create else {
+        panic!()
+    };
+    let attrs = c.ticket_attributes.as_ref().unwrap();
+    assert_eq!(attrs["order_total_text"], json!("twelve"));
+    assert!(notes.iter().all(|n| n.item.is_none()));
+    let defs = attribute_definitions(&s);
+    let d = defs.iter().find(|d| d.name == "order_total_text").unwrap();
+    assert_eq!(d.data_type, FieldType::String);
+
+    // queue_record: the whole ticket is queued, naming the field.
+    s.policies.invalid_value = crate::spec::InvalidValuePolicy::QueueRecord;
     let out = map_with(t, &s, &directory());
     assert!(out.is_queue());
     let r = out.reason().unwrap();
@@ -667,4 +698,69 @@ fn rule_sources_read_nested_paths_and_chatbot_parameters() {
     assert_eq!(attrs["summary"], json!("Late parcel"));
     // Mapped sources are not reported as lost.
     assert!(!notes.iter().any(|n| n.field == "dynamicParameters"));
+}
+
+#[test]
+fn a_department_scoped_rule_is_written_only_on_that_departments_tickets() {
+    let mut s = spec(TicketTarget::Tickets);
+    // Everywhere field2 is the order number; in Support (by name) it is a plan name, and in
+    // another department (by key) it is a date.
+    s.fields
+        .push(rule("field2", "order_number", FieldType::String));
+    s.department_fields.push(crate::spec::DepartmentRule {
+        departments: vec!["support".into()],
+        rule: rule("field2", "support_plan", FieldType::String),
+    });
+    s.department_fields.push(crate::spec::DepartmentRule {
+        departments: vec!["6b1d2f7a-0c3e-4a58-9f21-000000000000".into()],
+        rule: rule("field2", "sales_date", FieldType::Date),
+    });
+    let mut t = conversation();
+    t["field2"] = json!("Gold");
+    let (plan, _) = write(map_with(t.clone(), &s, &directory()));
+    let CreateRequest::Ticket(c) = &plan.create else {
+        panic!()
+    };
+    let attrs = c.ticket_attributes.as_ref().unwrap();
+    assert_eq!(attrs["support_plan"], json!("Gold"));
+    assert!(attrs.get("order_number").is_none());
+    assert!(attrs.get("sales_date").is_none()); // "Gold" is no date: the rule is not applied
+
+    // A ticket of a department no rule names gets the every-department rule.
+    let other = "0d0d0d0d-0000-4000-8000-000000000000";
+    let mut dir = directory().with_department(other, "Billing", None);
+    dir.teams_by_department.insert(other.into(), "8".into());
+    t["departmentId"] = json!(other);
+    let (plan, _) = write(map_with(t, &s, &dir));
+    let CreateRequest::Ticket(c) = &plan.create else {
+        panic!()
+    };
+    let attrs = c.ticket_attributes.as_ref().unwrap();
+    assert_eq!(attrs["order_number"], json!("Gold"));
+    assert!(attrs.get("support_plan").is_none());
+    // All three targets are defined, whatever the department.
+    let defs = attribute_definitions(&s);
+    for name in ["order_number", "support_plan", "sales_date"] {
+        assert!(defs.iter().any(|d| d.name == name), "{name}");
+    }
+}
+
+#[test]
+fn a_dangling_move_is_migrated_as_the_last_copy_of_its_chain() {
+    let s = spec(TicketTarget::Tickets);
+    let dir = directory();
+    let mut t = conversation();
+    t["movedToTicketId"] = json!(999_999);
+    // The target exists: this copy is skipped, the target is migrated.
+    let out = DefaultTicketMapper.map_ticket(&decode_ticket(t.clone()), &ctx(&s, &dir));
+    assert_eq!(out.reason().unwrap().code, ReasonCode::Moved);
+    // The target is gone (the executor checked): this copy is migrated, noted.
+    let out =
+        DefaultTicketMapper.map_ticket(&decode_ticket(t), &ctx(&s, &dir).with_dangling_move(true));
+    let (_, notes) = write(out);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.field == "movedToTicketId" && n.note.contains("no longer exists"))
+    );
 }

@@ -115,10 +115,13 @@ pub(super) fn rule_values(
 ) -> Result<RuleOutput, MapReason> {
     // Serialised once, and only when a rule reads a generic path.
     let mut record: Option<Value> = None;
+    let key = guid_key(ticket.department_id);
+    let name = ctx.directory.departments.get(&key).map(|d| d.name.trim());
     apply_rules(
-        ctx.spec,
+        ctx.spec.rules_for(&key, name),
         &[model, TargetModel::Tags],
         ctx.directory,
+        ctx.spec.policies.invalid_value,
         |rule| {
             let src = rule.source.as_str();
             if src.starts_with("contact.") {
@@ -218,7 +221,7 @@ pub(super) fn ticket_state(
 
 /// Notes for ticket data that has no destination unless a field rule maps it.
 pub(super) fn unmapped_notes(ticket: &Ticket, ctx: &MapContext<'_>, notes: &mut Vec<FieldNote>) {
-    let mapped = |src: &str| ctx.spec.fields.iter().any(|r| r.source == src);
+    let mapped = |src: &str| ctx.spec.all_rules().any(|r| r.source == src);
     if let Some(d) = &ticket.details {
         let mut lost = Vec::new();
         for (name, v) in [

@@ -35,10 +35,19 @@ pub struct DefaultTicketMapper;
 
 impl TicketMapper for DefaultTicketMapper {
     fn map_ticket(&self, ticket: &Ticket, ctx: &MapContext<'_>) -> Mapped<TicketPlan> {
-        if let Some(reason) = skip_reason(ticket) {
+        if let Some(reason) = skip_reason(ticket, ctx) {
             return Mapped::Skip { reason };
         }
         let mut notes = Vec::new();
+        if let Some(to) = ticket.moved_to().filter(|_| ctx.dangling_move) {
+            notes.push(FieldNote::info(
+                "movedToTicketId",
+                format!(
+                    "moved to ticket {to}, which no longer exists in Glassix: this copy, the \
+                     last existing one of its move chain, is migrated"
+                ),
+            ));
+        }
         match build(ticket, ctx, &mut notes) {
             Ok(plan) => Mapped::Write { value: plan, notes },
             Err(reason) => Mapped::Queue { reason, notes },
@@ -47,7 +56,7 @@ impl TicketMapper for DefaultTicketMapper {
 }
 
 /// Phase 0: the rules that leave a ticket behind (scrambled, moved to another department).
-fn skip_reason(ticket: &Ticket) -> Option<MapReason> {
+fn skip_reason(ticket: &Ticket, ctx: &MapContext<'_>) -> Option<MapReason> {
     if ticket.is_scrambled {
         return Some(
             MapReason::new(
@@ -58,7 +67,8 @@ fn skip_reason(ticket: &Ticket) -> Option<MapReason> {
             .with_field("isScrambled"),
         );
     }
-    ticket.moved_to().map(|to| {
+    // A dangling move (its target is gone) is the last existing copy: migrated, not skipped.
+    ticket.moved_to().filter(|_| !ctx.dangling_move).map(|to| {
         MapReason::new(
             ReasonCode::Moved,
             format!(

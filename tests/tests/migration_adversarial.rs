@@ -1,0 +1,203 @@
+//! An adversarial generated workspace (department-specific custom fields, impossible dates,
+//! free text in number fields, invalid and deleted e-mail identifiers, missing customers,
+//! dangling moves, case-duplicate customers), migrated with the drafted proposal confirmed as it
+//! is (plus fallbacks for unmatched agents and departments): no ticket fails, and values that
+//! do not convert are field items on migrated tickets instead of queued tickets.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    missing_docs
+)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use helpdesk_sandbox::{
+    GeneratorSizes, GlassixConfig, IntercomConfig, Sandbox, SandboxConfig, SandboxHandle,
+    SnapshotSource, TierLimits,
+};
+use migration_core::ObjectKind;
+use migration_core::ledger::{Ledger, ObjectStatus};
+use migration_core::spec::{AgentPolicy, DepartmentPolicy, MappingSpec};
+
+async fn adversarial_sandbox(tickets: usize, seed: u64) -> SandboxHandle {
+    let sizes = GeneratorSizes {
+        long_conversation: 0,
+        adversarial: true,
+        ..GeneratorSizes::with_tickets(tickets)
+    };
+    let config = SandboxConfig {
+        source: SnapshotSource::Generate { seed, sizes },
+        glassix: GlassixConfig {
+            limits: Some(TierLimits {
+                per_minute: 1_000_000,
+                per_hour: 10_000_000,
+            }),
+            ..GlassixConfig::default()
+        },
+        intercom: IntercomConfig {
+            rate_limit: common::INTERCOM_PER_WINDOW,
+            window_secs: 1,
+            ..IntercomConfig::default()
+        },
+        exports_dir: Some(std::env::temp_dir().join(format!(
+            "migration-adversarial-{}-{seed}",
+            std::process::id()
+        ))),
+        ..SandboxConfig::default()
+    };
+    Sandbox::start(config).await.expect("sandbox starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_drafted_proposal_migrates_an_adversarial_workspace_field_by_field() {
+    let sb = adversarial_sandbox(120, 9).await;
+    // Discovery (dry run) → the drafted proposal, confirmed as it is with fallbacks.
+    let probe = common::migration(&sb, Arc::new(Ledger::open_in_memory().unwrap()), true);
+    let d = probe.discover().await.expect("discovery");
+    let mut spec: MappingSpec = MappingSpec::proposal(&d.facts()).spec;
+    spec.policies.unmatched_agent = AgentPolicy::FallbackAdmin(common::fallback_admin(&sb));
+    spec.policies.unmatched_department = DepartmentPolicy::FallbackTeam("5017999".into());
+    spec.confirm(
+        "e2e@example.com",
+        Utc.with_ymd_and_hms(2026, 1, 31, 9, 0, 0).unwrap(),
+    )
+    .expect("confirms");
+
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration_with(&sb, ledger.clone(), false, spec);
+    let result = common::run(&m).await;
+    assert!(result.is_balanced(), "{:?}", result.imbalance);
+    let tickets = result.counts_of(&ObjectKind::Ticket);
+    let contacts = result.counts_of(&ObjectKind::Contact);
+    let queue = ledger.queue_entries().unwrap();
+    let items = ledger.field_items().unwrap();
+    let mut ticket_reasons = BTreeMap::<String, usize>::new();
+    for q in queue.iter().filter(|q| q.kind == ObjectKind::Ticket) {
+        *ticket_reasons.entry(q.reason.code.clone()).or_default() += 1;
+    }
+    let mut item_reasons = BTreeMap::<(String, String), usize>::new();
+    for (_, i) in &items {
+        *item_reasons
+            .entry((i.field.clone(), i.reason_code.clone()))
+            .or_default() += 1;
+    }
+    println!(
+        "adversarial workspace, {} tickets: tickets migrated {} / queued {} / skipped {} / \
+         failed {}; contacts migrated {} / queued {} / skipped {} / failed {}",
+        tickets.source,
+        tickets.migrated,
+        tickets.queued,
+        tickets.skipped,
+        tickets.failed,
+        contacts.migrated,
+        contacts.queued,
+        contacts.skipped,
+        contacts.failed
+    );
+    println!("ticket queue reasons: {ticket_reasons:?}");
+    println!("field items by (field, reason): {item_reasons:?}");
+    for q in queue
+        .iter()
+        .filter(|q| q.kind == ObjectKind::Ticket)
+        .take(5)
+    {
+        println!("  queued ticket {}: {}", q.source_id, q.reason.detail);
+    }
+
+    let mut failed = Vec::new();
+    for raw in &sb.snapshot.tickets {
+        let id = raw["id"].to_string();
+        if let Some(r) = ledger.lookup(&ObjectKind::Ticket, &id).unwrap() {
+            if r.status == ObjectStatus::Failed {
+                failed.push(format!("ticket {id}: {:?}", r.reason));
+            }
+        }
+    }
+    for raw in &sb.snapshot.contacts {
+        let id = raw["id"].as_str().unwrap_or_default().to_lowercase();
+        if let Some(r) = ledger.lookup(&ObjectKind::Contact, &id).unwrap() {
+            if r.status == ObjectStatus::Failed {
+                failed.push(format!("contact {id}: {:?}", r.reason));
+            }
+        }
+    }
+    println!("failed: {failed:#?}");
+    assert_eq!(tickets.failed, 0, "{failed:#?}");
+    assert_eq!(contacts.failed, 0, "{failed:#?}");
+    // No ticket waits because one of its values does not convert: such values are field
+    // items on migrated tickets.
+    assert!(
+        !ticket_reasons.contains_key("invalid_field_value"),
+        "{ticket_reasons:?}"
+    );
+    assert!(!items.is_empty(), "the adversarial values are field items");
+    for (entry, item) in &items {
+        assert!(entry.reason.detail.contains(&item.raw_value));
+        assert_eq!(entry.reason.field.as_deref(), Some(item.field.as_str()));
+    }
+
+    // `missing_contact` only when the customer is really queued or skipped, naming its row.
+    for q in queue
+        .iter()
+        .filter(|q| q.kind == ObjectKind::Ticket && q.reason.code == "missing_contact")
+    {
+        let contact = q
+            .reason
+            .detail
+            .split("contact ")
+            .nth(1)
+            .and_then(|s| s.split(',').next())
+            .unwrap_or_else(|| panic!("{}", q.reason.detail));
+        let r = ledger
+            .lookup(&ObjectKind::Contact, contact)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no contact {contact}: {}", q.reason.detail));
+        assert!(
+            matches!(r.status, ObjectStatus::Queued | ObjectStatus::Skipped),
+            "{}: {:?}",
+            q.reason.detail,
+            r.status
+        );
+    }
+
+    // Dangling moves (moved to a ticket id that does not exist) are migrated, not skipped.
+    let ids: std::collections::BTreeSet<i64> = sb
+        .snapshot
+        .tickets
+        .iter()
+        .filter_map(|t| t["id"].as_i64())
+        .collect();
+    let mut dangling = 0;
+    for t in &sb.snapshot.tickets {
+        let to = t["movedToTicketId"].as_i64().unwrap_or(0);
+        if to != 0 && !ids.contains(&to) {
+            dangling += 1;
+            let id = t["id"].to_string();
+            let r = ledger.lookup(&ObjectKind::Ticket, &id).unwrap().unwrap();
+            assert_ne!(
+                r.status,
+                ObjectStatus::Skipped,
+                "dangling move {id} skipped"
+            );
+        }
+    }
+    println!("dangling moves: {dangling}");
+    assert!(dangling > 0);
+
+    // A second run maps the tickets with field items again and keeps them listed; nothing
+    // fails, nothing is duplicated.
+    let again = common::run(&m).await;
+    assert_eq!(again.counts_of(&ObjectKind::Ticket).failed, 0);
+    assert_eq!(ledger.field_items().unwrap().len(), items.len());
+    assert_eq!(
+        sb.intercom.state().tickets.len() as u64,
+        tickets.migrated,
+        "one Intercom ticket per migrated ticket"
+    );
+}
