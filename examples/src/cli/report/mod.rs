@@ -93,7 +93,17 @@ pub(crate) fn write_ledger_outputs(
     ledger: &Ledger,
     s: &Summary,
 ) -> Result<(), CliError> {
-    out.write_queue(&ledger.queue_entries().map_err(from_core)?)?;
+    // Records waiting, then field items: values of migrated records that did not convert and
+    // were left unwritten (reason `invalid_field_value`, the field and the raw value named).
+    let mut rows = ledger.queue_entries().map_err(from_core)?;
+    rows.extend(
+        ledger
+            .field_items()
+            .map_err(from_core)?
+            .into_iter()
+            .map(|(entry, _)| entry),
+    );
+    out.write_queue(&rows)?;
     out.write_json(names::SUMMARY_JSON, s)?;
     out.write(names::SUMMARY_MD, &s.to_markdown())?;
     let data = ReportData::gather(
