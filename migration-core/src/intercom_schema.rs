@@ -28,38 +28,45 @@ pub(crate) type Attributes = BTreeMap<String, ExistingAttribute>;
 pub(crate) async fn contact_attributes(
     client: &intercom_client::Client,
 ) -> Result<Attributes, intercom_client::Error> {
-    Ok(client
+    let list = client
         .attributes()
         .list_data_attributes(Some(IcModel::Contact), false)
-        .await?
-        .into_iter()
-        .filter_map(|a| {
-            let data_type = a
-                .data_type
-                .map(|t| t.as_str().to_owned())
-                .unwrap_or_default();
-            a.name.map(|name| attribute(name, data_type, &a.extra))
-        })
-        .collect())
+        .await?;
+    Ok(collect(list.into_iter().map(|a| {
+        let data_type = a.data_type.map(|t| t.as_str().to_owned());
+        (a.name, data_type, a.extra)
+    })))
 }
 
 /// Conversation attributes.
 pub(crate) async fn conversation_attributes(
     client: &intercom_client::Client,
 ) -> Result<Attributes, intercom_client::Error> {
-    Ok(client
+    let list = client
         .attributes()
         .list_conversation_attributes(false)
-        .await?
-        .into_iter()
-        .filter_map(|a| {
-            let data_type = a
-                .data_type
-                .map(|t| t.as_str().to_owned())
-                .unwrap_or_default();
-            a.name.map(|name| attribute(name, data_type, &a.extra))
+        .await?;
+    Ok(collect(list.into_iter().map(|a| {
+        let data_type = a.data_type.map(|t| t.as_str().to_owned());
+        (a.name, data_type, a.extra)
+    })))
+}
+
+/// Named attributes (name, Intercom type, extra fields) by lower-case name.
+fn collect(
+    attributes: impl Iterator<
+        Item = (
+            Option<String>,
+            Option<String>,
+            serde_json::Map<String, Value>,
+        ),
+    >,
+) -> Attributes {
+    attributes
+        .filter_map(|(name, data_type, extra)| {
+            name.map(|n| attribute(n, data_type.unwrap_or_default(), &extra))
         })
-        .collect())
+        .collect()
 }
 
 /// The ticket type named `name` (case-insensitive), if it exists.
@@ -80,15 +87,13 @@ pub(crate) async fn ticket_type_attributes(
     id: &str,
 ) -> Result<Attributes, intercom_client::Error> {
     let t = client.ticket_types().get(id).await?;
-    Ok(t.ticket_type_attributes
+    let list = t
+        .ticket_type_attributes
         .map(|l| l.ticket_type_attributes)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|a| {
-            let data_type = a.data_type.unwrap_or_default();
-            a.name.map(|name| attribute(name, data_type, &a.extra))
-        })
-        .collect())
+        .unwrap_or_default();
+    Ok(collect(
+        list.into_iter().map(|a| (a.name, a.data_type, a.extra)),
+    ))
 }
 
 /// The attributes of `model` that exist now: what a look-up after an unknown create reads.

@@ -8,45 +8,12 @@ mod common;
 
 use std::sync::Arc;
 
-use helpdesk_sandbox::{
-    GeneratorSizes, GlassixConfig, IntercomConfig, Sandbox, SandboxConfig, SandboxHandle,
-    SnapshotSource, TierLimits,
-};
 use migration_core::ledger::Ledger;
 use migration_core::spec::{FieldType, MappingSpec, Transform};
 
-async fn adversarial_sandbox(tickets: usize, seed: u64) -> SandboxHandle {
-    let sizes = GeneratorSizes {
-        long_conversation: 0,
-        adversarial: true,
-        ..GeneratorSizes::with_tickets(tickets)
-    };
-    let config = SandboxConfig {
-        source: SnapshotSource::Generate { seed, sizes },
-        glassix: GlassixConfig {
-            limits: Some(TierLimits {
-                per_minute: 1_000_000,
-                per_hour: 10_000_000,
-            }),
-            ..GlassixConfig::default()
-        },
-        intercom: IntercomConfig {
-            rate_limit: common::INTERCOM_PER_WINDOW,
-            window_secs: 1,
-            ..IntercomConfig::default()
-        },
-        exports_dir: Some(std::env::temp_dir().join(format!(
-            "discovery-adversarial-{}-{seed}",
-            std::process::id()
-        ))),
-        ..SandboxConfig::default()
-    };
-    Sandbox::start(config).await.expect("sandbox starts")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_proposal_splits_fields_the_departments_read_differently() {
-    let sb = adversarial_sandbox(120, 9).await;
+    let sb = common::adversarial_sandbox(120, 9).await;
     let m = common::migration(&sb, Arc::new(Ledger::open_in_memory().unwrap()), true);
     let d = m.discover().await.expect("discovery");
     let facts = d.facts();

@@ -17,46 +17,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use helpdesk_sandbox::{
-    GeneratorSizes, GlassixConfig, IntercomConfig, Sandbox, SandboxConfig, SandboxHandle,
-    SnapshotSource, TierLimits,
-};
 use migration_core::ObjectKind;
 use migration_core::ledger::{Ledger, ObjectStatus};
 use migration_core::spec::{AgentPolicy, DepartmentPolicy, MappingSpec};
 
-async fn adversarial_sandbox(tickets: usize, seed: u64) -> SandboxHandle {
-    let sizes = GeneratorSizes {
-        long_conversation: 0,
-        adversarial: true,
-        ..GeneratorSizes::with_tickets(tickets)
-    };
-    let config = SandboxConfig {
-        source: SnapshotSource::Generate { seed, sizes },
-        glassix: GlassixConfig {
-            limits: Some(TierLimits {
-                per_minute: 1_000_000,
-                per_hour: 10_000_000,
-            }),
-            ..GlassixConfig::default()
-        },
-        intercom: IntercomConfig {
-            rate_limit: common::INTERCOM_PER_WINDOW,
-            window_secs: 1,
-            ..IntercomConfig::default()
-        },
-        exports_dir: Some(std::env::temp_dir().join(format!(
-            "migration-adversarial-{}-{seed}",
-            std::process::id()
-        ))),
-        ..SandboxConfig::default()
-    };
-    Sandbox::start(config).await.expect("sandbox starts")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_drafted_proposal_migrates_an_adversarial_workspace_field_by_field() {
-    let sb = adversarial_sandbox(120, 9).await;
+    let sb = common::adversarial_sandbox(120, 9).await;
     // Discovery (dry run) → the drafted proposal, confirmed as it is with fallbacks.
     let probe = common::migration(&sb, Arc::new(Ledger::open_in_memory().unwrap()), true);
     let d = probe.discover().await.expect("discovery");

@@ -35,6 +35,23 @@ pub(crate) async fn sandbox_with_long_conversation(
 ) -> SandboxHandle {
     let mut sizes = GeneratorSizes::with_tickets(tickets);
     sizes.long_conversation = long;
+    sandbox_with_sizes(sizes, seed).await
+}
+
+/// A generated workspace with the data problems of real ones (`GeneratorSizes::adversarial`).
+pub(crate) async fn adversarial_sandbox(tickets: usize, seed: u64) -> SandboxHandle {
+    let sizes = GeneratorSizes {
+        long_conversation: 0,
+        adversarial: true,
+        ..GeneratorSizes::with_tickets(tickets)
+    };
+    sandbox_with_sizes(sizes, seed).await
+}
+
+/// The test sandbox (generous Glassix limits, Intercom's window scaled to 1 s) over a workspace
+/// generated with `sizes`.
+async fn sandbox_with_sizes(sizes: GeneratorSizes, seed: u64) -> SandboxHandle {
+    let tickets = sizes.tickets;
     let config = SandboxConfig {
         source: SnapshotSource::Generate { seed, sizes },
         glassix: GlassixConfig {
