@@ -125,6 +125,7 @@ impl Sandbox {
             },
         )
         .await?;
+        glassix.set_exports_dir(config.exports_dir.clone());
         let intercom = FakeIntercom::start(
             seed,
             IntercomConfig {

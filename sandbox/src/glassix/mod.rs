@@ -9,6 +9,7 @@ mod auth;
 mod catalog;
 mod files;
 mod limits;
+mod mutate;
 mod tickets;
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub use limits::TierLimits;
+pub use mutate::{Mutation, MutationError};
 
 use crate::SandboxError;
 use crate::clock::Clock;
@@ -139,6 +141,8 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<GlassixState>,
     pub(crate) faults: FaultInjector,
     pub(crate) stats: Stats,
+    /// Where the exports are written (the knowledge-base mutation writes them again).
+    pub(crate) exports_dir: Mutex<Option<std::path::PathBuf>>,
 }
 
 impl Shared {
@@ -184,6 +188,7 @@ impl FakeGlassix {
             server_url: server_url.clone(),
             state: Mutex::new(state),
             stats: Stats::default(),
+            exports_dir: Mutex::new(None),
         });
         let running = server::serve(listener, router(shared.clone()))?;
         Ok(FakeGlassixHandle {
@@ -328,11 +333,23 @@ impl FakeGlassixHandle {
     pub fn set_faults(&self, faults: FaultConfig) {
         self.shared.faults.set(faults);
     }
+    /// Applies a change to the workspace as an agent would make it in Glassix (same as the
+    /// `POST /__sandbox/glassix/...` routes); returns the changed record's JSON.
+    pub fn mutate(&self, m: Mutation) -> Result<Value, MutationError> {
+        mutate::run(&self.shared, m)
+    }
+    /// The folder the exports are written to, so that a knowledge-base change rewrites them.
+    pub fn set_exports_dir(&self, dir: Option<std::path::PathBuf>) {
+        match self.shared.exports_dir.lock() {
+            Ok(mut d) => *d = dir,
+            Err(e) => *e.into_inner() = dir,
+        }
+    }
     /// Request counters.
     pub fn stats(&self) -> RequestStats {
         self.shared.stats.snapshot()
     }
-    /// The workspace being served (read-only: the fake Glassix exposes no writes).
+    /// The workspace being served, with the changes made through [`FakeGlassixHandle::mutate`].
     pub fn snapshot(&self) -> Option<GlassixSnapshot> {
         self.shared.state.lock().ok().map(|s| s.snapshot.clone())
     }
@@ -403,6 +420,10 @@ fn router(shared: Arc<Shared>) -> Router {
                 },
             ),
         )
+        .route("/__sandbox/glassix/tickets/{id}/{op}", post(mutate::ticket))
+        .route("/__sandbox/glassix/tickets", post(mutate::add_ticket))
+        .route("/__sandbox/glassix/contacts/{id}", post(mutate::contact))
+        .route("/__sandbox/glassix/kb/articles/{id}", post(mutate::article))
         .route(
             "/__sandbox/clock/advance",
             post(
