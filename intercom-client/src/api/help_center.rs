@@ -6,7 +6,7 @@ use crate::client::{Client, Req};
 use crate::error::Result;
 use crate::models::{
     Article, ArticlePage, Collection, CollectionPage, CreateArticle, CreateCollection, Deleted,
-    HelpCenter, List,
+    HelpCenter, List, UpdateArticle,
 };
 use crate::pagination;
 
@@ -61,6 +61,12 @@ impl HelpCenterApi {
     /// `GET /articles/{id}`.
     pub async fn get_article(&self, id: &str) -> Result<Article> {
         self.client.execute(Req::get(&["articles", id])).await
+    }
+    /// `PUT /articles/{id}` (idempotent).
+    pub async fn update_article(&self, id: &str, body: &UpdateArticle) -> Result<Article> {
+        self.client
+            .execute(Req::put(&["articles", id]).json(body)?)
+            .await
     }
     /// `DELETE /articles/{id}`.
     pub async fn delete_article(&self, id: &str) -> Result<Deleted> {

@@ -168,6 +168,35 @@ pub struct Article {
     pub extra: Map<String, Value>,
 }
 
+/// `PUT /articles/{id}`: the content fields of an article (every field optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UpdateArticle {
+    /// Title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// HTML body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// `published` or `draft`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<ArticleState>,
+}
+
+impl UpdateArticle {
+    /// The content of `create` (title, description, body, state), to bring an article to it.
+    pub fn content_of(create: &CreateArticle) -> Self {
+        UpdateArticle {
+            title: Some(create.title.clone()),
+            description: create.description.clone(),
+            body: create.body.clone(),
+            state: create.state.clone(),
+        }
+    }
+}
+
 /// `POST /articles`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CreateArticle {

@@ -126,6 +126,10 @@ pub(crate) async fn articles(
         Some(mapped.len() as u64),
     );
     for (sid, m) in mapped {
+        let hash = match &m {
+            Mapped::Write { value, .. } => Some(source_hash(&value.request)?),
+            _ => None,
+        };
         let outcome = match m {
             Mapped::Queue { reason, .. } => Outcome::Queued(reason.into()),
             Mapped::Skip { reason } => Outcome::Skipped(reason.into()),
@@ -137,7 +141,19 @@ pub(crate) async fn articles(
                 }
             }
         };
-        rec.record(StepId::Articles, RecordEnd::new(kind.clone(), sid, outcome))?;
+        let mut end = RecordEnd::new(kind.clone(), sid, outcome);
+        // An article updated in place now holds its export's current content.
+        if let (
+            Outcome::Migrated {
+                write: crate::outcome::Write::Updated,
+                ..
+            },
+            Some(h),
+        ) = (&end.outcome, hash)
+        {
+            end = end.hash(h);
+        }
+        rec.record(StepId::Articles, end)?;
     }
     rec.finish(StepId::Articles);
     Ok(())
@@ -191,8 +207,9 @@ async fn article(st: &RunState, sid: &str, req: &CreateArticle) -> Result<Outcom
             }
             Ok(None)
         },
-        keep,
+        // An article whose export content changed is updated in place.
+        |id| async move { Ok(st.writer.update_article(&id, req).await?) },
     )
     .await?;
-    Ok(kept(outcome))
+    Ok(outcome)
 }

@@ -26,6 +26,7 @@
 //! | `tags` | tags (listed, found or created) |
 //! | `contacts` | contacts of a ticket's participants |
 //! | `tickets` | the tickets step and one ticket's pipeline |
+//! | `delta`, `writer_delta` | section hashes, changes applied section by section, listing watermarks |
 //! | `parts` | a ticket's parts, in order |
 //! | `attachments` | a part's files |
 //! | `knowledge` | collections and articles |
@@ -37,6 +38,7 @@ mod adopt;
 mod attachments;
 mod attributes;
 mod contacts;
+mod delta;
 mod error;
 mod knowledge;
 mod parts;
@@ -49,6 +51,7 @@ mod tags;
 mod target;
 mod tickets;
 pub(crate) mod writer;
+mod writer_delta;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,7 +63,10 @@ pub use error::{ExecError, ExecResult};
 pub use knowledge::KB_FILE;
 pub use result::{DryRunReport, StepCounts};
 
-pub use crate::migration::{DEFAULT_CONCURRENCY, Migration, MigrationBuilder, RunResult};
+pub use crate::migration::{
+    CutoverReport, DEFAULT_CONCURRENCY, DEFAULT_DELTA_MARGIN, Migration, MigrationBuilder,
+    RunResult,
+};
 
 use crate::ObjectKind;
 use crate::accounting::Accounting;
@@ -93,6 +99,7 @@ pub(crate) struct RunInputs {
 }
 
 pub(crate) use adopt::{RECOVERED, unattributed};
+pub(crate) use delta::Tally;
 pub(crate) use target::Target;
 pub(crate) use tickets::Window;
 
@@ -103,6 +110,8 @@ pub(crate) struct Executed {
     pub(crate) adopted: std::collections::BTreeMap<ObjectKind, u64>,
     pub(crate) writes: u64,
     pub(crate) dry: Option<DryRunReport>,
+    /// What the tickets step learnt for the next delta and the cutover summary.
+    pub(crate) delta: Tally,
 }
 
 /// Runs `plan`'s steps in order. A record's own failure never stops the run; a step that
@@ -171,6 +180,7 @@ pub(crate) async fn run(
         adopted,
         writes: st.writer.writes_sent(),
         dry: st.writer.dry_report(),
+        delta: st.delta.tally(),
     })
 }
 

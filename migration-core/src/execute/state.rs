@@ -44,6 +44,8 @@ pub(crate) struct RunState {
     /// Attribute definitions that are not settled in Intercom (their create failed), by model,
     /// lower-case names: values are not sent to them in this run.
     unsettled: Mutex<BTreeSet<(AttributeModel, String)>>,
+    /// Listing watermarks, changes by section, tickets changed during the run.
+    pub(crate) delta: super::delta::DeltaState,
 }
 
 /// How a contact was handled in this run.
@@ -110,6 +112,7 @@ impl RunState {
             schema: Mutex::new(ExistingSchema::default()),
             knowledge: Mutex::new(None),
             unsettled: Mutex::new(BTreeSet::new()),
+            delta: Default::default(),
         }
     }
 

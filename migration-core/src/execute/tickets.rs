@@ -41,6 +41,12 @@ pub(crate) struct Window {
     pub(crate) since: DateTime<Utc>,
     pub(crate) until: DateTime<Utc>,
     pub(crate) expected: Option<u64>,
+    /// A delta: per department id, the start of its listing (its watermark minus the margin),
+    /// instead of `since`.
+    pub(crate) department_since: std::collections::BTreeMap<String, DateTime<Utc>>,
+    /// A delta: a ticket whose listing entry shows the `lastActivity` it was last written with
+    /// is not read.
+    pub(crate) delta: bool,
 }
 
 /// Passes over the tickets given up in a run because of a passing fault, after the listing is
@@ -73,16 +79,36 @@ pub(crate) async fn run(
     // after another.
     let departments = st.glassix.departments();
     let per_department = concurrency.div_ceil(departments.len().max(1)).max(1);
+    let delta = window.delta;
     let mut results = futures::stream::select_all(departments.iter().map(|d| {
         let dept = d.clone();
         let st = st.clone();
-        d.tickets(query.clone())
+        let dept_id = d.id().to_string();
+        let mut query = query.clone();
+        if let Some(since) = window.department_since.get(&dept_id) {
+            query.since = *since;
+        }
+        // The watermark: read before the first page is requested (local clock).
+        st.delta.listing_starts(dept_id, Utc::now());
+        d.tickets(query)
             .map(move |listed| {
                 let st = st.clone();
                 let dept = dept.clone();
                 async move {
                     match listed {
-                        Ok(t) => Ok((process(&st, &dept, t.id).await, dept, t.id)),
+                        Ok(t) => {
+                            let skipped = if delta {
+                                super::delta::unchanged_by_listing(&st, &t)
+                            } else {
+                                Ok(None)
+                            };
+                            let ends = match skipped {
+                                Ok(Some(end)) => Ok(vec![end]),
+                                Ok(None) => process(&st, &dept, t.id).await,
+                                Err(e) => Err(e),
+                            };
+                            Ok((ends, dept, t.id))
+                        }
                         Err(e) => Err(e),
                     }
                 }
@@ -96,7 +122,12 @@ pub(crate) async fn run(
         match r {
             Ok((ends, dept, id)) => {
                 let hold = RETRY_PASSES > 0;
-                if let Some(h) = record_or_hold(rec, ends?, hold, Vec::new(), false)? {
+                let ends = ends?;
+                let ticket_end = ends.last().filter(|e| !is_held(e, hold));
+                if ticket_end.is_some() {
+                    st.delta.ended(ticket_end);
+                }
+                if let Some(h) = record_or_hold(rec, ends, hold, Vec::new(), false)? {
                     held.push(Held { dept, id, notes: h });
                 }
             }
@@ -126,7 +157,12 @@ pub(crate) async fn run(
         }))
         .buffer_unordered(concurrency);
         while let Some((ends, h)) = retried.next().await {
-            if let Some(notes) = record_or_hold(rec, ends?, !last, h.notes.clone(), true)? {
+            let ends = ends?;
+            let ticket_end = ends.last().filter(|e| !is_held(e, !last));
+            if ticket_end.is_some() {
+                st.delta.ended(ticket_end);
+            }
+            if let Some(notes) = record_or_hold(rec, ends, !last, h.notes.clone(), true)? {
                 again.push(Held { notes, ..h });
             }
         }
@@ -138,6 +174,14 @@ pub(crate) async fn run(
         Some(e) => Err(ExecError::Glassix(e)),
         None => Ok(()),
     }
+}
+
+/// Whether `ticket`'s end is held for a later pass (a passing failure while holding is allowed).
+fn is_held(ticket: &RecordEnd, hold: bool) -> bool {
+    hold && matches!(
+        &ticket.outcome,
+        Outcome::Failed(f) if f.retry != crate::outcome::Retry::Refused
+    )
 }
 
 /// Records one ticket's ends, or — when `hold` is allowed and the ticket failed because of a
@@ -212,6 +256,8 @@ async fn one(
     let kind = st.target.kind();
     let sid = id.to_string();
     let ticket = dept.ticket(id).await?;
+    st.delta
+        .read(&dept.id().to_string(), &sid, ticket.last_activity);
     let hash = stable_hash(&ticket)?;
     if let WriteNeed::Unchanged { target_id } = st.ledger.needs_write(&kind, &sid, &hash)? {
         return Ok(RecordEnd::new(kind, sid, Outcome::Unchanged { target_id }));
@@ -408,8 +454,28 @@ async fn load(
         return Ok(RecordEnd::new(kind, sid, Outcome::Failed(f)).notes(notes));
     }
     let adopted = write == Write::Adopted;
-    match finish(st, plan, &target_id, fresh, adopted).await {
-        Ok(actions) => ends.extend(actions),
+    let sections = super::delta::sections_of(plan, ticket.last_activity)?;
+    // Written before with its sections recorded: only the sections that changed are written.
+    let before = if fresh {
+        None
+    } else {
+        st.ledger.record_sections(&kind, &sid)?
+    };
+    let finished = match &before {
+        Some(b) => super::delta::apply(st, plan, &target_id, b, &sections)
+            .await
+            .map(|n| {
+                notes.extend(n);
+                Vec::new()
+            }),
+        None => finish(st, plan, &target_id, fresh, adopted).await,
+    };
+    match finished {
+        Ok(actions) => {
+            ends.extend(actions);
+            st.ledger
+                .set_record_sections(&kind, &sid, &sections, st.run)?;
+        }
         Err(Fault::Record(f)) => {
             return Ok(RecordEnd::new(kind, sid, Outcome::Failed(f)).notes(notes));
         }

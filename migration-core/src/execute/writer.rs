@@ -44,7 +44,7 @@ enum Mode {
 }
 
 /// The kind counted for writes that finish a record already created (updates, actions, tags).
-fn finish_kind() -> ObjectKind {
+pub(super) fn finish_kind() -> ObjectKind {
     ObjectKind::Other("finish".to_owned())
 }
 
@@ -86,7 +86,7 @@ impl Writer {
     }
 
     /// One write: sent by `live`, or recorded with `request` and answered with `placeholder`.
-    async fn send<T, F, Fut>(
+    pub(super) async fn send<T, F, Fut>(
         &self,
         kind: ObjectKind,
         request: &(impl Serialize + ?Sized),

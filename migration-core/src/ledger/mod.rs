@@ -32,6 +32,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 mod types;
+mod watermarks;
 mod writes;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,7 @@ pub use types::{
     PartRecord, QueueEntry, Reason, RollbackItem, Run, RunId, RunMode, RunOutcome, RunStatus,
     Settlement, StatusCounts, WriteNeed,
 };
+pub use watermarks::{LISTING_WATERMARK, RecordSections};
 pub use writes::LedgerBatch;
 
 use crate::error::{Error, Result};

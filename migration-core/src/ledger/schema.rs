@@ -118,6 +118,21 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     "#,
+    // 5: what a delta compares a ticket with: its listing's `lastActivity` when it was last
+    // written (a listing entry with the same value is not read again) and the hashes of its
+    // mapped sections (fields, state, assignee, tags, parts), so that a delta sends only the
+    // writes of what changed and removes only tags the migration attached.
+    r#"
+    CREATE TABLE IF NOT EXISTS record_sections (
+        kind          TEXT NOT NULL,
+        source_id     TEXT NOT NULL,
+        last_activity TEXT,
+        sections      TEXT NOT NULL,
+        run_id        INTEGER REFERENCES runs(id),
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (kind, source_id)
+    );
+    "#,
 ];
 
 /// The SQL of migration `i` (from version `i` to `i + 1`), for tests that build an older ledger.

@@ -29,12 +29,14 @@
 //! # Ok(()) }
 //! ```
 
+mod delta;
 mod result;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+pub use delta::{CutoverReport, DEFAULT_DELTA_MARGIN};
 pub use result::RunResult;
 
 use crate::accounting::Accounting;
@@ -253,7 +255,7 @@ impl Migration {
     /// A dry run sends no write: its writer records what would be sent, and its objects are
     /// recorded in a scratch ledger (this migration's ledger only gets the run's row).
     pub async fn run_plan(&self, plan: &Plan, progress: ProgressSender) -> ExecResult<RunResult> {
-        self.execute(plan, progress, false).await
+        self.execute(plan, progress, false, None).await
     }
 
     /// Rebuilds this migration's ledger from what Intercom holds, after the ledger was lost:
@@ -289,7 +291,7 @@ impl Migration {
             ));
         }
         let plan = self.default_plan()?;
-        let result = self.execute(&plan, progress, true).await?;
+        let result = self.execute(&plan, progress, true, None).await?;
         // Until a `migrate` succeeds after this, creates are still looked up first.
         self.ledger
             .set_watermark(crate::execute::RECOVERED, Utc::now())?;
@@ -333,6 +335,7 @@ impl Migration {
         plan: &Plan,
         progress: ProgressSender,
         recovering: bool,
+        delta: Option<delta::DeltaStart>,
     ) -> ExecResult<RunResult> {
         if !self.dry_run {
             self.spec.require_confirmed()?;
@@ -342,6 +345,8 @@ impl Migration {
         let spec_hash = self.spec.hash()?;
         let mode = if self.dry_run {
             RunMode::DryRun
+        } else if delta.is_some() {
+            RunMode::Delta
         } else {
             RunMode::Migrate
         };
@@ -371,6 +376,11 @@ impl Migration {
                 since: self.since,
                 until: self.until.unwrap_or_else(Utc::now),
                 expected: self.expected_tickets,
+                department_since: delta
+                    .as_ref()
+                    .map(|d| d.department_since.clone())
+                    .unwrap_or_default(),
+                delta: delta.is_some(),
             },
             concurrency: self.concurrency,
             recovering,
@@ -399,6 +409,13 @@ impl Migration {
         };
         self.ledger.finish_run(run, status, counts.by_kind())?;
         let this_run = executed.this_run.by_kind().clone();
+        let cutover = self.advance_watermarks(
+            status,
+            recovering,
+            &this_run,
+            &executed.delta,
+            delta.as_ref(),
+        )?;
         let dry = executed.dry.map(|mut d| {
             d.counts = this_run.clone();
             d
@@ -415,6 +432,7 @@ impl Migration {
             elapsed: started.elapsed(),
             imbalance: balanced.err().map(|e| e.to_string()),
             dry,
+            cutover,
         })
     }
 }

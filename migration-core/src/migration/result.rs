@@ -39,6 +39,9 @@ pub struct RunResult {
     pub imbalance: Option<String>,
     /// For a dry run: what would be written, with a sample of mapped requests.
     pub dry: Option<DryRunReport>,
+    /// For a delta: what it found and wrote, the watermarks it used and recorded.
+    #[serde(default)]
+    pub cutover: Option<super::CutoverReport>,
 }
 
 impl RunResult {

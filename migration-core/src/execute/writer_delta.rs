@@ -1,0 +1,51 @@
+//! The writes only changes need: detaching a tag the migration attached, once the Glassix
+//! ticket no longer carries it; an article brought to its changed export. Same seam as [`Writer`]'s other writes (live or dry, counted).
+
+use super::writer::{Writer, finish_kind};
+
+type IcResult<T> = Result<T, intercom_client::Error>;
+
+impl Writer {
+    /// `DELETE /tickets/{id}/tags/{tag_id}`.
+    pub(crate) async fn untag_ticket(&self, id: &str, tag: &str, admin: &str) -> IcResult<()> {
+        self.send(
+            finish_kind(),
+            &serde_json::json!({"untag_ticket": id, "tag": tag, "admin_id": admin}),
+            |_| (),
+            |c| async move { c.tags().untag_ticket(id, tag, admin).await.map(drop) },
+        )
+        .await
+    }
+
+    /// `PUT /articles/{id}` with the content of `req` (an article whose export changed).
+    pub(crate) async fn update_article(
+        &self,
+        id: &str,
+        req: &intercom_client::models::CreateArticle,
+    ) -> IcResult<()> {
+        let body = intercom_client::models::UpdateArticle::content_of(req);
+        self.send(
+            finish_kind(),
+            &serde_json::json!({"article": id, "update": &body}),
+            |_| (),
+            |c| async move { c.help_center().update_article(id, &body).await.map(drop) },
+        )
+        .await
+    }
+
+    /// `DELETE /conversations/{id}/tags/{tag_id}`.
+    pub(crate) async fn untag_conversation(
+        &self,
+        id: &str,
+        tag: &str,
+        admin: &str,
+    ) -> IcResult<()> {
+        self.send(
+            finish_kind(),
+            &serde_json::json!({"untag_conversation": id, "tag": tag, "admin_id": admin}),
+            |_| (),
+            |c| async move { c.tags().untag_conversation(id, tag, admin).await.map(drop) },
+        )
+        .await
+    }
+}

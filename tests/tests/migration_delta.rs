@@ -1,0 +1,503 @@
+//! Delta and cutover: migrate; change Glassix over HTTP (one of each change); `delta` writes
+//! exactly those records, each change is visible in Intercom, unchanged tickets cost no
+//! Intercom write and no Glassix read; a change made while a delta runs is picked up by the
+//! next one.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    missing_docs
+)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use helpdesk_sandbox::SandboxHandle;
+use helpdesk_sandbox::glassix::Mutation;
+use migration_core::ObjectKind;
+use migration_core::execute::{DEFAULT_DELTA_MARGIN, Migration, RunResult};
+use migration_core::ledger::{Ledger, ObjectStatus, RunMode};
+use migration_core::progress::{ProgressEvent, ProgressSender};
+use serde_json::{Value, json};
+
+async fn delta(m: &Migration) -> RunResult {
+    let (progress, _rx) = ProgressSender::channel(4096);
+    m.delta(DEFAULT_DELTA_MARGIN, progress)
+        .await
+        .expect("delta completes")
+}
+
+/// `POST /__sandbox/glassix/{path}` with `body`; the changed record.
+async fn change(sb: &SandboxHandle, path: &str, body: Value) -> Value {
+    let url = format!("{}/__sandbox/glassix/{path}", sb.glassix.server_url);
+    let r = reqwest::Client::new()
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .expect("sandbox answers");
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    r.json().await.expect("json")
+}
+
+/// Glassix reads of one endpoint (`tickets/get`, `contacts/get`) so far.
+fn reads(sb: &SandboxHandle, endpoint: &str) -> u64 {
+    sb.glassix
+        .stats()
+        .by_endpoint
+        .iter()
+        .filter(|(e, _)| e.contains(endpoint))
+        .map(|(_, s)| s.values().sum::<u64>())
+        .sum()
+}
+
+fn ticket_json(sb: &SandboxHandle, id: i64) -> Value {
+    sb.glassix
+        .snapshot()
+        .unwrap()
+        .tickets
+        .into_iter()
+        .find(|t| t["id"].as_i64() == Some(id))
+        .unwrap()
+}
+
+/// The Intercom ticket migrated from Glassix ticket `id`.
+fn intercom_ticket(
+    sb: &SandboxHandle,
+    ledger: &Ledger,
+    id: i64,
+) -> helpdesk_sandbox::intercom::model::Ticket {
+    let target = ledger
+        .lookup(&ObjectKind::Ticket, &id.to_string())
+        .unwrap()
+        .and_then(|r| r.target_id)
+        .expect("migrated");
+    sb.intercom.state().tickets[&target].clone()
+}
+
+fn tag_names(sb: &SandboxHandle, ids: &[String]) -> BTreeSet<String> {
+    let st = sb.intercom.state();
+    ids.iter()
+        .filter_map(|i| st.tags.get(i).map(|t| t.name.to_lowercase()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delta_writes_exactly_the_changes() {
+    let sb = common::sandbox(60, 11).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, ledger.clone(), false);
+    let first = common::run(&m).await;
+    assert!(first.is_balanced(), "{:?}", first.imbalance);
+    let marks = ledger.listing_watermarks().unwrap();
+    assert_eq!(
+        marks.len(),
+        sb.credentials.glassix.len(),
+        "one watermark per department"
+    );
+
+    // Migrated tickets with what each change needs.
+    let snapshot = sb.glassix.snapshot().unwrap();
+    let migrated: Vec<&Value> = snapshot
+        .tickets
+        .iter()
+        .filter(|t| {
+            let id = t["id"].as_i64().unwrap().to_string();
+            ledger
+                .lookup(&ObjectKind::Ticket, &id)
+                .unwrap()
+                .is_some_and(|r| r.status == ObjectStatus::Migrated)
+                && t["movedToTicketId"].as_i64().unwrap_or(0) == 0
+        })
+        .collect();
+    let mut used = BTreeSet::new();
+    let mut pick = |f: &dyn Fn(&Value) -> bool| -> i64 {
+        let t = migrated
+            .iter()
+            .find(|t| !used.contains(&t["id"].as_i64().unwrap()) && f(t))
+            .expect("a ticket for the change");
+        let id = t["id"].as_i64().unwrap();
+        used.insert(id);
+        id
+    };
+    let has_customer = |t: &Value| {
+        t["participants"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|x| x["type"] == "Client"))
+    };
+    let message = pick(&|t| has_customer(t));
+    let reopened = pick(&|t| t["state"] == "Closed");
+    let closed = pick(&|t| t["state"] == "Open");
+    let reassigned = pick(&|t| {
+        t["owner"]["UserName"]
+            .as_str()
+            .is_some_and(|u| !u.is_empty())
+    });
+    let retagged = pick(&|t| t["tags"].as_array().is_some_and(|a| !a.is_empty()));
+    let field = pick(&|_| true);
+    let untouched = pick(&|_| true);
+
+    // One of each change, over HTTP.
+    change(
+        &sb,
+        &format!("tickets/{message}/add_transaction"),
+        json!({"kind": "Message", "text": "Any news on my order?", "from_customer": true}),
+    )
+    .await;
+    change(
+        &sb,
+        &format!("tickets/{reopened}/set_state"),
+        json!({"state": "Open"}),
+    )
+    .await;
+    change(
+        &sb,
+        &format!("tickets/{closed}/set_state"),
+        json!({"state": "Closed"}),
+    )
+    .await;
+    let dept = ticket_json(&sb, reassigned)["departmentId"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    let old_owner = ticket_json(&sb, reassigned)["owner"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new_owner = snapshot
+        .departments
+        .iter()
+        .find(|d| d.id.to_lowercase() == dept)
+        .unwrap()
+        .users
+        .iter()
+        .find(|u| u["type"] == "AGENT" && u["id"].as_str() != Some(old_owner.as_str()))
+        .expect("another agent")
+        .clone();
+    change(
+        &sb,
+        &format!("tickets/{reassigned}/set_owner"),
+        json!({"user_id": new_owner["id"]}),
+    )
+    .await;
+    let old_tags: Vec<String> =
+        serde_json::from_value(ticket_json(&sb, retagged)["tags"].clone()).unwrap();
+    let rdept = ticket_json(&sb, retagged)["departmentId"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    let new_tag = snapshot
+        .departments
+        .iter()
+        .find(|d| d.id.to_lowercase() == rdept)
+        .unwrap()
+        .tags
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .find(|n| !old_tags.iter().any(|o| o == n))
+        .expect("another tag")
+        .to_owned();
+    change(
+        &sb,
+        &format!("tickets/{retagged}/set_tags"),
+        json!({"tags": [new_tag]}),
+    )
+    .await;
+    change(
+        &sb,
+        &format!("tickets/{field}/set_field"),
+        json!({"field": "field2", "value": "ORD-DELTA-1"}),
+    )
+    .await;
+    let added = change(&sb, "tickets", json!({"template_id": untouched})).await["id"]
+        .as_i64()
+        .unwrap();
+    let customer = ticket_json(&sb, message)["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["type"] == "Client")
+        .unwrap()["contactId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    change(
+        &sb,
+        &format!("contacts/{customer}"),
+        json!({"name": "Renamed In Glassix"}),
+    )
+    .await;
+    let article = snapshot.knowledge_base.as_ref().unwrap().articles[0].clone();
+    change(
+        &sb,
+        &format!("kb/articles/{}", article.id),
+        json!({"title": "Returns policy (2027)"}),
+    )
+    .await;
+
+    let before_state = common::canonical(&sb);
+    let (gets, contact_gets, writes) = (
+        reads(&sb, "tickets/get"),
+        reads(&sb, "contacts/get"),
+        common::writes(&sb),
+    );
+    let d = delta(&m).await;
+    let c = d
+        .cutover
+        .clone()
+        .expect("a delta reports its cutover section");
+    let delta_gets = reads(&sb, "tickets/get") - gets;
+    let delta_writes = common::writes(&sb) - writes;
+    println!(
+        "delta: listed {} (not read {}), created {}, updated {} by {:?}, unchanged {}; \
+         tickets/get {delta_gets}, contacts/get {}, Intercom writes {delta_writes} (executor {})",
+        c.listed,
+        c.not_read,
+        c.created,
+        c.updated,
+        c.updated_by,
+        c.unchanged,
+        reads(&sb, "contacts/get") - contact_gets,
+        d.intercom_writes
+    );
+    assert!(d.is_balanced(), "{:?}", d.imbalance);
+    assert_eq!(ledger.runs().unwrap().last().unwrap().mode, RunMode::Delta);
+    assert!(c.advanced);
+    assert_eq!(c.created, 1, "the added ticket");
+    assert_eq!(c.updated, 6, "the six changed tickets");
+    for s in ["fields", "state", "assignee", "tags", "parts"] {
+        assert!(
+            c.updated_by.get(s).copied().unwrap_or(0) >= 1,
+            "{s}: {:?}",
+            c.updated_by
+        );
+    }
+    assert_eq!(c.updated_by["state"], 2);
+    // Glassix reads are bounded by the changed window: only listed tickets are read.
+    assert!(
+        c.listed <= 7 + 2,
+        "the window holds the changed tickets: {}",
+        c.listed
+    );
+    assert!(
+        delta_gets <= c.listed,
+        "{delta_gets} reads for {} listed",
+        c.listed
+    );
+    assert_eq!(d.intercom_writes, delta_writes);
+
+    // Each change is visible in Intercom.
+    let t = intercom_ticket(&sb, &ledger, message);
+    assert!(t.parts.iter().any(|p| {
+        p.body
+            .as_deref()
+            .is_some_and(|b| b.contains("Any news on my order?"))
+    }));
+    assert!(
+        intercom_ticket(&sb, &ledger, reopened).open,
+        "reopened after an applied close"
+    );
+    assert!(!intercom_ticket(&sb, &ledger, closed).open);
+    let admin = sb
+        .intercom
+        .state()
+        .admins
+        .iter()
+        .find(|a| Some(a.email.as_str()) == new_owner["UserName"].as_str())
+        .map(|a| a.id.clone());
+    if let Some(admin) = admin {
+        assert_eq!(
+            intercom_ticket(&sb, &ledger, reassigned)
+                .admin_assignee_id
+                .to_string(),
+            admin
+        );
+    }
+    let tags = tag_names(&sb, &intercom_ticket(&sb, &ledger, retagged).tag_ids);
+    assert!(tags.contains(&new_tag.to_lowercase()), "{tags:?}");
+    for o in &old_tags {
+        assert!(!tags.contains(&o.to_lowercase()), "{o} removed: {tags:?}");
+    }
+    assert_eq!(
+        intercom_ticket(&sb, &ledger, field).ticket_attributes["order_number"],
+        "ORD-DELTA-1"
+    );
+    assert!(
+        ledger
+            .lookup(&ObjectKind::Ticket, &added.to_string())
+            .unwrap()
+            .is_some_and(|r| r.status == ObjectStatus::Migrated)
+    );
+    let st = sb.intercom.state();
+    assert!(
+        st.contacts
+            .values()
+            .any(|c| c.name.as_deref() == Some("Renamed In Glassix"))
+    );
+    assert!(
+        st.articles
+            .values()
+            .any(|a| a.title == "Returns policy (2027)")
+    );
+
+    // Everything else is as it was: the other tickets of the canonical view did not move.
+    let after = common::canonical(&sb);
+    let changed: BTreeSet<String> = [
+        message, reopened, closed, reassigned, retagged, field, added,
+    ]
+    .iter()
+    .map(|i| i.to_string())
+    .collect();
+    let others = |v: &Value| -> Vec<Value> {
+        v["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| {
+                !changed.contains(
+                    &t["glassix_ticket_id"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| t["glassix_ticket_id"].to_string()),
+                )
+            })
+            .cloned()
+            .collect()
+    };
+    assert_eq!(others(&after), others(&before_state));
+
+    // A second delta: nothing changed, nothing read, nothing written.
+    let (gets, writes) = (reads(&sb, "tickets/get"), common::writes(&sb));
+    let again = delta(&m).await;
+    let c2 = again.cutover.unwrap();
+    assert_eq!(reads(&sb, "tickets/get") - gets, 0, "{c2:?}");
+    assert_eq!(common::writes(&sb) - writes, 0);
+    assert_eq!(again.intercom_writes, 0);
+    assert!(c2.is_quiet(), "{c2:?}");
+    assert_eq!(c2.not_read, c2.listed);
+}
+
+/// A change made while a delta runs (after its listing started) is not lost: the next delta,
+/// which starts from the watermark recorded when the listing started, picks it up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_during_a_delta_is_picked_up_by_the_next() {
+    let sb = common::sandbox(40, 12).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = Arc::new(common::migration(&sb, ledger.clone(), false));
+    assert!(common::run(&m).await.is_balanced());
+    let ids: Vec<i64> = sb
+        .snapshot
+        .tickets
+        .iter()
+        .filter_map(|t| t["id"].as_i64())
+        .filter(|id| {
+            ledger
+                .lookup(&ObjectKind::Ticket, &id.to_string())
+                .unwrap()
+                .is_some_and(|r| r.status == ObjectStatus::Migrated)
+        })
+        .collect();
+    let (first, late) = (ids[0], ids[1]);
+    sb.glassix
+        .mutate(Mutation::SetField {
+            ticket_id: first,
+            field: "field2".into(),
+            value: "ORD-BEFORE".into(),
+        })
+        .unwrap();
+    // The hook: when the delta has finished its first ticket (its listing is done), another
+    // ticket changes in Glassix.
+    let (progress, mut rx) = ProgressSender::channel(4096);
+    let running = {
+        let m = m.clone();
+        tokio::spawn(async move { m.delta(DEFAULT_DELTA_MARGIN, progress).await })
+    };
+    loop {
+        match rx.recv().await {
+            Ok(ProgressEvent::RecordDone {
+                step, source_id, ..
+            }) if step == "tickets" && source_id == first.to_string() => {
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => panic!("progress ended before the ticket: {e}"),
+        }
+    }
+    sb.glassix
+        .mutate(Mutation::SetField {
+            ticket_id: late,
+            field: "field2".into(),
+            value: "ORD-DURING".into(),
+        })
+        .unwrap();
+    let d = running.await.unwrap().expect("delta completes");
+    let c = d.cutover.unwrap();
+    assert_eq!(c.updated, 1, "{c:?}");
+    assert_ne!(
+        intercom_ticket(&sb, &ledger, late).ticket_attributes["order_number"],
+        "ORD-DURING"
+    );
+    let next = delta(&m).await.cutover.unwrap();
+    assert_eq!(next.updated, 1, "{next:?}");
+    assert_eq!(
+        intercom_ticket(&sb, &ledger, late).ticket_attributes["order_number"],
+        "ORD-DURING"
+    );
+}
+
+/// A delta that is interrupted (its process killed, here its future dropped) does not advance
+/// the watermarks: the next delta lists the same changes again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_delta_keeps_the_watermarks() {
+    let sb = common::sandbox(20, 13).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = Arc::new(common::migration(&sb, ledger.clone(), false));
+    assert!(common::run(&m).await.is_balanced());
+    let marks = ledger.listing_watermarks().unwrap();
+    assert!(!marks.is_empty());
+    let ids: Vec<i64> = sb
+        .snapshot
+        .tickets
+        .iter()
+        .filter_map(|t| t["id"].as_i64())
+        .take(6)
+        .collect();
+    for id in &ids {
+        sb.glassix
+            .mutate(Mutation::SetField {
+                ticket_id: *id,
+                field: "field2".into(),
+                value: format!("ORD-{id}"),
+            })
+            .unwrap();
+    }
+    // Slow Glassix down so that the delta is still running when it is dropped.
+    sb.glassix.set_faults(helpdesk_sandbox::FaultConfig {
+        latency_ms: 300,
+        ..Default::default()
+    });
+    let (progress, mut rx) = ProgressSender::channel(4096);
+    let running = {
+        let m = m.clone();
+        tokio::spawn(async move { m.delta(DEFAULT_DELTA_MARGIN, progress).await })
+    };
+    loop {
+        match rx.recv().await {
+            Ok(ProgressEvent::RecordDone { step, .. }) if step == "tickets" => break,
+            Ok(_) => {}
+            Err(e) => panic!("progress ended before a ticket: {e}"),
+        }
+    }
+    running.abort();
+    assert!(running.await.is_err(), "the delta was interrupted");
+    assert_eq!(ledger.listing_watermarks().unwrap(), marks);
+    sb.glassix
+        .set_faults(helpdesk_sandbox::FaultConfig::default());
+    let next = delta(&m).await.cutover.unwrap();
+    assert!(next.advanced);
+    assert!(next.listed >= ids.len() as u64, "{next:?}");
+    assert!(next.updated >= 1, "the changes are listed again: {next:?}");
+}
