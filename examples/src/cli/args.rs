@@ -59,6 +59,19 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Move only what changed in Glassix since the last completed `migrate` or `delta` (its
+    /// watermark minus `[migration] delta_margin_secs`, default one hour): new tickets, new
+    /// messages, state, assignee, tags, fields, changed customers and articles. Records a new
+    /// watermark when it completes; a failed or interrupted delta does not.
+    Delta {
+        /// Repeat deltas until one finds nothing new and nothing changed while it ran (for the
+        /// freeze window), at most `--max-rounds` times.
+        #[arg(long)]
+        until_quiet: bool,
+        /// The most deltas `--until-quiet` runs.
+        #[arg(long, default_value_t = 5)]
+        max_rounds: u32,
+    },
     /// Rebuild a lost ledger from Intercom (needs a new, empty ledger file): every record is
     /// looked up and what this migration made is adopted; nothing is created. Then `migrate`
     /// creates only what was missing.

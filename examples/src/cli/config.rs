@@ -164,6 +164,11 @@ pub struct MigrationSection {
     /// Tickets moved at the same time (default 8).
     #[serde(default)]
     pub concurrency: Option<usize>,
+    /// `delta`: seconds subtracted from the last run's watermark before listing (default 3600).
+    /// It covers a Glassix clock behind this machine's (the watermark is read from the local
+    /// clock when each listing starts).
+    #[serde(default)]
+    pub delta_margin_secs: Option<i64>,
 }
 
 /// `[paths]`: relative paths are relative to the configuration file's folder.

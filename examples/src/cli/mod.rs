@@ -20,6 +20,7 @@ pub mod app;
 pub mod args;
 pub mod config;
 pub mod console;
+pub mod delta;
 pub mod demo;
 pub mod exit;
 pub mod lookup;
@@ -109,6 +110,10 @@ async fn dispatch(args: Args, mappers: Arc<Mappers>, console: Console) -> Result
             .map(|_| Exit::Success),
         Command::Plan => prepare::plan(&load()?).await.map(|()| Exit::Success),
         Command::Migrate { dry_run } => run::migrate(&load()?, *dry_run).await.map(|o| o.exit),
+        Command::Delta {
+            until_quiet,
+            max_rounds,
+        } => delta::delta(&load()?, *until_quiet, *max_rounds).await,
         Command::Recover => run::recover(&load()?).await,
         Command::Status => status::status(&load()?).map(|()| Exit::Success),
         Command::Report => report::report(&load()?).await.map(|_| Exit::Success),

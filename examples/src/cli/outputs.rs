@@ -181,6 +181,10 @@ pub struct Summary {
     /// identifiers as `plan` and the progress lines; empty when rebuilt from the ledger).
     #[serde(default)]
     pub steps: Vec<StepCounts>,
+    /// For a `delta`: the cutover section (new, updated by what changed, unchanged, the
+    /// watermarks, tickets that changed while it ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cutover: Option<migration_core::execute::CutoverReport>,
 }
 
 /// How a run ended, as the summary states it and the ledger records it
@@ -216,7 +220,13 @@ impl Summary {
     pub fn from_run(result: &RunResult, queue: &[QueueEntry]) -> Self {
         let summary = Summary::build(
             result.run_id.0,
-            if result.dry_run { "dry_run" } else { "migrate" },
+            if result.dry_run {
+                "dry_run"
+            } else if result.cutover.is_some() {
+                "delta"
+            } else {
+                "migrate"
+            },
             &result.counts,
             queue,
             Some(result.elapsed.as_secs_f64()),
@@ -226,6 +236,7 @@ impl Summary {
         );
         Summary {
             steps: result.steps.clone(),
+            cutover: result.cutover.clone(),
             ..summary
         }
     }
@@ -361,6 +372,7 @@ impl Summary {
             balanced,
             next,
             steps: Vec::new(),
+            cutover: None,
         }
     }
 
@@ -435,6 +447,9 @@ impl Summary {
             for (r, n) in &self.queued_by_reason {
                 let _ = writeln!(out, "| `{r}` | {n} |");
             }
+        }
+        if let Some(c) = &self.cutover {
+            out.push_str(&super::delta::cutover_markdown(c));
         }
         if !self.next.is_empty() {
             out.push_str("\n## Next\n\n");
