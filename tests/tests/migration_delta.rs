@@ -501,3 +501,76 @@ async fn an_interrupted_delta_keeps_the_watermarks() {
     assert!(next.listed >= ids.len() as u64, "{next:?}");
     assert!(next.updated >= 1, "the changes are listed again: {next:?}");
 }
+
+/// Tickets migrated as conversations: a reopen after an applied close, a reassignment and a
+/// removed tag are applied with conversation actions and a tag detach.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_reopen_reassign_and_untag() {
+    let sb = common::sandbox(40, 14).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration_with(&sb, ledger.clone(), false, common::conversations_spec(&sb));
+    assert!(common::run(&m).await.is_balanced());
+    let migrated = |t: &&Value| {
+        ledger
+            .lookup(
+                &ObjectKind::Conversation,
+                &t["id"].as_i64().unwrap().to_string(),
+            )
+            .unwrap()
+            .is_some_and(|r| r.status == ObjectStatus::Migrated)
+    };
+    let snapshot = sb.glassix.snapshot().unwrap();
+    let closed = snapshot
+        .tickets
+        .iter()
+        .filter(migrated)
+        .find(|t| t["state"] == "Closed" && t["tags"].as_array().is_some_and(|a| !a.is_empty()))
+        .expect("a closed, tagged conversation")["id"]
+        .as_i64()
+        .unwrap();
+    let conversation = |id: i64| {
+        let target = ledger
+            .lookup(&ObjectKind::Conversation, &id.to_string())
+            .unwrap()
+            .and_then(|r| r.target_id)
+            .unwrap();
+        sb.intercom.state().conversations[&target].clone()
+    };
+    assert_eq!(conversation(closed).state, "closed");
+    assert!(!conversation(closed).tag_ids.is_empty());
+    change(
+        &sb,
+        &format!("tickets/{closed}/set_state"),
+        json!({"state": "Open"}),
+    )
+    .await;
+    change(
+        &sb,
+        &format!("tickets/{closed}/set_tags"),
+        json!({"tags": []}),
+    )
+    .await;
+    change(
+        &sb,
+        &format!("tickets/{closed}/set_owner"),
+        json!({"user_id": null}),
+    )
+    .await;
+    let d = delta(&m).await;
+    let c = d.cutover.unwrap();
+    assert_eq!(c.updated, 1, "{c:?}");
+    for s in ["state", "tags", "assignee"] {
+        assert_eq!(c.updated_by.get(s), Some(&1), "{s}: {c:?}");
+    }
+    let after = conversation(closed);
+    assert_eq!(after.state, "open", "reopened after an applied close");
+    assert_eq!(after.admin_assignee_id, 0, "unassigned");
+    // Tags that a rule derives from a field (glassix_region:…) stay; the Glassix tags are gone.
+    let names = tag_names(&sb, &after.tag_ids);
+    assert!(
+        names.iter().all(|n| n.starts_with("glassix_region:")),
+        "{names:?}"
+    );
+    let again = delta(&m).await;
+    assert_eq!(again.intercom_writes, 0);
+}
