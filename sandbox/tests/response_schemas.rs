@@ -641,6 +641,11 @@ async fn every_operation_the_client_uses_answers_in_the_official_shapes() {
         .await;
     let art = id(&art, "id");
     w.get(&format!("/articles/{art}")).await;
+    w.put(
+        &format!("/articles/{art}"),
+        json!({"title": "Returns, updated", "body": "<p>Updated.</p>"}),
+    )
+    .await;
     w.get("/articles?page=1&per_page=5").await;
     w.delete(&format!("/articles/{art}"), None).await;
     w.delete(&format!("/help_center/collections/{col}"), None)
