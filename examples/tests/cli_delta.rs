@@ -55,6 +55,11 @@ fn delta_moves_only_the_changes_and_reports_the_cutover() {
     assert!(md.contains("## Cutover (delta)"), "{md}");
     assert!(md.contains("| updated: parts changed | 1 |"), "{md}");
 
+    // `report` rebuilds the summary from the ledger: the cutover section is still there.
+    ctx.run(&["report"]).expect_code(0);
+    let md = std::fs::read_to_string(ctx.out("run-summary.md")).unwrap();
+    assert!(md.contains("## Cutover (delta)"), "{md}");
+
     let writes = ctx.intercom_writes();
     let quiet = ctx.run(&["delta", "--until-quiet", "--max-rounds", "3"]);
     quiet.expect_code(0);

@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand};
 /// whole history and notes, custom fields, tags and knowledge-base articles.
 ///
 /// A real migration runs: discover → propose (review and confirm the spec) → plan →
-/// migrate --dry-run → migrate → status / report. `demo` does all of it against a built-in
-/// sandbox. Exit codes: 0 done, 1 unexpected failure, 2 configuration, 3 blocked on
+/// migrate --dry-run → migrate → status / report, then `delta` daily until the cutover's
+/// `delta --until-quiet`. `demo` does all of it but `delta` against a built-in sandbox. Exit codes: 0 done, 1 unexpected failure, 2 configuration, 3 blocked on
 /// provisioning, 4 Glassix tier without API access, 5 partial (run `migrate` again).
 #[derive(Debug, Parser)]
 #[command(name = "glassix-to-intercom", version, about, long_about)]

@@ -247,7 +247,7 @@ impl Summary {
         let Some(run) = runs
             .iter()
             .rev()
-            .find(|r| r.mode.as_str() == "migrate")
+            .find(|r| matches!(r.mode.as_str(), "migrate" | "delta"))
             .or_else(|| runs.last())
         else {
             return Ok(None);
@@ -286,6 +286,8 @@ impl Summary {
         if let (Some(recorded), false) = (run.outcome, interrupted) {
             summary.outcome = recorded;
         }
+        summary.cutover =
+            migration_core::execute::CutoverReport::of_run(ledger, run.id).map_err(from_core)?;
         Ok(Some(summary))
     }
 
@@ -343,7 +345,7 @@ impl Summary {
                 ));
             }
             RunOutcome::Partial
-        } else if provisioning > 0 && mode == "migrate" {
+        } else if provisioning > 0 && (mode == "migrate" || mode == "delta") {
             next.push(format!(
                 "{provisioning} record(s) wait for teammates or teams: create those in \
                  `provisioning.md` in Intercom (or set fallbacks in the spec), then run \

@@ -22,6 +22,10 @@ use crate::progress::ProgressSender;
 /// the listing's first page was being served.
 pub const DEFAULT_DELTA_MARGIN: TimeDelta = TimeDelta::hours(1);
 
+/// Ledger `meta` key of the last delta's [`CutoverReport`] (JSON `{"run_id", "report"}`), so
+/// that a summary rebuilt from the ledger (`status`, `report`) still has its cutover section.
+pub const LAST_CUTOVER: &str = "delta.last_cutover";
+
 /// Where a delta starts, per department.
 #[derive(Debug, Clone)]
 pub(crate) struct DeltaStart {
@@ -120,6 +124,7 @@ impl Migration {
     /// delta's cutover report.
     pub(super) fn advance_watermarks(
         &self,
+        run: crate::ledger::RunId,
         status: RunStatus,
         recovering: bool,
         this_run: &BTreeMap<ObjectKind, RunCounts>,
@@ -150,7 +155,7 @@ impl Migration {
             return Ok(None);
         };
         let changed_during: BTreeSet<String> = tally.changed_during.clone();
-        Ok(Some(CutoverReport {
+        let report = CutoverReport {
             margin_secs: d.margin.num_seconds(),
             watermarks_used: d.watermarks.clone(),
             watermarks_recorded: if advance {
@@ -168,6 +173,31 @@ impl Migration {
             per_kind: this_run.clone(),
             edited_messages: tally.edited_parts.clone(),
             changed_during: changed_during.into_iter().collect(),
-        }))
+        };
+        let json = serde_json::json!({ "run_id": run.0, "report": &report });
+        self.ledger.set_meta(LAST_CUTOVER, &json.to_string())?;
+        Ok(Some(report))
+    }
+}
+
+impl CutoverReport {
+    /// The cutover report of delta run `run`, as recorded in the ledger (`None` when that run
+    /// recorded none).
+    pub fn of_run(
+        ledger: &crate::ledger::Ledger,
+        run: crate::ledger::RunId,
+    ) -> crate::Result<Option<CutoverReport>> {
+        let Some(text) = ledger.meta(LAST_CUTOVER)? else {
+            return Ok(None);
+        };
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            crate::Error::LedgerState(format!(
+                "meta `{LAST_CUTOVER}` is not JSON ({e}); delete that row (it is rewritten by                  the next delta)"
+            ))
+        })?;
+        if v["run_id"].as_i64() != Some(run.0) {
+            return Ok(None);
+        }
+        Ok(serde_json::from_value(v["report"].clone()).ok())
     }
 }

@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-pub use delta::{CutoverReport, DEFAULT_DELTA_MARGIN};
+pub use delta::{CutoverReport, DEFAULT_DELTA_MARGIN, LAST_CUTOVER};
 pub use result::RunResult;
 
 use crate::accounting::Accounting;
@@ -410,6 +410,7 @@ impl Migration {
         self.ledger.finish_run(run, status, counts.by_kind())?;
         let this_run = executed.this_run.by_kind().clone();
         let cutover = self.advance_watermarks(
+            run,
             status,
             recovering,
             &this_run,
