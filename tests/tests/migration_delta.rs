@@ -137,7 +137,13 @@ async fn delta_writes_exactly_the_changes() {
             .is_some_and(|u| !u.is_empty())
     });
     let retagged = pick(&|t| t["tags"].as_array().is_some_and(|a| !a.is_empty()));
-    let field = pick(&|_| true);
+    let field = pick(&|t| {
+        t["transactions"].as_array().is_some_and(|l| {
+            l.iter().any(|x| {
+                x["type"] == "Message" && x["html"].as_str().is_some_and(|h| !h.is_empty())
+            })
+        })
+    });
     let untouched = pick(&|_| true);
 
     // One of each change, over HTTP.
@@ -212,6 +218,22 @@ async fn delta_writes_exactly_the_changes() {
         json!({"field": "field2", "value": "ORD-DELTA-1"}),
     )
     .await;
+    // A message body edited after it was migrated (listed, not changed: parts are immutable).
+    let edited_guid = ticket_json(&sb, field)["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["type"] == "Message" && t["html"].as_str().is_some_and(|h| !h.is_empty()))
+        .map(|t| t["guidTransactionId"].as_str().unwrap().to_owned());
+    assert!(edited_guid.is_some(), "the field ticket has a message");
+    if let Some(g) = &edited_guid {
+        change(
+            &sb,
+            &format!("tickets/{field}/edit_transaction"),
+            json!({"guid": g, "text": "edited after the migration"}),
+        )
+        .await;
+    }
     let added = change(&sb, "tickets", json!({"template_id": untouched})).await["id"]
         .as_i64()
         .unwrap();
@@ -288,6 +310,20 @@ async fn delta_writes_exactly_the_changes() {
         c.listed
     );
     assert_eq!(d.intercom_writes, delta_writes);
+
+    if let Some(g) = &edited_guid {
+        assert!(
+            c.edited_messages.contains(&(field.to_string(), g.clone())),
+            "{:?}",
+            c.edited_messages
+        );
+        let t = intercom_ticket(&sb, &ledger, field);
+        assert!(!t.parts.iter().any(|p| {
+            p.body
+                .as_deref()
+                .is_some_and(|b| b.contains("edited after the migration"))
+        }));
+    }
 
     // Each change is visible in Intercom.
     let t = intercom_ticket(&sb, &ledger, message);
