@@ -52,10 +52,9 @@ pub(crate) async fn resolve(
             out.states.push((sid, c));
             continue;
         }
-        let participant = ticket
-            .participants
-            .iter()
-            .find(|p| ContactKey::for_participant(p).as_ref() == Some(&seen.key));
+        let participant = ContactKey::customers_of(ticket)
+            .find(|(k, _)| *k == seen.key)
+            .map(|(_, p)| p);
         let (state, end) = match one(st, dept, seen, participant).await {
             Ok(r) => r,
             Err(Fault::Record(f)) => (
