@@ -104,4 +104,6 @@ impl MappingSpec {
 }
 
 #[cfg(test)]
+mod share_property;
+#[cfg(test)]
 mod tests;

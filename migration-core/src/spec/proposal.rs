@@ -698,6 +698,48 @@ mod tests {
     }
 
     #[test]
+    fn missing_email_is_drafted_from_the_customers_seen_with_its_evidence() {
+        let facts = |with_email, phone_only, neither| DiscoveryFacts {
+            customers: CustomerFacts {
+                total: with_email + phone_only + neither,
+                with_email,
+                phone_only,
+                neither,
+            },
+            ..DiscoveryFacts::default()
+        };
+        let p = MappingSpec::proposal(&facts(10, 0, 0));
+        assert_eq!(p.spec.policies.missing_email, MissingEmailPolicy::Queue);
+        let p = MappingSpec::proposal(&facts(10, 4, 0));
+        assert_eq!(
+            p.spec.policies.missing_email,
+            MissingEmailPolicy::LeadWithPhone
+        );
+        let text = p.to_toml();
+        assert!(
+            text.contains("# Drafted from discovery: 4 of 14 customers seen have no valid e-mail"),
+            "{text}"
+        );
+        let p = MappingSpec::proposal(&facts(10, 4, 1));
+        assert_eq!(
+            p.spec.policies.missing_email,
+            MissingEmailPolicy::ExternalIdFromGlassixId
+        );
+        assert!(
+            p.missing_email_evidence
+                .as_deref()
+                .is_some_and(|e| e.contains("would queue the 1 with neither"))
+        );
+        assert_eq!(
+            MappingSpec::from_toml_str(&p.to_toml())
+                .unwrap()
+                .policies
+                .missing_email,
+            MissingEmailPolicy::ExternalIdFromGlassixId
+        );
+    }
+
+    #[test]
     fn proposal_infers_types_and_flags_conflicts() {
         let p = MappingSpec::proposal(&facts());
         assert!(!p.spec.is_confirmed());
