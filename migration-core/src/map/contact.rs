@@ -226,6 +226,41 @@ pub struct ContactPlan {
     pub tags: Vec<TagRef>,
     /// How to find the contact if it exists already.
     pub lookups: Vec<ContactLookup>,
+    /// The key that makes customers one person ([`email_key`]): customers with the same key
+    /// share one Intercom contact (see `docs/mapping-reference.md`, "Customers merged by
+    /// e-mail").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merge_key: Option<String>,
+}
+
+/// The key under which customers are the same person: the customer's e-mail address with
+/// surrounding white space removed and lower-cased, when so normalised it is a valid address —
+/// from its Glassix record's not deleted, not scrambled e-mail identifiers (the most recently
+/// used first), else from the addresses its ticket participants carry. Only a key: the address
+/// written to Intercom is never normalised (see [`DefaultContactMapper`]).
+pub fn email_key(source: &ContactSource<'_>) -> Option<String> {
+    let normalised = |s: &str| {
+        let k = s.trim().to_lowercase();
+        looks_like_email(&k).then_some(k)
+    };
+    if let Some(c) = source.contact {
+        let mut mails: Vec<_> = c
+            .identifiers
+            .iter()
+            .filter(|i| i.identifier_type == IdentifierType::MailAddress)
+            .filter(|i| !i.is_deleted && !i.is_scrambled)
+            .collect();
+        mails.sort_by_key(|i| std::cmp::Reverse(i.last_accessed));
+        if let Some(k) = mails.iter().find_map(|i| normalised(&i.identifier)) {
+            return Some(k);
+        }
+    }
+    source
+        .seen
+        .identifiers
+        .iter()
+        .filter(|(_, i)| i.contains('@'))
+        .find_map(|(_, i)| normalised(i))
 }
 
 /// Maps a customer to an Intercom contact. Replace or wrap it through
@@ -498,6 +533,7 @@ fn build_contact(
         request,
         tags,
         lookups,
+        merge_key: email_key(source),
     })
 }
 
