@@ -58,8 +58,9 @@ impl CustomerFacts {
             return (MissingEmailPolicy::Queue, evidence);
         }
         let head = format!(
-            "{without} of {} customers seen have no valid e-mail address ({} with a phone \
-             number, {} with neither)",
+            "{without} of {} customers seen have no valid e-mail address on their ticket \
+             participants ({} with a phone number, {} with neither; a Glassix contact record \
+             may still hold one, which is used first)",
             self.total, self.phone_only, self.neither
         );
         if self.neither == 0 {
@@ -717,7 +718,9 @@ mod tests {
         );
         let text = p.to_toml();
         assert!(
-            text.contains("# Drafted from discovery: 4 of 14 customers seen have no valid e-mail"),
+            text.contains(
+                "# Drafted from discovery: 4 of 14 customers seen have no valid e-mail address on"
+            ),
             "{text}"
         );
         let p = MappingSpec::proposal(&facts(10, 4, 1));
