@@ -8,6 +8,7 @@
     clippy::expect_used,
     clippy::unwrap_used,
     clippy::print_stdout,
+    clippy::panic,
     missing_docs
 )]
 
