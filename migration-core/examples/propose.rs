@@ -5,7 +5,8 @@
 
 use migration_core::plan::{Plan, RateLimits, standard_steps};
 use migration_core::spec::{
-    ChannelFacts, DiscoveryFacts, ExistingAttribute, FieldFacts, MappingSpec, TargetModel,
+    ChannelFacts, CustomerFacts, DiscoveryFacts, ExistingAttribute, FieldFacts, MappingSpec,
+    TargetModel,
 };
 
 fn main() -> migration_core::Result<()> {
@@ -53,6 +54,13 @@ fn main() -> migration_core::Result<()> {
                 tickets: 800,
             },
         ],
+        // WhatsApp customers are known by phone only: the draft makes them leads.
+        customers: CustomerFacts {
+            total: 900,
+            with_email: 620,
+            phone_only: 280,
+            neither: 0,
+        },
     };
     let proposal = MappingSpec::proposal(&facts);
     println!("{}", proposal.to_toml());

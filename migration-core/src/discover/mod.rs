@@ -18,14 +18,15 @@ use serde::{Deserialize, Serialize};
 use crate::execute::{ExecError, ExecResult};
 use crate::intercom_schema;
 use crate::map::{
-    AgentResolution, AutomationExport, ContactKey, DepartmentToProvision, Directory, Inventory,
-    InventoryBuilder, ProvisioningList, guid_key, resolve_agents, resolve_departments,
+    AgentResolution, AutomationExport, ContactKey, DepartmentToProvision, Directory, IdentifierUse,
+    Inventory, InventoryBuilder, ProvisioningList, guid_key, identifier_use, resolve_agents,
+    resolve_departments,
 };
 use crate::migration::Migration;
 use crate::progress::{ProgressEvent, ProgressSender, RateTracker};
 use crate::spec::{
-    ChannelFacts, DepartmentValues, DiscoveryFacts, ExistingAttribute, FieldFacts, TOP_VALUES,
-    TargetModel, ValueCounter,
+    ChannelFacts, CustomerFacts, DepartmentValues, DiscoveryFacts, ExistingAttribute, FieldFacts,
+    TOP_VALUES, TargetModel, ValueCounter,
 };
 
 /// The automation export's file name in the export folder (see `docs/export-formats.md`).
@@ -40,7 +41,8 @@ struct Scan {
     samples: BTreeMap<String, BTreeSet<String>>,
     /// Value counts per custom field and department key (bounded, see `ValueCounter`).
     values: BTreeMap<String, BTreeMap<String, ValueCounter>>,
-    contacts: BTreeSet<ContactKey>,
+    /// Each customer seen, with the best way its identifiers can identify it in Intercom.
+    contacts: BTreeMap<ContactKey, IdentifierUse>,
     users: Vec<glassix_client::models::User>,
     inventory: InventoryBuilder,
     rate: RateTracker,
@@ -85,10 +87,10 @@ impl Scan {
             }
             d.attachments += tr.attachments.len() as u64;
         }
-        for p in &full.participants {
-            if let Some(k) = ContactKey::for_participant(p) {
-                self.contacts.insert(k);
-            }
+        for (k, p) in ContactKey::customers_of(full) {
+            let found = identifier_use(p.protocol_type.as_str(), &p.identifier);
+            let best = self.contacts.entry(k).or_insert(found);
+            *best = (*best).min(found);
         }
         for (name, value) in [
             ("field2", &full.field2),
@@ -164,6 +166,17 @@ fn field_facts(
         .collect()
 }
 
+/// The customers seen, counted by the best way each can be identified.
+fn customer_facts(contacts: &BTreeMap<ContactKey, IdentifierUse>) -> CustomerFacts {
+    let count = |u: IdentifierUse| contacts.values().filter(|v| **v == u).count() as u64;
+    CustomerFacts {
+        total: contacts.len() as u64,
+        with_email: count(IdentifierUse::Email),
+        phone_only: count(IdentifierUse::Phone),
+        neither: count(IdentifierUse::Neither),
+    }
+}
+
 /// What discovery found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Discovery {
@@ -177,6 +190,9 @@ pub struct Discovery {
     pub attachments: u64,
     /// Distinct customers reachable through ticket participants.
     pub contacts_reachable: u64,
+    /// The distinct customers reachable through tickets, by how Intercom can identify them.
+    #[serde(default)]
+    pub customers: CustomerFacts,
     /// Custom fields `field2`…`field10` with sampled values and value statistics (overall and
     /// per department).
     pub custom_fields: Vec<FieldFacts>,
@@ -263,6 +279,7 @@ impl Discovery {
             custom_fields: self.custom_fields.clone(),
             intercom_attributes: self.intercom_attributes.clone(),
             channels: self.channels.clone(),
+            customers: self.customers,
         }
     }
 
@@ -299,7 +316,7 @@ impl Migration {
             },
             samples: BTreeMap::new(),
             values: BTreeMap::new(),
-            contacts: BTreeSet::new(),
+            contacts: BTreeMap::new(),
             users: Vec::new(),
             inventory: InventoryBuilder::new(),
             rate: RateTracker::new(None, crate::progress::RATE_WINDOW),
@@ -347,6 +364,7 @@ impl Migration {
         };
         users.sort_by_key(|u| guid_key(u.id));
         d.contacts_reachable = contacts.len() as u64;
+        d.customers = customer_facts(&contacts);
         d.channels = d
             .tickets
             .by_channel

@@ -17,7 +17,7 @@ use super::attributes;
 use super::error::Fault;
 use super::recorder::RecordEnd;
 use super::settle::{Created, Once, find_contact, upsert_once};
-use super::state::{ContactState, RunState};
+use super::state::{ContactState, RunState, Survivor};
 use super::tags::tag_id;
 
 /// The customers of one ticket: how each stands, by contact source id, and the ends of the
@@ -52,10 +52,9 @@ pub(crate) async fn resolve(
             out.states.push((sid, c));
             continue;
         }
-        let participant = ticket
-            .participants
-            .iter()
-            .find(|p| ContactKey::for_participant(p).as_ref() == Some(&seen.key));
+        let participant = ContactKey::customers_of(ticket)
+            .find(|(k, _)| *k == seen.key)
+            .map(|(_, p)| p);
         let (state, end) = match one(st, dept, seen, participant).await {
             Ok(r) => r,
             Err(Fault::Record(f)) => (
@@ -139,6 +138,22 @@ async fn one(
         Some(a) => attributes::gate(st, AttributeModel::Contact, a, &mut notes),
         None => false,
     };
+    // Customers with the same e-mail (case / white space) are one person: the first created
+    // in the run survives, the others are merged into it (the group's lock is held until the
+    // survivor is known).
+    let group = plan
+        .merge_key
+        .as_ref()
+        .map(|k| st.lock_for(&format!("contact-group:{k}")));
+    let _group_guard = match &group {
+        Some(l) => Some(l.lock().await),
+        None => None,
+    };
+    if let Some(key) = &plan.merge_key {
+        if let Some(end) = merge_into_survivor(st, &sid, &hash, key, &plan).await? {
+            return Ok(end);
+        }
+    }
     let role = plan.request.role.clone().unwrap_or(Role::User);
     // Until its tags are attached, the ledger holds a marker hash, so that a run stopped
     // between the create and the tags finishes the contact (as an update) next time.
@@ -166,6 +181,19 @@ async fn one(
         id: id.clone(),
         role,
     });
+    if let (Some(key), ContactState::Resolved(contact)) = (&plan.merge_key, &resolved) {
+        if st.survivor(key).is_none() {
+            st.set_survivor(
+                key,
+                Survivor {
+                    source_id: sid.clone(),
+                    contact: contact.clone(),
+                    signed_up_at: plan.request.signed_up_at,
+                    has_email: plan.request.email.is_some(),
+                },
+            );
+        }
+    }
     let Outcome::Migrated { write, .. } = &outcome else {
         return Ok((resolved, RecordEnd::new(kind, &sid, outcome)));
     };
@@ -195,6 +223,79 @@ async fn one(
         Err(run) => return Err(run),
     };
     Ok((resolved, end))
+}
+
+/// A customer new to the ledger whose e-mail matches (after trimming white space and
+/// lower-casing) a survivor created in this run is merged into it: no contact is created; the
+/// survivor's contact takes the member's `signed_up_at` when it is earlier (so it carries the
+/// group's earliest) and the member's e-mail when it has none; the member is recorded as
+/// migrated to the survivor's contact (origin `reused`: a rollback deletes the contact once,
+/// through the survivor) with a note naming the survivor. `None`: not merged (no survivor yet,
+/// the member is the survivor, or the ledger knows the member already).
+async fn merge_into_survivor(
+    st: &RunState,
+    sid: &str,
+    hash: &str,
+    key: &str,
+    plan: &ContactPlan,
+) -> Result<Option<(ContactState, RecordEnd)>, Fault> {
+    let Some(mut survivor) = st.survivor(key) else {
+        return Ok(None);
+    };
+    if survivor.source_id == sid
+        || !matches!(
+            st.ledger.needs_write(&ObjectKind::Contact, sid, hash)?,
+            crate::ledger::WriteNeed::Create
+        )
+    {
+        return Ok(None);
+    }
+    let r = &plan.request;
+    let earlier = match (r.signed_up_at, survivor.signed_up_at) {
+        (Some(m), Some(s)) => m < s,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    let email = (!survivor.has_email).then(|| r.email.clone()).flatten();
+    if earlier || email.is_some() {
+        let update = UpdateContact {
+            signed_up_at: if earlier { r.signed_up_at } else { None },
+            email: email.clone(),
+            ..Default::default()
+        };
+        st.writer
+            .update_contact(&survivor.contact.id, &update)
+            .await?;
+        if earlier {
+            survivor.signed_up_at = r.signed_up_at;
+        }
+        survivor.has_email |= email.is_some();
+        st.set_survivor(key, survivor.clone());
+    }
+    let note = crate::map::FieldNote::info(
+        "identifiers",
+        format!(
+            "merged into contact {} (the same e-mail `{key}` up to case and white space): no \
+             contact of its own; its tickets link to the survivor's Intercom contact {}{}",
+            survivor.source_id,
+            survivor.contact.id,
+            if earlier {
+                ", which takes this customer's earlier signed_up_at"
+            } else {
+                ""
+            }
+        ),
+    );
+    // The member's own tags go on the shared contact.
+    attach_tags(st, &survivor.contact.id, plan).await?;
+    let outcome = Outcome::Migrated {
+        target_id: survivor.contact.id.clone(),
+        write: Write::Reused,
+    };
+    let end = RecordEnd::new(ObjectKind::Contact, sid, outcome)
+        .notes(vec![note])
+        .hash(hash);
+    Ok(Some((ContactState::Resolved(survivor.contact), end)))
 }
 
 /// Attaches the contact's tags (creating a tag rule's tag on first use).

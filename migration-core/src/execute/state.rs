@@ -35,6 +35,9 @@ pub(crate) struct RunState {
     directory: RwLock<Directory>,
     /// Contacts handled in this run (source id → how), so each is mapped once.
     contacts: Mutex<HashMap<String, ContactState>>,
+    /// Customers merged by e-mail (case / white space): the survivor of each group, by merge
+    /// key (see `map::email_key`), as handled in this run.
+    survivors: Mutex<HashMap<String, Survivor>>,
     /// One lock per contact or tag being created, so two tickets create it once.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// What Intercom had of the schema when the run started (read in preflight).
@@ -57,6 +60,20 @@ pub(crate) enum ContactState {
     Held,
     /// It failed; its tickets fail with it, and the next run retries them all.
     Failed(Failure),
+}
+
+/// The member of a group of customers with the same e-mail (after trimming white space and
+/// lower-casing) whose Intercom contact the group shares: the first member created in the run.
+#[derive(Debug, Clone)]
+pub(crate) struct Survivor {
+    /// Its contact source id.
+    pub(crate) source_id: String,
+    /// Its Intercom contact.
+    pub(crate) contact: ResolvedContact,
+    /// The group's earliest `signed_up_at` so far (what the contact carries).
+    pub(crate) signed_up_at: Option<i64>,
+    /// Whether the contact has an e-mail address.
+    pub(crate) has_email: bool,
 }
 
 /// The Intercom schema found at the start of the run.
@@ -108,6 +125,7 @@ impl RunState {
             recovering,
             directory: RwLock::new(Directory::default()),
             contacts: Mutex::new(HashMap::new()),
+            survivors: Mutex::new(HashMap::new()),
             locks: Mutex::new(HashMap::new()),
             schema: Mutex::new(ExistingSchema::default()),
             knowledge: Mutex::new(None),
@@ -140,6 +158,16 @@ impl RunState {
     /// Remembers how contact `sid` was handled.
     pub(crate) fn remember_contact(&self, sid: &str, contact: ContactState) {
         lock(&self.contacts).insert(sid.to_owned(), contact);
+    }
+
+    /// The survivor of the customers with merge key `key`, if one was created in this run.
+    pub(crate) fn survivor(&self, key: &str) -> Option<Survivor> {
+        lock(&self.survivors).get(key).cloned()
+    }
+
+    /// Records (or updates) the survivor of the customers with merge key `key`.
+    pub(crate) fn set_survivor(&self, key: &str, survivor: Survivor) {
+        lock(&self.survivors).insert(key.to_owned(), survivor);
     }
 
     /// Marks attribute `name` of `model` as not settled in Intercom.

@@ -40,6 +40,24 @@ impl ContactKey {
         (!ident.is_empty()).then_some(ContactKey::Identifier(ident))
     }
 
+    /// Every customer participant a ticket's mapping refers to, with its key: the ticket's
+    /// customer participants, then the authors of its messages (Glassix keeps the author's
+    /// participant record on each message, which can name a contact not listed among the
+    /// ticket's participants, e.g. one merged into the ticket's customer later). A key can come
+    /// more than once. The one list of customers a ticket needs: the executor resolves exactly
+    /// these before mapping, and the ticket mapper looks up only these.
+    pub fn customers_of(ticket: &Ticket) -> impl Iterator<Item = (ContactKey, &Participant)> {
+        let authors = ticket
+            .transactions()
+            .iter()
+            .filter_map(|t| t.from_participant.as_ref());
+        ticket
+            .participants
+            .iter()
+            .chain(authors)
+            .filter_map(|p| ContactKey::for_participant(p).map(|k| (k, p)))
+    }
+
     /// The source id used in the ledger and in [`Directory::contacts`](super::Directory::contacts):
     /// the GUID, or `identifier:<address>`.
     pub fn source_id(&self) -> String {
@@ -108,10 +126,7 @@ impl ContactCollector {
     pub fn observe(&mut self, ticket: &Ticket) {
         let channel = ticket.primary_protocol_type.as_str().to_owned();
         let mut in_ticket = BTreeSet::new();
-        for p in &ticket.participants {
-            let Some(key) = ContactKey::for_participant(p) else {
-                continue;
-            };
+        for (key, p) in ContactKey::customers_of(ticket) {
             let entry = self.contacts.entry(key.clone()).or_insert_with(|| {
                 self.order.push(key.clone());
                 CollectedContact {
@@ -211,6 +226,41 @@ pub struct ContactPlan {
     pub tags: Vec<TagRef>,
     /// How to find the contact if it exists already.
     pub lookups: Vec<ContactLookup>,
+    /// The key that makes customers one person ([`email_key`]): customers with the same key
+    /// share one Intercom contact (see `docs/mapping-reference.md`, "Customers merged by
+    /// e-mail").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merge_key: Option<String>,
+}
+
+/// The key under which customers are the same person: the customer's e-mail address with
+/// surrounding white space removed and lower-cased, when so normalised it is a valid address —
+/// from its Glassix record's not deleted, not scrambled e-mail identifiers (the most recently
+/// used first), else from the addresses its ticket participants carry. Only a key: the address
+/// written to Intercom is never normalised (see [`DefaultContactMapper`]).
+pub fn email_key(source: &ContactSource<'_>) -> Option<String> {
+    let normalised = |s: &str| {
+        let k = s.trim().to_lowercase();
+        looks_like_email(&k).then_some(k)
+    };
+    if let Some(c) = source.contact {
+        let mut mails: Vec<_> = c
+            .identifiers
+            .iter()
+            .filter(|i| i.identifier_type == IdentifierType::MailAddress)
+            .filter(|i| !i.is_deleted && !i.is_scrambled)
+            .collect();
+        mails.sort_by_key(|i| std::cmp::Reverse(i.last_accessed));
+        if let Some(k) = mails.iter().find_map(|i| normalised(&i.identifier)) {
+            return Some(k);
+        }
+    }
+    source
+        .seen
+        .identifiers
+        .iter()
+        .filter(|(_, i)| i.contains('@'))
+        .find_map(|(_, i)| normalised(i))
 }
 
 /// Maps a customer to an Intercom contact. Replace or wrap it through
@@ -271,6 +321,30 @@ pub(crate) fn looks_like_email(s: &str) -> bool {
             .last()
             .is_some_and(|t| t.len() >= 2 && t.chars().all(|c| c.is_ascii_alphabetic()));
     local_ok && domain_ok
+}
+
+/// What a customer participant's identifier can identify the contact by in Intercom, judged
+/// as [`DefaultContactMapper`] judges participant identifiers: an e-mail address valid as it
+/// stands, a usable international phone number on a phone channel, or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum IdentifierUse {
+    /// A valid e-mail address (as it stands: not trimmed, not lower-cased).
+    Email,
+    /// A phone number [`normalize_phone`] accepts, on a phone channel.
+    Phone,
+    /// Neither (blank, a channel id, an invalid address or number).
+    Neither,
+}
+
+/// How `identifier`, seen on a participant of channel `channel`, can identify a contact.
+pub fn identifier_use(channel: &str, identifier: &str) -> IdentifierUse {
+    if identifier.contains('@') && looks_like_email(identifier) {
+        IdentifierUse::Email
+    } else if is_phone_channel(channel) && normalize_phone(identifier).is_some() {
+        IdentifierUse::Phone
+    } else {
+        IdentifierUse::Neither
+    }
 }
 
 fn is_phone_channel(channel: &str) -> bool {
@@ -459,6 +533,7 @@ fn build_contact(
         request,
         tags,
         lookups,
+        merge_key: email_key(source),
     })
 }
 

@@ -71,7 +71,7 @@ pub use attributes::{
 pub use body::html_to_text;
 pub use contact::{
     CollectedContact, ContactCollector, ContactKey, ContactLookup, ContactMapper, ContactPlan,
-    ContactSource, DefaultContactMapper, normalize_phone,
+    ContactSource, DefaultContactMapper, IdentifierUse, email_key, identifier_use, normalize_phone,
 };
 pub use context::{
     Department, Directory, MapContext, ResolvedContact, StateCategory, TicketTypeInfo, guid_key,

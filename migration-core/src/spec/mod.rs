@@ -38,8 +38,8 @@ pub use model::{
     Transform, deserialize_timestamp,
 };
 pub use proposal::{
-    ChannelFacts, DepartmentValues, DiscoveryFacts, ExistingAttribute, FieldFacts, FieldProposal,
-    Proposal,
+    ChannelFacts, CustomerFacts, DepartmentValues, DiscoveryFacts, ExistingAttribute, FieldFacts,
+    FieldProposal, Proposal,
 };
 pub use scope::KnownDepartment;
 pub use stats::{TOP_VALUES, TRACKED_DISTINCT, ValueCount, ValueCounter, ValueStats};
@@ -103,5 +103,7 @@ impl MappingSpec {
     }
 }
 
+#[cfg(test)]
+mod share_property;
 #[cfg(test)]
 mod tests;

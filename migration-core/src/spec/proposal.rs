@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::infer::{Inference, MAX_FAILING_SHARE, failing_share, infer_stats, infer_type};
 use super::model::{
-    DepartmentRule, FieldRule, FieldType, MappingSpec, ObjectTargets, TargetModel, TicketTarget,
-    Transform,
+    DepartmentRule, FieldRule, FieldType, MappingSpec, MissingEmailPolicy, ObjectTargets,
+    TargetModel, TicketTarget, Transform,
 };
 use super::stats::ValueStats;
 
@@ -19,6 +19,69 @@ pub struct DiscoveryFacts {
     pub intercom_attributes: Vec<ExistingAttribute>,
     /// Channels (Glassix protocol types) seen on tickets.
     pub channels: Vec<ChannelFacts>,
+    /// The customers seen on tickets, by how Intercom can identify them (drafts
+    /// `policies.missing_email`).
+    #[serde(default)]
+    pub customers: CustomerFacts,
+}
+
+/// The distinct customers seen on tickets (participants and message authors), by how
+/// Intercom can identify them, judged from their participant identifiers as the contact mapper
+/// judges them (discovery does not read contact records).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CustomerFacts {
+    /// Distinct customers.
+    pub total: u64,
+    /// With an e-mail address valid as it stands.
+    pub with_email: u64,
+    /// Without a valid e-mail address, with a usable phone number.
+    pub phone_only: u64,
+    /// With neither (no identifier, or only invalid addresses, channel ids …).
+    pub neither: u64,
+}
+
+impl CustomerFacts {
+    /// The `missing_email` policy the proposal drafts, and the evidence for it: `queue` when
+    /// every customer has an e-mail address (nothing to decide), `lead_with_phone` when every
+    /// customer without one has a phone number, else `external_id_from_glassix_id` (the only
+    /// policy that migrates a customer with neither). So the draft, confirmed as it is,
+    /// migrates every customer that has an identifier, and with it its tickets.
+    pub fn missing_email_policy(&self) -> (MissingEmailPolicy, Option<String>) {
+        let without = self.phone_only + self.neither;
+        if without == 0 {
+            let evidence = (self.total > 0).then(|| {
+                format!(
+                    "all {} customers seen have a valid e-mail address: \"queue\" queues none",
+                    self.total
+                )
+            });
+            return (MissingEmailPolicy::Queue, evidence);
+        }
+        let head = format!(
+            "{without} of {} customers seen have no valid e-mail address on their ticket \
+             participants ({} with a phone number, {} with neither; a Glassix contact record \
+             may still hold one, which is used first)",
+            self.total, self.phone_only, self.neither
+        );
+        if self.neither == 0 {
+            return (
+                MissingEmailPolicy::LeadWithPhone,
+                Some(format!(
+                    "{head}: \"lead_with_phone\" creates them as leads identified by phone; \
+                     \"queue\" would queue them and their tickets"
+                )),
+            );
+        }
+        (
+            MissingEmailPolicy::ExternalIdFromGlassixId,
+            Some(format!(
+                "{head}: \"external_id_from_glassix_id\" creates them as users whose \
+                 external_id is their Glassix id; \"lead_with_phone\" would queue the {} with \
+                 neither, \"queue\" all {without}, with their tickets",
+                self.neither
+            )),
+        )
+    }
 }
 
 /// One Glassix custom field and what its values look like.
@@ -117,6 +180,10 @@ pub struct Proposal {
     pub fields: Vec<FieldProposal>,
     /// Channels seen, most used first.
     pub channels: Vec<ChannelFacts>,
+    /// Why `spec.policies.missing_email` is what it is (counts of customers without an
+    /// e-mail address), shown above it in the TOML.
+    #[serde(default)]
+    pub missing_email_evidence: Option<String>,
 }
 
 impl Proposal {
@@ -302,6 +369,8 @@ pub(crate) fn build(facts: &DiscoveryFacts) -> Proposal {
         objects,
         ..MappingSpec::default()
     };
+    let (missing_email, missing_email_evidence) = facts.customers.missing_email_policy();
+    spec.policies.missing_email = missing_email;
     let mut fields = Vec::new();
     for f in &facts.custom_fields {
         for d in drafts(f) {
@@ -353,6 +422,7 @@ pub(crate) fn build(facts: &DiscoveryFacts) -> Proposal {
         spec,
         fields,
         channels,
+        missing_email_evidence,
     }
 }
 
@@ -396,6 +466,9 @@ impl Proposal {
         let p = &s.policies;
         o.ln("[policies]");
         o.ln("# Contact without e-mail: \"queue\" | \"lead_with_phone\" | \"external_id_from_glassix_id\"");
+        if let Some(e) = &self.missing_email_evidence {
+            o.ln(format!("# Drafted from discovery: {e}."));
+        }
         o.ln(format!("missing_email = {}", value(&p.missing_email)));
         o.ln("# Agent without an Intercom admin: \"queue\" or { fallback_admin = \"<admin id>\" }");
         o.ln(format!("unmatched_agent = {}", value(&p.unmatched_agent)));
@@ -621,7 +694,52 @@ mod tests {
                     tickets: 10,
                 },
             ],
+            customers: CustomerFacts::default(),
         }
+    }
+
+    #[test]
+    fn missing_email_is_drafted_from_the_customers_seen_with_its_evidence() {
+        let facts = |with_email, phone_only, neither| DiscoveryFacts {
+            customers: CustomerFacts {
+                total: with_email + phone_only + neither,
+                with_email,
+                phone_only,
+                neither,
+            },
+            ..DiscoveryFacts::default()
+        };
+        let p = MappingSpec::proposal(&facts(10, 0, 0));
+        assert_eq!(p.spec.policies.missing_email, MissingEmailPolicy::Queue);
+        let p = MappingSpec::proposal(&facts(10, 4, 0));
+        assert_eq!(
+            p.spec.policies.missing_email,
+            MissingEmailPolicy::LeadWithPhone
+        );
+        let text = p.to_toml();
+        assert!(
+            text.contains(
+                "# Drafted from discovery: 4 of 14 customers seen have no valid e-mail address on"
+            ),
+            "{text}"
+        );
+        let p = MappingSpec::proposal(&facts(10, 4, 1));
+        assert_eq!(
+            p.spec.policies.missing_email,
+            MissingEmailPolicy::ExternalIdFromGlassixId
+        );
+        assert!(
+            p.missing_email_evidence
+                .as_deref()
+                .is_some_and(|e| e.contains("would queue the 1 with neither"))
+        );
+        assert_eq!(
+            MappingSpec::from_toml_str(&p.to_toml())
+                .unwrap()
+                .policies
+                .missing_email,
+            MissingEmailPolicy::ExternalIdFromGlassixId
+        );
     }
 
     #[test]

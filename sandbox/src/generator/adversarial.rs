@@ -17,7 +17,9 @@
 //!   (404);
 //! * **dangling moves**: tickets moved to a ticket id that does not exist;
 //! * **customers duplicated by e-mail case or white space**: a second contact whose address is
-//!   another's in other case and with surrounding spaces, with tickets of its own.
+//!   another's in other case and with surrounding spaces (every other one created earlier than
+//!   the original), with tickets of its own whose customer messages keep the original as their
+//!   author (a message author that is not among the ticket's participants).
 
 use std::collections::BTreeSet;
 
@@ -198,6 +200,10 @@ fn duplicates(snapshot: &mut GlassixSnapshot, rng: &mut SmallRng, valid: &[(Stri
         };
         let mut twin = source.clone();
         twin["id"] = json!(twin_id);
+        // Every other twin is the older record: the merged contact must carry its sign-up.
+        if k % 2 == 1 {
+            twin["creationDateTime"] = json!("2023-06-01T09:00:00Z");
+        }
         if let Some(ids) = twin["identifiers"].as_array_mut() {
             for (j, ident) in ids.iter_mut().enumerate() {
                 ident["contactId"] = json!(twin_id);
