@@ -233,6 +233,27 @@ pub struct ContactPlan {
     pub merge_key: Option<String>,
 }
 
+/// The identifiers (trimmed, lower-cased) that the customer's Glassix record marks deleted or
+/// scrambled. The same address can still ride on the ticket's participants; it must not come
+/// back through them as the contact's e-mail, phone or merge key.
+fn withdrawn_identifiers(source: &ContactSource<'_>) -> BTreeSet<String> {
+    source
+        .contact
+        .map(|c| {
+            c.identifiers
+                .iter()
+                .filter(|i| i.is_deleted || i.is_scrambled)
+                .map(|i| i.identifier.trim().to_lowercase())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `identifier` is one of `withdrawn` (see [`withdrawn_identifiers`]).
+fn is_withdrawn(withdrawn: &BTreeSet<String>, identifier: &str) -> bool {
+    withdrawn.contains(&identifier.trim().to_lowercase())
+}
+
 /// The key under which customers are the same person: the customer's e-mail address with
 /// surrounding white space removed and lower-cased, when so normalised it is a valid address —
 /// from its Glassix record's not deleted, not scrambled e-mail identifiers (the most recently
@@ -255,11 +276,12 @@ pub fn email_key(source: &ContactSource<'_>) -> Option<String> {
             return Some(k);
         }
     }
+    let withdrawn = withdrawn_identifiers(source);
     source
         .seen
         .identifiers
         .iter()
-        .filter(|(_, i)| i.contains('@'))
+        .filter(|(_, i)| i.contains('@') && !is_withdrawn(&withdrawn, i))
         .find_map(|(_, i)| normalised(i))
 }
 
@@ -406,9 +428,11 @@ impl DefaultContactMapper {
                 return Some(m.identifier.clone());
             }
         }
+        let withdrawn = withdrawn_identifiers(source);
         let mut found = None;
         for (_, i) in &source.seen.identifiers {
-            if !i.contains('@') {
+            // A withdrawn address was already noted above; it does not come back this way.
+            if !i.contains('@') || is_withdrawn(&withdrawn, i) {
                 continue;
             }
             if looks_like_email(i) {
@@ -444,12 +468,13 @@ impl DefaultContactMapper {
                     .map(|i| ("identifiers.identifier", i.identifier.clone())),
             );
         }
+        let withdrawn = withdrawn_identifiers(source);
         candidates.extend(
             source
                 .seen
                 .identifiers
                 .iter()
-                .filter(|(ch, _)| is_phone_channel(ch))
+                .filter(|(ch, i)| is_phone_channel(ch) && !is_withdrawn(&withdrawn, i))
                 .map(|(_, i)| ("participants.identifier", i.clone())),
         );
         for (field, raw) in &candidates {

@@ -412,3 +412,40 @@ fn only_valid_not_deleted_e_mail_identifiers_become_the_contacts_e_mail() {
         assert!(!looks_like_email(bad), "{bad}");
     }
 }
+
+#[test]
+fn an_address_glassix_marks_deleted_does_not_come_back_through_the_participants() {
+    let mut seen = seen_priya();
+    seen.identifiers.clear();
+    seen.identifiers
+        .insert(("Mail".into(), "Old.Priya@Example.net".into()));
+    let contact = decode_contact(json!({
+        "id": PRIYA, "name": "Priya",
+        "identifiers": [
+            {"id": 1, "contactId": PRIYA, "identifierType": "MailAddress",
+             "identifier": "old.priya@example.net", "isDeleted": true}
+        ]
+    }));
+    let s = spec(TicketTarget::Tickets);
+    let out = map(&seen, Some(&contact), &s);
+    // Not the contact's e-mail, so the missing_email policy decides (queue by default)…
+    assert_eq!(
+        out.reason().map(|r| r.code.clone()),
+        Some(ReasonCode::MissingEmail)
+    );
+    // …and not a merge key either.
+    assert_eq!(
+        crate::map::email_key(&ContactSource {
+            seen: &seen,
+            contact: Some(&contact)
+        }),
+        None
+    );
+    // Without the deleted mark the participant's address is used, as Glassix has it.
+    let live = decode_contact(json!({"id": PRIYA, "name": "Priya"}));
+    let out = map(&seen, Some(&live), &s);
+    assert_eq!(
+        out.value().and_then(|p| p.request.email.clone()).as_deref(),
+        Some("Old.Priya@Example.net")
+    );
+}
