@@ -49,6 +49,14 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Confirm the reviewed mapping spec: validates it and writes its `[confirmation]` table
+    /// (who, when, and a hash of its content). A later edit withdraws the confirmation:
+    /// `migrate` refuses the spec and names what changed until it is confirmed again.
+    Confirm {
+        /// Who confirms (a name or an e-mail), recorded in the spec.
+        #[arg(long)]
+        by: String,
+    },
     /// Order the steps and estimate calls and duration from the rate limits.
     Plan,
     /// Move the records (needs a confirmed spec). Safe to interrupt and run again: it resumes,

@@ -108,6 +108,7 @@ async fn dispatch(args: Args, mappers: Arc<Mappers>, console: Console) -> Result
         Command::Propose { force } => prepare::propose(&load()?, *force)
             .await
             .map(|_| Exit::Success),
+        Command::Confirm { by } => prepare::confirm(&load()?, by).map(|()| Exit::Success),
         Command::Plan => prepare::plan(&load()?).await.map(|()| Exit::Success),
         Command::Migrate { dry_run } => run::migrate(&load()?, *dry_run).await.map(|o| o.exit),
         Command::Delta {

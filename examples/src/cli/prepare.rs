@@ -75,10 +75,36 @@ pub async fn propose(app: &App, force: bool) -> Result<MappingSpec, CliError> {
     }
     print_written(app, &out);
     c.line(
-        "Next: review every rule in the spec, then confirm it by setting in [confirmation] \
-         `confirmed = true`, `confirmed_by` and `confirmed_at`; then `glassix-to-intercom plan`.",
+        "Next: review every rule in the spec, then confirm it with `glassix-to-intercom confirm \
+         --by <your name or e-mail>`; then `glassix-to-intercom plan`.",
     );
     Ok(spec)
+}
+
+/// `confirm`: validates the spec file and rewrites its `[confirmation]` table, locked to the
+/// content (everything else in the file, comments included, is kept byte for byte).
+pub fn confirm(app: &App, by: &str) -> Result<(), CliError> {
+    let path = &app.config.paths.spec;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::config(format!(
+            "paths.spec: cannot read {} ({e}); run `glassix-to-intercom propose` to draft it",
+            path.display()
+        ))
+    })?;
+    let at = chrono::Utc::now();
+    let confirmed = MappingSpec::confirm_toml(&text, by, at)
+        .map_err(|e| CliError::config(format!("{}: {e}", path.display())))?;
+    write_file(path, &confirmed)?;
+    let c = &app.console;
+    c.line(format!(
+        "Confirmed {} by {} at {}, locked to its content: an edit withdraws the confirmation \
+         until `glassix-to-intercom confirm` is run again.",
+        path.display(),
+        by.trim(),
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    ));
+    c.line("Next: `glassix-to-intercom plan`, then `glassix-to-intercom migrate`.");
+    Ok(())
 }
 
 /// The comment block at the top of a proposed spec.

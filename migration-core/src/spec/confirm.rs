@@ -95,17 +95,17 @@ impl MappingSpec {
                 tracing::warn!(
                     "the mapping spec is confirmed but its confirmation is not locked to its \
                      content (no content_hash in [confirmation]); confirm it again to lock it \
-                     (MappingSpec::confirm_toml), so that a later edit cannot run unreviewed"
+                     (`glassix-to-intercom confirm --by <you>` or MappingSpec::confirm_toml), \
+                     so that a later edit cannot run unreviewed"
                 );
                 Ok(())
             }
             ConfirmationState::Unconfirmed => Err(Error::SpecNotConfirmed {
                 message: "the mapping spec is not confirmed, so no record will be moved. Review \
-                          the spec file, then set these three keys in its [confirmation] table \
-                          and run again:\n\n  [confirmation]\n  confirmed = true\n  \
-                          confirmed_by = \"<your name or e-mail>\"\n  confirmed_at = <now, RFC \
-                          3339, e.g. 2026-01-31T09:00:00Z>\n\n(a dry run does not need \
-                          confirmation)"
+                          the spec file, then confirm it with `glassix-to-intercom confirm --by \
+                          <your name or e-mail>` (in code: MappingSpec::confirm_toml), which \
+                          records who, when and a hash of the content, and run again.\n\n(a dry \
+                          run does not need confirmation)"
                     .to_owned(),
                 changed: Vec::new(),
             }),

@@ -455,9 +455,9 @@ impl Proposal {
         o.ln("# then confirm it in [confirmation]. Nothing moves until you do.");
         o.ln(format!("version = {}\n", s.version));
         o.ln("[confirmation]");
-        o.ln("# After review set confirmed = true and fill in who and when, e.g.");
-        o.ln("#   confirmed_by = \"ops@example.com\"");
-        o.ln("#   confirmed_at = 2026-01-31T09:00:00Z");
+        o.ln("# After review run `glassix-to-intercom confirm --by <you>` (or");
+        o.ln("# MappingSpec::confirm_toml): it fills in who and when and locks the confirmation");
+        o.ln("# to the content, so that a later edit cannot run unreviewed.");
         o.ln(format!("confirmed = {}\n", s.confirmation.confirmed));
         o.ln("[objects]");
         o.ln("# \"tickets\" (Intercom tickets of `ticket_type`) or \"conversations\".");
