@@ -352,7 +352,7 @@ impl Migration {
             (Writer::dry(self.sample_size), scratch, scratch_run)
         } else {
             (
-                Writer::live(self.intercom.clone()),
+                Writer::live(self.intercom.clone()).expecting(self.ledger.clone()),
                 self.ledger.clone(),
                 run,
             )
