@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 /// A real migration runs: discover → propose (review and confirm the spec) → plan →
 /// migrate --dry-run → migrate → status / report. `demo` does all of it against a built-in
 /// sandbox. Exit codes: 0 done, 1 unexpected failure, 2 configuration, 3 blocked on
-/// provisioning, 4 Glassix tier without API access, 5 partial (run `migrate` again).
+/// provisioning, 4 Glassix tier without API access, 5 partial (run `migrate` again), 6 `verify`
+/// found a difference.
 #[derive(Debug, Parser)]
 #[command(name = "glassix-to-intercom", version, about, long_about)]
 pub struct Args {
@@ -63,6 +64,15 @@ pub enum Command {
     /// looked up and what this migration made is adopted; nothing is created. Then `migrate`
     /// creates only what was missing.
     Recover,
+    /// Read back every migrated object from Intercom and compare it field by field with what
+    /// the migration wrote (`out/verification.json`, refreshes report.html). Reads Intercom;
+    /// writes nothing there. Exit 6 when a field differs or an object is missing.
+    Verify {
+        /// Check every object anew (an interrupted verification otherwise resumes, skipping
+        /// the objects it already found equal).
+        #[arg(long)]
+        again: bool,
+    },
     /// Show where the migration stands, from the ledger only (no network).
     Status,
     /// Write the run summary, the reconciliation queue, report.html and the reports rebuild

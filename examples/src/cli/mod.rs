@@ -10,6 +10,7 @@
 //! | [`run`] | `migrate` |
 //! | [`status`] | `status` |
 //! | [`report`] | `report`, and the outputs `migrate` writes at its end |
+//! | [`verify`] | `verify`: every migrated object read back and compared |
 //! | [`lookup`] | `lookup admins`, `lookup teams`: ids for the spec's fallbacks |
 //! | [`demo`] | `demo`: the whole sequence against the in-process sandbox |
 //! | [`outputs`] | the files written and the run summary |
@@ -28,6 +29,7 @@ pub mod prepare;
 pub mod report;
 pub mod run;
 pub mod status;
+pub mod verify;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -110,6 +112,7 @@ async fn dispatch(args: Args, mappers: Arc<Mappers>, console: Console) -> Result
         Command::Plan => prepare::plan(&load()?).await.map(|()| Exit::Success),
         Command::Migrate { dry_run } => run::migrate(&load()?, *dry_run).await.map(|o| o.exit),
         Command::Recover => run::recover(&load()?).await,
+        Command::Verify { again } => verify::verify(&load()?, *again).await,
         Command::Status => status::status(&load()?).map(|()| Exit::Success),
         Command::Report => report::report(&load()?).await.map(|_| Exit::Success),
         Command::Lookup { target } => lookup::lookup(&load()?, *target)

@@ -84,14 +84,7 @@ pub fn render(d: &ReportData) -> String {
                 (provisioning(&d.provisioning))
                 (inventories(d))
                 (rebuild(d))
-                section id="verification" {
-                    h2 { "Verification: not run yet" }
-                    p class="placeholder" {
-                        "Reading back what was written to Intercom and comparing it field by \
-                         field with what the mapping intended has not been run for this \
-                         migration. `glassix-to-intercom verify` fills this section."
-                    }
-                }
+                (super::verification::section(&d.verification))
             }
         }
     };
