@@ -72,6 +72,14 @@ pub enum Command {
         /// the objects it already found equal).
         #[arg(long)]
         again: bool,
+        /// Also spot-check N tickets (50 when N is not given), read again from Glassix and
+        /// shown side by side with Intercom in report.html; seeded, stratified by department,
+        /// channel and kind.
+        #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "50")]
+        sample: Option<usize>,
+        /// Seed of the spot-check's choice (same seed, same tickets).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Show where the migration stands, from the ledger only (no network).
     Status,

@@ -112,7 +112,16 @@ async fn dispatch(args: Args, mappers: Arc<Mappers>, console: Console) -> Result
         Command::Plan => prepare::plan(&load()?).await.map(|()| Exit::Success),
         Command::Migrate { dry_run } => run::migrate(&load()?, *dry_run).await.map(|o| o.exit),
         Command::Recover => run::recover(&load()?).await,
-        Command::Verify { again } => verify::verify(&load()?, *again).await,
+        Command::Verify {
+            again,
+            sample,
+            seed,
+        } => {
+            let options = migration_core::verify::VerifyOptions::default()
+                .again(*again)
+                .sample(sample.unwrap_or(0), *seed);
+            verify::verify(&load()?, &options).await
+        }
         Command::Status => status::status(&load()?).map(|()| Exit::Success),
         Command::Report => report::report(&load()?).await.map(|_| Exit::Success),
         Command::Lookup { target } => lookup::lookup(&load()?, *target)

@@ -23,8 +23,8 @@ pub const VERIFICATION_JSON: &str = "verification.json";
 /// Objects with a difference listed on screen (all of them are in `verification.json`).
 const SHOWN: usize = 20;
 
-/// `verify [--again]`.
-pub async fn verify(app: &App, again: bool) -> Result<Exit, CliError> {
+/// `verify [--again] [--sample [N]] [--seed S]`.
+pub async fn verify(app: &App, options: &VerifyOptions) -> Result<Exit, CliError> {
     let spec = app.spec()?;
     let mut out = app.out()?;
     let clients = app.clients()?;
@@ -37,9 +37,7 @@ pub async fn verify(app: &App, again: bool) -> Result<Exit, CliError> {
     );
     let (progress, rx) = ProgressSender::channel(4096);
     let render = tokio::spawn(app.console.clone().render(rx));
-    let result = m
-        .verify(&VerifyOptions::default().again(again), progress)
-        .await;
+    let result = m.verify(options, progress).await;
     drop(m);
     app.finish_render(render).await;
     let v = result.map_err(from_exec)?;
@@ -130,6 +128,22 @@ pub fn text(v: &Verification) -> String {
     }
     if bad.len() > SHOWN {
         let _ = writeln!(t, "  … and {} more", bad.len() - SHOWN);
+    }
+    if let Some(sample) = &v.sample {
+        let differing = sample
+            .tickets
+            .iter()
+            .filter(|t| t.rows_differing > 0)
+            .count();
+        let _ = writeln!(
+            t,
+            "Spot-check: {} tickets from {} strata (department · channel · kind, seed {}) read \
+             again from Glassix and shown side by side in report.html; {differing} have a row \
+             that differs.",
+            sample.tickets.len(),
+            sample.strata,
+            sample.seed
+        );
     }
     if s.unchecked > 0 {
         let _ = writeln!(

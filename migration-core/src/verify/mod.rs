@@ -25,6 +25,7 @@
 pub(crate) mod compare;
 pub(crate) mod expect;
 mod found;
+pub mod sample;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -39,6 +40,7 @@ use crate::ledger::{Expectation, Ledger};
 use crate::progress::{ProgressEvent, ProgressSender, RATE_WINDOW, RateTracker};
 
 pub use compare::normalise_body;
+pub use sample::{DEFAULT_SAMPLE, Sample, SampleRow, SampleTicket, SideMessage};
 
 /// The progress step name of a verification.
 pub const STEP: &str = "verify";
@@ -62,12 +64,24 @@ pub struct VerifyOptions {
     /// Check every object again, including those an interrupted verification already found
     /// equal.
     pub again: bool,
+    /// Tickets to spot-check side by side against Glassix (0: none).
+    pub sample: usize,
+    /// Seed of the spot-check's choice.
+    pub seed: u64,
 }
 
 impl VerifyOptions {
     /// Check everything again (`verify --again`).
     pub fn again(mut self, again: bool) -> Self {
         self.again = again;
+        self
+    }
+
+    /// Spot-check `n` tickets side by side against Glassix, chosen with `seed`
+    /// (`verify --sample N --seed S`).
+    pub fn sample(mut self, n: usize, seed: u64) -> Self {
+        self.sample = n;
+        self.seed = seed;
         self
     }
 }
@@ -166,6 +180,9 @@ pub struct Verification {
     pub summary: VerifySummary,
     /// Every object, in the order verified.
     pub objects: Vec<ObjectCheck>,
+    /// The spot-check against Glassix, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<Sample>,
 }
 
 impl Verification {
@@ -472,13 +489,42 @@ impl crate::Migration {
         options: &VerifyOptions,
         progress: ProgressSender,
     ) -> ExecResult<Verification> {
-        run(
+        let mut v = run(
             &self.ledger,
             &self.intercom,
             options,
             self.concurrency,
             &progress,
         )
-        .await
+        .await?;
+        if options.sample > 0 {
+            v.sample = Some(self.spot_check(&v, options).await?);
+        }
+        Ok(v)
+    }
+
+    /// The side-by-side spot-check of `options.sample` tickets of `v` (seeded, stratified by
+    /// department, channel and kind), read again from Glassix.
+    async fn spot_check(&self, v: &Verification, options: &VerifyOptions) -> ExecResult<Sample> {
+        let mut candidates = Vec::new();
+        for o in v.objects.iter().filter(|o| o.kind == ObjectKind::Ticket) {
+            if let Some(c) = sample::Candidate::of(&self.ledger, &o.source_id, &o.target_id)? {
+                candidates.push(c);
+            }
+        }
+        let (chosen, strata) = sample::choose(candidates, options.sample, options.seed);
+        let tickets = futures::stream::iter(chosen)
+            .map(|c| sample::side_by_side(&self.ledger, &self.glassix, &self.intercom, c))
+            .buffered(self.concurrency.max(1))
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<ExecResult<Vec<_>>>()?;
+        Ok(Sample {
+            requested: options.sample,
+            seed: options.seed,
+            strata,
+            tickets,
+        })
     }
 }

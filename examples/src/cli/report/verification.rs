@@ -3,12 +3,17 @@
 //! is escaped by maud: a body read back from Intercom shows as text.
 
 use maud::{Markup, html};
-use migration_core::verify::{CheckOutcome, Verification};
+use migration_core::verify::{
+    CheckOutcome, Sample, SampleRow, SampleTicket, SideMessage, Verification,
+};
 
 use super::data::FileState;
 
 /// Objects that differ listed in the report (all of them are in `verification.json`).
 pub const ROWS: usize = 200;
+
+/// Rows shown per sampled ticket (`verification.json` has them all).
+pub const SAMPLE_ROWS: usize = 200;
 
 /// Longest value shown in a cell (characters); longer ones are cut with `…`.
 const CELL: usize = 300;
@@ -131,6 +136,84 @@ fn loaded(v: &Verification) -> Markup {
                 (s.unchecked) " objects were migrated with nothing recorded of what Intercom \
                  should hold (written by an earlier build, or adopted): not compared."
             }
+        }
+        @match &v.sample {
+            Some(sample) => (spot_check(sample)),
+            None => p class="muted" id="spot-check" {
+                "No side-by-side spot-check in this verification: "
+                code { "glassix-to-intercom verify --sample" } " adds one (50 tickets)."
+            },
+        }
+    }
+}
+
+fn spot_check(sample: &Sample) -> Markup {
+    html! {
+        h3 id="spot-check" {
+            "Spot-check: " (sample.tickets.len()) " tickets side by side"
+        }
+        p {
+            "Chosen with seed " (sample.seed) " across " (sample.strata)
+            " strata (department · channel · kind), read again from Glassix (left) and from \
+             Intercom (right), message by message. Both sides show the text as plain text \
+             (the Glassix side as the migration turns it into a part body); highlighted rows \
+             differ in text, time, files, or have no counterpart."
+        }
+        @for t in &sample.tickets { (ticket(t)) }
+    }
+}
+
+fn ticket(t: &SampleTicket) -> Markup {
+    html! {
+        div class="sample" {
+            h4 {
+                "Glassix ticket " span class="mono" { (t.source_id) } " → Intercom " (t.kind) " "
+                span class="mono" { (t.target_id) }
+                span class="muted" { " · " (t.department) " · " (t.channel) }
+                @if t.rows_differing > 0 {
+                    " " span class="bad" { (t.rows_differing) " rows differ" }
+                } @else {
+                    " " span class="ok" { "same" }
+                }
+            }
+            @if let Some(n) = &t.note { p class="bad" { (n) } }
+            table class="side-by-side" {
+                thead { tr { th { "Glassix" } th { "Intercom" } th { "Differs" } } }
+                tbody { @for r in t.rows.iter().take(SAMPLE_ROWS) { (row(r)) } }
+            }
+            @if t.rows.len() > SAMPLE_ROWS {
+                p class="muted" { (t.rows.len() - SAMPLE_ROWS) " more rows in "
+                    code { "verification.json" } "." }
+            }
+        }
+    }
+}
+
+fn row(r: &SampleRow) -> Markup {
+    let class = if r.differs.is_empty() { "" } else { "differs" };
+    html! {
+        tr class=(class) {
+            td class="msg" { @if let Some(m) = &r.glassix { (message(m)) } @else { span class="muted" { "—" } } }
+            td class="msg" { @if let Some(m) = &r.intercom { (message(m)) } @else { span class="muted" { "—" } } }
+            td {
+                (r.differs.join(", "))
+                @if let Some(n) = &r.note { div class="muted" { (n) } }
+            }
+        }
+    }
+}
+
+fn message(m: &SideMessage) -> Markup {
+    let when = m
+        .time
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "(no time)".to_owned());
+    html! {
+        div class="muted" { (m.author) " · " (when) " · " (m.kind) }
+        div class="text" { (m.text) }
+        @if !m.attachments.is_empty() {
+            div class="muted" { "Files: " (m.attachments.join(", ")) }
         }
     }
 }
