@@ -184,30 +184,28 @@ impl Writer {
 
     /// `PUT /contacts/{id}`.
     pub(crate) async fn update_contact(&self, id: &str, req: &UpdateContact) -> IcResult<()> {
-        let r = self
-            .send(
-                finish_kind(),
-                req,
-                |_| (),
-                |c| async move { c.contacts().update(id, req).await.map(drop) },
-            )
-            .await?;
+        self.send(
+            finish_kind(),
+            req,
+            |_| (),
+            |c| async move { c.contacts().update(id, req).await.map(drop) },
+        )
+        .await?;
         self.expected(ObjectKind::Contact, id, None, expect::contact_update(req));
-        Ok(r)
+        Ok(())
     }
 
     /// `POST /contacts/{id}/tags`.
     pub(crate) async fn tag_contact(&self, contact: &str, tag: &str) -> IcResult<()> {
-        let r = self
-            .send(
-                finish_kind(),
-                &serde_json::json!({"contact": contact, "tag": tag}),
-                |_| (),
-                |c| async move { c.tags().tag_contact(contact, tag).await.map(drop) },
-            )
-            .await?;
+        self.send(
+            finish_kind(),
+            &serde_json::json!({"contact": contact, "tag": tag}),
+            |_| (),
+            |c| async move { c.tags().tag_contact(contact, tag).await.map(drop) },
+        )
+        .await?;
         self.expected(ObjectKind::Contact, contact, None, expect::tagged(tag));
-        Ok(r)
+        Ok(())
     }
 
     /// `POST /tags` (creates the tag, or answers the existing one of that name).
@@ -226,21 +224,20 @@ impl Writer {
 
     /// `POST /data_attributes`.
     pub(crate) async fn create_data_attribute(&self, req: &CreateDataAttribute) -> IcResult<()> {
-        let r = self
-            .send(
-                ObjectKind::DataAttribute,
-                req,
-                |_| (),
-                |c| async move { c.attributes().create_data_attribute(req).await.map(drop) },
-            )
-            .await?;
+        self.send(
+            ObjectKind::DataAttribute,
+            req,
+            |_| (),
+            |c| async move { c.attributes().create_data_attribute(req).await.map(drop) },
+        )
+        .await?;
         self.expected(
             ObjectKind::DataAttribute,
             &req.name,
             None,
             expect::data_attribute(req),
         );
-        Ok(r)
+        Ok(())
     }
 
     /// `POST /conversation_attributes` (the conversation data attributes).
@@ -248,26 +245,25 @@ impl Writer {
         &self,
         req: &CreateConversationAttribute,
     ) -> IcResult<()> {
-        let r = self
-            .send(
-                ObjectKind::ConversationAttribute,
-                req,
-                |_| (),
-                |c| async move {
-                    c.attributes()
-                        .create_conversation_attribute(req)
-                        .await
-                        .map(drop)
-                },
-            )
-            .await?;
+        self.send(
+            ObjectKind::ConversationAttribute,
+            req,
+            |_| (),
+            |c| async move {
+                c.attributes()
+                    .create_conversation_attribute(req)
+                    .await
+                    .map(drop)
+            },
+        )
+        .await?;
         self.expected(
             ObjectKind::ConversationAttribute,
             &req.name,
             None,
             expect::conversation_attribute(req),
         );
-        Ok(r)
+        Ok(())
     }
 
     /// `POST /ticket_types`.
@@ -412,16 +408,15 @@ impl Writer {
 
     /// `PUT /tickets/{id}`.
     pub(crate) async fn update_ticket(&self, id: &str, req: &UpdateTicket) -> IcResult<()> {
-        let r = self
-            .send(
-                finish_kind(),
-                req,
-                |_| (),
-                |c| async move { c.tickets().update(id, req).await.map(drop) },
-            )
-            .await?;
+        self.send(
+            finish_kind(),
+            req,
+            |_| (),
+            |c| async move { c.tickets().update(id, req).await.map(drop) },
+        )
+        .await?;
         self.expected(ObjectKind::Ticket, id, None, expect::ticket_update(req));
-        Ok(r)
+        Ok(())
     }
 
     /// `PUT /conversations/{id}`.
@@ -430,21 +425,20 @@ impl Writer {
         id: &str,
         req: &UpdateConversation,
     ) -> IcResult<()> {
-        let r = self
-            .send(
-                finish_kind(),
-                req,
-                |_| (),
-                |c| async move { c.conversations().update(id, req).await.map(drop) },
-            )
-            .await?;
+        self.send(
+            finish_kind(),
+            req,
+            |_| (),
+            |c| async move { c.conversations().update(id, req).await.map(drop) },
+        )
+        .await?;
         self.expected(
             ObjectKind::Conversation,
             id,
             None,
             expect::conversation_update(req),
         );
-        Ok(r)
+        Ok(())
     }
 
     /// `POST /conversations/{id}/parts`: assign, close, snooze.
@@ -453,44 +447,41 @@ impl Writer {
         id: &str,
         action: &ConversationAction,
     ) -> IcResult<()> {
-        let r = self
-            .send(
-                finish_kind(),
-                action,
-                |_| (),
-                |c| async move { c.conversations().act(id, action).await.map(drop) },
-            )
-            .await?;
+        self.send(
+            finish_kind(),
+            action,
+            |_| (),
+            |c| async move { c.conversations().act(id, action).await.map(drop) },
+        )
+        .await?;
         self.expected(ObjectKind::Conversation, id, None, expect::action(action));
-        Ok(r)
+        Ok(())
     }
 
     /// `POST /tickets/{id}/tags`.
     pub(crate) async fn tag_ticket(&self, id: &str, tag: &str, admin: &str) -> IcResult<()> {
-        let r = self
-            .send(
-                finish_kind(),
-                &serde_json::json!({"ticket": id, "tag": tag, "admin_id": admin}),
-                |_| (),
-                |c| async move { c.tags().tag_ticket(id, tag, admin).await.map(drop) },
-            )
-            .await?;
+        self.send(
+            finish_kind(),
+            &serde_json::json!({"ticket": id, "tag": tag, "admin_id": admin}),
+            |_| (),
+            |c| async move { c.tags().tag_ticket(id, tag, admin).await.map(drop) },
+        )
+        .await?;
         self.expected(ObjectKind::Ticket, id, None, expect::tagged(tag));
-        Ok(r)
+        Ok(())
     }
 
     /// `POST /conversations/{id}/tags`.
     pub(crate) async fn tag_conversation(&self, id: &str, tag: &str, admin: &str) -> IcResult<()> {
-        let r = self
-            .send(
-                finish_kind(),
-                &serde_json::json!({"conversation": id, "tag": tag, "admin_id": admin}),
-                |_| (),
-                |c| async move { c.tags().tag_conversation(id, tag, admin).await.map(drop) },
-            )
-            .await?;
+        self.send(
+            finish_kind(),
+            &serde_json::json!({"conversation": id, "tag": tag, "admin_id": admin}),
+            |_| (),
+            |c| async move { c.tags().tag_conversation(id, tag, admin).await.map(drop) },
+        )
+        .await?;
         self.expected(ObjectKind::Conversation, id, None, expect::tagged(tag));
-        Ok(r)
+        Ok(())
     }
 
     /// `POST /help_center/collections`.
