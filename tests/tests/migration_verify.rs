@@ -286,3 +286,56 @@ async fn the_spot_check_lines_up_glassix_and_intercom_message_by_message() {
     assert_eq!(r.differs, ["counterpart"]);
     assert!(r.intercom.is_none());
 }
+
+/// Tickets migrated as conversations read back equal too (state from the actions, assignee,
+/// title, conversation attributes, tags, parts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_read_back_equal() {
+    let sb = common::sandbox(60, 9).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let spec = common::conversations_spec(&sb);
+    let m = common::migration_with(&sb, ledger.clone(), false, spec);
+    let run = common::run(&m).await;
+    assert!(run.is_balanced(), "{:?}", run.imbalance);
+    let v = verify(&m, &VerifyOptions::default().sample(5, 1)).await;
+    for o in v
+        .objects
+        .iter()
+        .filter(|o| o.outcome != CheckOutcome::Equal)
+    {
+        println!("{o:?}");
+    }
+    assert!(v.all_equal());
+    assert_eq!(v.summary.unchecked, 0);
+    assert!(v.summary.by_kind.contains_key("conversation_attribute"));
+    let tickets = v
+        .objects
+        .iter()
+        .filter(|o| o.kind == ObjectKind::Conversation)
+        .collect::<Vec<_>>();
+    assert!(!tickets.is_empty());
+    for o in &tickets {
+        assert!(o.fields_checked > 3, "{o:?}");
+    }
+    let states: BTreeSet<String> = tickets
+        .iter()
+        .filter_map(|o| {
+            let e = ledger
+                .expectation(&ObjectKind::Conversation, &o.target_id)
+                .unwrap()?;
+            e.fields.get("state")?.as_str().map(str::to_owned)
+        })
+        .collect();
+    assert!(
+        states.contains("closed"),
+        "closed conversations checked: {states:?}"
+    );
+    let sample = v.sample.unwrap();
+    assert_eq!(sample.tickets.len(), 5);
+    assert!(
+        sample
+            .tickets
+            .iter()
+            .all(|t| t.kind == ObjectKind::Conversation && t.note.is_none())
+    );
+}

@@ -507,7 +507,9 @@ impl crate::Migration {
     /// department, channel and kind), read again from Glassix.
     async fn spot_check(&self, v: &Verification, options: &VerifyOptions) -> ExecResult<Sample> {
         let mut candidates = Vec::new();
-        for o in v.objects.iter().filter(|o| o.kind == ObjectKind::Ticket) {
+        let tickets =
+            |o: &&ObjectCheck| matches!(o.kind, ObjectKind::Ticket | ObjectKind::Conversation);
+        for o in v.objects.iter().filter(tickets) {
             if let Some(c) = sample::Candidate::of(&self.ledger, &o.source_id, &o.target_id)? {
                 candidates.push(c);
             }
