@@ -399,8 +399,17 @@ impl Migration {
         };
         self.ledger.finish_run(run, status, counts.by_kind())?;
         let this_run = executed.this_run.by_kind().clone();
+        // A dry run's queue is in its scratch ledger: hand it over with the report.
+        let dry_queue = if self.dry_run {
+            let mut q = objects.queue_entries()?;
+            q.extend(objects.field_items()?.into_iter().map(|(entry, _)| entry));
+            q
+        } else {
+            Vec::new()
+        };
         let dry = executed.dry.map(|mut d| {
             d.counts = this_run.clone();
+            d.queue = dry_queue;
             d
         });
         Ok(RunResult {
