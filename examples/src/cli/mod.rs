@@ -11,6 +11,7 @@
 //! | [`status`] | `status` |
 //! | [`report`] | `report`, and the outputs `migrate` writes at its end |
 //! | [`verify`] | `verify`: every migrated object read back and compared |
+//! | [`logging`] | log output on stderr, repeated rate-limit warnings summarised |
 //! | [`lookup`] | `lookup admins`, `lookup teams`: ids for the spec's fallbacks |
 //! | [`demo`] | `demo`: the whole sequence against the in-process sandbox |
 //! | [`outputs`] | the files written and the run summary |
@@ -23,6 +24,7 @@ pub mod config;
 pub mod console;
 pub mod demo;
 pub mod exit;
+pub mod logging;
 pub mod lookup;
 pub mod outputs;
 pub mod prepare;
@@ -78,6 +80,7 @@ pub fn main_with(mappers: Mappers) -> ExitCode {
     let result = runtime.block_on(dispatch(args, Arc::new(mappers), console.clone()));
     // Do not wait for in-flight requests of an interrupted run.
     runtime.shutdown_background();
+    logging::flush();
     match result {
         Ok(exit) => exit.into(),
         Err(e) => {
@@ -139,9 +142,24 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    if verbose > 0 {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init();
+        return;
+    }
+    // The default level: repeated 429 warnings are summarised once a minute.
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_filter(logging::SummariseRateLimits);
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
         .try_init();
 }
