@@ -526,10 +526,41 @@ fn dry_run_writes_its_report_and_nothing_to_intercom() {
     ctx.prepare_spec(false, true); // a dry run needs no confirmation
     let out = ctx.run(&["migrate", "--dry-run"]);
     out.expect_code(0);
-    for f in ["dry-run.json", "dry-run.md"] {
+    for f in [
+        "dry-run.json",
+        "dry-run.md",
+        "reconciliation-queue.dry-run.csv",
+    ] {
         assert!(ctx.out(f).exists(), "{f} written:\n{}", out.dump());
     }
-    ctx.read_json("dry-run.json");
+    let report = ctx.read_json("dry-run.json");
+    // The queue a live run would write, beside (never over) the live one.
+    let queue = std::fs::read_to_string(ctx.out("reconciliation-queue.dry-run.csv")).unwrap();
+    let rows = queue.lines().count() - 1;
+    assert_eq!(rows, report["queue"].as_array().unwrap().len());
+    let would_queue: u64 = report["counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|c| c["queued"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(
+        rows as u64 >= would_queue,
+        "every queued record has its row"
+    );
+    assert!(!ctx.out("reconciliation-queue.csv").exists());
+    // Sample requests of every kind written, tickets and parts included.
+    let kinds: BTreeSet<String> = report["would_write"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert!(
+        kinds.contains("ticket") && kinds.contains("part"),
+        "{kinds:?}"
+    );
+    assert!(report["sample"].as_array().unwrap().len() >= kinds.len());
     assert!(
         !ctx.out("run-summary.json").exists(),
         "a dry run writes no run summary"

@@ -1,7 +1,8 @@
 //! `report.html` in a real browser: headless Chromium renders the page written after a blocked
-//! migration (with hostile text put in the ledger), dumps its DOM and takes a screenshot. The
-//! tables and the charts' SVG are there, and the hostile text is text: no `<script>` or `<img>`
-//! element came from the data.
+//! migration of a workspace with hostile message bodies, a `verify --sample` (the verification
+//! table and the side-by-side spot-check) and hostile text put in the ledger, dumps its DOM and
+//! takes a screenshot. The tables, the charts' SVG and the side-by-side sample are there, and
+//! the hostile text is text: no `<script>` or `<img>` element came from the data.
 //!
 //! `.ci/run` installs Debian's `chromium`. Without it, the test says it was skipped, unless
 //! `CI=true`, where it fails.
@@ -17,6 +18,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use support::{Ctx, Options};
+
+// `HOSTILE_MESSAGE` (support) is `<script>document.title='pwned-message'</script>`.
 
 /// The browser, if installed.
 fn chromium() -> Option<PathBuf> {
@@ -61,9 +64,13 @@ fn report_html_renders_in_chromium_with_tables_charts_and_hostile_text_as_text()
         eprintln!("SKIPPED: chromium is not installed (apt-get install chromium); CI runs it");
         return;
     };
-    let ctx = Ctx::new(Options::default());
+    let ctx = Ctx::new(Options {
+        hostile_messages: true,
+        ..Options::default()
+    });
     ctx.prepare_spec(true, false);
     ctx.run(&["migrate"]).expect_code(3);
+    ctx.run(&["verify", "--sample"]).expect_code(0);
     ctx.add_hostile_records();
     ctx.run(&["report"]).expect_code(0);
     let page = ctx.out("report.html");
@@ -82,7 +89,24 @@ fn report_html_renders_in_chromium_with_tables_charts_and_hostile_text_as_text()
     assert!(svgs >= 3, "the charts are SVG elements ({svgs})");
     assert!(dom.matches("<rect").count() > 10, "the charts have bars");
     assert!(dom.contains("id=\"chart-outcomes\"") && dom.contains("id=\"chart-queue\""));
-    assert!(dom.contains("Verification: not run yet"));
+    for table in ["verification-summary", "verification-kinds"] {
+        assert!(
+            dom.contains(&format!("<table id=\"{table}\"")),
+            "table {table}"
+        );
+    }
+    let sides = dom.matches("<table class=\"side-by-side\"").count();
+    assert!(
+        sides >= 3,
+        "the side-by-side sample is there ({sides} tickets)"
+    );
+    assert!(dom.contains("<th>Glassix</th><th>Intercom</th>"));
+    // The hostile message, read again from Glassix and back from Intercom: text on both sides.
+    let hostile = "&lt;script&gt;document.title='pwned-message'&lt;/script&gt;";
+    assert!(
+        dom.matches(hostile).count() >= 2,
+        "the hostile message shows as text on both sides"
+    );
     // Parsed by the browser, the hostile text is still text.
     assert!(!dom.contains("<script"), "no script element in the DOM");
     assert!(!dom.contains("<img"), "no img element in the DOM");

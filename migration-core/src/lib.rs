@@ -3,6 +3,7 @@
 //!
 //! | Module | What it holds |
 //! |---|---|
+//! | [`verify`] | Read back every migrated object and compare it field by field |
 //! | [`spec`] | The user-editable mapping spec (TOML + JSON Schema), its proposal and confirmation |
 //! | [`ledger`] | The SQLite ledger: resume, delta, reconciliation and rollback |
 //! | [`discover`] | What the source holds and how it meets the destination, before anything moves |
@@ -74,6 +75,7 @@ pub mod outcome;
 pub mod plan;
 pub mod progress;
 pub mod spec;
+pub mod verify;
 
 pub use error::{Error, Result};
 pub use kind::{ObjectKind, RollbackAction};

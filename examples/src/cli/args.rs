@@ -8,9 +8,11 @@ use clap::{Parser, Subcommand};
 /// whole history and notes, custom fields, tags and knowledge-base articles.
 ///
 /// A real migration runs: discover → propose (review and confirm the spec) → plan →
-/// migrate --dry-run → migrate → status / report, then `delta` daily until the cutover's
-/// `delta --until-quiet`. `demo` does all of it but `delta` against a built-in sandbox. Exit codes: 0 done, 1 unexpected failure, 2 configuration, 3 blocked on
-/// provisioning, 4 Glassix tier without API access, 5 partial (run `migrate` again).
+/// migrate --dry-run → migrate → verify → status / report, then `delta` daily until the
+/// cutover's `delta --until-quiet`. `demo` does all of it but `delta` against a built-in sandbox.
+/// Exit codes: 0 done, 1 unexpected failure, 2 configuration, 3 blocked on provisioning, 4
+/// Glassix tier without API access, 5 partial (run `migrate` again), 6 `verify` found a
+/// difference.
 #[derive(Debug, Parser)]
 #[command(name = "glassix-to-intercom", version, about, long_about)]
 pub struct Args {
@@ -84,6 +86,23 @@ pub enum Command {
     /// looked up and what this migration made is adopted; nothing is created. Then `migrate`
     /// creates only what was missing.
     Recover,
+    /// Read back every migrated object from Intercom and compare it field by field with what
+    /// the migration wrote (`out/verification.json`, refreshes report.html). Reads Intercom;
+    /// writes nothing there. Exit 6 when a field differs or an object is missing.
+    Verify {
+        /// Check every object anew (an interrupted verification otherwise resumes, skipping
+        /// the objects it already found equal).
+        #[arg(long)]
+        again: bool,
+        /// Also spot-check N tickets (50 when N is not given), read again from Glassix and
+        /// shown side by side with Intercom in report.html; seeded, stratified by department,
+        /// channel and kind.
+        #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "50")]
+        sample: Option<usize>,
+        /// Seed of the spot-check's choice (same seed, same tickets).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Show where the migration stands, from the ledger only (no network).
     Status,
     /// Write the run summary, the reconciliation queue, report.html and the reports rebuild

@@ -19,6 +19,8 @@ pub enum Exit {
     TierWithoutApi,
     /// 5: interrupted, or some records failed, or the counts do not add up; run again.
     Partial,
+    /// 6: `verify` found an object in Intercom that differs from what was written, or missing.
+    Mismatch,
 }
 
 impl Exit {
@@ -31,6 +33,7 @@ impl Exit {
             Exit::BlockedOnProvisioning => 3,
             Exit::TierWithoutApi => 4,
             Exit::Partial => 5,
+            Exit::Mismatch => 6,
         }
     }
 }

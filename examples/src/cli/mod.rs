@@ -10,6 +10,8 @@
 //! | [`run`] | `migrate` |
 //! | [`status`] | `status` |
 //! | [`report`] | `report`, and the outputs `migrate` writes at its end |
+//! | [`verify`] | `verify`: every migrated object read back and compared |
+//! | [`logging`] | log output on stderr, repeated rate-limit warnings summarised |
 //! | [`lookup`] | `lookup admins`, `lookup teams`: ids for the spec's fallbacks |
 //! | [`demo`] | `demo`: the whole sequence against the in-process sandbox |
 //! | [`outputs`] | the files written and the run summary |
@@ -23,12 +25,14 @@ pub mod console;
 pub mod delta;
 pub mod demo;
 pub mod exit;
+pub mod logging;
 pub mod lookup;
 pub mod outputs;
 pub mod prepare;
 pub mod report;
 pub mod run;
 pub mod status;
+pub mod verify;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -77,6 +81,7 @@ pub fn main_with(mappers: Mappers) -> ExitCode {
     let result = runtime.block_on(dispatch(args, Arc::new(mappers), console.clone()));
     // Do not wait for in-flight requests of an interrupted run.
     runtime.shutdown_background();
+    logging::flush();
     match result {
         Ok(exit) => exit.into(),
         Err(e) => {
@@ -116,6 +121,16 @@ async fn dispatch(args: Args, mappers: Arc<Mappers>, console: Console) -> Result
             max_rounds,
         } => delta::delta(&load()?, *until_quiet, *max_rounds).await,
         Command::Recover => run::recover(&load()?).await,
+        Command::Verify {
+            again,
+            sample,
+            seed,
+        } => {
+            let options = migration_core::verify::VerifyOptions::default()
+                .again(*again)
+                .sample(sample.unwrap_or(0), *seed);
+            verify::verify(&load()?, &options).await
+        }
         Command::Status => status::status(&load()?).map(|()| Exit::Success),
         Command::Report => report::report(&load()?).await.map(|_| Exit::Success),
         Command::Lookup { target } => lookup::lookup(&load()?, *target)
@@ -133,9 +148,24 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    if verbose > 0 {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init();
+        return;
+    }
+    // The default level: repeated 429 warnings are summarised once a minute.
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_filter(logging::SummariseRateLimits);
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
         .try_init();
 }

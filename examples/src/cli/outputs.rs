@@ -28,6 +28,8 @@ pub mod names {
     pub const PLAN_MD: &str = "plan.md";
     /// Records waiting for a person.
     pub const QUEUE_CSV: &str = "reconciliation-queue.csv";
+    /// What a dry run would queue: the same columns, marked dry by its name.
+    pub const DRY_RUN_QUEUE_CSV: &str = "reconciliation-queue.dry-run.csv";
     /// Teammates and teams to create in Intercom, checklist.
     pub const PROVISIONING_MD: &str = "provisioning.md";
     /// Teammates and teams to create in Intercom, machine-readable.
@@ -89,6 +91,16 @@ impl OutDir {
 
     /// Writes the reconciliation queue as CSV.
     pub fn write_queue(&mut self, entries: &[QueueEntry]) -> Result<PathBuf, CliError> {
+        self.write_queue_to(names::QUEUE_CSV, entries)
+    }
+
+    /// Writes a reconciliation queue as CSV to `name` (a dry run's goes to
+    /// [`names::DRY_RUN_QUEUE_CSV`], beside the live one, never over it).
+    pub fn write_queue_to(
+        &mut self,
+        name: &str,
+        entries: &[QueueEntry],
+    ) -> Result<PathBuf, CliError> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let header = [
             "kind",
@@ -116,7 +128,7 @@ impl OutDir {
         let bytes = w
             .into_inner()
             .map_err(|e| CliError::failure(format!("rendering the queue: {e}")))?;
-        self.write(names::QUEUE_CSV, &String::from_utf8_lossy(&bytes))
+        self.write(name, &String::from_utf8_lossy(&bytes))
     }
 
     /// Everything written so far, in order.

@@ -105,7 +105,11 @@ pub async fn migrate(app: &App, dry_run: bool) -> Result<MigrateOutcome, CliErro
         Ok(Err(e)) => Err(from_exec(e)),
         Ok(Ok(result)) if dry_run => {
             write_dry_run(&mut out, &result)?;
-            let queue = ledger.queue_entries().map_err(from_core)?;
+            let queue = result
+                .dry
+                .as_ref()
+                .map(|d| d.queue.clone())
+                .unwrap_or_default();
             let s = Summary::from_run(&result, &queue);
             c.line(s.table());
             print_written(app, &out);
@@ -145,6 +149,7 @@ fn write_dry_run(out: &mut OutDir, result: &RunResult) -> Result<(), CliError> {
     let report = result.dry.clone().unwrap_or_default();
     out.write_json(names::DRY_RUN_JSON, &report)?;
     out.write(names::DRY_RUN_MD, &dry_run_markdown(&report))?;
+    out.write_queue_to(names::DRY_RUN_QUEUE_CSV, &report.queue)?;
     Ok(())
 }
 

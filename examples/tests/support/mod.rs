@@ -168,6 +168,8 @@ pub(crate) struct Options {
     pub(crate) intercom_per_window: u32,
     /// Messages of one generated ticket longer than Intercom's read cap (0: none).
     pub(crate) long_conversation: usize,
+    /// Put [`HOSTILE_MESSAGE`] in the first customer message of every fifth ticket.
+    pub(crate) hostile_messages: bool,
 }
 
 impl Default for Options {
@@ -178,6 +180,7 @@ impl Default for Options {
             starter: false,
             intercom_per_window: 400,
             long_conversation: 0,
+            hostile_messages: false,
         }
     }
 }
@@ -214,11 +217,18 @@ impl Ctx {
         let token = format!("itok-{tag}-{}", uuid::Uuid::new_v4().simple());
         let mut sizes = GeneratorSizes::with_tickets(opts.tickets);
         sizes.long_conversation = opts.long_conversation;
-        let config = SandboxConfig {
-            source: SnapshotSource::Generate {
+        let source = if opts.hostile_messages {
+            let mut snapshot = helpdesk_sandbox::generate(opts.seed, &sizes);
+            poison(&mut snapshot);
+            SnapshotSource::Snapshot(Box::new(snapshot))
+        } else {
+            SnapshotSource::Generate {
                 seed: opts.seed,
                 sizes,
-            },
+            }
+        };
+        let config = SandboxConfig {
+            source,
             glassix: GlassixConfig {
                 tier: opts.starter.then_some(Tier::Starter),
                 limits: Some(TierLimits {
@@ -625,6 +635,25 @@ pub(crate) fn poll(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
 /// A note text no page may render as markup.
 pub(crate) const HOSTILE_NOTE: &str =
     "<script>document.title='pwned-note'</script><img src=x onerror=alert(1)>";
+/// A Glassix message body likewise (text and HTML), read back by `verify --sample`.
+pub(crate) const HOSTILE_MESSAGE: &str = "<script>document.title='pwned-message'</script>";
+
+/// Puts [`HOSTILE_MESSAGE`] in the first customer message of every fifth ticket.
+fn poison(snapshot: &mut helpdesk_sandbox::GlassixSnapshot) {
+    for t in snapshot.tickets.iter_mut().step_by(5) {
+        let Some(txs) = t["transactions"].as_array_mut() else {
+            continue;
+        };
+        if let Some(tx) = txs
+            .iter_mut()
+            .find(|x| x["fromParticipant"]["type"] == "Client" && x["type"] == "Message")
+        {
+            tx["text"] = Value::from(format!("Hello {HOSTILE_MESSAGE}"));
+            tx["html"] = Value::from("");
+        }
+    }
+}
+
 /// A queue detail likewise.
 pub(crate) const HOSTILE_DETAIL: &str = "<script>alert('pwned-queue')</script>";
 /// A queued contact's source id likewise.

@@ -29,4 +29,8 @@ pub struct DryRunReport {
     /// The first mapped requests of each kind written (up to the sample size per kind), as
     /// JSON, bodies as they would be sent.
     pub sample: Vec<serde_json::Value>,
+    /// What the run would queue for reconciliation: the records, then the field items (values
+    /// left unwritten), as a live run would list them.
+    #[serde(default)]
+    pub queue: Vec<crate::ledger::QueueEntry>,
 }

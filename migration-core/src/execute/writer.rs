@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use intercom_client::models::{
     AttachmentFile, ConversationAction, CreateArticle, CreateCollection, CreateContact,
@@ -17,7 +17,9 @@ use intercom_client::models::{
 use serde::Serialize;
 
 use crate::ObjectKind;
+use crate::ledger::{ExpectedFields, Ledger};
 use crate::map::PartPlan;
+use crate::verify::expect;
 
 use super::result::DryRunReport;
 
@@ -32,6 +34,8 @@ pub(crate) struct Writer {
     mode: Mode,
     /// Write calls sent (live) or that would be sent (dry).
     writes: AtomicU64,
+    /// Where a live writer records what each write makes Intercom hold (for `verify`).
+    expect: Option<Arc<Ledger>>,
 }
 
 enum Mode {
@@ -54,6 +58,7 @@ impl Writer {
         Writer {
             mode: Mode::Live(client),
             writes: AtomicU64::new(0),
+            expect: None,
         }
     }
 
@@ -66,6 +71,35 @@ impl Writer {
                 sample_size,
             },
             writes: AtomicU64::new(0),
+            expect: None,
+        }
+    }
+
+    /// Records in `ledger` what every successful live write makes Intercom hold, so that
+    /// `verify` can compare without reading Glassix again (a dry writer records nothing).
+    pub(crate) fn expecting(mut self, ledger: Arc<Ledger>) -> Self {
+        if let Mode::Live(_) = self.mode {
+            self.expect = Some(ledger);
+        }
+        self
+    }
+
+    /// Records the expected `fields` of `kind` `id` (merged into what was recorded before).
+    /// A ledger that cannot record is logged, not fatal: the write happened, and `verify`
+    /// lists the object as unchecked.
+    pub(super) fn expected(
+        &self,
+        kind: ObjectKind,
+        id: &str,
+        parent: Option<(&str, i64)>,
+        fields: ExpectedFields,
+    ) {
+        let Some(ledger) = &self.expect else {
+            return;
+        };
+        if let Err(e) = ledger.expect(&kind, id, parent, &fields) {
+            tracing::warn!(kind = %kind, id, error = %e,
+                "could not record what Intercom should hold of this object; `verify` will list it as unchecked");
         }
     }
 
@@ -127,22 +161,25 @@ impl Writer {
     /// `POST /contacts`. Answers the id and whether Intercom answered with a contact that
     /// existed before (409: same e-mail or external id), which the migration then reuses.
     pub(crate) async fn create_contact(&self, req: &CreateContact) -> IcResult<(String, bool)> {
-        self.send(
-            ObjectKind::Contact,
-            req,
-            |id| (id, false),
-            |c| async move {
-                match c.contacts().create(req).await {
-                    Ok(contact) => Ok((contact.id, false)),
-                    Err(intercom_client::Error::DuplicateContact {
-                        existing_id: Some(id),
-                        ..
-                    }) => Ok((id, true)),
-                    Err(e) => Err(e),
-                }
-            },
-        )
-        .await
+        let r = self
+            .send(
+                ObjectKind::Contact,
+                req,
+                |id| (id, false),
+                |c| async move {
+                    match c.contacts().create(req).await {
+                        Ok(contact) => Ok((contact.id, false)),
+                        Err(intercom_client::Error::DuplicateContact {
+                            existing_id: Some(id),
+                            ..
+                        }) => Ok((id, true)),
+                        Err(e) => Err(e),
+                    }
+                },
+            )
+            .await?;
+        self.expected(ObjectKind::Contact, &r.0, None, expect::contact(req, r.1));
+        Ok(r)
     }
 
     /// `PUT /contacts/{id}`.
@@ -153,7 +190,9 @@ impl Writer {
             |_| (),
             |c| async move { c.contacts().update(id, req).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(ObjectKind::Contact, id, None, expect::contact_update(req));
+        Ok(())
     }
 
     /// `POST /contacts/{id}/tags`.
@@ -164,18 +203,23 @@ impl Writer {
             |_| (),
             |c| async move { c.tags().tag_contact(contact, tag).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(ObjectKind::Contact, contact, None, expect::tagged(tag));
+        Ok(())
     }
 
     /// `POST /tags` (creates the tag, or answers the existing one of that name).
     pub(crate) async fn create_tag(&self, req: &CreateTag) -> IcResult<String> {
-        self.send(
-            ObjectKind::Tag,
-            req,
-            |id| id,
-            |c| async move { c.tags().create_or_find(req).await.map(|t| t.id) },
-        )
-        .await
+        let r = self
+            .send(
+                ObjectKind::Tag,
+                req,
+                |id| id,
+                |c| async move { c.tags().create_or_find(req).await.map(|t| t.id) },
+            )
+            .await?;
+        self.expected(ObjectKind::Tag, &r, None, expect::tag(req));
+        Ok(r)
     }
 
     /// `POST /data_attributes`.
@@ -186,7 +230,14 @@ impl Writer {
             |_| (),
             |c| async move { c.attributes().create_data_attribute(req).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(
+            ObjectKind::DataAttribute,
+            &req.name,
+            None,
+            expect::data_attribute(req),
+        );
+        Ok(())
     }
 
     /// `POST /conversation_attributes` (the conversation data attributes).
@@ -205,7 +256,14 @@ impl Writer {
                     .map(drop)
             },
         )
-        .await
+        .await?;
+        self.expected(
+            ObjectKind::ConversationAttribute,
+            &req.name,
+            None,
+            expect::conversation_attribute(req),
+        );
+        Ok(())
     }
 
     /// `POST /ticket_types`.
@@ -249,29 +307,40 @@ impl Writer {
 
     /// `POST /tickets`.
     pub(crate) async fn create_ticket(&self, req: &CreateTicket) -> IcResult<String> {
-        self.send(
-            ObjectKind::Ticket,
-            req,
-            |id| id,
-            |c| async move { c.tickets().create(req).await.map(|t| t.id) },
-        )
-        .await
+        let r = self
+            .send(
+                ObjectKind::Ticket,
+                req,
+                |id| id,
+                |c| async move { c.tickets().create(req).await.map(|t| t.id) },
+            )
+            .await?;
+        self.expected(ObjectKind::Ticket, &r, None, expect::ticket(req));
+        Ok(r)
     }
 
     /// `POST /conversations` (the conversation's first message).
     pub(crate) async fn create_conversation(&self, req: &CreateConversation) -> IcResult<String> {
-        self.send(
+        let r = self
+            .send(
+                ObjectKind::Conversation,
+                req,
+                |id| id,
+                |c| async move {
+                    c.conversations()
+                        .create(req)
+                        .await
+                        .map(|m| m.conversation_id)
+                },
+            )
+            .await?;
+        self.expected(
             ObjectKind::Conversation,
-            req,
-            |id| id,
-            |c| async move {
-                c.conversations()
-                    .create(req)
-                    .await
-                    .map(|m| m.conversation_id)
-            },
-        )
-        .await
+            &r,
+            None,
+            expect::conversation(req),
+        );
+        Ok(r)
     }
 
     /// `POST /tickets/{id}/reply`: one part. Answers the part id.
@@ -282,13 +351,22 @@ impl Writer {
         files: Vec<AttachmentFile>,
     ) -> IcResult<String> {
         let req = &part.to_ticket_reply(files);
-        self.send(
+        let names = expect::ticket_reply_files(req);
+        let r = self
+            .send(
+                ObjectKind::Part,
+                req,
+                |id| id,
+                |c| async move { c.tickets().reply(ticket, req).await.map(|p| p.id) },
+            )
+            .await?;
+        self.expected(
             ObjectKind::Part,
-            req,
-            |id| id,
-            |c| async move { c.tickets().reply(ticket, req).await.map(|p| p.id) },
-        )
-        .await
+            &r,
+            Some((ticket, i64::from(part.position))),
+            expect::part(part, &names),
+        );
+        Ok(r)
     }
 
     /// `POST /conversations/{id}/reply`: one part. Answers the part id (the conversation comes
@@ -299,24 +377,33 @@ impl Writer {
         part: &PartPlan,
         files: Vec<AttachmentFile>,
     ) -> IcResult<String> {
+        let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
         let req = &part.to_conversation_reply(files);
-        self.send(
+        let r = self
+            .send(
+                ObjectKind::Part,
+                req,
+                |id| id,
+                |c| async move {
+                    let conv = c.conversations().reply(conversation, req).await?;
+                    let parts = conv.parts();
+                    Ok(parts
+                        .iter()
+                        .rev()
+                        .find(|x| x.created_at == Some(part.created_at))
+                        .or(parts.last())
+                        .map(|x| x.id.clone())
+                        .unwrap_or_default())
+                },
+            )
+            .await?;
+        self.expected(
             ObjectKind::Part,
-            req,
-            |id| id,
-            |c| async move {
-                let conv = c.conversations().reply(conversation, req).await?;
-                let parts = conv.parts();
-                Ok(parts
-                    .iter()
-                    .rev()
-                    .find(|x| x.created_at == Some(part.created_at))
-                    .or(parts.last())
-                    .map(|x| x.id.clone())
-                    .unwrap_or_default())
-            },
-        )
-        .await
+            &r,
+            Some((conversation, i64::from(part.position))),
+            expect::part(part, &names),
+        );
+        Ok(r)
     }
 
     /// `PUT /tickets/{id}`.
@@ -327,7 +414,9 @@ impl Writer {
             |_| (),
             |c| async move { c.tickets().update(id, req).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(ObjectKind::Ticket, id, None, expect::ticket_update(req));
+        Ok(())
     }
 
     /// `PUT /conversations/{id}`.
@@ -342,7 +431,14 @@ impl Writer {
             |_| (),
             |c| async move { c.conversations().update(id, req).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(
+            ObjectKind::Conversation,
+            id,
+            None,
+            expect::conversation_update(req),
+        );
+        Ok(())
     }
 
     /// `POST /conversations/{id}/parts`: assign, close, snooze.
@@ -357,7 +453,9 @@ impl Writer {
             |_| (),
             |c| async move { c.conversations().act(id, action).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(ObjectKind::Conversation, id, None, expect::action(action));
+        Ok(())
     }
 
     /// `POST /tickets/{id}/tags`.
@@ -368,7 +466,9 @@ impl Writer {
             |_| (),
             |c| async move { c.tags().tag_ticket(id, tag, admin).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(ObjectKind::Ticket, id, None, expect::tagged(tag));
+        Ok(())
     }
 
     /// `POST /conversations/{id}/tags`.
@@ -379,29 +479,37 @@ impl Writer {
             |_| (),
             |c| async move { c.tags().tag_conversation(id, tag, admin).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(ObjectKind::Conversation, id, None, expect::tagged(tag));
+        Ok(())
     }
 
     /// `POST /help_center/collections`.
     pub(crate) async fn create_collection(&self, req: &CreateCollection) -> IcResult<String> {
-        self.send(
-            ObjectKind::Collection,
-            req,
-            |id| id,
-            |c| async move { c.help_center().create_collection(req).await.map(|x| x.id) },
-        )
-        .await
+        let r = self
+            .send(
+                ObjectKind::Collection,
+                req,
+                |id| id,
+                |c| async move { c.help_center().create_collection(req).await.map(|x| x.id) },
+            )
+            .await?;
+        self.expected(ObjectKind::Collection, &r, None, expect::collection(req));
+        Ok(r)
     }
 
     /// `POST /articles`.
     pub(crate) async fn create_article(&self, req: &CreateArticle) -> IcResult<String> {
-        self.send(
-            ObjectKind::Article,
-            req,
-            |id| id,
-            |c| async move { c.help_center().create_article(req).await.map(|x| x.id) },
-        )
-        .await
+        let r = self
+            .send(
+                ObjectKind::Article,
+                req,
+                |id| id,
+                |c| async move { c.help_center().create_article(req).await.map(|x| x.id) },
+            )
+            .await?;
+        self.expected(ObjectKind::Article, &r, None, expect::article(req));
+        Ok(r)
     }
 }
 

@@ -2,6 +2,8 @@
 //! ticket no longer carries it; an article brought to its changed export. Same seam as [`Writer`]'s other writes (live or dry, counted).
 
 use super::writer::{Writer, finish_kind};
+use crate::ObjectKind;
+use crate::verify::expect;
 
 type IcResult<T> = Result<T, intercom_client::Error>;
 
@@ -14,7 +16,9 @@ impl Writer {
             |_| (),
             |c| async move { c.tags().untag_ticket(id, tag, admin).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(ObjectKind::Ticket, id, None, expect::untagged(tag));
+        Ok(())
     }
 
     /// `PUT /articles/{id}` with the content of `req` (an article whose export changed).
@@ -30,7 +34,9 @@ impl Writer {
             |_| (),
             |c| async move { c.help_center().update_article(id, &body).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(ObjectKind::Article, id, None, expect::article(req));
+        Ok(())
     }
 
     /// `DELETE /conversations/{id}/tags/{tag_id}`.
@@ -46,6 +52,8 @@ impl Writer {
             |_| (),
             |c| async move { c.tags().untag_conversation(id, tag, admin).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(ObjectKind::Conversation, id, None, expect::untagged(tag));
+        Ok(())
     }
 }

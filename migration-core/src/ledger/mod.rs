@@ -21,6 +21,7 @@
 //! reasons only.
 
 mod digest;
+mod expected;
 mod fields;
 mod intents;
 mod meta;
@@ -42,6 +43,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use digest::{NoteGroup, NoteMatches};
+pub use expected::{Expectation, ExpectedFields, SET_REMOVED};
 pub use fields::FieldItem;
 pub use meta::INTERCOM_WORKSPACE;
 pub use schema::SCHEMA_VERSION;

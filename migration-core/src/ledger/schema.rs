@@ -133,6 +133,29 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kind, source_id)
     );
     "#,
+    // 6: what Intercom should hold of every object the migration wrote (one JSON object of
+    // field → value per object or part, recorded by the writer, merged by later writes) and
+    // the outcome of the last verification of each object (`verify` resumes from it).
+    r#"
+    CREATE TABLE IF NOT EXISTS expected (
+        kind       TEXT NOT NULL,
+        target_id  TEXT NOT NULL,
+        parent_id  TEXT,
+        position   INTEGER,
+        fields     TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (kind, target_id)
+    );
+    CREATE INDEX IF NOT EXISTS expected_parent ON expected (parent_id);
+    CREATE TABLE IF NOT EXISTS verified (
+        kind        TEXT NOT NULL,
+        target_id   TEXT NOT NULL,
+        equal       INTEGER NOT NULL,
+        result      TEXT NOT NULL,
+        verified_at TEXT NOT NULL,
+        PRIMARY KEY (kind, target_id)
+    );
+    "#,
 ];
 
 /// The SQL of migration `i` (from version `i` to `i + 1`), for tests that build an older ledger.

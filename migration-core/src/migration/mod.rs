@@ -357,7 +357,7 @@ impl Migration {
             (Writer::dry(self.sample_size), scratch, scratch_run)
         } else {
             (
-                Writer::live(self.intercom.clone()),
+                Writer::live(self.intercom.clone()).expecting(self.ledger.clone()),
                 self.ledger.clone(),
                 run,
             )
@@ -417,8 +417,17 @@ impl Migration {
             &executed.delta,
             delta.as_ref(),
         )?;
+        // A dry run's queue is in its scratch ledger: hand it over with the report.
+        let dry_queue = if self.dry_run {
+            let mut q = objects.queue_entries()?;
+            q.extend(objects.field_items()?.into_iter().map(|(entry, _)| entry));
+            q
+        } else {
+            Vec::new()
+        };
         let dry = executed.dry.map(|mut d| {
             d.counts = this_run.clone();
+            d.queue = dry_queue;
             d
         });
         Ok(RunResult {

@@ -15,6 +15,7 @@ mod layer;
 pub mod model;
 mod rate_limit;
 mod render;
+mod sandbox_parts;
 mod search;
 mod seed;
 mod tags;
@@ -408,6 +409,10 @@ fn router(shared: Arc<Shared>) -> Router {
                     axum::Json(f)
                 },
             ),
+        )
+        .route(
+            "/__sandbox/intercom/parts/{part_id}",
+            axum::routing::delete(sandbox_parts::delete_part),
         )
         .route(
             "/__sandbox/clock/advance",

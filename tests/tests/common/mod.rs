@@ -331,3 +331,24 @@ pub(crate) fn canonical(sb: &SandboxHandle) -> serde_json::Value {
     tickets.sort_by_key(|t| t["glassix_ticket_id"].to_string());
     serde_json::json!({ "contacts": contacts, "tickets": tickets, "tags": st.tags.len() })
 }
+
+/// `DELETE path` on a sandbox server (`base`: its URL, e.g. `http://127.0.0.1:PORT`), for the
+/// sandbox-only endpoints under `/__sandbox/`. Answers the HTTP status.
+pub(crate) async fn http_delete(base: &str, path: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("a host in the base URL");
+    let mut s = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let req = format!("DELETE {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.expect("send");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.expect("read");
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("an HTTP status line")
+}

@@ -9,6 +9,7 @@ use migration_core::discover::Discovery;
 use migration_core::ledger::{ActivitySample, Ledger, NoteGroup, NoteMatches, QueueEntry, RunMode};
 use migration_core::map::{ProvisioningList, ReasonCode};
 use migration_core::spec::MappingSpec;
+use migration_core::verify::Verification;
 use serde::de::DeserializeOwned;
 
 use super::super::exit::{CliError, from_core};
@@ -110,6 +111,8 @@ pub struct ReportData {
     pub rebuild: Vec<RebuildRow>,
     /// Whether the spec could be read for the guide.
     pub spec_read: bool,
+    /// The last `verify`'s result (`verification.json`).
+    pub verification: FileState<Verification>,
 }
 
 impl ReportData {
@@ -162,6 +165,7 @@ impl ReportData {
             inventory_md: std::fs::read_to_string(out.join(names::INVENTORY_MD)).ok(),
             rebuild: rebuild::rows(spec.as_ref()),
             spec_read: spec.is_some(),
+            verification: read_json(&out.join(super::super::verify::VERIFICATION_JSON)),
         })
     }
 }

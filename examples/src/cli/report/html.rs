@@ -40,6 +40,10 @@ td.detail { max-width: 420px; overflow-wrap: anywhere; }
 pre { background: #f6f6f6; padding: 10px; overflow-x: auto; white-space: pre-wrap; }
 details > summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
 .placeholder { border: 2px dashed #bbb; padding: 12px; color: #444; }
+table.side-by-side td.msg { width: 46%; overflow-wrap: anywhere; }
+table.side-by-side tr.differs td { background: #fff1cc; }
+table.side-by-side .text { white-space: pre-wrap; margin-top: 2px; }
+.sample h4 { margin: 16px 0 4px; font-size: 14px; }
 @media print { nav { display: none; } h2 { break-after: avoid; } }
 "#;
 
@@ -84,14 +88,7 @@ pub fn render(d: &ReportData) -> String {
                 (provisioning(&d.provisioning))
                 (inventories(d))
                 (rebuild(d))
-                section id="verification" {
-                    h2 { "Verification: not run yet" }
-                    p class="placeholder" {
-                        "Reading back what was written to Intercom and comparing it field by \
-                         field with what the mapping intended has not been run for this \
-                         migration. `glassix-to-intercom verify` fills this section."
-                    }
-                }
+                (super::verification::section(&d.verification))
             }
         }
     };

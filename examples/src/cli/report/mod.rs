@@ -7,12 +7,14 @@
 //! | [`data`] | what the report shows, gathered from the ledger and the files |
 //! | [`html`] | `report.html` (maud: every value escaped) |
 //! | [`charts`] | the charts, as inline SVG |
+//! | [`verification`] | the verification section (from `verification.json`) |
 //! | [`rebuild`] | the reports rebuild guide (`reports-rebuild.md`) |
 
 pub mod charts;
 pub mod data;
 pub mod html;
 pub mod rebuild;
+pub mod verification;
 
 use migration_core::ledger::{Ledger, RunId};
 

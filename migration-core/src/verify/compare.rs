@@ -1,0 +1,96 @@
+//! Field-by-field comparison of what was expected with what Intercom holds.
+
+use serde_json::Value;
+
+use super::FieldDiff;
+use crate::ledger::ExpectedFields;
+
+/// A body as the sanitiser writes it: reduced HTML, whitespace collapsed (Intercom may
+/// reformat whitespace and wrap plain text, never change the text).
+pub fn normalise_body(html: &str) -> String {
+    let reduced = crate::html::reduce_html(html);
+    let mut out = String::with_capacity(reduced.len());
+    for w in reduced.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out.replace("> <", "><")
+}
+
+/// The value in the form compared: ids and numbers as text, e-mails in lower case, bodies
+/// normalised, empty text and absent alike.
+fn canonical(field: &str, v: &Value) -> Value {
+    match v {
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::String(s) if s.is_empty() => Value::Null,
+        Value::String(s) if field == "body" || field.ends_with(".body") => {
+            Value::String(normalise_body(s))
+        }
+        Value::String(s) if field == "email" => Value::String(s.trim().to_lowercase()),
+        Value::String(s) => Value::String(s.trim().to_owned()),
+        Value::Array(a) => Value::Array(a.iter().map(|x| canonical(field, x)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Compares every expected field with what was found; answers the number of fields compared
+/// and the differences (`part`: the part the fields belong to).
+pub(crate) fn fields(
+    expected: &ExpectedFields,
+    found: &ExpectedFields,
+    part: Option<&str>,
+) -> (u64, Vec<FieldDiff>) {
+    let mut diffs = Vec::new();
+    for (field, want) in expected {
+        let have = found.get(field).unwrap_or(&Value::Null);
+        if canonical(field, want) != canonical(field, have) {
+            diffs.push(FieldDiff {
+                field: field.clone(),
+                part_id: part.map(str::to_owned),
+                expected: want.clone(),
+                found: have.clone(),
+            });
+        }
+    }
+    (expected.len() as u64, diffs)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn f(v: Value) -> ExpectedFields {
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
+    #[test]
+    fn ids_emails_and_bodies_compare_in_canonical_form() {
+        let want = f(json!({"admin_assignee_id": 12, "email": "A@x.io",
+                            "body": "<p>Hi  <b>there</b></p>\n"}));
+        let have = f(json!({"admin_assignee_id": "12", "email": "a@x.io",
+                            "body": "<p>Hi <b>there</b></p>"}));
+        assert_eq!(fields(&want, &have, None), (3, vec![]));
+    }
+
+    #[test]
+    fn a_changed_or_missing_field_is_named_with_both_values() {
+        let want = f(json!({"open": true, "tags": ["1", "2"], "name": "Ann"}));
+        let have = f(json!({"open": false, "tags": ["1"]}));
+        let (n, d) = fields(&want, &have, Some("p9"));
+        assert_eq!(n, 3);
+        let names: Vec<&str> = d.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(names, ["name", "open", "tags"]);
+        assert_eq!(d[0].found, Value::Null);
+        assert_eq!(d[1].part_id.as_deref(), Some("p9"));
+    }
+
+    #[test]
+    fn hostile_markup_is_compared_as_the_sanitiser_wrote_it() {
+        let sent = crate::html::reduce_html("<p onclick='x()'>a<script>b</script></p>");
+        assert_eq!(normalise_body(&sent), normalise_body("<p>a</p>"));
+    }
+}
