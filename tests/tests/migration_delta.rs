@@ -21,6 +21,7 @@ use migration_core::ObjectKind;
 use migration_core::execute::{DEFAULT_DELTA_MARGIN, Migration, RunResult};
 use migration_core::ledger::{Ledger, ObjectStatus, RunMode};
 use migration_core::progress::{ProgressEvent, ProgressSender};
+use migration_core::verify::{CheckOutcome, VerifyOptions};
 use serde_json::{Value, json};
 
 async fn delta(m: &Migration) -> RunResult {
@@ -28,6 +29,25 @@ async fn delta(m: &Migration) -> RunResult {
     m.delta(DEFAULT_DELTA_MARGIN, progress)
         .await
         .expect("delta completes")
+}
+
+/// Reads every migrated object back: what the delta wrote (reopen, reassignment, tags added
+/// and detached, fields, new parts, the contact, the article) is what Intercom holds.
+async fn assert_verified_equal(m: &Migration) {
+    let (progress, _rx) = ProgressSender::channel(4096);
+    let mut options = VerifyOptions::default();
+    options.again = true;
+    let v = m
+        .verify(&options, progress)
+        .await
+        .expect("verify completes");
+    let differing: Vec<_> = v
+        .objects
+        .iter()
+        .filter(|o| !matches!(o.outcome, CheckOutcome::Equal | CheckOutcome::Unchecked))
+        .collect();
+    assert!(v.all_equal(), "{:?} {differing:?}", v.summary);
+    assert!(v.summary.objects > 0);
 }
 
 /// `POST /__sandbox/glassix/{path}` with `body`; the changed record.
@@ -414,6 +434,7 @@ async fn delta_writes_exactly_the_changes() {
     assert_eq!(again.intercom_writes, 0);
     assert!(c2.is_quiet(), "{c2:?}");
     assert_eq!(c2.not_read, c2.listed);
+    assert_verified_equal(&m).await;
 }
 
 /// A change made while a delta runs (after its listing started) is not lost: the next delta,
@@ -609,4 +630,5 @@ async fn conversations_reopen_reassign_and_untag() {
     );
     let again = delta(&m).await;
     assert_eq!(again.intercom_writes, 0);
+    assert_verified_equal(&m).await;
 }

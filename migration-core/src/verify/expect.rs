@@ -127,6 +127,14 @@ pub(crate) fn ticket_update(req: &UpdateTicket) -> ExpectedFields {
     put(&mut f, "ticket_state_id", req.ticket_state_id.clone());
     put(&mut f, "open", req.open);
     put(&mut f, "snoozed_until", req.snoozed_until);
+    if let Some(a) = &req.assignee_id {
+        // "0" unassigns both; another id is an admin's or a team's (Intercom tells them apart).
+        let id = (a != "0").then(|| a.clone());
+        f.insert(
+            super::compare::ANY_ASSIGNEE.to_owned(),
+            id.map_or(Value::Null, Value::String),
+        );
+    }
     attributes(&mut f, "ticket_attributes", req.ticket_attributes.as_ref());
     f
 }
