@@ -114,6 +114,9 @@ pub async fn run_scenario(scenario: &Scenario, cli: &Path, out: &Path) -> Result
     let migrate = ctx.run("migrate")?;
     let ic = diff(&sb.intercom.stats(), &ic_before);
     let gx = diff(&sb.glassix.stats(), &gx_before);
+    let stats_path = dir.join("stats.json");
+    let stats = serde_json::json!({ "intercom": ic, "glassix": gx });
+    std::fs::write(&stats_path, format!("{stats:#}\n")).map_err(io(&stats_path))?;
     let cpu = match (cpu_before, procfs::children_cpu_seconds()) {
         (Some(a), Some(b)) => Some(b - a),
         _ => None,

@@ -97,12 +97,12 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         },
         Scenario {
             name: "faults",
-            description: "5xx (1 in 40 and 2 %), 429 bursts of 3 every 50, a lost write response every 30",
+            description: "5xx (1 in 40 and 2 %), 429 bursts of 2 every 400, a lost write response every 30",
             tickets: size(200, 30),
             faults: FaultConfig {
                 seed: 7,
-                burst_429_every: 50,
-                burst_429_len: 3,
+                burst_429_every: 400,
+                burst_429_len: 2,
                 error_5xx_every: 40,
                 error_5xx_rate: 0.02,
                 lose_response_every_write: 30,

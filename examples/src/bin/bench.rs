@@ -71,7 +71,11 @@ async fn main() -> ExitCode {
             s.name, s.tickets, s.description
         );
         match run_scenario(s, &cli, &args.out).await {
-            Ok(row) => rows.push(row),
+            Ok(row) => {
+                // Each row as it is measured, so that a long run shows progress.
+                eprint!("{}", render_table(std::slice::from_ref(&row)));
+                rows.push(row);
+            }
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::FAILURE;
