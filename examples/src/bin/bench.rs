@@ -37,10 +37,16 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let all = scenarios(args.quick);
     if args.list {
-        for s in &all {
-            println!("{:<22} {:>6} tickets  {}", s.name, s.tickets, s.description);
-        }
-        return ExitCode::SUCCESS;
+        let list: String = all
+            .iter()
+            .map(|s| {
+                format!(
+                    "{:<22} {:>6} tickets  {}\n",
+                    s.name, s.tickets, s.description
+                )
+            })
+            .collect();
+        return emit(&list);
     }
     let chosen: Vec<_> = if args.scenario.is_empty() {
         all.into_iter().filter(|s| s.name != "tiny").collect()
@@ -84,16 +90,27 @@ async fn main() -> ExitCode {
     }
     if args.json {
         match serde_json::to_string_pretty(&rows) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => emit(&format!("{text}\n")),
             Err(e) => {
                 eprintln!("the rows could not be written as JSON: {e}");
-                return ExitCode::FAILURE;
+                ExitCode::FAILURE
             }
         }
     } else {
-        print!("{}", render_table(&rows));
+        emit(&render_table(&rows))
     }
-    ExitCode::SUCCESS
+}
+
+/// Writes `text` to standard output.
+fn emit(text: &str) -> ExitCode {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("standard output could not be written: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// `glassix-to-intercom` in the folder of this executable.
