@@ -24,9 +24,10 @@ async fn tiny_scenario_fills_every_column() {
     let per_ticket = row.intercom_calls as f64 / row.tickets as f64;
     assert!((row.calls_per_ticket - per_ticket).abs() < 1e-9);
     assert!(row.discover_secs > 0.0 && row.migrate_secs > 0.0);
-    // 200 calls per 10 s: the budget ratio is migrate wall ÷ (calls ÷ 20/s).
+    // The budget ratio is migrate wall ÷ (calls ÷ the limit per second).
     let budget = row.budget_ratio.expect("Intercom is throttled in tiny");
-    assert!((budget - row.migrate_secs / (row.intercom_calls as f64 / 20.0)).abs() < 1e-9);
+    let rate = tiny.intercom_per_second();
+    assert!((budget - row.migrate_secs / (row.intercom_calls as f64 / rate)).abs() < 1e-9);
     assert!(row.estimate_secs > 0.0);
     let est = row.estimate_secs / (row.discover_secs + row.migrate_secs);
     assert!((row.estimate_ratio - est).abs() < 1e-9);

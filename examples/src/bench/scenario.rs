@@ -112,9 +112,10 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         },
         Scenario {
             name: "tiny",
-            description: "Smoke: 5 tickets, Intercom 200 per 10 s",
+            description: "Smoke: 5 tickets, Intercom 20 per 1-second window",
             tickets: 5,
-            intercom_per_window: 200,
+            intercom_per_window: 20,
+            intercom_window_secs: 1,
             ..base
         },
     ]
