@@ -11,5 +11,6 @@
 //! }
 //! ```
 
+pub mod bench;
 pub mod cli;
 pub mod custom_mapper;

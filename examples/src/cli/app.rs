@@ -188,6 +188,7 @@ impl App {
         }
         if let Ok(ic) = self.config.intercom_client() {
             if ic.admins().me().await.is_ok() {
+                learn_window(&ic).await;
                 let status = ic.rate_limit();
                 if let Some(l) = status.limit {
                     limits.intercom_per_window = f64::from(l);
@@ -196,6 +197,30 @@ impl App {
             }
         }
         limits
+    }
+}
+
+/// The longest the plan waits to learn Intercom's window length: one real window (10 s) and
+/// a little.
+const WINDOW_PROBE_MAX: Duration = Duration::from_millis(11_500);
+
+/// Lets the client learn the window length from two successive `X-RateLimit-Reset` values:
+/// one header gives the limit but not the window, so a second `GET /me` is sent just after
+/// the first window's reset (waiting at most [`WINDOW_PROBE_MAX`]). Without it the estimate
+/// would assume the default 10-second window whatever the workspace's is.
+async fn learn_window(ic: &intercom_client::Client) {
+    let Some(reset) = ic.rate_limit().reset else {
+        return;
+    };
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let wait_ms = (reset * 1000 - now_ms).max(0) as u64 + 150;
+    let wait = Duration::from_millis(wait_ms);
+    if wait > WINDOW_PROBE_MAX {
+        return;
+    }
+    tokio::time::sleep(wait).await;
+    if let Err(e) = ic.admins().me().await {
+        tracing::warn!(error = %e, "the second GET /me (to learn the rate-limit window) failed; the estimate assumes the default window");
     }
 }
 

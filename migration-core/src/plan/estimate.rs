@@ -15,7 +15,8 @@ pub struct RateLimits {
     pub intercom_per_window: f64,
     /// Intercom window length in seconds (10).
     pub intercom_window_seconds: f64,
-    /// Fraction of the Intercom budget the executor aims to use (0 < u ≤ 1), e.g. 0.9.
+    /// Fraction of the Intercom budget the executor aims to use (0 < u ≤ 1): 0.98 by default,
+    /// the client keeping 2 % of each window as its safety margin.
     pub intercom_utilisation: f64,
     /// Glassix requests allowed per minute per department key, if known.
     pub glassix_per_minute: Option<f64>,
@@ -28,7 +29,7 @@ impl Default for RateLimits {
         RateLimits {
             intercom_per_window: 1666.0,
             intercom_window_seconds: 10.0,
-            intercom_utilisation: 0.9,
+            intercom_utilisation: 0.98,
             glassix_per_minute: Some(60.0),
             glassix_per_hour: None,
         }

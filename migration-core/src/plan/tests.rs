@@ -144,8 +144,8 @@ fn default_limits_make_a_write_bound_migration_intercom_bound() {
         ..RateLimits::default()
     };
     let r = Plan::new(steps).unwrap().report(&limits).unwrap();
-    // 800,008 calls at 1666/10 s × 0.9 ≈ 149.94 req/s ≈ 5,335 s.
-    let expected = 800_008.0 / (1666.0 / 10.0 * 0.9);
+    // 800,008 calls at 1666/10 s × 0.98 ≈ 163.27 req/s ≈ 4,900 s.
+    let expected = 800_008.0 / (1666.0 / 10.0 * 0.98);
     assert!((r.totals.estimated_seconds - expected).abs() < 1e-6);
     assert_eq!(r.totals.bound_by, "intercom");
 }

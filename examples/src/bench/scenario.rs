@@ -1,0 +1,122 @@
+//! The scenarios the harness runs: workspace size, rate limits and faults.
+
+use helpdesk_sandbox::FaultConfig;
+
+/// A quota so large that it never binds (for the side a scenario does not throttle).
+pub const UNBOUNDED: u32 = 1_000_000;
+
+/// One benchmark scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name, as given to `--scenario`.
+    pub name: &'static str,
+    /// What it shows.
+    pub description: &'static str,
+    /// Tickets in the generated Glassix workspace.
+    pub tickets: usize,
+    /// Glassix departments.
+    pub departments: usize,
+    /// Intercom requests admitted per window.
+    pub intercom_per_window: u32,
+    /// Intercom window length in seconds.
+    pub intercom_window_secs: u64,
+    /// Glassix requests per minute per department key.
+    pub glassix_per_minute: u32,
+    /// Glassix requests per hour per department key.
+    pub glassix_per_hour: u32,
+    /// Faults both fakes inject during `migrate`.
+    pub faults: FaultConfig,
+    /// The migration's concurrency.
+    pub concurrency: usize,
+}
+
+impl Scenario {
+    /// Whether Intercom's limit is meant to bind (the budget ratio is meaningful).
+    pub fn intercom_bound(&self) -> bool {
+        self.intercom_per_window < UNBOUNDED
+    }
+
+    /// Intercom requests per second the sandbox admits.
+    pub fn intercom_per_second(&self) -> f64 {
+        f64::from(self.intercom_per_window) / self.intercom_window_secs.max(1) as f64
+    }
+}
+
+/// Every scenario; `quick` shrinks them for a smoke run (same limits, fewer tickets).
+pub fn scenarios(quick: bool) -> Vec<Scenario> {
+    let size = |full: usize, small: usize| if quick { small } else { full };
+    let base = Scenario {
+        name: "",
+        description: "",
+        tickets: 0,
+        departments: 3,
+        intercom_per_window: UNBOUNDED,
+        intercom_window_secs: 10,
+        glassix_per_minute: UNBOUNDED,
+        glassix_per_hour: UNBOUNDED,
+        faults: FaultConfig::default(),
+        concurrency: 8,
+    };
+    vec![
+        Scenario {
+            name: "intercom-10s",
+            description: "Intercom-bound: 200 requests per 10-second window (20/s)",
+            tickets: size(150, 20),
+            intercom_per_window: 200,
+            intercom_window_secs: 10,
+            ..base.clone()
+        },
+        Scenario {
+            name: "intercom-2s",
+            description: "Intercom-bound: 40 requests per 2-second window (20/s)",
+            tickets: size(150, 20),
+            intercom_per_window: 40,
+            intercom_window_secs: 2,
+            ..base.clone()
+        },
+        Scenario {
+            name: "glassix-growth-3dept",
+            description: "Glassix-bound: Growth tier (120/min, 3,000/h per key), three departments",
+            tickets: size(150, 30),
+            departments: 3,
+            glassix_per_minute: 120,
+            glassix_per_hour: 3_000,
+            ..base.clone()
+        },
+        Scenario {
+            name: "unthrottled-1k",
+            description: "No limit on either side: the tool's own speed",
+            tickets: size(1_000, 100),
+            ..base.clone()
+        },
+        Scenario {
+            name: "unthrottled-10k",
+            description: "No limit on either side, 10,000 tickets",
+            tickets: size(10_000, 300),
+            ..base.clone()
+        },
+        Scenario {
+            name: "faults",
+            description: "5xx (1 in 40 and 2 %), 429 bursts of 2 every 400, a lost write response every 30",
+            tickets: size(200, 30),
+            faults: FaultConfig {
+                seed: 7,
+                burst_429_every: 400,
+                burst_429_len: 2,
+                error_5xx_every: 40,
+                error_5xx_rate: 0.02,
+                lose_response_every_write: 30,
+                ..FaultConfig::default()
+            },
+            ..base.clone()
+        },
+        Scenario {
+            name: "tiny",
+            description: "Smoke: 5 tickets, Intercom 20 per 1-second window",
+            tickets: 5,
+            intercom_per_window: 20,
+            intercom_window_secs: 1,
+            ..base
+        },
+    ]
+}

@@ -1,0 +1,121 @@
+//! `bench`: runs the benchmark scenarios against the in-process sandbox and prints one table
+//! (see `docs/performance.md`). Build in release for the unthrottled figures:
+//! `cargo run --release -p glassix-to-intercom-examples --bin bench -- --quick`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use glassix_to_intercom_examples::bench::{render_table, run_scenario, scenarios};
+
+/// Benchmark scenarios against the built-in sandbox.
+#[derive(Parser, Debug)]
+#[command(name = "bench")]
+struct Args {
+    /// Run only these scenarios (repeatable); default: all but `tiny`.
+    #[arg(long = "scenario")]
+    scenario: Vec<String>,
+    /// Smaller workspaces (same limits), for a smoke run.
+    #[arg(long)]
+    quick: bool,
+    /// Print the rows as JSON instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// List the scenarios and exit.
+    #[arg(long)]
+    list: bool,
+    /// Folder for the scenarios' configs, ledgers, logs and outputs.
+    #[arg(long, default_value = "bench-out")]
+    out: PathBuf,
+    /// The CLI binary to measure; default: `glassix-to-intercom` beside this binary.
+    #[arg(long)]
+    cli: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let all = scenarios(args.quick);
+    if args.list {
+        let list: String = all
+            .iter()
+            .map(|s| {
+                format!(
+                    "{:<22} {:>6} tickets  {}\n",
+                    s.name, s.tickets, s.description
+                )
+            })
+            .collect();
+        return emit(&list);
+    }
+    let chosen: Vec<_> = if args.scenario.is_empty() {
+        all.into_iter().filter(|s| s.name != "tiny").collect()
+    } else {
+        let mut chosen = vec![];
+        for name in &args.scenario {
+            match all.iter().find(|s| s.name == name) {
+                Some(s) => chosen.push(s.clone()),
+                None => {
+                    eprintln!("unknown scenario `{name}`: `bench --list` shows them");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        chosen
+    };
+    let cli = match args.cli.clone().or_else(beside_me) {
+        Some(cli) => cli,
+        None => {
+            eprintln!("cannot find the glassix-to-intercom binary: pass --cli PATH");
+            return ExitCode::from(2);
+        }
+    };
+    let mut rows = vec![];
+    for s in &chosen {
+        eprintln!(
+            "running {} ({} tickets): {}",
+            s.name, s.tickets, s.description
+        );
+        match run_scenario(s, &cli, &args.out).await {
+            Ok(row) => {
+                // Each row as it is measured, so that a long run shows progress.
+                eprint!("{}", render_table(std::slice::from_ref(&row)));
+                rows.push(row);
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if args.json {
+        match serde_json::to_string_pretty(&rows) {
+            Ok(text) => emit(&format!("{text}\n")),
+            Err(e) => {
+                eprintln!("the rows could not be written as JSON: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    } else {
+        emit(&render_table(&rows))
+    }
+}
+
+/// Writes `text` to standard output.
+fn emit(text: &str) -> ExitCode {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("standard output could not be written: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `glassix-to-intercom` in the folder of this executable.
+fn beside_me() -> Option<PathBuf> {
+    let me = std::env::current_exe().ok()?;
+    let cli = me.parent()?.join("glassix-to-intercom");
+    cli.exists().then_some(cli)
+}
