@@ -464,6 +464,53 @@ fn propose_writes_an_unconfirmed_spec_that_migrate_refuses() {
 }
 
 #[test]
+fn confirm_locks_the_spec_to_its_content_and_an_edit_withdraws_it() {
+    let ctx = ctx();
+    ctx.run(&["propose"]).expect_code(0);
+    let drafted = std::fs::read_to_string(ctx.path(SPEC)).unwrap();
+    let out = ctx.run(&["confirm", "--by", "ops@example.com"]);
+    out.expect_code(0);
+    let confirmed = std::fs::read_to_string(ctx.path(SPEC)).unwrap();
+    let spec = MappingSpec::from_toml_str(&confirmed).unwrap();
+    assert!(spec.is_confirmed(), "{}", out.dump());
+    assert_eq!(
+        spec.confirmation.confirmed_by.as_deref(),
+        Some("ops@example.com")
+    );
+    assert!(spec.confirmation.content_hash.is_some());
+    // Everything but the [confirmation] table is kept: the rules' comments are still there.
+    let comments = |t: &str| t.lines().filter(|l| l.starts_with("# ")).count();
+    assert!(comments(&confirmed) + 3 >= comments(&drafted));
+
+    // An edit after confirmation: migrate refuses it (exit 2), naming what changed, writes
+    // nothing; confirming again lets it through.
+    let edited = confirmed.replacen("[policies]", "[policies]\nunmatched_agent = \"queue\"", 1);
+    let edited = if edited.matches("unmatched_agent").count() > 1 {
+        // The draft already sets it: change the attachments policy instead.
+        confirmed.replacen("attachments = \"upload\"", "attachments = \"skip\"", 1)
+    } else {
+        edited
+    };
+    assert_ne!(edited, confirmed, "the test edits the spec");
+    std::fs::write(ctx.path(SPEC), &edited).unwrap();
+    let out = ctx.run(&["migrate"]);
+    out.expect_code(2);
+    assert!(
+        out.stderr.contains("policies"),
+        "names the changed section:\n{}",
+        out.dump()
+    );
+    assert_eq!(ctx.intercom_writes(), 0);
+    ctx.run(&["confirm", "--by", "ops@example.com"])
+        .expect_code(0);
+    assert!(
+        MappingSpec::from_toml_str(&std::fs::read_to_string(ctx.path(SPEC)).unwrap())
+            .unwrap()
+            .is_confirmed()
+    );
+}
+
+#[test]
 fn plan_writes_steps_in_dependency_order_with_an_estimate() {
     let ctx = ctx();
     // No spec yet: plan needs one.

@@ -165,6 +165,8 @@ impl MappingSpec {
     /// Fails when the spec is invalid, or when its confirmation is not written as a
     /// `[confirmation]` table (an inline table or dotted keys): rewrite it as a table first.
     pub fn confirm_toml(text: &str, by: &str, at: DateTime<Utc>) -> Result<String> {
+        // The file keeps whole seconds: confirm with the instant it will read back as.
+        let at = DateTime::<Utc>::from_timestamp(at.timestamp(), 0).unwrap_or(at);
         let mut spec = MappingSpec::from_toml_str(text)?;
         spec.confirm(by, at)?;
         let mut block = String::from("[confirmation]\n");

@@ -571,6 +571,13 @@ fn confirm_toml_rewrites_only_the_confirmation_table() {
     // Confirming again replaces the block (sections included) instead of adding one.
     let twice = MappingSpec::confirm_toml(&out, "ops@example.com", at()).unwrap();
     assert_eq!(twice, out);
+    // A clock with sub-second precision (`Utc::now()`) confirms at the whole second the file
+    // keeps, instead of failing to read back.
+    let now = at() + chrono::Duration::milliseconds(250);
+    assert_eq!(
+        MappingSpec::confirm_toml(&out, "ops@example.com", now).unwrap(),
+        out
+    );
     // Without a confirmation table, one is appended.
     let appended = MappingSpec::confirm_toml(SCOPED, "ops@example.com", at()).unwrap();
     assert!(appended.starts_with(SCOPED));
