@@ -49,6 +49,7 @@ mod tags;
 mod target;
 mod tickets;
 pub(crate) mod writer;
+mod writer_rollback;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -59,6 +60,7 @@ pub use adopt::Unattributed;
 pub use error::{ExecError, ExecResult};
 pub use knowledge::KB_FILE;
 pub use result::{DryRunReport, StepCounts};
+pub use writer_rollback::Undone;
 
 pub use crate::migration::{DEFAULT_CONCURRENCY, Migration, MigrationBuilder, RunResult};
 

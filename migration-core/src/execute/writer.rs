@@ -86,7 +86,7 @@ impl Writer {
     }
 
     /// One write: sent by `live`, or recorded with `request` and answered with `placeholder`.
-    async fn send<T, F, Fut>(
+    pub(super) async fn send<T, F, Fut>(
         &self,
         kind: ObjectKind,
         request: &(impl Serialize + ?Sized),
