@@ -8,6 +8,7 @@
 //! | [`app`] | what every subcommand shares; how a migration is put together |
 //! | [`prepare`] | `discover`, `propose`, `plan` |
 //! | [`run`] | `migrate` |
+//! | [`rollback`] | `rollback`: undo what the migration created |
 //! | [`status`] | `status` |
 //! | [`report`] | `report`, and the outputs `migrate` writes at its end |
 //! | [`lookup`] | `lookup admins`, `lookup teams`: ids for the spec's fallbacks |
@@ -26,6 +27,7 @@ pub mod lookup;
 pub mod outputs;
 pub mod prepare;
 pub mod report;
+pub mod rollback;
 pub mod run;
 pub mod status;
 
@@ -110,6 +112,7 @@ async fn dispatch(args: Args, mappers: Arc<Mappers>, console: Console) -> Result
         Command::Plan => prepare::plan(&load()?).await.map(|()| Exit::Success),
         Command::Migrate { dry_run } => run::migrate(&load()?, *dry_run).await.map(|o| o.exit),
         Command::Recover => run::recover(&load()?).await,
+        Command::Rollback(r) => rollback::rollback(&load()?, r).await,
         Command::Status => status::status(&load()?).map(|()| Exit::Success),
         Command::Report => report::report(&load()?).await.map(|_| Exit::Success),
         Command::Lookup { target } => lookup::lookup(&load()?, *target)
