@@ -173,7 +173,7 @@ impl fmt::Display for RollbackSummary {
         if !self.left.is_empty() {
             writeln!(f, "## Not undone\n")?;
             for l in &self.left {
-                let _ = writeln!(
+                writeln!(
                     f,
                     "- {} `{}` (Intercom `{}`): {}",
                     l.kind, l.source_id, l.target_id, l.why
