@@ -2,7 +2,7 @@
 //!
 //! [`Migration::rollback`] takes the objects of [`Ledger::rollback_order`] (only those the
 //! migration created, never the ones it found and reused), keeps those in the [`RollbackScope`],
-//! and undoes them in reverse dependency order through the run's [`Writer`]: articles before
+//! and undoes them in reverse dependency order through the run's writer (`execute::writer`): articles before
 //! collections, tickets and conversations (their parts go with them) before the contacts they
 //! reference, tags after everything that carried them, schema objects last (archived: Intercom
 //! has no delete for them). Each object is marked rolled back in the ledger right after its
