@@ -15,6 +15,7 @@
 //! | [`accounting`] | Every record migrated, queued, skipped or failed — and the counts add up |
 //! | [`html`] | E-mail HTML reduced to what Intercom part bodies accept |
 //! | [`progress`] | Progress events with rate and ETA |
+//! | [`rollback`] | Undo what the migration created: everything, a run, kinds or ids |
 //! | [`hashing`] | Stable SHA-256 of canonical JSON (source hashes, spec hash) |
 //! | [`kind`] | Object kinds shared by all of the above |
 //! | [`error`] | The crate's error type |
@@ -74,6 +75,7 @@ pub mod migration;
 pub mod outcome;
 pub mod plan;
 pub mod progress;
+pub mod rollback;
 pub mod spec;
 pub mod verify;
 

@@ -103,6 +103,10 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Undo what the migration created (everything, one run, some kinds or some Glassix ids):
+    /// deletes it in reverse dependency order, archives schema objects, never touches what it
+    /// found and reused. Safe to interrupt and run again.
+    Rollback(super::rollback::RollbackArgs),
     /// Show where the migration stands, from the ledger only (no network).
     Status,
     /// Write the run summary, the reconciliation queue, report.html and the reports rebuild

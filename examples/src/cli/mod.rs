@@ -8,6 +8,7 @@
 //! | [`app`] | what every subcommand shares; how a migration is put together |
 //! | [`prepare`] | `discover`, `propose`, `plan` |
 //! | [`run`] | `migrate` |
+//! | [`rollback`] | `rollback`: undo what the migration created |
 //! | [`status`] | `status` |
 //! | [`report`] | `report`, and the outputs `migrate` writes at its end |
 //! | [`verify`] | `verify`: every migrated object read back and compared |
@@ -30,6 +31,7 @@ pub mod lookup;
 pub mod outputs;
 pub mod prepare;
 pub mod report;
+pub mod rollback;
 pub mod run;
 pub mod status;
 pub mod verify;
@@ -131,6 +133,7 @@ async fn dispatch(args: Args, mappers: Arc<Mappers>, console: Console) -> Result
                 .sample(sample.unwrap_or(0), *seed);
             verify::verify(&load()?, &options).await
         }
+        Command::Rollback(r) => rollback::rollback(&load()?, r).await,
         Command::Status => status::status(&load()?).map(|()| Exit::Success),
         Command::Report => report::report(&load()?).await.map(|_| Exit::Success),
         Command::Lookup { target } => lookup::lookup(&load()?, *target)

@@ -52,6 +52,7 @@ mod target;
 mod tickets;
 pub(crate) mod writer;
 mod writer_delta;
+mod writer_rollback;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -62,6 +63,7 @@ pub use adopt::Unattributed;
 pub use error::{ExecError, ExecResult};
 pub use knowledge::KB_FILE;
 pub use result::{DryRunReport, StepCounts};
+pub use writer_rollback::Undone;
 
 pub use crate::migration::{
     CutoverReport, DEFAULT_CONCURRENCY, DEFAULT_DELTA_MARGIN, Migration, MigrationBuilder,

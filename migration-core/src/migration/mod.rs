@@ -307,7 +307,7 @@ impl Migration {
     /// A ledger belongs to one Intercom workspace: the first run records the app id `GET /me`
     /// answers, and a later run whose token reaches another workspace is refused (its records,
     /// settled against the other workspace, would make this one skip or duplicate objects).
-    async fn bind_workspace(&self) -> ExecResult<()> {
+    pub(crate) async fn bind_workspace(&self) -> ExecResult<()> {
         let me = self.intercom.admins().me().await?;
         let Some(current) = me.app.and_then(|a| a.id_code).filter(|c| !c.is_empty()) else {
             tracing::warn!("Intercom's /me names no workspace: the ledger is not bound to one");

@@ -1,0 +1,195 @@
+//! What a rollback did (or would do), per kind, and what it left for an admin.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::accounting::RunCounts;
+use crate::execute::Undone;
+use crate::kind::ObjectKind;
+use crate::ledger::{RollbackItem, RunId};
+
+/// Counts of one kind. `deleted + archived + already_gone + left + failed` is the number of
+/// objects of that kind in scope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct KindUndo {
+    /// Deleted in Intercom (for a dry run: would be). Parts and notes removed with their
+    /// parent are counted here too, with no call of their own.
+    pub deleted: u64,
+    /// Archived (schema objects, which Intercom cannot delete).
+    pub archived: u64,
+    /// Already gone (404): removed by someone else or by an interrupted rollback.
+    pub already_gone: u64,
+    /// Left as they are and listed for the admin.
+    pub left: u64,
+    /// The call failed; the object stays migrated and a rerun retries it.
+    pub failed: u64,
+}
+
+impl KindUndo {
+    /// Objects of the kind in scope.
+    pub fn total(&self) -> u64 {
+        self.deleted + self.archived + self.already_gone + self.left + self.failed
+    }
+}
+
+/// One object the rollback did not undo, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeftItem {
+    /// Object kind.
+    pub kind: ObjectKind,
+    /// Source (Glassix) id.
+    pub source_id: String,
+    /// Intercom id.
+    pub target_id: String,
+    /// Why it was left, or the error that failed it.
+    pub why: String,
+    /// Whether its call failed (else it cannot be undone through the API).
+    pub failed: bool,
+}
+
+/// The outcome of [`crate::Migration::rollback`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RollbackSummary {
+    /// The rollback's run in the ledger (`None` for a dry run).
+    pub run: Option<RunId>,
+    /// Whether nothing was sent.
+    pub dry_run: bool,
+    /// Counts per kind, in rollback order of kinds.
+    pub per_kind: BTreeMap<ObjectKind, KindUndo>,
+    /// Objects left as they are or failed.
+    pub left: Vec<LeftItem>,
+    /// Intercom write calls sent (or, dry, that would be sent).
+    pub calls: u64,
+    /// Wall time in milliseconds.
+    pub elapsed_ms: u64,
+}
+
+impl RollbackSummary {
+    pub(super) fn new(run: Option<RunId>, dry_run: bool) -> Self {
+        RollbackSummary {
+            run,
+            dry_run,
+            per_kind: BTreeMap::new(),
+            left: Vec::new(),
+            calls: 0,
+            elapsed_ms: 0,
+        }
+    }
+
+    pub(super) fn count(&mut self, kind: &ObjectKind, undone: Undone) {
+        let k = self.per_kind.entry(kind.clone()).or_default();
+        match undone {
+            Undone::Deleted => k.deleted += 1,
+            Undone::Archived => k.archived += 1,
+            Undone::AlreadyGone => k.already_gone += 1,
+        }
+    }
+
+    pub(super) fn leave(&mut self, item: &RollbackItem, why: &str) {
+        self.per_kind.entry(item.kind.clone()).or_default().left += 1;
+        self.left.push(left_item(item, why.to_owned(), false));
+    }
+
+    pub(super) fn fail(&mut self, item: &RollbackItem, message: String) {
+        self.per_kind.entry(item.kind.clone()).or_default().failed += 1;
+        self.left.push(left_item(item, message, true));
+    }
+
+    /// Sum over kinds.
+    pub fn totals(&self) -> KindUndo {
+        self.per_kind
+            .values()
+            .fold(KindUndo::default(), |mut t, k| {
+                t.deleted += k.deleted;
+                t.archived += k.archived;
+                t.already_gone += k.already_gone;
+                t.left += k.left;
+                t.failed += k.failed;
+                t
+            })
+    }
+
+    /// Objects whose call failed.
+    pub fn failed(&self) -> u64 {
+        self.totals().failed
+    }
+
+    /// As the run counts of the progress events: undone → migrated, left → skipped.
+    pub fn run_counts(&self) -> RunCounts {
+        let t = self.totals();
+        RunCounts {
+            source: t.total(),
+            migrated: t.deleted + t.archived + t.already_gone,
+            queued: 0,
+            skipped: t.left,
+            failed: t.failed,
+        }
+    }
+
+    /// A Markdown report: per kind, then what was left and why.
+    pub fn to_markdown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for RollbackSummary {
+    /// The Markdown report of [`RollbackSummary::to_markdown`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = if self.dry_run { "would be " } else { "" };
+        writeln!(
+            f,
+            "# Rollback{}\n",
+            if self.dry_run { " (dry run)" } else { "" }
+        )?;
+        if let Some(run) = self.run {
+            writeln!(f, "Run {}.\n", run.0)?;
+        }
+        writeln!(
+            f,
+            "| kind | {verb}deleted | {verb}archived | already gone | left for the admin | failed |\n|---|---|---|---|---|---|"
+        )?;
+        for (kind, k) in &self.per_kind {
+            writeln!(
+                f,
+                "| {kind} | {} | {} | {} | {} | {} |",
+                k.deleted, k.archived, k.already_gone, k.left, k.failed
+            )?;
+        }
+        let t = self.totals();
+        writeln!(
+            f,
+            "| **total** | {} | {} | {} | {} | {} |\n",
+            t.deleted, t.archived, t.already_gone, t.left, t.failed
+        )?;
+        writeln!(
+            f,
+            "Intercom write calls: {}{}; time: {:.1} s.\n",
+            self.calls,
+            if self.dry_run { " (none sent)" } else { "" },
+            self.elapsed_ms as f64 / 1000.0
+        )?;
+        if !self.left.is_empty() {
+            writeln!(f, "## Not undone\n")?;
+            for l in &self.left {
+                writeln!(
+                    f,
+                    "- {} `{}` (Intercom `{}`): {}",
+                    l.kind, l.source_id, l.target_id, l.why
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn left_item(item: &RollbackItem, why: String, failed: bool) -> LeftItem {
+    LeftItem {
+        kind: item.kind.clone(),
+        source_id: item.source_id.clone(),
+        target_id: item.target_id.clone(),
+        why,
+        failed,
+    }
+}

@@ -1,0 +1,218 @@
+//! Rollback on the in-process sandbox: everything the migration created is removed (schema
+//! objects archived and listed), what it found and reused stays; a dry run sends no write; a
+//! rollback run again finds nothing left; a later migrate creates rolled-back tickets afresh.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    missing_docs
+)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use helpdesk_sandbox::SandboxHandle;
+use intercom_client::models::{CreateContact, Role};
+use migration_core::ObjectKind;
+use migration_core::ledger::{Ledger, RunMode};
+use migration_core::progress::ProgressSender;
+use migration_core::rollback::{RollbackScope, RollbackSummary};
+
+/// The ids of the objects a rollback removes, per collection of the fake Intercom.
+fn removable(sb: &SandboxHandle) -> serde_json::Value {
+    let st = sb.intercom.state();
+    let ids = |it: Vec<&String>| it.into_iter().cloned().collect::<BTreeSet<String>>();
+    serde_json::json!({
+        "contacts": ids(st.contacts.keys().collect()),
+        "tickets": ids(st.tickets.keys().collect()),
+        "conversations": ids(st.conversations.keys().collect()),
+        "tags": ids(st.tags.keys().collect()),
+        "collections": ids(st.collections.keys().collect()),
+        "articles": ids(st.articles.keys().collect()),
+    })
+}
+
+async fn rollback(m: &migration_core::Migration, scope: &RollbackScope) -> RollbackSummary {
+    let (progress, _rx) = ProgressSender::channel(4096);
+    m.rollback(scope, progress)
+        .await
+        .expect("rollback completes")
+}
+
+/// Creates contacts with the e-mails of up to three Glassix customers, before the migration.
+async fn pre_existing_contacts(sb: &SandboxHandle) -> Vec<String> {
+    let emails: Vec<String> = sb
+        .snapshot
+        .contacts
+        .iter()
+        .filter(|c| c["isDeleted"] != true && c["isScrambled"] != true)
+        .filter(|c| c["uniqueArgument"].as_str().unwrap_or("").trim().is_empty())
+        .filter_map(|c| {
+            let mails: Vec<&str> = c["identifiers"]
+                .as_array()?
+                .iter()
+                .filter(|i| i["identifierType"] == "MailAddress" && i["isDeleted"] != true)
+                .filter_map(|i| i["identifier"].as_str())
+                .collect();
+            (mails.len() == 1).then(|| mails[0].trim().to_lowercase())
+        })
+        .take(3)
+        .collect();
+    let intercom = common::intercom(sb);
+    let mut ids = Vec::new();
+    for e in &emails {
+        let c = intercom
+            .contacts()
+            .create(&CreateContact {
+                role: Some(Role::User),
+                email: Some(e.clone()),
+                name: Some("Existed before the migration".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        ids.push(c.id);
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rolling_back_everything_restores_the_snapshot_except_archived_schema() {
+    let sb = common::sandbox(30, 15).await;
+    let existing = pre_existing_contacts(&sb).await;
+    assert!(
+        !existing.is_empty(),
+        "the workspace has customers with one e-mail"
+    );
+    let before = removable(&sb);
+
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, ledger.clone(), false);
+    let result = common::run(&m).await;
+    assert!(result.is_balanced(), "{:?}", result.imbalance);
+    assert_ne!(removable(&sb), before, "the migration created objects");
+    let to_undo = ledger.rollback_order().unwrap();
+
+    // A dry run lists the same objects and sends nothing.
+    let writes = common::writes(&sb);
+    let dry = rollback(
+        &common::migration(&sb, ledger.clone(), true),
+        &RollbackScope::All,
+    )
+    .await;
+    assert_eq!(common::writes(&sb), writes, "a dry rollback sends no write");
+    assert!(dry.dry_run && dry.run.is_none());
+    assert_eq!(dry.totals().total(), to_undo.len() as u64);
+    assert!(dry.calls > 0, "the dry run counts the calls it would make");
+    assert_eq!(
+        ledger.rollback_order().unwrap(),
+        to_undo,
+        "the ledger is untouched"
+    );
+
+    let summary = rollback(&m, &RollbackScope::All).await;
+    println!("{}", summary.to_markdown());
+    assert_eq!(summary.failed(), 0, "{:?}", summary.left);
+    assert_eq!(
+        summary.totals().total(),
+        to_undo.len() as u64,
+        "every object is counted once"
+    );
+    assert_eq!(
+        summary.totals(),
+        dry.totals(),
+        "the dry run announced what happened"
+    );
+    assert_eq!(removable(&sb), before, "the state is the snapshot again");
+    for id in &existing {
+        assert!(
+            sb.intercom.state().contacts.contains_key(id),
+            "pre-existing contact {id} is kept"
+        );
+    }
+    // Schema objects are archived, never deleted, and reported.
+    let st = sb.intercom.state();
+    let archived = summary.totals().archived;
+    let archived_in_state = st.data_attributes.iter().filter(|a| a.archived).count()
+        + st.ticket_types.values().filter(|t| t.archived).count()
+        + st.conversation_attributes
+            .iter()
+            .filter(|a| a.archived)
+            .count();
+    assert_eq!(
+        archived, archived_in_state as u64,
+        "archived objects are listed"
+    );
+
+    // The run is recorded; nothing is left to undo; a second rollback is a no-op.
+    let runs = ledger.runs().unwrap();
+    assert_eq!(runs.last().unwrap().mode, RunMode::Rollback);
+    assert!(
+        ledger
+            .rollback_order()
+            .unwrap()
+            .iter()
+            .all(|i| !matches!(i.kind, ObjectKind::Ticket | ObjectKind::Contact)),
+        "tickets and contacts are all rolled back"
+    );
+    let again = rollback(&m, &RollbackScope::All).await;
+    assert_eq!(
+        again.totals().deleted + again.totals().archived,
+        0,
+        "nothing is undone twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kind_scope_undoes_only_that_kind_and_an_id_scope_only_those_records() {
+    let sb = common::sandbox(20, 16).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, ledger.clone(), false);
+    let result = common::run(&m).await;
+    assert!(result.is_balanced(), "{:?}", result.imbalance);
+    let contacts = sb.intercom.state().contacts.len();
+    let tickets: Vec<_> = ledger
+        .rollback_order()
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.kind == ObjectKind::Ticket)
+        .collect();
+    assert!(tickets.len() >= 2);
+
+    let one: BTreeSet<String> = [tickets[0].source_id.clone()].into();
+    let s = rollback(&m, &RollbackScope::Ids(one)).await;
+    assert_eq!(s.totals().deleted, 1);
+    assert!(
+        !sb.intercom
+            .state()
+            .tickets
+            .contains_key(&tickets[0].target_id)
+    );
+    assert!(
+        sb.intercom
+            .state()
+            .tickets
+            .contains_key(&tickets[1].target_id)
+    );
+
+    let s = rollback(&m, &RollbackScope::Kinds(vec![ObjectKind::Ticket])).await;
+    assert_eq!(s.totals().deleted, tickets.len() as u64 - 1);
+    assert!(sb.intercom.state().tickets.is_empty());
+    assert_eq!(
+        sb.intercom.state().contacts.len(),
+        contacts,
+        "contacts are kept"
+    );
+
+    // A later migrate creates the rolled-back tickets afresh (no stale mapping).
+    let result = common::run(&m).await;
+    assert!(result.is_balanced(), "{:?}", result.imbalance);
+    assert_eq!(
+        sb.intercom.state().tickets.len(),
+        tickets.len(),
+        "rolled-back tickets are created again"
+    );
+}
