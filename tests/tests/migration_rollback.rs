@@ -20,6 +20,7 @@ use migration_core::ObjectKind;
 use migration_core::ledger::{Ledger, RunMode};
 use migration_core::progress::ProgressSender;
 use migration_core::rollback::{RollbackScope, RollbackSummary};
+use migration_core::verify::VerifyOptions;
 
 /// The ids of the objects a rollback removes, per collection of the fake Intercom.
 fn removable(sb: &SandboxHandle) -> serde_json::Value {
@@ -164,6 +165,27 @@ async fn rolling_back_everything_restores_the_snapshot_except_archived_schema() 
         0,
         "nothing is undone twice"
     );
+
+    // A migrate after the rollback creates everything afresh (the archived ticket type is
+    // restored), its counts add up, and every object reads back as written.
+    let result = common::run(&m).await;
+    assert!(result.is_balanced(), "{:?}", result.imbalance);
+    let st = sb.intercom.state();
+    assert_eq!(
+        result.counts_of(&ObjectKind::Ticket).migrated as usize,
+        st.tickets.len()
+    );
+    assert!(st.ticket_types.values().all(|t| !t.archived));
+    assert_eq!(
+        st.tickets.values().map(|t| t.parts.len()).sum::<usize>() as u64,
+        result.counts_of(&ObjectKind::Part).migrated
+    );
+    let (progress, _rx) = ProgressSender::channel(4096);
+    let v = m
+        .verify(&VerifyOptions::default(), progress)
+        .await
+        .expect("verify completes");
+    assert!(v.all_equal(), "{:?}", v.summary);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

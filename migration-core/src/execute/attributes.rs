@@ -9,6 +9,7 @@ use intercom_client::models::{CreateTicketType, TicketCategory};
 use crate::ObjectKind;
 use crate::hashing::source_hash;
 use crate::intercom_schema::{self, Attributes};
+use crate::ledger::ObjectStatus;
 use crate::map::{
     AttributeDefinition, AttributeModel, StateCategory, TicketTypeInfo, attribute_definitions,
 };
@@ -96,18 +97,44 @@ pub(crate) async fn ticket_type(st: &RunState, rec: &mut Recorder) -> ExecResult
     let kind = ObjectKind::TicketType;
     rec.start(StepId::TicketTypes, Some(kind.clone()), Some(1));
     let hash = source_hash(&name)?;
-    let existing = st.schema().ticket_type.map(|(id, _)| id);
+    let schema = st.schema();
+    let (existing, archived) = (
+        schema.ticket_type.map(|(id, _)| id),
+        schema.ticket_type_archived,
+    );
     let end = match existing {
         Some(id) => {
-            let recorded = st.ledger.lookup(&kind, &name)?.and_then(|r| r.target_id);
-            if recorded.as_deref() == Some(&id) {
-                RecordEnd::new(kind, &name, Outcome::Unchanged { target_id: id })
+            let row = st.ledger.lookup(&kind, &name)?;
+            let ours = row.as_ref().and_then(|r| r.target_id.as_deref()) == Some(id.as_str());
+            let settled = ours && row.is_some_and(|r| r.status == ObjectStatus::Migrated);
+            let write = if archived {
+                // Archived by a rollback of this migration (or by an admin): tickets cannot be
+                // created with an archived type, so it is restored.
+                st.writer.restore_ticket_type(&id).await.map_err(|e| {
+                    ExecError::Config(format!(
+                        "the ticket type `{name}` ({id}) is archived in Intercom and could not \
+                         be restored ({e}); unarchive it in Intercom's settings and run again"
+                    ))
+                })?;
+                st.update_schema(|s| s.ticket_type_archived = false);
+                Some(if ours { Write::Updated } else { Write::Reused })
+            } else if settled {
+                None
+            } else if ours {
+                // Ours, but the ledger has it rolled back (or unsettled): migrated again.
+                Some(Write::Found)
             } else {
-                let reused = Outcome::Migrated {
-                    target_id: id,
-                    write: Write::Reused,
-                };
-                RecordEnd::new(kind, &name, reused).hash(&hash)
+                Some(Write::Reused)
+            };
+            match write {
+                None => RecordEnd::new(kind, &name, Outcome::Unchanged { target_id: id }),
+                Some(write) => {
+                    let o = Outcome::Migrated {
+                        target_id: id,
+                        write,
+                    };
+                    RecordEnd::new(kind, &name, o).hash(&hash)
+                }
             }
         }
         None => {

@@ -72,6 +72,7 @@ pub(crate) async fn run(
             let name = &st.spec.objects.ticket_type;
             if let Some(t) = intercom_schema::find_ticket_type(&st.intercom, name).await? {
                 let attrs = intercom_schema::ticket_type_attributes(&st.intercom, &t.id).await?;
+                schema.ticket_type_archived = t.archived == Some(true);
                 schema.ticket_type = Some((t.id, attrs));
             }
         }

@@ -83,6 +83,9 @@ pub(crate) struct ExistingSchema {
     pub(crate) conversation: Attributes,
     /// The migration ticket type, if it exists: its id and its attributes.
     pub(crate) ticket_type: Option<(String, Attributes)>,
+    /// Whether that ticket type is archived (e.g. by a rollback): tickets cannot be created
+    /// with it until it is restored.
+    pub(crate) ticket_type_archived: bool,
 }
 
 /// What the knowledge-base steps migrate: the export's collections and articles, and the

@@ -155,4 +155,22 @@ impl Writer {
             .await;
         gone_is_done(r)
     }
+
+    /// Takes a ticket type this migration archived in a rollback out of the archive
+    /// (`PUT /ticket_types/{id}` `{"archived":false}`), so that a later `migrate` can create
+    /// tickets of it again.
+    pub(crate) async fn restore_ticket_type(&self, id: &str) -> IcResult<()> {
+        let body = UpdateTicketType {
+            archived: Some(false),
+            ..Default::default()
+        };
+        let body = &body;
+        self.send(
+            ObjectKind::TicketType,
+            body,
+            |_| (),
+            |c| async move { c.ticket_types().update(id, body).await.map(drop) },
+        )
+        .await
+    }
 }

@@ -328,6 +328,13 @@ impl LedgerBatch<'_> {
                 )
                 .map_err(Error::ledger("roll back parts"))?;
             }
+            // What a delta compared the record with is gone with it: the next run writes it
+            // again in full (its parts and tags included), not only the sections that changed.
+            tx.execute(
+                "DELETE FROM record_sections WHERE kind = ?1 AND source_id = ?2",
+                params![kind.as_str(), source_id],
+            )
+            .map_err(Error::ledger("forget a rolled-back record's sections"))?;
             Ok(())
         }
     }
