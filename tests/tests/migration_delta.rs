@@ -12,6 +12,8 @@
 
 mod common;
 
+use common::glassix_change as change;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -48,19 +50,6 @@ async fn assert_verified_equal(m: &Migration) {
         .collect();
     assert!(v.all_equal(), "{:?} {differing:?}", v.summary);
     assert!(v.summary.objects > 0);
-}
-
-/// `POST /__sandbox/glassix/{path}` with `body`; the changed record.
-async fn change(sb: &SandboxHandle, path: &str, body: Value) -> Value {
-    let url = format!("{}/__sandbox/glassix/{path}", sb.glassix.server_url);
-    let r = reqwest::Client::new()
-        .post(&url)
-        .json(&body)
-        .send()
-        .await
-        .expect("sandbox answers");
-    assert!(r.status().is_success(), "{url}: {}", r.status());
-    r.json().await.expect("json")
 }
 
 /// Glassix reads of one endpoint (`tickets/get`, `contacts/get`) so far.

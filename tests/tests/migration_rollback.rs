@@ -238,3 +238,72 @@ async fn a_kind_scope_undoes_only_that_kind_and_an_id_scope_only_those_records()
         "rolled-back tickets are created again"
     );
 }
+
+/// Run scope: migrate; in Glassix add a ticket and a message to a migrated one; a delta
+/// creates the new ticket and appends the message; `rollback --run <delta>` removes what the
+/// delta created and leaves the first run's objects (the updated ticket included) in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_scope_undoes_what_that_run_created_and_nothing_of_the_first_run() {
+    let sb = common::sandbox(30, 21).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, ledger.clone(), false);
+    let first = common::run(&m).await;
+    assert!(first.is_balanced(), "{:?}", first.imbalance);
+    let migrated: Vec<_> = ledger
+        .rollback_order()
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.kind == ObjectKind::Ticket)
+        .collect();
+    let updated = migrated[0].clone();
+    let template = migrated[1].source_id.clone();
+    let after_first = removable(&sb);
+
+    common::glassix_change(
+        &sb,
+        &format!("tickets/{}/add_transaction", updated.source_id),
+        serde_json::json!({"kind": "Message", "text": "One more question", "from_customer": true}),
+    )
+    .await;
+    let added = common::glassix_change(
+        &sb,
+        "tickets",
+        serde_json::json!({"template_id": template.parse::<i64>().unwrap()}),
+    )
+    .await["id"]
+        .to_string();
+    let (progress, _rx) = ProgressSender::channel(4096);
+    let delta = m
+        .delta(migration_core::execute::DEFAULT_DELTA_MARGIN, progress)
+        .await
+        .expect("delta completes");
+    let delta_run = delta.run_id;
+    let new_ticket = ledger
+        .lookup(&ObjectKind::Ticket, &added)
+        .unwrap()
+        .and_then(|r| r.target_id)
+        .expect("the delta created the added ticket");
+    assert!(sb.intercom.state().tickets.contains_key(&new_ticket));
+
+    let s = rollback(&m, &RollbackScope::Run(delta_run)).await;
+    assert_eq!(s.failed(), 0, "{:?}", s.left);
+    let st = sb.intercom.state();
+    assert!(
+        !st.tickets.contains_key(&new_ticket),
+        "the delta's ticket is gone"
+    );
+    assert!(
+        st.tickets.contains_key(&updated.target_id),
+        "the first run's ticket that the delta only updated is kept"
+    );
+    // Everything the first run created is still there.
+    let now = removable(&sb);
+    for (kind, ids) in after_first.as_object().unwrap() {
+        for id in ids.as_array().unwrap() {
+            assert!(
+                now[kind].as_array().unwrap().contains(id),
+                "{kind} {id} of the first run is kept"
+            );
+        }
+    }
+}

@@ -22,7 +22,7 @@ pub const CONFIRM_THRESHOLD: usize = 100;
 /// The options of `rollback`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RollbackArgs {
-    /// Only the objects last written by this run (see `status` for run numbers).
+    /// Only the objects this run created (see `status` for run numbers).
     #[arg(long, conflicts_with_all = ["kind", "ids"])]
     pub run: Option<i64>,
     /// Only these kinds, comma-separated (e.g. `tickets,contacts`; singular or plural).

@@ -9,6 +9,30 @@ use crate::kind::ObjectKind;
 const INTENT_COLUMNS: &str = "id, kind, source_id, fingerprint, run_id, created_at";
 
 impl Ledger {
+    /// The run whose write made `target_id` for this record: the first intent that settled
+    /// naming it. A later run that only updated the object (a delta) does not change it.
+    /// `None` when no intent names it (an object adopted by `recover`, or one reused).
+    pub fn creating_run(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        target_id: &str,
+    ) -> Result<Option<RunId>> {
+        let conn = self.lock();
+        conn.prepare_cached(
+            "SELECT run_id FROM intents WHERE kind = ?1 AND source_id = ?2 AND target_id = ?3
+             ORDER BY id LIMIT 1",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![kind.as_str(), source_id, target_id], |r| {
+                r.get::<_, Option<i64>>(0)
+            })
+            .optional()
+        })
+        .map(|r| r.flatten().map(RunId))
+        .map_err(Error::ledger("read the run that created an object"))
+    }
+
     /// Intents still open (oldest first): creates whose outcome is unknown after a crash.
     pub fn open_intents(&self) -> Result<Vec<Intent>> {
         let conn = self.lock();

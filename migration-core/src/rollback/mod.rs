@@ -33,7 +33,8 @@ pub const ROLLBACK_STEP: &str = "rollback";
 pub enum RollbackScope {
     /// Everything the migration created.
     All,
-    /// Objects last written by one run (e.g. a sample or a delta).
+    /// Objects created by one run (e.g. a sample or a delta); objects a later run only
+    /// updated stay with the run that created them.
     Run(RunId),
     /// Objects of these kinds.
     Kinds(Vec<ObjectKind>),
@@ -57,10 +58,18 @@ pub fn select(ledger: &Ledger, scope: &RollbackScope) -> ExecResult<Vec<Rollback
             RollbackScope::All => true,
             RollbackScope::Kinds(kinds) => kinds.contains(&item.kind),
             RollbackScope::Ids(ids) => ids.contains(&item.source_id),
-            RollbackScope::Run(run) => ledger
-                .lookup(&item.kind, &item.source_id)?
-                .and_then(|r| r.run_id)
-                .is_some_and(|r| r == *run),
+            // The run that created the object (a later delta that only updated it does not
+            // make it that delta's); the last run that wrote it when no intent says.
+            RollbackScope::Run(run) => {
+                let created = ledger.creating_run(&item.kind, &item.source_id, &item.target_id)?;
+                let created = match created {
+                    Some(r) => Some(r),
+                    None => ledger
+                        .lookup(&item.kind, &item.source_id)?
+                        .and_then(|r| r.run_id),
+                };
+                created == Some(*run)
+            }
         };
         if keep {
             out.push(item);

@@ -352,3 +352,21 @@ pub(crate) async fn http_delete(base: &str, path: &str) -> u16 {
         .and_then(|c| c.parse().ok())
         .expect("an HTTP status line")
 }
+
+/// `POST /__sandbox/glassix/{path}` with `body` (a change made in Glassix between runs, see
+/// `docs/sandbox.md`); the changed record.
+pub(crate) async fn glassix_change(
+    sb: &SandboxHandle,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let url = format!("{}/__sandbox/glassix/{path}", sb.glassix.server_url);
+    let r = reqwest::Client::new()
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .expect("sandbox answers");
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    r.json().await.expect("json")
+}
