@@ -18,19 +18,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{Ctx, Options};
-
-/// A small seeded generator (xorshift64*): the kill points are the same on every run.
-struct Seeded(u64);
-
-impl Seeded {
-    fn below(&mut self, lo: u64, hi: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        lo + self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % (hi - lo)
-    }
-}
+use support::{Ctx, Options, Seeded};
 
 /// A migrated workspace, and the canonical Intercom state before the migration.
 fn migrated() -> (Ctx, serde_json::Value) {

@@ -12,7 +12,6 @@ mod common;
 
 use std::sync::Arc;
 
-use intercom_client::models::{CreateContact, Role};
 use migration_core::ObjectKind;
 use migration_core::ledger::Ledger;
 
@@ -23,43 +22,12 @@ use migration_core::ledger::Ledger;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pre_existing_contact_is_reused_and_never_listed_for_rollback() {
     let sb = common::sandbox(40, 11).await;
-    // Customers with exactly one usable e-mail, as the mapper would pick it.
-    let emails: Vec<String> = sb
-        .snapshot
-        .contacts
-        .iter()
-        .filter(|c| c["isDeleted"] != true && c["isScrambled"] != true)
-        .filter(|c| c["uniqueArgument"].as_str().unwrap_or("").trim().is_empty())
-        .filter_map(|c| {
-            let mails: Vec<&str> = c["identifiers"]
-                .as_array()?
-                .iter()
-                .filter(|i| i["identifierType"] == "MailAddress" && i["isDeleted"] != true)
-                .filter_map(|i| i["identifier"].as_str())
-                .collect();
-            (mails.len() == 1).then(|| mails[0].trim().to_lowercase())
-        })
-        .take(3)
-        .collect();
+    let (emails, existing): (Vec<String>, Vec<String>) =
+        common::pre_existing_contacts(&sb).await.into_iter().unzip();
     assert!(
         !emails.is_empty(),
         "the generated workspace has such customers"
     );
-    let intercom = common::intercom(&sb);
-    let mut existing = Vec::new();
-    for e in &emails {
-        let c = intercom
-            .contacts()
-            .create(&CreateContact {
-                role: Some(Role::User),
-                email: Some(e.clone()),
-                name: Some("Existed before the migration".into()),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        existing.push(c.id);
-    }
 
     let ledger = Arc::new(Ledger::open_in_memory().unwrap());
     let result = common::run(&common::migration(&sb, ledger.clone(), false)).await;

@@ -15,7 +15,6 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use helpdesk_sandbox::SandboxHandle;
-use intercom_client::models::{CreateContact, Role};
 use migration_core::ObjectKind;
 use migration_core::ledger::{Ledger, RunMode};
 use migration_core::progress::ProgressSender;
@@ -43,41 +42,13 @@ async fn rollback(m: &migration_core::Migration, scope: &RollbackScope) -> Rollb
         .expect("rollback completes")
 }
 
-/// Creates contacts with the e-mails of up to three Glassix customers, before the migration.
+/// Contacts that existed in Intercom before the migration (matched by e-mail, reused).
 async fn pre_existing_contacts(sb: &SandboxHandle) -> Vec<String> {
-    let emails: Vec<String> = sb
-        .snapshot
-        .contacts
-        .iter()
-        .filter(|c| c["isDeleted"] != true && c["isScrambled"] != true)
-        .filter(|c| c["uniqueArgument"].as_str().unwrap_or("").trim().is_empty())
-        .filter_map(|c| {
-            let mails: Vec<&str> = c["identifiers"]
-                .as_array()?
-                .iter()
-                .filter(|i| i["identifierType"] == "MailAddress" && i["isDeleted"] != true)
-                .filter_map(|i| i["identifier"].as_str())
-                .collect();
-            (mails.len() == 1).then(|| mails[0].trim().to_lowercase())
-        })
-        .take(3)
-        .collect();
-    let intercom = common::intercom(sb);
-    let mut ids = Vec::new();
-    for e in &emails {
-        let c = intercom
-            .contacts()
-            .create(&CreateContact {
-                role: Some(Role::User),
-                email: Some(e.clone()),
-                name: Some("Existed before the migration".into()),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        ids.push(c.id);
-    }
-    ids
+    common::pre_existing_contacts(sb)
+        .await
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -735,3 +735,19 @@ impl Trap {
         self.connections.load(Ordering::SeqCst)
     }
 }
+
+/// A small seeded generator (xorshift64*): kill points and other random choices of a test are
+/// the same on every run.
+#[allow(dead_code)]
+pub(crate) struct Seeded(pub(crate) u64);
+
+impl Seeded {
+    /// A number in `lo..hi`.
+    #[allow(dead_code)]
+    pub(crate) fn below(&mut self, lo: u64, hi: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        lo + self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % (hi - lo)
+    }
+}

@@ -370,3 +370,42 @@ pub(crate) async fn glassix_change(
     assert!(r.status().is_success(), "{url}: {}", r.status());
     r.json().await.expect("json")
 }
+
+/// Creates, in the fake Intercom before a migration, contacts with the e-mails of up to three
+/// Glassix customers that have exactly one usable e-mail (as the mapper would pick it), so that
+/// the migration finds and reuses them. Answers `(e-mail, Intercom id)` pairs.
+pub(crate) async fn pre_existing_contacts(sb: &SandboxHandle) -> Vec<(String, String)> {
+    let emails: Vec<String> = sb
+        .snapshot
+        .contacts
+        .iter()
+        .filter(|c| c["isDeleted"] != true && c["isScrambled"] != true)
+        .filter(|c| c["uniqueArgument"].as_str().unwrap_or("").trim().is_empty())
+        .filter_map(|c| {
+            let mails: Vec<&str> = c["identifiers"]
+                .as_array()?
+                .iter()
+                .filter(|i| i["identifierType"] == "MailAddress" && i["isDeleted"] != true)
+                .filter_map(|i| i["identifier"].as_str())
+                .collect();
+            (mails.len() == 1).then(|| mails[0].trim().to_lowercase())
+        })
+        .take(3)
+        .collect();
+    let client = intercom(sb);
+    let mut out = Vec::new();
+    for e in emails {
+        let c = client
+            .contacts()
+            .create(&intercom_client::models::CreateContact {
+                role: Some(intercom_client::models::Role::User),
+                email: Some(e.clone()),
+                name: Some("Existed before the migration".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        out.push((e, c.id));
+    }
+    out
+}
