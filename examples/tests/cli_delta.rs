@@ -59,6 +59,13 @@ fn delta_moves_only_the_changes_and_reports_the_cutover() {
     ctx.run(&["report"]).expect_code(0);
     let md = std::fs::read_to_string(ctx.out("run-summary.md")).unwrap();
     assert!(md.contains("## Cutover (delta)"), "{md}");
+    // And report.html shows it.
+    let html = std::fs::read_to_string(ctx.out("report.html")).unwrap();
+    assert!(
+        html.contains("<section id=\"cutover\">"),
+        "no cutover section"
+    );
+    assert!(html.contains("updated: parts changed"));
 
     let writes = ctx.intercom_writes();
     let quiet = ctx.run(&["delta", "--until-quiet", "--max-rounds", "3"]);

@@ -40,6 +40,7 @@ td.detail { max-width: 420px; overflow-wrap: anywhere; }
 pre { background: #f6f6f6; padding: 10px; overflow-x: auto; white-space: pre-wrap; }
 details > summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
 .placeholder { border: 2px dashed #bbb; padding: 12px; color: #444; }
+.warn { background: #fff1cc; padding: 8px 12px; }
 table.side-by-side td.msg { width: 46%; overflow-wrap: anywhere; }
 table.side-by-side tr.differs td { background: #fff1cc; }
 table.side-by-side .text { white-space: pre-wrap; margin-top: 2px; }
@@ -77,9 +78,11 @@ pub fn render(d: &ReportData) -> String {
                         a href="#inventory" { "Inventories" }
                         a href="#rebuild" { "Rebuilding reports" }
                         a href="#verification" { "Verification" }
+                        @if s.cutover.is_some() { a href="#cutover" { "Cutover" } }
                     }
                 }
                 (summary(d))
+                (super::cutover::section(s.cutover.as_ref()))
                 (reconciliation(&s.objects, s.balanced))
                 (charts_section(d))
                 (queue(d))

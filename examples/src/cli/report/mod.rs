@@ -7,10 +7,12 @@
 //! | [`data`] | what the report shows, gathered from the ledger and the files |
 //! | [`html`] | `report.html` (maud: every value escaped) |
 //! | [`charts`] | the charts, as inline SVG |
+//! | [`cutover`] | the cutover section (the latest delta) |
 //! | [`verification`] | the verification section (from `verification.json`) |
 //! | [`rebuild`] | the reports rebuild guide (`reports-rebuild.md`) |
 
 pub mod charts;
+pub mod cutover;
 pub mod data;
 pub mod html;
 pub mod rebuild;
