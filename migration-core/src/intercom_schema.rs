@@ -38,6 +38,21 @@ pub(crate) async fn contact_attributes(
     })))
 }
 
+/// Archived contact data attributes: lower-cased name → Intercom id.
+pub(crate) async fn archived_contact_attributes(
+    client: &intercom_client::Client,
+) -> Result<BTreeMap<String, String>, intercom_client::Error> {
+    let list = client
+        .attributes()
+        .list_data_attributes(Some(IcModel::Contact), true)
+        .await?;
+    Ok(list
+        .into_iter()
+        .filter(|a| a.archived == Some(true))
+        .filter_map(|a| a.name.map(|n| (n.to_lowercase(), a.id)))
+        .collect())
+}
+
 /// Conversation attributes.
 pub(crate) async fn conversation_attributes(
     client: &intercom_client::Client,

@@ -147,6 +147,10 @@ async fn rolling_back_everything_restores_the_snapshot_except_archived_schema() 
         st.tickets.len()
     );
     assert!(st.ticket_types.values().all(|t| !t.archived));
+    assert!(
+        st.data_attributes.iter().all(|a| !a.archived),
+        "the archived data attributes are restored"
+    );
     assert_eq!(
         st.tickets.values().map(|t| t.parts.len()).sum::<usize>() as u64,
         result.counts_of(&ObjectKind::Part).migrated

@@ -51,6 +51,7 @@ pub(crate) async fn definitions(
         .filter(|d| d.model == model)
         .collect();
     let schema = st.schema();
+    let schema_archived = schema.archived_contact.clone();
     let (existing, ticket_type) = match model {
         AttributeModel::Contact => (schema.contact, None),
         AttributeModel::Conversation => (schema.conversation, None),
@@ -64,7 +65,11 @@ pub(crate) async fn definitions(
         let exists = existing
             .get(&def.name.to_lowercase())
             .map(|a| a.data_type.as_str());
-        let ends = match define(st, def, exists, ticket_type.as_deref()).await {
+        let archived = match model {
+            AttributeModel::Contact => schema_archived.get(&def.name.to_lowercase()),
+            _ => None,
+        };
+        let ends = match define(st, def, exists, archived, ticket_type.as_deref()).await {
             Ok(ends) => ends,
             Err(Fault::Record(f)) => vec![RecordEnd::new(
                 kind_of(def.model),
@@ -248,10 +253,27 @@ async fn define(
     st: &RunState,
     def: &AttributeDefinition,
     exists: Option<&str>,
+    archived: Option<&String>,
     ticket_type: Option<&str>,
 ) -> Result<Vec<RecordEnd>, Fault> {
     let kind = kind_of(def.model);
     let hash = source_hash(def)?;
+    let row = st.ledger.lookup(&kind, &def.name)?;
+    if let (None, Some(id)) = (exists, archived) {
+        // Archived (by a rollback of this migration, or by an admin): the name stays taken in
+        // Intercom, so the attribute is restored rather than created.
+        st.writer.restore_data_attribute(id).await?;
+        let write = if row.is_some() {
+            Write::Updated
+        } else {
+            Write::Reused
+        };
+        let o = Outcome::Migrated {
+            target_id: def.name.clone(),
+            write,
+        };
+        return Ok(vec![RecordEnd::new(kind, &def.name, o).hash(&hash)]);
+    }
     if let Some(t) = exists {
         if !t.is_empty() && !def.data_type.compatible_with(t) {
             return Err(Fault::Record(Failure {
@@ -264,14 +286,23 @@ async fn define(
             }));
         }
         let target_id = def.name.clone();
-        return Ok(vec![if st.ledger.lookup(&kind, &def.name)?.is_none() {
-            let reused = Outcome::Migrated {
-                target_id,
-                write: Write::Reused,
-            };
-            RecordEnd::new(kind, &def.name, reused).hash(&hash)
-        } else {
-            RecordEnd::new(kind, &def.name, Outcome::Unchanged { target_id })
+        return Ok(vec![match row {
+            None => {
+                let reused = Outcome::Migrated {
+                    target_id,
+                    write: Write::Reused,
+                };
+                RecordEnd::new(kind, &def.name, reused).hash(&hash)
+            }
+            // Ours, but rolled back (or unsettled) in the ledger: migrated again.
+            Some(r) if r.status != ObjectStatus::Migrated => {
+                let found = Outcome::Migrated {
+                    target_id,
+                    write: Write::Found,
+                };
+                RecordEnd::new(kind, &def.name, found).hash(&hash)
+            }
+            Some(_) => RecordEnd::new(kind, &def.name, Outcome::Unchanged { target_id }),
         }]);
     }
     let created_items = std::sync::Mutex::new(Vec::new());

@@ -62,6 +62,7 @@ pub(crate) async fn run(
 
     let mut schema = ExistingSchema {
         contact: intercom_schema::contact_attributes(&st.intercom).await?,
+        archived_contact: intercom_schema::archived_contact_attributes(&st.intercom).await?,
         ..Default::default()
     };
     match st.target {

@@ -2,7 +2,7 @@
 //! and what earlier steps resolved (the directory of admins, teams, tags, the ticket type …).
 //! The bottom of `execute/`: it imports no other step module.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use crate::intercom_schema::Attributes;
@@ -86,6 +86,10 @@ pub(crate) struct ExistingSchema {
     /// Whether that ticket type is archived (e.g. by a rollback): tickets cannot be created
     /// with it until it is restored.
     pub(crate) ticket_type_archived: bool,
+    /// Archived contact data attributes (e.g. by a rollback), by lower-cased name: their
+    /// Intercom ids. Intercom keeps the name taken, so such an attribute is restored, not
+    /// created again.
+    pub(crate) archived_contact: BTreeMap<String, String>,
 }
 
 /// What the knowledge-base steps migrate: the export's collections and articles, and the

@@ -173,4 +173,27 @@ impl Writer {
         )
         .await
     }
+
+    /// Takes a contact data attribute this migration archived in a rollback out of the
+    /// archive (`PUT /data_attributes/{id}` `{"archived":false}`): Intercom keeps an archived
+    /// attribute's name taken, so it cannot be created again.
+    pub(crate) async fn restore_data_attribute(&self, id: &str) -> IcResult<()> {
+        let body = UpdateDataAttribute {
+            archived: Some(false),
+            ..Default::default()
+        };
+        let body = &body;
+        self.send(
+            ObjectKind::DataAttribute,
+            body,
+            |_| (),
+            |c| async move {
+                c.attributes()
+                    .update_data_attribute(id, body)
+                    .await
+                    .map(drop)
+            },
+        )
+        .await
+    }
 }
