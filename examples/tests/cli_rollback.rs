@@ -61,6 +61,17 @@ fn rollback_everything_then_the_state_is_the_snapshot_and_a_dry_run_writes_nothi
         out.stdout.lines().last().unwrap_or_default()
     );
     assert_eq!(summary["dry_run"], false);
+    // report.html is refreshed and shows the rollback, per kind.
+    let html = std::fs::read_to_string(ctx.out("report.html")).unwrap();
+    assert!(
+        html.contains("<section id=\"rollback\">"),
+        "no rollback section"
+    );
+    let deleted = summary["per_kind"]["ticket"]["deleted"]
+        .as_u64()
+        .unwrap_or_default();
+    assert!(deleted > 0, "{summary}");
+    assert!(html.contains("Last rollback: run "));
     // A second rollback finds nothing left.
     let again = ctx.run(&["rollback", "--yes", "--no-progress"]);
     again.expect_code(0);

@@ -7,13 +7,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use migration_core::ObjectKind;
-use migration_core::ledger::RunId;
+use migration_core::ledger::{Ledger, RunId};
 use migration_core::progress::ProgressSender;
 use migration_core::rollback::{RollbackScope, RollbackSummary, select};
 
 use super::app::App;
 use super::exit::{CliError, Exit, from_exec};
+use super::outputs::Summary;
 use super::prepare::print_written;
+use super::report::write_ledger_outputs;
 use super::run::open_ledger;
 
 /// Above this many objects a rollback asks for confirmation (or needs `--yes`).
@@ -160,7 +162,7 @@ pub async fn rollback(app: &App, args: &RollbackArgs) -> Result<Exit, CliError> 
     drop(m);
     app.finish_render(render).await;
     let summary = result.map_err(from_exec)?;
-    write_summary(app, &summary)?;
+    write_summary(app, &ledger, &summary)?;
     c.line(summary_line(&summary));
     Ok(if summary.failed() > 0 {
         Exit::Partial
@@ -169,11 +171,20 @@ pub async fn rollback(app: &App, args: &RollbackArgs) -> Result<Exit, CliError> 
     })
 }
 
-/// Writes `rollback-summary.md` and `.json` into the output folder.
-fn write_summary(app: &App, summary: &RollbackSummary) -> Result<(), CliError> {
+/// The rollback's summary in the output folder (read by `report` for report.html).
+pub const ROLLBACK_SUMMARY_JSON: &str = "rollback-summary.json";
+
+/// Writes `rollback-summary.md` and `.json` into the output folder and, after a rollback that
+/// changed something, refreshes `report.html` and the other ledger reports.
+fn write_summary(app: &App, ledger: &Ledger, summary: &RollbackSummary) -> Result<(), CliError> {
     let mut out = app.out()?;
     out.write("rollback-summary.md", &summary.to_markdown())?;
-    out.write_json("rollback-summary.json", summary)?;
+    out.write_json(ROLLBACK_SUMMARY_JSON, summary)?;
+    if !summary.dry_run {
+        if let Some(s) = Summary::from_ledger(ledger, false)? {
+            write_ledger_outputs(app, &mut out, ledger, &s)?;
+        }
+    }
     print_written(app, &out);
     Ok(())
 }

@@ -158,8 +158,10 @@ pub fn text(v: &Verification) -> String {
     } else if v.all_equal() {
         "Some objects could not be read: run `verify` again (it resumes)."
     } else {
-        "Differences found (listed in verification.json and report.html): fix them in Intercom \
-         or run `migrate` again for the records concerned, then `verify --again`."
+        "Differences found (listed in verification.json and report.html): fix them in Intercom, \
+         or undo those records (`rollback --ids FILE`, the Glassix ids) and `migrate` again to \
+         write them afresh (a plain `migrate` rewrites only records whose Glassix data changed); \
+         then `verify --again`."
     });
     t
 }

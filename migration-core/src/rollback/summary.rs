@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::accounting::RunCounts;
 use crate::execute::Undone;
@@ -12,7 +12,7 @@ use crate::ledger::{RollbackItem, RunId};
 
 /// Counts of one kind. `deleted + archived + already_gone + left + failed` is the number of
 /// objects of that kind in scope.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KindUndo {
     /// Deleted in Intercom (for a dry run: would be). Parts and notes removed with their
     /// parent are counted here too, with no call of their own.
@@ -35,7 +35,7 @@ impl KindUndo {
 }
 
 /// One object the rollback did not undo, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeftItem {
     /// Object kind.
     pub kind: ObjectKind,
@@ -50,7 +50,7 @@ pub struct LeftItem {
 }
 
 /// The outcome of [`crate::Migration::rollback`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RollbackSummary {
     /// The rollback's run in the ledger (`None` for a dry run).
     pub run: Option<RunId>,

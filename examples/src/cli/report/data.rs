@@ -113,6 +113,8 @@ pub struct ReportData {
     pub spec_read: bool,
     /// The last `verify`'s result (`verification.json`).
     pub verification: FileState<Verification>,
+    /// The last `rollback`'s summary (`rollback-summary.json`), if one ran.
+    pub rollback: FileState<migration_core::rollback::RollbackSummary>,
 }
 
 impl ReportData {
@@ -166,6 +168,7 @@ impl ReportData {
             rebuild: rebuild::rows(spec.as_ref()),
             spec_read: spec.is_some(),
             verification: read_json(&out.join(super::super::verify::VERIFICATION_JSON)),
+            rollback: read_json(&out.join(super::super::rollback::ROLLBACK_SUMMARY_JSON)),
         })
     }
 }

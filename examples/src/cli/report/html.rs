@@ -79,6 +79,7 @@ pub fn render(d: &ReportData) -> String {
                         a href="#rebuild" { "Rebuilding reports" }
                         a href="#verification" { "Verification" }
                         @if s.cutover.is_some() { a href="#cutover" { "Cutover" } }
+                        @if !matches!(d.rollback, super::data::FileState::Missing) { a href="#rollback" { "Rollback" } }
                     }
                 }
                 (summary(d))
@@ -92,6 +93,7 @@ pub fn render(d: &ReportData) -> String {
                 (inventories(d))
                 (rebuild(d))
                 (super::verification::section(&d.verification))
+                (super::rollback::section(&d.rollback))
             }
         }
     };

@@ -9,6 +9,7 @@
 //! | [`charts`] | the charts, as inline SVG |
 //! | [`cutover`] | the cutover section (the latest delta) |
 //! | [`verification`] | the verification section (from `verification.json`) |
+//! | [`rollback`] | the rollback section (from `rollback-summary.json`) |
 //! | [`rebuild`] | the reports rebuild guide (`reports-rebuild.md`) |
 
 pub mod charts;
@@ -16,6 +17,7 @@ pub mod cutover;
 pub mod data;
 pub mod html;
 pub mod rebuild;
+pub mod rollback;
 pub mod verification;
 
 use migration_core::ledger::{Ledger, RunId};
