@@ -18,10 +18,8 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use helpdesk_sandbox::{FaultConfig, SandboxHandle};
-use migration_core::Migration;
+use helpdesk_sandbox::FaultConfig;
 use migration_core::ledger::Ledger;
 
 fn intercom_profile(seed: u64) -> FaultConfig {
@@ -48,43 +46,6 @@ fn glassix_profile(seed: u64) -> FaultConfig {
     }
 }
 
-/// The clients' backoff pauses shortened (their lengths are tested on paused time in the
-/// clients' own tests): this test is about what the executor does with what the clients give
-/// up on, not about how long they wait.
-fn fast_retrying_migration(sb: &SandboxHandle, ledger: Arc<Ledger>) -> Migration {
-    let glassix = {
-        let mut b = glassix_client::Client::builder()
-            .base_url(sb.glassix_url.clone())
-            .tier(glassix_client::Tier::Enterprise)
-            .quota(glassix_client::Quota::new(1_000_000, 10_000_000))
-            .jitter_seed(1)
-            .retry_policy(glassix_client::RetryPolicy {
-                base_delay: Duration::from_millis(20),
-                max_delay: Duration::from_millis(400),
-                ..glassix_client::RetryPolicy::default()
-            });
-        for c in &sb.credentials.glassix {
-            b = b.department(
-                glassix_client::Credentials::new(&c.api_key, c.api_secret.clone(), &c.user_name)
-                    .unwrap(),
-            );
-        }
-        b.build().unwrap()
-    };
-    let intercom = intercom_client::Client::builder()
-        .access_token(sb.credentials.intercom_token.clone())
-        .base_url(sb.intercom_url.clone())
-        .jitter_seed(1)
-        .retry_policy(intercom_client::RetryPolicy {
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(400),
-            ..intercom_client::RetryPolicy::default()
-        })
-        .build()
-        .unwrap();
-    common::migration_with_clients(sb, ledger, false, common::spec(sb, true), glassix, intercom)
-}
-
 async fn one_run_converges(tickets: usize, seed: u64, long: usize) {
     let reference = common::sandbox_with_long_conversation(tickets, seed, long).await;
     common::run(&common::migration(
@@ -100,7 +61,7 @@ async fn one_run_converges(tickets: usize, seed: u64, long: usize) {
     sb.glassix.set_faults(glassix_profile(seed));
     let ledger = Arc::new(Ledger::open_in_memory().unwrap());
     let started = std::time::Instant::now();
-    let r = common::run(&fast_retrying_migration(&sb, ledger.clone())).await;
+    let r = common::run(&common::fast_retrying_migration(&sb, ledger.clone())).await;
     let elapsed = started.elapsed();
     assert!(r.is_balanced(), "{:?}", r.imbalance);
     for (kind, c) in &r.this_run {

@@ -282,3 +282,49 @@ async fn a_run_scope_undoes_what_that_run_created_and_nothing_of_the_first_run()
         }
     }
 }
+
+/// Under the fault profile (Intercom answering 5xx to 10 % of requests, 429 bursts, a lost
+/// response every 25 writes), a rollback run again until nothing fails converges to the
+/// snapshot: a delete whose answer was lost finds a 404 the next time, which counts as done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_converges_under_the_fault_profile() {
+    let sb = common::sandbox(30, 17).await;
+    let before = removable(&sb);
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let result = common::run(&common::migration(&sb, ledger.clone(), false)).await;
+    assert!(result.is_balanced(), "{:?}", result.imbalance);
+
+    sb.intercom.set_faults(helpdesk_sandbox::FaultConfig {
+        seed: 17,
+        burst_429_every: 60,
+        burst_429_len: 2,
+        error_5xx_rate: 0.1,
+        lose_response_every_write: 25,
+        ..helpdesk_sandbox::FaultConfig::default()
+    });
+    let m = common::fast_retrying_migration(&sb, ledger.clone());
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let s = rollback(&m, &RollbackScope::All).await;
+        if s.failed() == 0 {
+            break;
+        }
+        assert!(
+            rounds < 5,
+            "still failing after {rounds} rollbacks: {:?}",
+            s.left
+        );
+    }
+    let stats = sb.intercom.stats();
+    println!(
+        "rollback under faults: {rounds} round(s); Intercom answers {:?}",
+        stats.by_status
+    );
+    assert!(
+        stats.by_status.keys().any(|s| s.starts_with('5')),
+        "faults happened: {:?}",
+        stats.by_status
+    );
+    assert_eq!(removable(&sb), before, "the state is the snapshot again");
+}

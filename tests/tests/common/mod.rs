@@ -4,6 +4,7 @@
 #![allow(dead_code, missing_docs, clippy::expect_used, clippy::unwrap_used)] // test helpers
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use helpdesk_sandbox::{
@@ -408,4 +409,41 @@ pub(crate) async fn pre_existing_contacts(sb: &SandboxHandle) -> Vec<(String, St
         out.push((e, c.id));
     }
     out
+}
+
+/// The clients' backoff pauses shortened (their lengths are tested on paused time in the
+/// clients' own tests): this test is about what the executor does with what the clients give
+/// up on, not about how long they wait.
+pub(crate) fn fast_retrying_migration(sb: &SandboxHandle, ledger: Arc<Ledger>) -> Migration {
+    let glassix = {
+        let mut b = glassix_client::Client::builder()
+            .base_url(sb.glassix_url.clone())
+            .tier(glassix_client::Tier::Enterprise)
+            .quota(glassix_client::Quota::new(1_000_000, 10_000_000))
+            .jitter_seed(1)
+            .retry_policy(glassix_client::RetryPolicy {
+                base_delay: Duration::from_millis(20),
+                max_delay: Duration::from_millis(400),
+                ..glassix_client::RetryPolicy::default()
+            });
+        for c in &sb.credentials.glassix {
+            b = b.department(
+                glassix_client::Credentials::new(&c.api_key, c.api_secret.clone(), &c.user_name)
+                    .unwrap(),
+            );
+        }
+        b.build().unwrap()
+    };
+    let intercom = intercom_client::Client::builder()
+        .access_token(sb.credentials.intercom_token.clone())
+        .base_url(sb.intercom_url.clone())
+        .jitter_seed(1)
+        .retry_policy(intercom_client::RetryPolicy {
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(400),
+            ..intercom_client::RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    migration_with_clients(sb, ledger, false, spec(sb, true), glassix, intercom)
 }
