@@ -104,8 +104,11 @@ impl MappingSpec {
                 message: "the mapping spec is not confirmed, so no record will be moved. Review \
                           the spec file, then confirm it with `glassix-to-intercom confirm --by \
                           <your name or e-mail>` (in code: MappingSpec::confirm_toml), which \
-                          records who, when and a hash of the content, and run again.\n\n(a dry \
-                          run does not need confirmation)"
+                          records who, when and a hash of the content, and run again. By hand \
+                          (not locked to the content, so a later edit goes unnoticed): set in \
+                          its [confirmation] table\n\n  confirmed = true\n  confirmed_by = \
+                          \"<your name or e-mail>\"\n  confirmed_at = <now, RFC 3339, e.g. \
+                          2026-01-31T09:00:00Z>\n\n(a dry run does not need confirmation)"
                     .to_owned(),
                 changed: Vec::new(),
             }),
