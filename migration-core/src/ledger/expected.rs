@@ -22,7 +22,7 @@ pub type ExpectedFields = BTreeMap<String, Value>;
 /// The field whose values are a set: merged by union rather than replaced.
 const SET_FIELD: &str = "tags";
 
-/// The key under which a write lists members it removed from [`SET_FIELD`] (a tag detached by
+/// The key under which a write lists members it removed from the `tags` set (a tag detached by
 /// a delta). Never stored: merging takes them out of the set.
 pub const SET_REMOVED: &str = "tags.removed";
 
