@@ -94,13 +94,29 @@ fn tag_names(sb: &SandboxHandle, ids: &[String]) -> BTreeSet<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn delta_writes_exactly_the_changes() {
-    let sb = common::sandbox(60, 11).await;
+/// A generated workspace (`tickets`, `seed`) migrated once with `spec` (balanced), with its
+/// ledger and migration, ready for a delta.
+async fn migrated(
+    tickets: usize,
+    seed: u64,
+    spec: impl FnOnce(&SandboxHandle) -> migration_core::spec::MappingSpec,
+) -> (SandboxHandle, Arc<Ledger>, Arc<Migration>) {
+    let sb = common::sandbox(tickets, seed).await;
     let ledger = Arc::new(Ledger::open_in_memory().unwrap());
-    let m = common::migration(&sb, ledger.clone(), false);
+    let m = Arc::new(common::migration_with(
+        &sb,
+        ledger.clone(),
+        false,
+        spec(&sb),
+    ));
     let first = common::run(&m).await;
     assert!(first.is_balanced(), "{:?}", first.imbalance);
+    (sb, ledger, m)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delta_writes_exactly_the_changes() {
+    let (sb, ledger, m) = migrated(60, 11, |sb| common::spec(sb, true)).await;
     let marks = ledger.listing_watermarks().unwrap();
     assert_eq!(
         marks.len(),
@@ -430,10 +446,7 @@ async fn delta_writes_exactly_the_changes() {
 /// which starts from the watermark recorded when the listing started, picks it up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn change_during_a_delta_is_picked_up_by_the_next() {
-    let sb = common::sandbox(40, 12).await;
-    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
-    let m = Arc::new(common::migration(&sb, ledger.clone(), false));
-    assert!(common::run(&m).await.is_balanced());
+    let (sb, ledger, m) = migrated(40, 12, |sb| common::spec(sb, true)).await;
     let ids: Vec<i64> = sb
         .snapshot
         .tickets
@@ -498,10 +511,7 @@ async fn change_during_a_delta_is_picked_up_by_the_next() {
 /// the watermarks: the next delta lists the same changes again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_delta_keeps_the_watermarks() {
-    let sb = common::sandbox(20, 13).await;
-    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
-    let m = Arc::new(common::migration(&sb, ledger.clone(), false));
-    assert!(common::run(&m).await.is_balanced());
+    let (sb, ledger, m) = migrated(20, 13, |sb| common::spec(sb, true)).await;
     let marks = ledger.listing_watermarks().unwrap();
     assert!(!marks.is_empty());
     let ids: Vec<i64> = sb
@@ -552,10 +562,7 @@ async fn an_interrupted_delta_keeps_the_watermarks() {
 /// removed tag are applied with conversation actions and a tag detach.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conversations_reopen_reassign_and_untag() {
-    let sb = common::sandbox(40, 14).await;
-    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
-    let m = common::migration_with(&sb, ledger.clone(), false, common::conversations_spec(&sb));
-    assert!(common::run(&m).await.is_balanced());
+    let (sb, ledger, m) = migrated(40, 14, common::conversations_spec).await;
     let migrated = |t: &&Value| {
         ledger
             .lookup(

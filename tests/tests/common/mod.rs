@@ -336,22 +336,13 @@ pub(crate) fn canonical(sb: &SandboxHandle) -> serde_json::Value {
 /// `DELETE path` on a sandbox server (`base`: its URL, e.g. `http://127.0.0.1:PORT`), for the
 /// sandbox-only endpoints under `/__sandbox/`. Answers the HTTP status.
 pub(crate) async fn http_delete(base: &str, path: &str) -> u16 {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = base
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .expect("a host in the base URL");
-    let mut s = tokio::net::TcpStream::connect(host).await.expect("connect");
-    let req = format!("DELETE {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.expect("send");
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).await.expect("read");
-    answer
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("an HTTP status line")
+    reqwest::Client::new()
+        .delete(format!("{base}{path}"))
+        .send()
+        .await
+        .expect("the sandbox answers a DELETE")
+        .status()
+        .as_u16()
 }
 
 /// `POST /__sandbox/glassix/{path}` with `body` (a change made in Glassix between runs, see
