@@ -306,10 +306,8 @@ impl Lines {
                 service,
                 reason,
                 remaining,
-            } => {
-                if self.wait_due(*service, *remaining) {
-                    console.line(format!("  {}", waiting(*service, *reason, *remaining)));
-                }
+            } if self.wait_due(*service, *remaining) => {
+                console.line(format!("  {}", waiting(*service, *reason, *remaining)));
             }
             ProgressEvent::Error { message, .. } => console.line(format!("  ! {message}")),
             ProgressEvent::StepFinished {
