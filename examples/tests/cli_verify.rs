@@ -42,6 +42,34 @@ fn verify_exits_0_then_6_after_changes_behind_the_back_and_the_report_shows_them
     let html = std::fs::read_to_string(ctx.out("report.html")).unwrap();
     assert!(html.contains("id=\"verification-summary\""));
     assert!(!html.contains("Verification: not run yet"));
+    // Dated: when, which run it checked, which build; status says it is current.
+    let made = first
+        .made
+        .clone()
+        .expect("verification.json says when it was made");
+    assert_eq!(made.through_run, Some(1));
+    assert_eq!(made.tool_version, env!("CARGO_PKG_VERSION"));
+    assert!(html.contains("id=\"verification-made\"") && !html.contains("verification-stale"));
+    let status = ctx.run(&["status"]);
+    status.expect_code(0);
+    assert!(
+        status.stdout.contains(&format!(
+            "Verification: {} objects, all equal",
+            first.summary.objects
+        )) && status
+            .stdout
+            .contains("through run 1); no run changed Intercom since"),
+        "{}",
+        status.dump()
+    );
+    // The ticket type is read back too (name, archived, the attributes created on it).
+    assert_eq!(first.summary.by_kind.get("ticket_type"), Some(&1));
+    let ticket_type = first
+        .objects
+        .iter()
+        .find(|o| o.kind == ObjectKind::TicketType)
+        .expect("the ticket type is verified");
+    assert!(ticket_type.fields_checked >= 3, "{ticket_type:?}");
 
     // Behind the tool's back: a contact attribute set to hostile markup, a ticket closed, a
     // part deleted (sandbox-only endpoint).
@@ -137,4 +165,41 @@ fn verify_exits_0_then_6_after_changes_behind_the_back_and_the_report_shows_them
     // Nothing changed since: `verify --again` reads everything anew, same result.
     ctx.run(&["verify", "--again"]).expect_code(6);
     assert_eq!(verification(&ctx).summary.differs, 3);
+
+    // A later run makes the verification stale: status and the report say so, not "equal".
+    ctx.run(&["migrate"]).expect_code(0);
+    let status = ctx.run(&["status"]);
+    assert!(
+        status.stdout.contains(
+            "OUT OF DATE: verification from run 1; run 2 (migrate) changed objects since"
+        ),
+        "{}",
+        status.dump()
+    );
+    let html = std::fs::read_to_string(ctx.out("report.html")).unwrap();
+    assert!(
+        html.contains("id=\"verification-stale\"") && html.contains("out of date"),
+        "the report refreshed by migrate says the verification is stale"
+    );
+
+    // The ticket type archived behind the tool's back: verify names it and the field.
+    let type_id = ticket_type.target_id.clone();
+    rt.block_on(async {
+        let ic = common::intercom(&ctx.sb);
+        let archive = intercom_client::models::UpdateTicketType {
+            archived: Some(true),
+            ..Default::default()
+        };
+        ic.ticket_types().update(&type_id, &archive).await.unwrap();
+    });
+    ctx.run(&["verify", "--again"]).expect_code(6);
+    let third = verification(&ctx);
+    let diffs: Vec<&str> = third
+        .objects
+        .iter()
+        .filter(|o| o.target_id == type_id)
+        .flat_map(|o| o.diffs.iter().map(|d| d.field.as_str()))
+        .collect();
+    assert_eq!(diffs, ["archived"]);
+    assert_eq!(third.made.unwrap().through_run, Some(2));
 }

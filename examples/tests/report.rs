@@ -45,6 +45,30 @@ fn after_a_blocked_migrate_status_says_blocked_and_report_needs_no_network() {
         "migrate writes report.html at its end"
     );
 
+    // The queue rows say who or what each record is (recorded when it was queued).
+    let rows = support::read_queue(&ctx.out("reconciliation-queue.csv"));
+    let tickets: Vec<_> = rows.iter().filter(|r| &r[0] == "ticket").collect();
+    assert!(!tickets.is_empty(), "tickets wait for teammates");
+    for r in &tickets {
+        assert_eq!(&r[9], &r[1], "the Glassix id of ticket {}", &r[1]);
+        assert!(!r[10].is_empty(), "the channel of ticket {}", &r[1]);
+    }
+    assert!(
+        tickets
+            .iter()
+            .any(|r| !r[11].is_empty() && !r[7].is_empty()),
+        "subjects and customer names are shown"
+    );
+    for r in rows.iter().filter(|r| &r[0] == "contact") {
+        assert!(
+            !r[7].is_empty() || !r[8].is_empty(),
+            "contact {} shows a name or an identifier",
+            &r[1]
+        );
+    }
+    let html = std::fs::read_to_string(ctx.out("report.html")).unwrap();
+    assert!(html.contains("Glassix id: ") && html.contains("channel: "));
+
     // status: the run's outcome is the one migrate exited with.
     let ledger = ctx.ledger();
     let run = ledger.runs().unwrap().pop().unwrap();

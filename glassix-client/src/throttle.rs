@@ -77,6 +77,9 @@ pub struct PaceStats {
     pub waited: Duration,
     /// How long new requests are currently held back after a 429 (zero when not paused).
     pub paused_for: Duration,
+    /// How long until the earliest request already waiting for a slot is let through (zero
+    /// when no request is waiting): what a progress display shows as "waiting for quota".
+    pub next_release: Duration,
 }
 
 #[derive(Debug)]
@@ -242,8 +245,19 @@ impl Pacer {
             paused_for: s
                 .gate
                 .map_or(Duration::ZERO, |g| g.saturating_duration_since(now)),
+            next_release: next_release(&s.minute, now),
         }
     }
+}
+
+/// Time until the earliest booked slot still ahead of `now` (slots are booked in order, so the
+/// ones ahead are at the back of the log).
+fn next_release(log: &VecDeque<Instant>, now: Instant) -> Duration {
+    log.iter()
+        .rev()
+        .take_while(|&&t| t > now)
+        .last()
+        .map_or(Duration::ZERO, |&t| t - now)
 }
 
 fn prune(log: &mut VecDeque<Instant>, keep: usize, now: Instant, window: Duration) {
@@ -284,6 +298,27 @@ mod tests {
         assert_eq!(sent[10], MINUTE + SLACK);
         assert_eq!(sent[34], (MINUTE + SLACK) * 3);
         assert_eq!(p.stats().requests, 35);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_held_for_the_next_minute_is_seen_with_its_wait() {
+        let p = std::sync::Arc::new(Pacer::new(quota(10, 1000), Adaptation::default()));
+        for _ in 0..10 {
+            p.acquire().await;
+        }
+        assert_eq!(p.stats().next_release, Duration::ZERO, "nobody waits yet");
+        tokio::time::advance(Duration::from_secs(20)).await;
+        let held = tokio::spawn({
+            let p = p.clone();
+            async move { p.acquire().await }
+        });
+        tokio::task::yield_now().await;
+        // Booked at 60.25 s, seen at 20 s: 40.25 s to go.
+        assert_eq!(p.stats().next_release, Duration::from_millis(40_250));
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert_eq!(p.stats().next_release, Duration::from_millis(10_250));
+        held.await.unwrap();
+        assert_eq!(p.stats().next_release, Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]

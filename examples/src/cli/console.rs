@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use migration_core::progress::ProgressEvent;
+use migration_core::progress::{ProgressEvent, Service, WaitReason};
 use tokio::sync::broadcast;
 
 /// Where the user-facing text goes.
@@ -111,6 +111,15 @@ fn finished(counts: &migration_core::accounting::RunCounts, elapsed: Duration) -
     )
 }
 
+/// `waiting for Intercom quota, 7 s` / `waiting for Glassix (429 pause), 30 s`.
+pub fn waiting(service: Service, reason: WaitReason, remaining: Duration) -> String {
+    let secs = remaining.as_secs_f64().ceil() as u64;
+    match reason {
+        WaitReason::Quota => format!("waiting for {service} quota, {secs} s"),
+        _ => format!("waiting for {service} ({reason}), {secs} s"),
+    }
+}
+
 /// One bar per step, with rate and ETA.
 struct Bars {
     multi: MultiProgress,
@@ -192,8 +201,22 @@ impl Bars {
                     .unwrap_or_default();
                 bar.set_message(format!("{per_second:.1}/s{eta}"));
             }
+            ProgressEvent::Waiting {
+                service,
+                reason,
+                remaining,
+            } => {
+                // Shown on every running bar until its next `Rate` event: nothing moves.
+                let text = waiting(*service, *reason, *remaining);
+                for bar in self.bars.values().filter(|b| !b.is_finished()) {
+                    bar.set_message(text.clone());
+                }
+            }
             ProgressEvent::Error { message, .. } => {
-                let _ = self.multi.println(console.scrub(&format!("  ! {message}")));
+                // A bar that cannot be drawn (closed terminal) loses nothing but the display.
+                self.multi
+                    .println(console.scrub(&format!("  ! {message}")))
+                    .ok();
             }
             ProgressEvent::StepFinished {
                 step,
@@ -208,10 +231,45 @@ impl Bars {
     }
 }
 
-/// Plain lines: a line when a step starts and ends, and a progress line at most every 2 s.
+/// Plain lines: a line when a step starts and ends, a progress line at most every 2 s, and a
+/// line when a wait for quota starts (again every 10 s while it lasts).
 #[derive(Default)]
 struct Lines {
     last: HashMap<String, Instant>,
+    waits: HashMap<Service, Wait>,
+}
+
+/// A wait for quota as last shown: when it was shown and when it was to end.
+struct Wait {
+    shown: Instant,
+    ends: Instant,
+}
+
+/// How often a continuing wait is shown again.
+const WAIT_REPEAT: Duration = Duration::from_secs(10);
+
+impl Lines {
+    /// Whether a `Waiting` event is worth a line: a new wait (none shown, or one ending at
+    /// another time), or the same wait 10 s after it was last shown.
+    fn wait_due(&mut self, service: Service, remaining: Duration) -> bool {
+        let now = Instant::now();
+        let ends = now + remaining;
+        let due = match self.waits.get(&service) {
+            None => true,
+            Some(w) => {
+                let moved = if ends > w.ends {
+                    ends - w.ends
+                } else {
+                    w.ends - ends
+                };
+                now >= w.ends || moved > Duration::from_secs(2) || now - w.shown >= WAIT_REPEAT
+            }
+        };
+        if due {
+            self.waits.insert(service, Wait { shown: now, ends });
+        }
+        due
+    }
 }
 
 impl Lines {
@@ -244,6 +302,13 @@ impl Lines {
                     self.last.insert(step.clone(), Instant::now());
                 }
             }
+            ProgressEvent::Waiting {
+                service,
+                reason,
+                remaining,
+            } if self.wait_due(*service, *remaining) => {
+                console.line(format!("  {}", waiting(*service, *reason, *remaining)));
+            }
             ProgressEvent::Error { message, .. } => console.line(format!("  ! {message}")),
             ProgressEvent::StepFinished {
                 step,
@@ -252,5 +317,42 @@ impl Lines {
             } => console.line(format!("  {step}: {}", finished(counts, *elapsed))),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_is_named_with_its_service_reason_and_seconds() {
+        assert_eq!(
+            waiting(
+                Service::Glassix,
+                WaitReason::Quota,
+                Duration::from_millis(55_200)
+            ),
+            "waiting for Glassix quota, 56 s"
+        );
+        assert_eq!(
+            waiting(
+                Service::Intercom,
+                WaitReason::RateLimited,
+                Duration::from_secs(8)
+            ),
+            "waiting for Intercom (429 pause), 8 s"
+        );
+    }
+
+    #[test]
+    fn plain_lines_show_a_wait_once_then_again_only_when_it_changes() {
+        let mut l = Lines::default();
+        assert!(l.wait_due(Service::Glassix, Duration::from_secs(56)));
+        // The same wait, seen again half a second later: not repeated.
+        assert!(!l.wait_due(Service::Glassix, Duration::from_millis(55_500)));
+        // Another service waits too: its own line.
+        assert!(l.wait_due(Service::Intercom, Duration::from_secs(7)));
+        // A wait that now ends much later (a 429 on top): shown again.
+        assert!(l.wait_due(Service::Glassix, Duration::from_secs(90)));
     }
 }

@@ -110,10 +110,17 @@ impl OutDir {
             "detail",
             "run_id",
             "queued_at",
+            "name",
+            "identifiers",
+            "glassix_id",
+            "channel",
+            "subject",
         ];
         let csv_err = |e: csv::Error| CliError::failure(format!("rendering the queue: {e}"));
         w.write_record(header).map_err(csv_err)?;
         for e in entries {
+            // Who or what the record is, as recorded when it was queued (empty when unknown).
+            let c = e.context.clone().unwrap_or_default();
             w.write_record([
                 e.kind.as_str(),
                 &e.source_id,
@@ -122,6 +129,11 @@ impl OutDir {
                 &e.reason.detail,
                 &e.run_id.map(|r| r.0.to_string()).unwrap_or_default(),
                 &e.created_at.to_rfc3339(),
+                c.name.as_deref().unwrap_or(""),
+                &c.identifiers_text(),
+                c.glassix_id.as_deref().unwrap_or(""),
+                c.channel.as_deref().unwrap_or(""),
+                c.subject.as_deref().unwrap_or(""),
             ])
             .map_err(csv_err)?;
         }

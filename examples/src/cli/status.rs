@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use migration_core::ledger::{Ledger, Run, RunStatus};
+use migration_core::verify::Stamp;
 
 use super::app::App;
 use super::exit::{CliError, from_core};
@@ -71,6 +72,29 @@ pub(crate) fn time(t: DateTime<Utc>) -> String {
     t.format(TIME_FORMAT).to_string()
 }
 
+/// The last verification: its result and when it was made, and whether a run changed
+/// Intercom since (then its "all equal" no longer says anything).
+pub fn verification_text(ledger: &Ledger) -> Result<String, CliError> {
+    let Some(stamp) = Stamp::last(ledger).map_err(from_core)? else {
+        return Ok(
+            "Verification: none yet (`glassix-to-intercom verify` reads everything back from              Intercom)."
+                .to_owned(),
+        );
+    };
+    let head = format!(
+        "Verification: {} (made {}, through run {})",
+        stamp.result_text(),
+        time(stamp.at),
+        stamp
+            .through_run
+            .map_or_else(|| "none".to_owned(), |r| r.to_string())
+    );
+    Ok(match stamp.stale(ledger).map_err(from_core)? {
+        Some(stale) => format!("{head}; OUT OF DATE: {}.", stale.text()),
+        None => format!("{head}; no run changed Intercom since."),
+    })
+}
+
 /// `status`: where the migration stands, from the ledger only.
 pub fn status(app: &App) -> Result<(), CliError> {
     let ledger = open_ledger(app, false)?;
@@ -98,6 +122,7 @@ pub fn status(app: &App) -> Result<(), CliError> {
             for n in &s.next {
                 c.line(n);
             }
+            c.line(verification_text(&ledger)?);
             c.line(format!(
                 "The whole report: `glassix-to-intercom report` writes {}.",
                 app.config.paths.out.join(names::REPORT_HTML).display()

@@ -38,7 +38,7 @@ pub(crate) const LEDGER: &str = "migration.sqlite";
 pub(crate) const OUT: &str = "out";
 
 /// The reconciliation queue's header (contract).
-pub(crate) const QUEUE_HEADER: [&str; 7] = [
+pub(crate) const QUEUE_HEADER: [&str; 12] = [
     "kind",
     "source_id",
     "reason",
@@ -46,6 +46,11 @@ pub(crate) const QUEUE_HEADER: [&str; 7] = [
     "detail",
     "run_id",
     "queued_at",
+    "name",
+    "identifiers",
+    "glassix_id",
+    "channel",
+    "subject",
 ];
 
 static UNIQUE: AtomicUsize = AtomicUsize::new(0);

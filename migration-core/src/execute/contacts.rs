@@ -124,7 +124,8 @@ async fn one(
                     reason.detail, m.note
                 );
             }
-            let end = RecordEnd::new(kind, &sid, Outcome::Queued(reason.into()));
+            let end = RecordEnd::new(kind, &sid, Outcome::Queued(reason.into()))
+                .context(super::queue_context::contact(seen, contact.as_ref()));
             return Ok((ContactState::Held, end));
         }
         Mapped::Skip { reason } => {

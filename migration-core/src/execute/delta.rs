@@ -270,15 +270,19 @@ pub(crate) async fn apply(
                     // Explicit, so that a reopen after an applied close opens it again.
                     u.open = Some(f.state != TargetState::Closed);
                 }
+                let mut assignee = None;
                 if c.assignee {
-                    u.assignee_id = Some(
-                        f.admin_assignee
-                            .clone()
-                            .or_else(|| f.team_assignee.clone())
-                            .unwrap_or_else(|| "0".to_owned()),
-                    );
+                    let (id, kind) = match (&f.admin_assignee, &f.team_assignee) {
+                        (Some(a), _) => (a.clone(), Some(AssigneeType::Admin)),
+                        (None, Some(t)) => (t.clone(), Some(AssigneeType::Team)),
+                        (None, None) => ("0".to_owned(), None),
+                    };
+                    u.assignee_id = Some(id);
+                    assignee = kind;
                 }
-                st.writer.update_ticket(target, &u).await?;
+                st.writer
+                    .update_ticket_assigning(target, &u, assignee)
+                    .await?;
             }
         }
         Target::Conversations => {

@@ -43,6 +43,7 @@ mod error;
 mod knowledge;
 mod parts;
 mod preflight;
+mod queue_context;
 mod recorder;
 mod result;
 mod settle;
@@ -137,6 +138,11 @@ pub(crate) async fn run(
         concurrency,
         recovering,
     } = inputs;
+    let _quota_watch = crate::progress::QuotaWatch::spawn(
+        progress.clone(),
+        Some(intercom.clone()),
+        Some(glassix.clone()),
+    );
     let target = target::Target::of(&spec);
     let adopt = recovering || adopt::needed(&intercom, &objects, target).await?;
     let st = Arc::new(RunState::new(

@@ -29,6 +29,8 @@ pub(crate) struct RecordEnd {
     /// has not recorded it already (an update, a ticket finished after its parts, a reused
     /// object). The ledger keeps the origin of a record it already has as migrated.
     pub(crate) hash: Option<String>,
+    /// Who or what the record is, kept with its queue row when it is queued.
+    pub(crate) context: Option<crate::ledger::QueueContext>,
 }
 
 impl RecordEnd {
@@ -40,7 +42,14 @@ impl RecordEnd {
             outcome,
             notes: Vec::new(),
             hash: None,
+            context: None,
         }
+    }
+
+    /// With who or what the record is (shown beside its queue row if it is queued).
+    pub(crate) fn context(mut self, context: crate::ledger::QueueContext) -> Self {
+        self.context = Some(context);
+        self
     }
 
     /// With the mapping's notes.
@@ -121,6 +130,7 @@ impl Recorder {
             outcome,
             notes,
             hash,
+            context,
         } = end;
         match &outcome {
             Outcome::Migrated { target_id, write } => {
@@ -155,7 +165,12 @@ impl Recorder {
                     )?;
                 }
             }
-            Outcome::Queued(r) => self.ledger.mark_queued(&kind, &sid, r, self.run)?,
+            Outcome::Queued(r) => {
+                self.ledger.mark_queued(&kind, &sid, r, self.run)?;
+                if let Some(c) = &context {
+                    self.ledger.set_queue_context(&kind, &sid, c)?;
+                }
+            }
             Outcome::Skipped(r) => self.ledger.mark_skipped(&kind, &sid, r, self.run)?,
             Outcome::Failed(f) => {
                 match self.ledger.lookup(&kind, &sid)?.map(|r| r.status) {

@@ -284,9 +284,11 @@ async fn one(
     match st.mappers.tickets.map_ticket(&ticket, &ctx) {
         Mapped::Queue { reason, .. } if reason.code == ReasonCode::MissingContact => {
             missing_contact(kind, sid, reason, &held)
+                .map(|e| e.context(super::queue_context::ticket(&ticket)))
         }
         Mapped::Queue { reason, .. } => {
-            Ok(RecordEnd::new(kind, sid, Outcome::Queued(reason.into())))
+            Ok(RecordEnd::new(kind, sid, Outcome::Queued(reason.into()))
+                .context(super::queue_context::ticket(&ticket)))
         }
         Mapped::Skip { reason } => Ok(RecordEnd::new(kind, sid, Outcome::Skipped(reason.into()))),
         Mapped::Write { value: plan, notes } => {

@@ -268,13 +268,16 @@ impl Writer {
 
     /// `POST /ticket_types`.
     pub(crate) async fn create_ticket_type(&self, req: &CreateTicketType) -> IcResult<String> {
-        self.send(
-            ObjectKind::TicketType,
-            req,
-            |id| id,
-            |c| async move { c.ticket_types().create(req).await.map(|t| t.id) },
-        )
-        .await
+        let id = self
+            .send(
+                ObjectKind::TicketType,
+                req,
+                |id| id,
+                |c| async move { c.ticket_types().create(req).await.map(|t| t.id) },
+            )
+            .await?;
+        self.expected(ObjectKind::TicketType, &id, None, expect::ticket_type(req));
+        Ok(id)
     }
 
     /// `POST /ticket_types/{id}/attributes`. Answers the list items created with a list
@@ -303,6 +306,14 @@ impl Writer {
             },
         )
         .await
+        .inspect(|_| {
+            self.expected(
+                ObjectKind::TicketType,
+                ticket_type,
+                None,
+                expect::ticket_type_attribute(req),
+            );
+        })
     }
 
     /// `POST /tickets`.
@@ -415,7 +426,12 @@ impl Writer {
             |c| async move { c.tickets().update(id, req).await.map(drop) },
         )
         .await?;
-        self.expected(ObjectKind::Ticket, id, None, expect::ticket_update(req));
+        self.expected(
+            ObjectKind::Ticket,
+            id,
+            None,
+            expect::ticket_update(req, None),
+        );
         Ok(())
     }
 

@@ -1,6 +1,8 @@
 //! The writes only changes need: detaching a tag the migration attached, once the Glassix
 //! ticket no longer carries it; an article brought to its changed export. Same seam as [`Writer`]'s other writes (live or dry, counted).
 
+use intercom_client::models::{AssigneeType, UpdateTicket};
+
 use super::writer::{Writer, finish_kind};
 use crate::ObjectKind;
 use crate::verify::expect;
@@ -8,6 +10,30 @@ use crate::verify::expect;
 type IcResult<T> = Result<T, intercom_client::Error>;
 
 impl Writer {
+    /// `PUT /tickets/{id}` of a delta, whose single `assignee_id` (if any) is `assignee`'s: an
+    /// admin's or a team's ("0" unassigns both). The expectation names that exact field.
+    pub(crate) async fn update_ticket_assigning(
+        &self,
+        id: &str,
+        req: &UpdateTicket,
+        assignee: Option<AssigneeType>,
+    ) -> IcResult<()> {
+        self.send(
+            finish_kind(),
+            req,
+            |_| (),
+            |c| async move { c.tickets().update(id, req).await.map(drop) },
+        )
+        .await?;
+        self.expected(
+            ObjectKind::Ticket,
+            id,
+            None,
+            expect::ticket_update(req, assignee),
+        );
+        Ok(())
+    }
+
     /// `DELETE /tickets/{id}/tags/{tag_id}`.
     pub(crate) async fn untag_ticket(&self, id: &str, tag: &str, admin: &str) -> IcResult<()> {
         self.send(

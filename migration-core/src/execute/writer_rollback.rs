@@ -171,7 +171,14 @@ impl Writer {
             |_| (),
             |c| async move { c.ticket_types().update(id, body).await.map(drop) },
         )
-        .await
+        .await?;
+        self.expected(
+            ObjectKind::TicketType,
+            id,
+            None,
+            crate::verify::expect::ticket_type_restored(),
+        );
+        Ok(())
     }
 
     /// Takes a contact data attribute this migration archived in a rollback out of the

@@ -119,6 +119,7 @@ impl Ledger {
                     },
                     run_id: run.map(RunId),
                     created_at: parse_time(&created)?,
+                    context: None,
                 },
                 item,
             ));

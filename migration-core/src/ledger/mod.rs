@@ -27,6 +27,7 @@ mod intents;
 mod meta;
 mod objects;
 mod parts;
+mod queue_context;
 mod records;
 mod runs;
 mod schema;
@@ -46,6 +47,7 @@ pub use digest::{NoteGroup, NoteMatches};
 pub use expected::{Expectation, ExpectedFields, SET_REMOVED};
 pub use fields::FieldItem;
 pub use meta::INTERCOM_WORKSPACE;
+pub use queue_context::QueueContext;
 pub use schema::SCHEMA_VERSION;
 pub use types::{
     ActivitySample, Intent, IntentId, IntentOutcome, LossyNote, ObjectRecord, ObjectStatus, Origin,

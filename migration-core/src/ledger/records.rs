@@ -13,8 +13,11 @@ impl Ledger {
         let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
-                "SELECT kind, source_id, reason_code, detail, field, run_id, created_at FROM queue
-                 ORDER BY kind, source_id",
+                "SELECT q.kind, q.source_id, q.reason_code, q.detail, q.field, q.run_id,
+                        q.created_at, c.context
+                 FROM queue q
+                 LEFT JOIN queue_context c ON c.kind = q.kind AND c.source_id = q.source_id
+                 ORDER BY q.kind, q.source_id",
             )
             .map_err(Error::ledger("list queue"))?;
         let rows = stmt
@@ -27,13 +30,16 @@ impl Ledger {
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<i64>>(5)?,
                     r.get::<_, String>(6)?,
+                    r.get::<_, Option<String>>(7)?,
                 ))
             })
             .map_err(Error::ledger("list queue"))?;
         let mut out = Vec::new();
         for row in rows {
-            let (kind, source_id, code, detail, field, run, created) =
+            let (kind, source_id, code, detail, field, run, created, context) =
                 row.map_err(Error::ledger("list queue"))?;
+            let context =
+                context.and_then(|text| super::queue_context::parse(&kind, &source_id, &text));
             out.push(QueueEntry {
                 kind: ObjectKind::from(kind),
                 source_id,
@@ -44,6 +50,7 @@ impl Ledger {
                 },
                 run_id: run.map(RunId),
                 created_at: parse_time(&created)?,
+                context,
             });
         }
         Ok(out)

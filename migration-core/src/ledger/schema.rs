@@ -156,6 +156,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kind, target_id)
     );
     "#,
+    // 7: who or what a queued record is, as the run knew it when it queued the record (name,
+    // identifiers, Glassix id, channel, subject), for a queue row a person can act on.
+    r#"
+    CREATE TABLE IF NOT EXISTS queue_context (
+        kind       TEXT NOT NULL,
+        source_id  TEXT NOT NULL,
+        context    TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (kind, source_id)
+    );
+    "#,
 ];
 
 /// The SQL of migration `i` (from version `i` to `i + 1`), for tests that build an older ledger.

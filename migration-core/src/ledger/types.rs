@@ -330,6 +330,9 @@ pub struct QueueEntry {
     pub run_id: Option<RunId>,
     /// When it was (last) queued.
     pub created_at: DateTime<Utc>,
+    /// Who or what the record is, when the run recorded it at queue time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<super::QueueContext>,
 }
 
 /// A field-level note about something lossy in one record's mapping.

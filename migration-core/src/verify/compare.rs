@@ -47,33 +47,8 @@ pub(crate) fn fields(
 ) -> (u64, Vec<FieldDiff>) {
     let mut diffs = Vec::new();
     let mut compared = 0;
-    // A ticket update names one assignee (`assignee_id`, an admin or a team: Intercom decides
-    // which by the id); once one was sent it stands for both assignee fields.
-    let any_assignee = expected.contains_key(ANY_ASSIGNEE);
     for (field, want) in expected {
-        if any_assignee && (field == "admin_assignee_id" || field == "team_assignee_id") {
-            continue;
-        }
         compared += 1;
-        if field == ANY_ASSIGNEE {
-            let want = canonical(field, want);
-            let of = |k: &str| canonical(k, found.get(k).unwrap_or(&Value::Null));
-            let (admin, team) = (of("admin_assignee_id"), of("team_assignee_id"));
-            let ok = if want.is_null() {
-                admin.is_null() && team.is_null()
-            } else {
-                admin == want || team == want
-            };
-            if !ok {
-                diffs.push(FieldDiff {
-                    field: field.clone(),
-                    part_id: part.map(str::to_owned),
-                    expected: want,
-                    found: serde_json::json!({"admin_assignee_id": admin, "team_assignee_id": team}),
-                });
-            }
-            continue;
-        }
         let have = found.get(field).unwrap_or(&Value::Null);
         if canonical(field, want) != canonical(field, have) {
             diffs.push(FieldDiff {
@@ -86,9 +61,6 @@ pub(crate) fn fields(
     }
     (compared, diffs)
 }
-
-/// The expected field of a ticket update's single `assignee_id` (see [`fields`]).
-pub(crate) const ANY_ASSIGNEE: &str = "assignee_id";
 
 #[cfg(test)]
 mod tests {

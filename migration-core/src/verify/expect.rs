@@ -5,12 +5,13 @@
 //! Intercom name, custom attributes as `custom_attributes.<name>` (tickets:
 //! `ticket_attributes.<name>`), tags as the set `tags` of tag ids, a part's fields as
 //! `author_type`, `author_id`, `created_at`, `part_type`, `body`, `attachments`,
-//! `attachment_names`.
+//! `attachment_names`; a ticket type's attributes as `ticket_type_attributes.<name>` → data type.
 
 use intercom_client::models::{
     AssigneeType, ConversationAction, CreateArticle, CreateCollection, CreateContact,
     CreateConversation, CreateConversationAttribute, CreateDataAttribute, CreateTag, CreateTicket,
-    CustomAttributes, TicketContact, TicketReply, UpdateContact, UpdateConversation, UpdateTicket,
+    CreateTicketType, CreateTicketTypeAttribute, CustomAttributes, TicketContact, TicketReply,
+    UpdateContact, UpdateConversation, UpdateTicket,
 };
 use serde_json::{Value, json};
 
@@ -29,40 +30,57 @@ fn attributes(f: &mut ExpectedFields, prefix: &str, attrs: Option<&CustomAttribu
     }
 }
 
+/// The identity fields and attributes a contact create or update sends: one shape for both.
+struct ContactFields<'a> {
+    role: Option<String>,
+    external_id: Option<&'a String>,
+    email: Option<&'a String>,
+    phone: Option<&'a String>,
+    name: Option<&'a String>,
+    custom_attributes: Option<&'a CustomAttributes>,
+}
+
+impl ContactFields<'_> {
+    fn expected(self) -> ExpectedFields {
+        let mut f = ExpectedFields::new();
+        put(&mut f, "role", self.role);
+        put(&mut f, "external_id", self.external_id.cloned());
+        put(&mut f, "email", self.email.cloned());
+        put(&mut f, "phone", self.phone.cloned());
+        put(&mut f, "name", self.name.cloned());
+        attributes(&mut f, "custom_attributes", self.custom_attributes);
+        f
+    }
+}
+
 /// A created contact (`reused`: Intercom answered with one that existed, whose fields the
 /// migration did not write: only its existence is expected).
 pub(crate) fn contact(req: &CreateContact, reused: bool) -> ExpectedFields {
-    let mut f = ExpectedFields::new();
     if reused {
-        return f;
+        return ExpectedFields::new();
     }
-    put(
-        &mut f,
-        "role",
-        req.role.as_ref().map(|r| r.as_str().to_owned()),
-    );
-    put(&mut f, "external_id", req.external_id.clone());
-    put(&mut f, "email", req.email.clone());
-    put(&mut f, "phone", req.phone.clone());
-    put(&mut f, "name", req.name.clone());
-    attributes(&mut f, "custom_attributes", req.custom_attributes.as_ref());
-    f
+    ContactFields {
+        role: req.role.as_ref().map(|r| r.as_str().to_owned()),
+        external_id: req.external_id.as_ref(),
+        email: req.email.as_ref(),
+        phone: req.phone.as_ref(),
+        name: req.name.as_ref(),
+        custom_attributes: req.custom_attributes.as_ref(),
+    }
+    .expected()
 }
 
 /// An updated contact.
 pub(crate) fn contact_update(req: &UpdateContact) -> ExpectedFields {
-    let mut f = ExpectedFields::new();
-    put(
-        &mut f,
-        "role",
-        req.role.as_ref().map(|r| r.as_str().to_owned()),
-    );
-    put(&mut f, "external_id", req.external_id.clone());
-    put(&mut f, "email", req.email.clone());
-    put(&mut f, "phone", req.phone.clone());
-    put(&mut f, "name", req.name.clone());
-    attributes(&mut f, "custom_attributes", req.custom_attributes.as_ref());
-    f
+    ContactFields {
+        role: req.role.as_ref().map(|r| r.as_str().to_owned()),
+        external_id: req.external_id.as_ref(),
+        email: req.email.as_ref(),
+        phone: req.phone.as_ref(),
+        name: req.name.as_ref(),
+        custom_attributes: req.custom_attributes.as_ref(),
+    }
+    .expected()
 }
 
 /// A tag applied to a contact, ticket or conversation.
@@ -121,22 +139,47 @@ pub(crate) fn ticket(req: &CreateTicket) -> ExpectedFields {
     f
 }
 
-/// An updated ticket.
-pub(crate) fn ticket_update(req: &UpdateTicket) -> ExpectedFields {
+/// An updated ticket. Its single `assignee_id` is `assignee`'s id (an admin's or a team's, as
+/// the caller knows; Intercom sets that field and leaves the other); "0" unassigns both. An
+/// `assignee_id` whose kind the caller does not say is not expected (nothing to compare).
+pub(crate) fn ticket_update(req: &UpdateTicket, assignee: Option<AssigneeType>) -> ExpectedFields {
     let mut f = ExpectedFields::new();
     put(&mut f, "ticket_state_id", req.ticket_state_id.clone());
     put(&mut f, "open", req.open);
     put(&mut f, "snoozed_until", req.snoozed_until);
-    if let Some(a) = &req.assignee_id {
-        // "0" unassigns both; another id is an admin's or a team's (Intercom tells them apart).
-        let id = (a != "0").then(|| a.clone());
-        f.insert(
-            super::compare::ANY_ASSIGNEE.to_owned(),
-            id.map_or(Value::Null, Value::String),
-        );
+    match (req.assignee_id.as_deref(), assignee) {
+        (Some("0"), _) => {
+            f.insert("admin_assignee_id".to_owned(), Value::Null);
+            f.insert("team_assignee_id".to_owned(), Value::Null);
+        }
+        (Some(id), Some(AssigneeType::Admin)) => put(&mut f, "admin_assignee_id", Some(id)),
+        (Some(id), Some(AssigneeType::Team)) => put(&mut f, "team_assignee_id", Some(id)),
+        (Some(_), None) | (None, _) => {}
     }
     attributes(&mut f, "ticket_attributes", req.ticket_attributes.as_ref());
     f
+}
+
+/// A created ticket type: its name, not archived.
+pub(crate) fn ticket_type(req: &CreateTicketType) -> ExpectedFields {
+    ExpectedFields::from([
+        ("name".to_owned(), json!(req.name)),
+        ("archived".to_owned(), json!(false)),
+    ])
+}
+
+/// A ticket type taken out of the archive.
+pub(crate) fn ticket_type_restored() -> ExpectedFields {
+    ExpectedFields::from([("archived".to_owned(), json!(false))])
+}
+
+/// An attribute created on a ticket type: a field of the type's expectation,
+/// `ticket_type_attributes.<name>` → its data type (one read of the type checks them all).
+pub(crate) fn ticket_type_attribute(req: &CreateTicketTypeAttribute) -> ExpectedFields {
+    ExpectedFields::from([(
+        format!("ticket_type_attributes.{}", req.name),
+        json!(req.data_type.as_str()),
+    )])
 }
 
 /// A created conversation (its opening message is its source, not a part).

@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 
 use intercom_client::models::{
     Article, Attachment, Collection, Contact, Conversation, CustomAttributes, PartAuthor, Ticket,
+    TicketType,
 };
 use serde_json::{Value, json};
 
 use crate::ObjectKind;
+use crate::intercom_schema::{self, Attributes};
 use crate::ledger::ExpectedFields;
 
 type IcResult<T> = Result<T, intercom_client::Error>;
@@ -24,11 +26,11 @@ pub(crate) struct Found {
     pub(crate) parts_shown: u64,
 }
 
-/// Schema listings read once per verification.
+/// Schema listings read once per verification (the readers of [`crate::intercom_schema`]).
 #[derive(Debug, Default)]
 pub(crate) struct Schema {
-    data: Option<BTreeMap<String, ExpectedFields>>,
-    conversation: Option<BTreeMap<String, ExpectedFields>>,
+    data: Option<Attributes>,
+    conversation: Option<Attributes>,
 }
 
 fn put(f: &mut ExpectedFields, key: &str, v: Option<impl Into<Value>>) {
@@ -219,6 +221,66 @@ fn article(a: Article) -> Found {
     }
 }
 
+/// A ticket type: its name, whether it is archived, and each attribute that is not archived
+/// as `ticket_type_attributes.<name>` → its data type.
+fn ticket_type(t: TicketType) -> Found {
+    let mut f = ExpectedFields::new();
+    put(&mut f, "name", t.name);
+    f.insert("archived".to_owned(), json!(t.archived.unwrap_or(false)));
+    let attributes = t
+        .ticket_type_attributes
+        .map(|l| l.ticket_type_attributes)
+        .unwrap_or_default();
+    for a in attributes.into_iter().filter(|a| a.archived != Some(true)) {
+        if let Some(name) = a.name {
+            put(
+                &mut f,
+                &format!("ticket_type_attributes.{name}"),
+                a.data_type,
+            );
+        }
+    }
+    Found {
+        fields: f,
+        ..Found::default()
+    }
+}
+
+/// A contact data attribute (`model` is `contact`: the listing read is the contact model's)
+/// or a conversation attribute, by name (case-insensitive), from the listing read once.
+async fn attribute(
+    client: &intercom_client::Client,
+    schema: &tokio::sync::Mutex<Schema>,
+    kind: &ObjectKind,
+    name: &str,
+) -> IcResult<Option<Found>> {
+    let mut schema = schema.lock().await;
+    let (listing, model) = if *kind == ObjectKind::DataAttribute {
+        if schema.data.is_none() {
+            schema.data = Some(intercom_schema::contact_attributes(client).await?);
+        }
+        (schema.data.as_ref(), Some("contact"))
+    } else {
+        if schema.conversation.is_none() {
+            schema.conversation = Some(intercom_schema::conversation_attributes(client).await?);
+        }
+        (schema.conversation.as_ref(), None)
+    };
+    Ok(listing.and_then(|l| l.get(&name.to_lowercase())).map(|a| {
+        let mut f = ExpectedFields::new();
+        put(&mut f, "model", model);
+        put(
+            &mut f,
+            "data_type",
+            Some(a.data_type.clone()).filter(|t| !t.is_empty()),
+        );
+        Found {
+            fields: f,
+            ..Found::default()
+        }
+    }))
+}
+
 /// Reads `kind` `target_id` back from Intercom. `Ok(None)`: Intercom does not have it (404,
 /// or an attribute missing from its listing).
 pub(crate) async fn read(
@@ -249,66 +311,9 @@ pub(crate) async fn read(
             fields: ExpectedFields::from([("name".to_owned(), json!(t.name))]),
             ..Found::default()
         }),
-        ObjectKind::DataAttribute => {
-            let mut schema = schema.lock().await;
-            if schema.data.is_none() {
-                let all = client
-                    .attributes()
-                    .list_data_attributes(None, false)
-                    .await?;
-                schema.data = Some(
-                    all.into_iter()
-                        .filter_map(|a| {
-                            let mut f = ExpectedFields::new();
-                            put(&mut f, "model", a.model.map(|m| m.as_str().to_owned()));
-                            put(
-                                &mut f,
-                                "data_type",
-                                a.data_type.map(|d| d.as_str().to_owned()),
-                            );
-                            a.name.map(|n| (n.to_lowercase(), f))
-                        })
-                        .collect(),
-                );
-            }
-            return Ok(schema
-                .data
-                .as_ref()
-                .and_then(|d| d.get(&target_id.to_lowercase()))
-                .map(|f| Found {
-                    fields: f.clone(),
-                    ..Found::default()
-                }));
-        }
-        ObjectKind::ConversationAttribute => {
-            let mut schema = schema.lock().await;
-            if schema.conversation.is_none() {
-                let all = client
-                    .attributes()
-                    .list_conversation_attributes(false)
-                    .await?;
-                schema.conversation = Some(
-                    all.into_iter()
-                        .filter_map(|a| {
-                            let mut f = ExpectedFields::new();
-                            put(
-                                &mut f,
-                                "data_type",
-                                a.data_type.map(|d| d.as_str().to_owned()),
-                            );
-                            a.name.map(|n| (n.to_lowercase(), f))
-                        })
-                        .collect(),
-                );
-            }
-            return Ok(schema
-                .conversation
-                .as_ref()
-                .and_then(|d| d.get(&target_id.to_lowercase()))
-                .map(|f| Found {
-                    fields: f.clone(),
-                    ..Found::default()
-                }));
+        ObjectKind::TicketType => client.ticket_types().get(target_id).await.map(ticket_type),
+        ObjectKind::DataAttribute | ObjectKind::ConversationAttribute => {
+            return attribute(client, schema, kind, target_id).await;
         }
         _ => return Ok(Some(Found::default())),
     };

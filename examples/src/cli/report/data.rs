@@ -58,7 +58,8 @@ pub struct QueueRow {
     pub entry: QueueEntry,
     /// What to do about it.
     pub todo: &'static str,
-    /// For contacts: who it is, as far as the ledger knows (identifier, notes).
+    /// Who or what it is, as far as the ledger knows (name, identifiers, Glassix id, channel,
+    /// subject; for contacts also the notes).
     pub identity: Vec<String>,
 }
 
@@ -113,6 +114,8 @@ pub struct ReportData {
     pub spec_read: bool,
     /// The last `verify`'s result (`verification.json`).
     pub verification: FileState<Verification>,
+    /// A run that changed Intercom after that verification was made (it is stale).
+    pub verification_stale: Option<migration_core::verify::Stale>,
     /// The last `rollback`'s summary (`rollback-summary.json`), if one ran.
     pub rollback: FileState<migration_core::rollback::RollbackSummary>,
 }
@@ -146,6 +149,8 @@ impl ReportData {
         }
         activity.reverse();
         let spec = MappingSpec::from_path(spec).ok();
+        let verification: FileState<Verification> =
+            read_json(&out.join(super::super::verify::VERIFICATION_JSON));
         Ok(ReportData {
             generated_at: Utc::now(),
             ledger_path: ledger_path.display().to_string(),
@@ -167,7 +172,13 @@ impl ReportData {
             inventory_md: std::fs::read_to_string(out.join(names::INVENTORY_MD)).ok(),
             rebuild: rebuild::rows(spec.as_ref()),
             spec_read: spec.is_some(),
-            verification: read_json(&out.join(super::super::verify::VERIFICATION_JSON)),
+            verification_stale: match &verification {
+                FileState::Loaded(Verification {
+                    made: Some(stamp), ..
+                }) => stamp.stale(ledger).map_err(from_core)?,
+                _ => None,
+            },
+            verification,
             rollback: read_json(&out.join(super::super::rollback::ROLLBACK_SUMMARY_JSON)),
         })
     }
@@ -201,11 +212,7 @@ fn queue_groups(ledger: &Ledger) -> Result<Vec<QueueGroup>, CliError> {
         let g = &mut groups[i];
         g.total += 1;
         if g.rows.len() < QUEUE_ROWS_PER_REASON {
-            let identity = if entry.kind == ObjectKind::Contact {
-                identity(ledger, &entry)?
-            } else {
-                Vec::new()
-            };
+            let identity = identity(ledger, &entry)?;
             g.rows.push(QueueRow {
                 todo: what_to_do(&entry.reason.code),
                 identity,
@@ -217,12 +224,35 @@ fn queue_groups(ledger: &Ledger) -> Result<Vec<QueueGroup>, CliError> {
     Ok(groups)
 }
 
-/// Who a queued contact is, as far as the ledger knows: the address of a contact Glassix gave
-/// no id, and the notes recorded about the record (identifiers, channel).
+/// Who or what a queued record is, as far as the ledger knows: what the run recorded when it
+/// queued the record (name, identifiers, Glassix id, channel, subject); for a contact also the
+/// address of a contact Glassix gave no id and the notes recorded about it.
 fn identity(ledger: &Ledger, entry: &QueueEntry) -> Result<Vec<String>, CliError> {
     let mut out = Vec::new();
+    if let Some(c) = &entry.context {
+        let lines = [
+            ("subject", c.subject.clone()),
+            ("name", c.name.clone()),
+            (
+                "identifiers",
+                Some(c.identifiers_text()).filter(|t| !t.is_empty()),
+            ),
+            ("Glassix id", c.glassix_id.clone()),
+            ("channel", c.channel.clone()),
+        ];
+        for (label, value) in lines {
+            if let Some(v) = value {
+                out.push(format!("{label}: {v}"));
+            }
+        }
+    }
+    if entry.kind != ObjectKind::Contact {
+        return Ok(out);
+    }
     if let Some(address) = entry.source_id.strip_prefix("identifier:") {
-        out.push(format!("identifier: {address}"));
+        if !out.iter().any(|l| l.contains(address)) {
+            out.push(format!("identifier: {address}"));
+        }
     }
     for n in ledger
         .notes_for(&entry.kind, &entry.source_id)

@@ -92,7 +92,7 @@ pub fn render(d: &ReportData) -> String {
                 (provisioning(&d.provisioning))
                 (inventories(d))
                 (rebuild(d))
-                (super::verification::section(&d.verification))
+                (super::verification::section(&d.verification, d.verification_stale.as_ref()))
                 (super::rollback::section(&d.rollback))
             }
         }
@@ -222,7 +222,7 @@ fn queue(d: &ReportData) -> Markup {
                     @if let Some(first) = g.rows.first() { p { "What to do: " (first.todo) } }
                     table class="queue" {
                         thead { tr { th { "Kind" } th { "Source id" } th { "Field" }
-                                     th { "Detail" } th { "Who (contacts)" } th { "Run" } } }
+                                     th { "Detail" } th { "Who / what" } th { "Run" } } }
                         tbody {
                             @for r in &g.rows {
                                 tr {
@@ -232,7 +232,7 @@ fn queue(d: &ReportData) -> Markup {
                                     td class="detail" { (r.entry.reason.detail) }
                                     td class="detail" {
                                         @for line in &r.identity { div { (line) } }
-                                        @if r.identity.is_empty() && r.entry.kind.as_str() == "contact" {
+                                        @if r.identity.is_empty() {
                                             span class="muted" { "not recorded in the ledger" }
                                         }
                                     }

@@ -4,7 +4,7 @@
 
 use maud::{Markup, html};
 use migration_core::verify::{
-    CheckOutcome, Sample, SampleRow, SampleTicket, SideMessage, Verification,
+    CheckOutcome, Sample, SampleRow, SampleTicket, SideMessage, Stale, Verification,
 };
 
 use super::data::FileState;
@@ -32,8 +32,8 @@ fn cell(v: &serde_json::Value) -> String {
     }
 }
 
-/// The section (`id="verification"`).
-pub fn section(state: &FileState<Verification>) -> Markup {
+/// The section (`id="verification"`); `stale` when a run changed Intercom since it was made.
+pub fn section(state: &FileState<Verification>, stale: Option<&Stale>) -> Markup {
     html! {
         section id="verification" {
             @match state {
@@ -50,13 +50,32 @@ pub fn section(state: &FileState<Verification>) -> Markup {
                     p class="bad" { "Could not read " (why) ". Run "
                         code { "glassix-to-intercom verify" } " again." }
                 },
-                FileState::Loaded(v) => (loaded(v)),
+                FileState::Loaded(v) => (loaded(v, stale)),
             }
         }
     }
 }
 
-fn loaded(v: &Verification) -> Markup {
+/// When the verification was made, by which version, against which run; and whether a run
+/// changed Intercom since.
+fn made(v: &Verification, stale: Option<&Stale>) -> Markup {
+    html! {
+        @match &v.made {
+            Some(m) => p id="verification-made" {
+                "Made " (super::super::status::time(m.at)) " by version " (m.tool_version) ",                  checking what the ledger recorded through "
+                @match m.through_run { Some(r) => { "run " (r) }, None => { "no run" } } "."
+            },
+            None => p id="verification-made" class="muted" {
+                "When this verification was made is not recorded (written by an earlier                  build): run " code { "glassix-to-intercom verify" } " to date it."
+            },
+        }
+        @if let Some(s) = stale {
+            p id="verification-stale" class="bad" { "Out of date: " (s.text()) "." }
+        }
+    }
+}
+
+fn loaded(v: &Verification, stale: Option<&Stale>) -> Markup {
     let s = &v.summary;
     let bad: Vec<_> = v
         .objects
@@ -66,7 +85,9 @@ fn loaded(v: &Verification) -> Markup {
     html! {
         h2 {
             "Verification: "
-            @if v.all_equal() && s.unreadable == 0 {
+            @if stale.is_some() {
+                span class="bad" { "out of date" }
+            } @else if v.all_equal() && s.unreadable == 0 {
                 span class="ok" { "everything Intercom holds is what was written" }
             } @else if v.all_equal() {
                 span class="bad" { (s.unreadable) " objects could not be read" }
@@ -74,6 +95,7 @@ fn loaded(v: &Verification) -> Markup {
                 span class="bad" { (s.differs + s.missing) " objects differ" }
             }
         }
+        (made(v, stale))
         p {
             "Every object the ledger records as migrated was read back from Intercom and \
              compared field by field with what the migration wrote (recorded at write time). \

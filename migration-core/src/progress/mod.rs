@@ -5,8 +5,12 @@
 //! subscriber events are dropped, and a subscriber that falls behind skips the oldest events
 //! (it receives `RecvError::Lagged`). [`RateTracker`] turns elapsed time and counts into a
 //! rate and an ETA; it uses `tokio::time::Instant`, so paused-time tests drive it exactly.
+//! While a client holds requests back for quota, a [`QuotaWatch`] sends
+//! [`ProgressEvent::Waiting`] (what is waited for, and how long still), and the rates of the
+//! steps are measured over whole periods of that quota (see [`rate`]).
 
-use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
@@ -16,6 +20,12 @@ use crate::accounting::RunCounts;
 use crate::kind::ObjectKind;
 use crate::ledger::Reason;
 use crate::outcome::{Failure, Outcome};
+
+pub mod rate;
+mod waiting;
+
+pub use rate::{RATE_WINDOW, RateTracker};
+pub use waiting::{QuotaWatch, Service, WaitReason};
 
 /// An event of a running migration.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +84,17 @@ pub enum ProgressEvent {
         /// Estimated time to finish the step, if the total is known and the rate positive.
         eta: Option<Duration>,
     },
+    /// Requests to `service` are held back: nothing moves for `remaining` (e.g. "waiting for
+    /// Intercom quota, 7 s"). Sent about twice a second while the wait lasts; a step's next
+    /// `Rate` event means work moves again.
+    Waiting {
+        /// The service whose quota is waited for.
+        service: Service,
+        /// Why: the pacer's quota is used up, or the service answered 429.
+        reason: WaitReason,
+        /// How long the wait still lasts.
+        remaining: Duration,
+    },
     /// A plan step finished.
     StepFinished {
         /// Step id.
@@ -89,13 +110,16 @@ pub enum ProgressEvent {
 #[derive(Debug, Clone)]
 pub struct ProgressSender {
     tx: broadcast::Sender<ProgressEvent>,
+    /// The longest quota period seen binding in this run, in milliseconds (0: none yet).
+    period_ms: Arc<AtomicU64>,
 }
 
 impl ProgressSender {
     /// A channel keeping at most `capacity` undelivered events per subscriber.
     pub fn channel(capacity: usize) -> (ProgressSender, broadcast::Receiver<ProgressEvent>) {
         let (tx, rx) = broadcast::channel(capacity.max(1));
-        (ProgressSender { tx }, rx)
+        let period_ms = Arc::new(AtomicU64::new(0));
+        (ProgressSender { tx, period_ms }, rx)
     }
 
     /// Another subscriber (sees events sent from now on).
@@ -105,104 +129,20 @@ impl ProgressSender {
 
     /// Publish an event; dropped silently when nobody listens.
     pub fn send(&self, event: ProgressEvent) {
-        let _ = self.tx.send(event);
-    }
-}
-
-/// The window the rate of a step is measured over: two minutes, longer than the one-minute
-/// quota cycles of the services, so a run that is paced in bursts shows its sustained rate.
-pub const RATE_WINDOW: Duration = Duration::from_secs(120);
-
-/// Rate and ETA from elapsed time and counts, over a sliding window.
-#[derive(Debug, Clone)]
-pub struct RateTracker {
-    started: Instant,
-    total: Option<u64>,
-    done: u64,
-    window: Duration,
-    samples: VecDeque<(Instant, u64)>,
-}
-
-impl RateTracker {
-    /// Start tracking now; the rate is measured over the last `window` (e.g. 30 s).
-    pub fn new(total: Option<u64>, window: Duration) -> Self {
-        let now = Instant::now();
-        RateTracker {
-            started: now,
-            total,
-            done: 0,
-            window: window.max(Duration::from_millis(1)),
-            samples: VecDeque::from([(now, 0)]),
-        }
+        // The only error is "no receiver": progress nobody watches is not a failure.
+        self.tx.send(event).ok();
     }
 
-    /// Count `n` more records done.
-    pub fn add(&mut self, n: u64) {
-        self.done += n;
-        let now = Instant::now();
-        let min_gap = self.window / 64;
-        // Samples closer than `min_gap` are merged into the latest, but never into the first:
-        // it is the baseline the rate is measured from.
-        let len = self.samples.len();
-        match self.samples.back_mut() {
-            Some((t, d)) if len > 1 && now.duration_since(*t) < min_gap => *d = self.done,
-            _ => self.samples.push_back((now, self.done)),
-        }
-        // Keep one sample at or before the window start, so the span covers the window.
-        while self.samples.len() > 2
-            && self
-                .samples
-                .get(1)
-                .is_some_and(|(t, _)| now.duration_since(*t) >= self.window)
-        {
-            self.samples.pop_front();
-        }
+    /// A quota with this period was seen holding requests back: from now on the steps measure
+    /// their rate over whole multiples of the longest such period (see [`RateTracker::set_period`]).
+    pub fn quota_binds(&self, period: Duration) {
+        let ms = u64::try_from(period.as_millis()).unwrap_or(u64::MAX);
+        self.period_ms.fetch_max(ms, Ordering::Relaxed);
     }
 
-    /// Records done.
-    pub fn done(&self) -> u64 {
-        self.done
-    }
-
-    /// Time since the tracker started.
-    pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
-
-    /// Records per second over the window (since the start when shorter); 0 before any time
-    /// has passed.
-    pub fn per_second(&self) -> f64 {
-        let now = Instant::now();
-        let Some(&(t0, d0)) = self.samples.front() else {
-            return 0.0;
-        };
-        let span = now.duration_since(t0).as_secs_f64();
-        if span <= 0.0 {
-            return 0.0;
-        }
-        (self.done - d0) as f64 / span
-    }
-
-    /// `(total − done) / per_second`, when the total is known and the rate positive.
-    pub fn eta(&self) -> Option<Duration> {
-        let total = self.total?;
-        let remaining = total.saturating_sub(self.done);
-        if remaining == 0 {
-            return Some(Duration::ZERO);
-        }
-        let rate = self.per_second();
-        (rate > 0.0).then(|| Duration::from_secs_f64(remaining as f64 / rate))
-    }
-
-    /// A [`ProgressEvent::Rate`] for `step`.
-    pub fn event(&self, step: &str) -> ProgressEvent {
-        ProgressEvent::Rate {
-            step: step.to_owned(),
-            done: self.done,
-            total: self.total,
-            per_second: self.per_second(),
-            eta: self.eta(),
-        }
+    /// The longest quota period seen binding so far (zero when none).
+    pub fn quota_period(&self) -> Duration {
+        Duration::from_millis(self.period_ms.load(Ordering::Relaxed))
     }
 }
 
@@ -261,6 +201,10 @@ impl StepProgress {
             outcome,
         });
         self.tracker.add(1);
+        let period = self.sender.quota_period();
+        if period > self.tracker.period() {
+            self.tracker.set_period(period);
+        }
         if self.last_rate.elapsed() >= self.rate_interval {
             self.last_rate = Instant::now();
             self.sender.send(self.tracker.event(&self.step));
@@ -312,66 +256,6 @@ impl StepProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn rate_and_eta_follow_elapsed_time() {
-        let mut t = RateTracker::new(Some(100), Duration::from_secs(30));
-        assert_eq!(t.per_second(), 0.0);
-        assert_eq!(t.eta(), None);
-        for _ in 0..10 {
-            tokio::time::advance(Duration::from_secs(1)).await;
-            t.add(2);
-        }
-        assert!((t.per_second() - 2.0).abs() < 1e-9, "{}", t.per_second());
-        assert_eq!(t.eta(), Some(Duration::from_secs(40)));
-        assert_eq!(t.elapsed(), Duration::from_secs(10));
-        let ProgressEvent::Rate { done, total, .. } = t.event("tickets") else {
-            panic!()
-        };
-        assert_eq!((done, total), (20, Some(100)));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn rate_uses_the_recent_window() {
-        let mut t = RateTracker::new(None, Duration::from_secs(10));
-        // Fast for 10 s, then slow for 20 s: the windowed rate reflects the slow phase.
-        for _ in 0..10 {
-            tokio::time::advance(Duration::from_secs(1)).await;
-            t.add(100);
-        }
-        for _ in 0..20 {
-            tokio::time::advance(Duration::from_secs(1)).await;
-            t.add(1);
-        }
-        let r = t.per_second();
-        assert!((0.9..=1.2).contains(&r), "windowed rate {r}");
-        assert_eq!(t.eta(), None, "no total, no ETA");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_burst_then_a_pause_keeps_the_sustained_rate() {
-        // A paced client reads a quota's worth at once, then waits for the next minute.
-        let mut t = RateTracker::new(None, RATE_WINDOW);
-        for _ in 0..100 {
-            tokio::time::advance(Duration::from_millis(1)).await;
-            t.add(1);
-        }
-        tokio::time::advance(Duration::from_millis(59_900)).await;
-        t.add(1);
-        let r = t.per_second();
-        assert!(
-            (1.6..=1.75).contains(&r),
-            "101 records in 60 s, not the last 1: {r}"
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn eta_is_zero_when_done() {
-        let mut t = RateTracker::new(Some(5), Duration::from_secs(5));
-        tokio::time::advance(Duration::from_secs(1)).await;
-        t.add(5);
-        assert_eq!(t.eta(), Some(Duration::ZERO));
-    }
 
     #[tokio::test]
     async fn events_reach_every_subscriber_and_sending_never_fails() {
