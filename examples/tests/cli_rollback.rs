@@ -112,7 +112,23 @@ fn kill_and_rerun(kills: usize, seed: u64) {
         "the same state as an uninterrupted rollback: {}",
         out.dump()
     );
-    eprintln!("kill -9 during rollback: {killed} kills, then exit 0 and the snapshot state");
+    // Every call of every rollback is in the ledger, settled: the ones a kill interrupted
+    // were closed (abandoned) by the next rollback, which sent them again.
+    let ledger = ctx.ledger();
+    let (mut completed, mut abandoned) = (0, 0);
+    for r in ledger.runs().unwrap() {
+        if r.mode == migration_core::ledger::RunMode::Rollback {
+            let (c, a, open) = ledger.undo_intent_counts(r.id).unwrap();
+            assert_eq!(open, 0, "run {}: no rollback intent left open", r.id.0);
+            completed += c;
+            abandoned += a;
+        }
+    }
+    assert!(completed > 0);
+    eprintln!(
+        "kill -9 during rollback: {killed} kills, then exit 0 and the snapshot state; rollback \
+         intents: {completed} completed, {abandoned} abandoned (interrupted, sent again)"
+    );
 }
 
 #[test]

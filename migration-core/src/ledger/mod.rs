@@ -20,6 +20,7 @@
 //! No secret is ever passed to or stored by the ledger: it holds ids, hashes, statuses and
 //! reasons only.
 
+mod before_images;
 mod digest;
 mod expected;
 mod fields;
@@ -42,6 +43,7 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub use before_images::{BeforeField, BeforeImage};
 pub use digest::{NoteGroup, NoteMatches};
 pub use expected::{Expectation, ExpectedFields, SET_REMOVED};
 pub use fields::FieldItem;
