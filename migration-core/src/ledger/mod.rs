@@ -49,6 +49,8 @@ pub use expected::{Expectation, ExpectedFields, SET_REMOVED};
 pub use fields::FieldItem;
 pub use meta::INTERCOM_WORKSPACE;
 pub use schema::SCHEMA_VERSION;
+#[cfg(test)]
+pub(crate) use schema::migration_sql as migration_sql_for_tests;
 pub use types::{
     ActivitySample, Intent, IntentId, IntentOutcome, LossyNote, ObjectRecord, ObjectStatus, Origin,
     PartRecord, QueueEntry, Reason, RollbackItem, Run, RunId, RunMode, RunOutcome, RunStatus,
