@@ -211,6 +211,7 @@ impl Migration {
             }
         }
         for l in plan.left {
+            ticker.tracker.add(l.objects.saturating_sub(1));
             summary.leave(l);
             ticker.tick(&progress);
         }
