@@ -83,6 +83,67 @@ fn rollback_everything_then_the_state_is_the_snapshot_and_a_dry_run_writes_nothi
     );
 }
 
+/// Contacts that existed before the migration (their own attribute value and tag), matched by
+/// e-mail and written on by `migrate`, are restored by `rollback`: the one-line summary, the
+/// summary files and report.html count them `restored`, and each holds exactly what it held.
+#[test]
+fn pre_existing_contacts_are_restored_and_every_output_says_so() {
+    let ctx = Ctx::new(Options {
+        seed: 12,
+        ..Options::default()
+    });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let existing = rt.block_on(common::pre_existing_contacts_with_history(&ctx.sb));
+    assert!(!existing.is_empty());
+    let state = |id: &str| {
+        let mut v = serde_json::to_value(&ctx.sb.intercom.state().contacts[id]).unwrap();
+        v.as_object_mut().unwrap().remove("updated_at");
+        v
+    };
+    let originals: Vec<_> = existing.iter().map(|e| state(&e.intercom_id)).collect();
+    ctx.prepare_spec(true, true);
+    ctx.run(&["migrate", "--no-progress"]).expect_code(0);
+    let written = existing
+        .iter()
+        .zip(&originals)
+        .filter(|(e, o)| state(&e.intercom_id) != **o)
+        .count();
+    assert!(written > 0, "the migration wrote on a pre-existing contact");
+
+    let dry = ctx.run(&["rollback", "--dry-run", "--no-progress"]);
+    dry.expect_code(0);
+    assert!(
+        dry.stdout.contains(&format!("{written} would be restored")),
+        "{}",
+        dry.dump()
+    );
+    let out = ctx.run(&["rollback", "--yes", "--no-progress"]);
+    out.expect_code(0);
+    assert!(
+        out.stdout.contains(&format!("{written} restored")),
+        "{}",
+        out.dump()
+    );
+    assert!(
+        out.stdout
+            .contains("undone (deleted, archived or restored)"),
+        "{}",
+        out.dump()
+    );
+    for (e, o) in existing.iter().zip(&originals) {
+        assert_eq!(&state(&e.intercom_id), o, "{}", e.email);
+    }
+    let summary = ctx.read_json("rollback-summary.json");
+    assert_eq!(summary["per_kind"]["contact"]["restored"], written as u64);
+    let md = std::fs::read_to_string(ctx.out("rollback-summary.md")).unwrap();
+    assert!(md.contains("| restored |"), "{md}");
+    let html = std::fs::read_to_string(ctx.out("report.html")).unwrap();
+    assert!(html.contains(&format!("{written} restored")));
+}
+
 fn kill_and_rerun(kills: usize, seed: u64) {
     let (ctx, before) = migrated();
     let mut rng = Seeded(seed | 1);
@@ -112,7 +173,23 @@ fn kill_and_rerun(kills: usize, seed: u64) {
         "the same state as an uninterrupted rollback: {}",
         out.dump()
     );
-    eprintln!("kill -9 during rollback: {killed} kills, then exit 0 and the snapshot state");
+    // Every call of every rollback is in the ledger, settled: the ones a kill interrupted
+    // were closed (abandoned) by the next rollback, which sent them again.
+    let ledger = ctx.ledger();
+    let (mut completed, mut abandoned) = (0, 0);
+    for r in ledger.runs().unwrap() {
+        if r.mode == migration_core::ledger::RunMode::Rollback {
+            let (c, a, open) = ledger.undo_intent_counts(r.id).unwrap();
+            assert_eq!(open, 0, "run {}: no rollback intent left open", r.id.0);
+            completed += c;
+            abandoned += a;
+        }
+    }
+    assert!(completed > 0);
+    eprintln!(
+        "kill -9 during rollback: {killed} kills, then exit 0 and the snapshot state; rollback \
+         intents: {completed} completed, {abandoned} abandoned (interrupted, sent again)"
+    );
 }
 
 #[test]

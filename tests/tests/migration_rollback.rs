@@ -261,7 +261,37 @@ async fn a_run_scope_undoes_what_that_run_created_and_nothing_of_the_first_run()
     assert!(sb.intercom.state().tickets.contains_key(&new_ticket));
 
     let s = rollback(&m, &RollbackScope::Run(delta_run)).await;
+    println!("{}", s.to_markdown());
     assert_eq!(s.failed(), 0, "{:?}", s.left);
+    // What the delta did to the first run's ticket cannot be undone, and is said per object:
+    // the message it appended (Intercom has no part delete) and the fields it updated.
+    let appended = s
+        .left
+        .iter()
+        .find(|l| l.kind == ObjectKind::Part && l.source_id == updated.source_id)
+        .expect("the appended part is listed with its ticket");
+    assert!(
+        appended
+            .why
+            .contains(&format!("appended by run {}", delta_run.0)),
+        "{}",
+        appended.why
+    );
+    assert_eq!(
+        s.per_kind[&ObjectKind::Part].left,
+        appended.objects,
+        "the new ticket's parts are deleted with it, not left"
+    );
+    assert!(
+        s.per_kind[&ObjectKind::Part].deleted > 0,
+        "the new ticket's parts count as deleted with it"
+    );
+    assert!(
+        s.left
+            .iter()
+            .any(|l| l.kind == ObjectKind::Ticket && l.source_id == updated.source_id),
+        "the updated ticket is listed: its update is kept"
+    );
     let st = sb.intercom.state();
     assert!(
         !st.tickets.contains_key(&new_ticket),
@@ -327,4 +357,147 @@ async fn rollback_converges_under_the_fault_profile() {
         stats.by_status
     );
     assert_eq!(removable(&sb), before, "the state is the snapshot again");
+}
+
+/// What the fake Intercom holds of contact `id`, without its update time.
+fn contact_state(sb: &SandboxHandle, id: &str) -> serde_json::Value {
+    let st = sb.intercom.state();
+    let mut v = serde_json::to_value(st.contacts.get(id).expect("the contact exists")).unwrap();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("updated_at");
+    }
+    v
+}
+
+/// The check for objects the migration did not create: contacts that exist in Intercom
+/// before the migration, with an attribute value and a tag of their own, are matched by
+/// e-mail; a delta writes on them (their Glassix name changed, so their fields are written
+/// again), a second delta writes on them again (the first before-image is kept); a full
+/// rollback gives them back exactly what they held, and the rest of the state is the snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pre_existing_contacts_get_their_own_values_and_tags_back() {
+    // Seed 12: two of the chosen customers carry a Glassix tag, which the migration attaches.
+    let sb = common::sandbox(30, 12).await;
+    let existing = common::pre_existing_contacts_with_history(&sb).await;
+    assert!(!existing.is_empty(), "the workspace has such customers");
+    let originals: Vec<serde_json::Value> = existing
+        .iter()
+        .map(|e| contact_state(&sb, &e.intercom_id))
+        .collect();
+    let before = removable(&sb);
+
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, ledger.clone(), false);
+    let result = common::run(&m).await;
+    assert!(result.is_balanced(), "{:?}", result.imbalance);
+    let tagged = existing
+        .iter()
+        .zip(&originals)
+        .filter(|(e, o)| contact_state(&sb, &e.intercom_id)["tag_ids"] != o["tag_ids"])
+        .count();
+    assert!(
+        tagged > 0,
+        "the migration attached tags to a pre-existing contact"
+    );
+
+    for (round, name) in ["Renamed in Glassix", "Renamed again"].iter().enumerate() {
+        for e in &existing {
+            common::glassix_change(
+                &sb,
+                &format!("contacts/{}", e.glassix_id),
+                serde_json::json!({ "name": name }),
+            )
+            .await;
+            common::glassix_change(
+                &sb,
+                &format!("tickets/{}/add_transaction", e.glassix_ticket),
+                serde_json::json!({"kind": "Message", "text": format!("Round {round}"), "from_customer": true}),
+            )
+            .await;
+        }
+        let (progress, _rx) = ProgressSender::channel(4096);
+        m.delta(migration_core::execute::DEFAULT_DELTA_MARGIN, progress)
+            .await
+            .expect("delta completes");
+        for e in &existing {
+            let now = contact_state(&sb, &e.intercom_id);
+            assert_eq!(now["name"], *name, "{}: the delta wrote on it", e.email);
+        }
+    }
+    // The first touch is kept: the name before the migration, not the first delta's.
+    let images = ledger.before_images().unwrap();
+    for (e, original) in existing.iter().zip(&originals) {
+        let image = images
+            .iter()
+            .find(|i| i.target_id == e.intercom_id)
+            .expect("a before-image of the pre-existing contact");
+        let name = image.fields.iter().find(|f| f.field == "name").unwrap();
+        assert_eq!(name.value, original["name"], "{}", e.email);
+    }
+
+    // The contact records whose writes first touched them (source id, Intercom id).
+    let owners: Vec<(String, String)> = images
+        .iter()
+        .map(|i| (i.source_id.clone().unwrap(), i.target_id.clone()))
+        .collect();
+    assert_eq!(owners.len(), existing.len());
+
+    // The dry run announces the restores and sends nothing.
+    let writes = common::writes(&sb);
+    let dry = rollback(
+        &common::migration(&sb, ledger.clone(), true),
+        &RollbackScope::All,
+    )
+    .await;
+    assert_eq!(common::writes(&sb), writes, "a dry rollback sends no write");
+    assert_eq!(dry.totals().restored, existing.len() as u64);
+
+    let summary = rollback(&m, &RollbackScope::All).await;
+    println!("{}", summary.to_markdown());
+    assert_eq!(summary.failed(), 0, "{:?}", summary.left);
+    assert_eq!(summary.totals().restored, existing.len() as u64);
+    assert_eq!(summary.totals(), dry.totals(), "the dry run announced it");
+    for (e, original) in existing.iter().zip(&originals) {
+        assert_eq!(
+            &contact_state(&sb, &e.intercom_id),
+            original,
+            "{}: its own values and tags are back, the migration's are gone",
+            e.email
+        );
+    }
+    assert_eq!(removable(&sb), before, "the state is the snapshot again");
+    assert!(
+        ledger.before_images().unwrap().is_empty(),
+        "restored before-images are forgotten"
+    );
+    // Every call is in the ledger: announced before, settled after.
+    let run = summary.run.unwrap();
+    let (completed, abandoned, open) = ledger.undo_intent_counts(run).unwrap();
+    assert_eq!(open, 0);
+    assert_eq!(abandoned, 0);
+    let t = summary.totals();
+    assert_eq!(
+        completed,
+        t.deleted + t.archived + t.restored + t.already_gone - summary_parts(&summary),
+        "one settled intent per call-bearing object"
+    );
+
+    // A migrate after the rollback finds them again (reused, not duplicated).
+    let result = common::run(&m).await;
+    assert!(result.is_balanced(), "{:?}", result.imbalance);
+    for (owner, target) in &owners {
+        let r = ledger.lookup(&ObjectKind::Contact, owner).unwrap().unwrap();
+        assert_eq!(r.status, migration_core::ledger::ObjectStatus::Migrated);
+        assert_eq!(r.origin, Some(migration_core::ledger::Origin::Reused));
+        assert_eq!(r.target_id.as_ref(), Some(target));
+    }
+}
+
+/// Parts (and notes) are counted deleted with their parent, without a call or an intent.
+fn summary_parts(s: &RollbackSummary) -> u64 {
+    s.per_kind
+        .iter()
+        .filter(|(k, _)| matches!(k, ObjectKind::Part | ObjectKind::Note))
+        .map(|(_, k)| k.deleted)
+        .sum()
 }

@@ -99,11 +99,22 @@ impl View {
     }
 }
 
-/// `done in 1.2s: 3 migrated, …` (only the duration when the step counts no records).
-fn finished(counts: &migration_core::accounting::RunCounts, elapsed: Duration) -> String {
+/// `done in 1.2s: 3 migrated, …` (only the duration when the step counts no records). The
+/// rollback step counts what it undid (deleted, archived or restored) and what it left.
+fn finished(
+    step: &str,
+    counts: &migration_core::accounting::RunCounts,
+    elapsed: Duration,
+) -> String {
     let secs = elapsed.as_secs_f64();
     if counts.accounted() == 0 {
         return format!("done in {secs:.1}s");
+    }
+    if step == migration_core::rollback::ROLLBACK_STEP {
+        return format!(
+            "done in {secs:.1}s: {} undone (deleted, archived or restored), {} left, {} failed",
+            counts.migrated, counts.skipped, counts.failed
+        );
     }
     format!(
         "done in {secs:.1}s: {} migrated, {} queued, {} skipped, {} failed",
@@ -224,7 +235,7 @@ impl Bars {
                 elapsed,
             } => {
                 let bar = self.bar(step, None);
-                bar.finish_with_message(finished(counts, *elapsed));
+                bar.finish_with_message(finished(step, counts, *elapsed));
             }
             _ => {}
         }
@@ -314,7 +325,7 @@ impl Lines {
                 step,
                 counts,
                 elapsed,
-            } => console.line(format!("  {step}: {}", finished(counts, *elapsed))),
+            } => console.line(format!("  {step}: {}", finished(step, counts, *elapsed))),
             _ => {}
         }
     }

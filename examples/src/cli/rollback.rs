@@ -9,7 +9,7 @@ use std::sync::Arc;
 use migration_core::ObjectKind;
 use migration_core::ledger::{Ledger, RunId};
 use migration_core::progress::ProgressSender;
-use migration_core::rollback::{RollbackScope, RollbackSummary, select};
+use migration_core::rollback::{RollbackScope, RollbackSummary, plan};
 
 use super::app::App;
 use super::exit::{CliError, Exit, from_exec};
@@ -123,9 +123,12 @@ pub async fn rollback(app: &App, args: &RollbackArgs) -> Result<Exit, CliError> 
     let c = &app.console;
     let scope = scope(args)?;
     let ledger = Arc::new(open_ledger(app, false)?);
-    let items = select(&ledger, &scope).map_err(from_exec)?;
+    let items = plan(&ledger, &scope).map_err(from_exec)?;
     if items.is_empty() {
-        c.line("Nothing to roll back: the ledger lists no created object in this scope.");
+        c.line(
+            "Nothing to roll back: the ledger lists no object the migration created or changed \
+             in this scope.",
+        );
         return Ok(Exit::Success);
     }
     if !args.dry_run && (scope.is_everything() || items.len() > CONFIRM_THRESHOLD) {
@@ -194,11 +197,12 @@ pub fn summary_line(s: &RollbackSummary) -> String {
     let t = s.totals();
     let verb = if s.dry_run { "would be " } else { "" };
     format!(
-        "Rollback{}: {} {verb}deleted, {} {verb}archived, {} already gone, {} left for the admin, \
-         {} failed; {} Intercom write calls{}; {:.1} s.",
+        "Rollback{}: {} {verb}deleted, {} {verb}archived, {} {verb}restored, {} already gone, {} \
+         left for the admin, {} failed; {} Intercom write calls{}; {:.1} s.",
         if s.dry_run { " (dry run)" } else { "" },
         t.deleted,
         t.archived,
+        t.restored,
         t.already_gone,
         t.left,
         t.failed,

@@ -36,6 +36,17 @@ impl Contacts {
         req.duplicate_contact_on_conflict = true;
         self.client.execute(req).await
     }
+    /// `PUT /contacts/{id}` with the fields as given: unlike [`Contacts::update`], a `null`
+    /// clears a field (used to put back what a contact held before a migration changed it).
+    pub async fn update_fields(
+        &self,
+        id: &str,
+        fields: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Contact> {
+        let mut req = Req::put(&["contacts", id]).json(fields)?;
+        req.duplicate_contact_on_conflict = true;
+        self.client.execute(req).await
+    }
     /// `DELETE /contacts/{id}` (permanent).
     pub async fn delete(&self, id: &str) -> Result<ContactDeleted> {
         self.client.execute(Req::delete(&["contacts", id])).await

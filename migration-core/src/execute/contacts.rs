@@ -19,6 +19,7 @@ use super::recorder::RecordEnd;
 use super::settle::{Created, Once, find_contact, upsert_once};
 use super::state::{ContactState, RunState, Survivor};
 use super::tags::tag_id;
+use super::writer_rollback::{ContactChange, remember_before};
 
 /// The customers of one ticket: how each stands, by contact source id, and the ends of the
 /// contacts handled for the first time in this run.
@@ -172,7 +173,7 @@ async fn one(
             Ok(Created { id, reused })
         },
         || find_contact(&st.intercom, &plan.lookups),
-        |id| update(st, id, &plan),
+        |id| update(st, &sid, id, &plan),
     )
     .await?;
     let Some(id) = outcome.target_id().map(str::to_owned) else {
@@ -214,7 +215,7 @@ async fn one(
     } else {
         hash
     };
-    let end = match attach_tags(st, &id, &plan).await {
+    let end = match attach_tags(st, &sid, &id, &plan).await {
         Ok(()) => RecordEnd::new(kind, &sid, outcome)
             .notes(notes)
             .hash(recorded),
@@ -264,6 +265,14 @@ async fn merge_into_survivor(
             email: email.clone(),
             ..Default::default()
         };
+        let owner = &survivor.source_id;
+        remember_before(
+            st,
+            owner,
+            &survivor.contact.id,
+            ContactChange::Update(&update),
+        )
+        .await?;
         st.writer
             .update_contact(&survivor.contact.id, &update)
             .await?;
@@ -288,7 +297,7 @@ async fn merge_into_survivor(
         ),
     );
     // The member's own tags go on the shared contact.
-    attach_tags(st, &survivor.contact.id, plan).await?;
+    attach_tags(st, &survivor.source_id, &survivor.contact.id, plan).await?;
     let outcome = Outcome::Migrated {
         target_id: survivor.contact.id.clone(),
         write: Write::Reused,
@@ -299,22 +308,32 @@ async fn merge_into_survivor(
     Ok(Some((ContactState::Resolved(survivor.contact), end)))
 }
 
-/// Attaches the contact's tags (creating a tag rule's tag on first use).
-async fn attach_tags(st: &RunState, id: &str, plan: &ContactPlan) -> Result<(), Fault> {
+/// Attaches the contact's tags (creating a tag rule's tag on first use). `owner`: the contact
+/// record whose contact `id` is (a pre-existing contact gets a before-image of its tags first).
+async fn attach_tags(
+    st: &RunState,
+    owner: &str,
+    id: &str,
+    plan: &ContactPlan,
+) -> Result<(), Fault> {
+    let mut tags = Vec::with_capacity(plan.tags.len());
     for t in &plan.tags {
         let tag = match &t.id {
             Some(i) => Some(i.clone()),
             None => tag_id(st, &t.name).await?,
         };
-        if let Some(tag) = tag {
-            st.writer.tag_contact(id, &tag).await?;
-        }
+        tags.extend(tag);
+    }
+    remember_before(st, owner, id, ContactChange::Tags(&tags)).await?;
+    for tag in &tags {
+        st.writer.tag_contact(id, tag).await?;
     }
     Ok(())
 }
 
-/// The contact's source changed (or a run stopped before its tags): write it again.
-async fn update(st: &RunState, id: String, plan: &ContactPlan) -> Result<(), Fault> {
+/// The contact's source changed (or a run stopped before its tags): write it again (`sid`: the
+/// contact record; a pre-existing contact gets a before-image of the fields first).
+async fn update(st: &RunState, sid: &str, id: String, plan: &ContactPlan) -> Result<(), Fault> {
     let r = &plan.request;
     let update = UpdateContact {
         role: r.role.clone(),
@@ -327,6 +346,7 @@ async fn update(st: &RunState, id: String, plan: &ContactPlan) -> Result<(), Fau
         custom_attributes: r.custom_attributes.clone(),
         ..Default::default()
     };
+    remember_before(st, sid, &id, ContactChange::Update(&update)).await?;
     st.writer.update_contact(&id, &update).await?;
     Ok(())
 }

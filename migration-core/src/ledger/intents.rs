@@ -1,4 +1,7 @@
-//! `intents`: written before every create, settled after it.
+//! `intents`: written before every create, settled after it; and before every call of a
+//! rollback (a delete, an archive or a restore: fingerprint `undo:<action>`, the Intercom id
+//! recorded up front), settled after it. The migration's own intent handling (open intents,
+//! the run that created an object) ignores a rollback's intents.
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
@@ -7,6 +10,9 @@ use crate::error::{Error, Result};
 use crate::kind::ObjectKind;
 
 const INTENT_COLUMNS: &str = "id, kind, source_id, fingerprint, run_id, created_at";
+
+/// Fingerprint prefix of a rollback's intents.
+pub(crate) const UNDO: &str = "undo:";
 
 impl Ledger {
     /// The run whose write made `target_id` for this record: the first intent that settled
@@ -21,7 +27,7 @@ impl Ledger {
         let conn = self.lock();
         conn.prepare_cached(
             "SELECT run_id FROM intents WHERE kind = ?1 AND source_id = ?2 AND target_id = ?3
-             ORDER BY id LIMIT 1",
+               AND fingerprint NOT LIKE 'undo:%' ORDER BY id LIMIT 1",
         )
         .and_then(|mut s| {
             s.query_row(params![kind.as_str(), source_id, target_id], |r| {
@@ -38,7 +44,8 @@ impl Ledger {
         let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(&format!(
-                "SELECT {INTENT_COLUMNS} FROM intents WHERE outcome = 'open' ORDER BY id"
+                "SELECT {INTENT_COLUMNS} FROM intents WHERE outcome = 'open'
+                   AND fingerprint NOT LIKE 'undo:%' ORDER BY id"
             ))
             .map_err(Error::ledger("list open intents"))?;
         let rows = stmt
@@ -60,7 +67,8 @@ impl Ledger {
         conn.query_row(
             &format!(
                 "SELECT {INTENT_COLUMNS} FROM intents
-                 WHERE kind = ?1 AND source_id = ?2 AND outcome = 'open'"
+                 WHERE kind = ?1 AND source_id = ?2 AND outcome = 'open'
+                   AND fingerprint NOT LIKE 'undo:%'"
             ),
             params![kind.as_str(), source_id],
             |r| Ok(row_to_intent(r)),
@@ -68,6 +76,86 @@ impl Ledger {
         .optional()
         .map_err(Error::ledger("find open intent"))?
         .transpose()
+    }
+}
+
+impl Ledger {
+    /// Announces a rollback's call on `target_id` (`action`: `delete`, `archive`, `restore`)
+    /// **before** sending it. A rollback interrupted during the call leaves it open; the next
+    /// rollback closes it ([`Ledger::abandon_open_undo_intents`]) and sends the call again (a
+    /// delete answered 404 counts as done).
+    pub fn record_undo_intent(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        target_id: &str,
+        action: &str,
+        run: RunId,
+    ) -> Result<IntentId> {
+        self.write("record a rollback intent", |tx| {
+            tx.prepare_cached(
+                "INSERT INTO intents (kind, source_id, fingerprint, run_id, created_at, target_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    kind.as_str(),
+                    source_id,
+                    format!("{UNDO}{action}"),
+                    run.0,
+                    now_text(),
+                    target_id
+                ])
+            })
+            .map_err(Error::ledger("record a rollback intent"))?;
+            Ok(IntentId(tx.last_insert_rowid()))
+        })
+    }
+
+    /// Settles a rollback's intent: `done` (the call succeeded, or the object was already
+    /// gone) → completed; otherwise (the call was refused) → abandoned.
+    pub fn settle_undo_intent(&self, intent: IntentId, done: bool) -> Result<()> {
+        let outcome = if done {
+            IntentOutcome::Completed
+        } else {
+            IntentOutcome::Abandoned
+        };
+        self.write("settle a rollback intent", |tx| {
+            tx.prepare_cached(
+                "UPDATE intents SET outcome = ?1, settled_at = ?2
+                 WHERE id = ?3 AND outcome = 'open' AND fingerprint LIKE 'undo:%'",
+            )
+            .and_then(|mut s| s.execute(params![outcome.as_str(), now_text(), intent.0]))
+            .map_err(Error::ledger("settle a rollback intent"))?;
+            Ok(())
+        })
+    }
+
+    /// Closes (as abandoned) the intents an interrupted rollback left open: their calls are
+    /// sent again by this rollback. Answers how many there were.
+    pub fn abandon_open_undo_intents(&self) -> Result<usize> {
+        self.write("close an interrupted rollback's intents", |tx| {
+            tx.execute(
+                "UPDATE intents SET outcome = 'abandoned', settled_at = ?1
+                 WHERE outcome = 'open' AND fingerprint LIKE 'undo:%'",
+                params![now_text()],
+            )
+            .map_err(Error::ledger("close an interrupted rollback's intents"))
+        })
+    }
+
+    /// Counts of a run's rollback intents: (completed, abandoned, open).
+    pub fn undo_intent_counts(&self, run: RunId) -> Result<(u64, u64, u64)> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT COALESCE(SUM(outcome = 'completed'), 0), COALESCE(SUM(outcome = 'abandoned'), 0),
+                    COALESCE(SUM(outcome = 'open'), 0)
+               FROM intents WHERE run_id = ?1 AND fingerprint LIKE 'undo:%'",
+            params![run.0],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)),
+        )
+        .map(|(a, b, c)| (a.max(0) as u64, b.max(0) as u64, c.max(0) as u64))
+        .map_err(Error::ledger("count a run's rollback intents"))
     }
 }
 

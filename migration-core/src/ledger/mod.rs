@@ -20,6 +20,7 @@
 //! No secret is ever passed to or stored by the ledger: it holds ids, hashes, statuses and
 //! reasons only.
 
+mod before_images;
 mod digest;
 mod expected;
 mod fields;
@@ -43,12 +44,15 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub use before_images::{BeforeField, BeforeImage};
 pub use digest::{NoteGroup, NoteMatches};
 pub use expected::{Expectation, ExpectedFields, SET_REMOVED};
 pub use fields::FieldItem;
 pub use meta::INTERCOM_WORKSPACE;
 pub use queue_context::QueueContext;
 pub use schema::SCHEMA_VERSION;
+#[cfg(test)]
+pub(crate) use schema::migration_sql as migration_sql_for_tests;
 pub use types::{
     ActivitySample, Intent, IntentId, IntentOutcome, LossyNote, ObjectRecord, ObjectStatus, Origin,
     PartRecord, QueueEntry, Reason, RollbackItem, Run, RunId, RunMode, RunOutcome, RunStatus,

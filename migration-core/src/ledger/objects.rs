@@ -183,6 +183,43 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// Objects the migration created that `run` wrote last (created, or updated by a delta),
+    /// still migrated, in [`Ledger::rollback_order`]'s item shape (no particular order).
+    pub fn written_by_run(&self, run: RunId) -> Result<Vec<RollbackItem>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT kind, source_id, target_id FROM objects
+                 WHERE status = 'migrated' AND origin = 'created' AND target_id IS NOT NULL
+                   AND run_id = ?1",
+            )
+            .map_err(Error::ledger("objects written by a run"))?;
+        let rows = stmt
+            .query_map(params![run.0], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(Error::ledger("objects written by a run"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (kind, source_id, target_id) =
+                row.map_err(Error::ledger("objects written by a run"))?;
+            let kind = ObjectKind::from(kind);
+            out.push(RollbackItem {
+                action: kind.rollback_action(),
+                kind,
+                source_id,
+                target_id,
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// Set a status (and reason), creating the row if needed; keep the queue and parts in step.
 pub(super) fn set_status(
     tx: &Transaction<'_>,

@@ -38,4 +38,17 @@ impl Ledger {
         }
         Ok(out)
     }
+
+    /// The Glassix ticket a message (`transaction_guid`, the part's source id) belongs to.
+    pub fn part_parent(&self, transaction_guid: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        self.lock()
+            .query_row(
+                "SELECT ticket_source_id FROM parts WHERE transaction_guid = ?1",
+                params![transaction_guid],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(Error::ledger("find a part's ticket"))
+    }
 }

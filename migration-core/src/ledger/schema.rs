@@ -167,6 +167,25 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kind, source_id)
     );
     "#,
+    // 8: before-images: the values an object the migration did not create (a pre-existing
+    // contact matched by e-mail) had, before the migration first changed them, one row per
+    // field (`custom_attributes.<name>`, `tags.<tag id>`, or a top-level field), first touch
+    // only; a rollback restores them. `before_images.from_run` is the first run that records
+    // them: reused objects written by earlier runs have none (the rollback says so).
+    r#"
+    CREATE TABLE IF NOT EXISTS before_images (
+        kind        TEXT NOT NULL,
+        target_id   TEXT NOT NULL,
+        field       TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        source_id   TEXT,
+        run_id      INTEGER REFERENCES runs(id),
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (kind, target_id, field)
+    );
+    INSERT OR IGNORE INTO meta (key, value)
+        SELECT 'before_images.from_run', CAST(COALESCE(MAX(id), 0) + 1 AS TEXT) FROM runs;
+    "#,
 ];
 
 /// The SQL of migration `i` (from version `i` to `i + 1`), for tests that build an older ledger.

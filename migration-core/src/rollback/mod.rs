@@ -1,25 +1,43 @@
-//! Rollback: undo what the migration created, from the ledger, as a mode of the record pipeline.
+//! Rollback: undo what the migration did, from the ledger, as a mode of the record pipeline.
 //!
-//! [`Migration::rollback`] takes the objects of [`Ledger::rollback_order`] (only those the
-//! migration created, never the ones it found and reused), keeps those in the [`RollbackScope`],
-//! and undoes them in reverse dependency order through the run's writer (`execute::writer`): articles before
-//! collections, tickets and conversations (their parts go with them) before the contacts they
-//! reference, tags after everything that carried them, schema objects last (archived: Intercom
-//! has no delete for them). Each object is marked rolled back in the ledger right after its
-//! call; a 404 counts as done, so a rollback interrupted at any point converges when run again.
-//! A later `migrate` creates rolled-back objects afresh ([`crate::ledger::WriteNeed::Create`]).
+//! [`Migration::rollback`] works from a [`RollbackPlan`] ([`plan`]):
+//!
+//! * objects the migration did not create but changed (pre-existing contacts matched by e-mail)
+//!   are **restored** first from their before-images ([`crate::ledger::BeforeImage`]): the old
+//!   values written back, the tags the migration attached detached;
+//! * the objects of [`Ledger::rollback_order`] (only those the migration created) in the
+//!   [`RollbackScope`] are undone in reverse dependency order through the run's writer
+//!   (`execute::writer`): articles before collections, tickets and conversations (their parts
+//!   go with them) before the contacts they reference, tags after everything that carried
+//!   them, schema objects last (archived: Intercom has no delete for them);
+//! * what cannot be undone is listed with the reason: parts a later run appended to a ticket
+//!   it keeps, fields a run updated on an object an earlier run created, pre-existing objects
+//!   written before the ledger kept before-images.
+//!
+//! Each phase (the restores, then each kind in order) runs with the migration's `concurrency`
+//! calls in flight, phases strictly one after the other, paced by the same client. Every call
+//! is announced in the ledger's `intents` before it is sent and settled after it; the object is
+//! marked rolled back right after its call; a 404 counts as done; so a rollback interrupted at
+//! any point converges when run again. A later `migrate` creates rolled-back objects afresh
+//! ([`crate::ledger::WriteNeed::Create`]).
 //!
 //! The run is recorded in `runs` with mode `rollback`, its [`RollbackSummary`] as its counts.
 
+mod plan;
+mod restore;
 mod summary;
+mod undo;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
+
+pub use plan::{Restore, RollbackPlan, plan};
 pub use summary::{KindUndo, LeftItem, RollbackSummary};
 
+use crate::execute::ExecResult;
 use crate::execute::writer::Writer;
-use crate::execute::{ExecResult, Undone};
 use crate::kind::{ObjectKind, RollbackAction};
 use crate::ledger::{Ledger, RollbackItem, RunId, RunMode, RunStatus};
 use crate::migration::Migration;
@@ -78,10 +96,27 @@ pub fn select(ledger: &Ledger, scope: &RollbackScope) -> ExecResult<Vec<Rollback
     Ok(out)
 }
 
+/// Progress of the rollback step.
+struct Ticker {
+    tracker: RateTracker,
+    last: Instant,
+}
+
+impl Ticker {
+    fn tick(&mut self, progress: &ProgressSender) {
+        self.tracker.add(1);
+        if self.last.elapsed() >= Duration::from_secs(1) {
+            self.last = Instant::now();
+            progress.send(self.tracker.event(ROLLBACK_STEP));
+        }
+    }
+}
+
 impl Migration {
     /// Undoes the objects of `scope` (see the [module](crate::rollback) documentation).
-    /// With [`crate::MigrationBuilder::dry_run`], sends no write and changes no object in the
-    /// ledger: the summary lists what would be deleted, archived or left, and the calls.
+    /// With [`crate::MigrationBuilder::dry_run`], sends no write and changes nothing in the
+    /// ledger: the summary lists what would be deleted, archived, restored or left, and the
+    /// calls.
     ///
     /// Refuses to start when the Intercom workspace differs from the one the ledger recorded
     /// (`intercom.workspace` in the ledger's meta). A failed call fails that object only (it stays
@@ -92,7 +127,7 @@ impl Migration {
         progress: ProgressSender,
     ) -> ExecResult<RollbackSummary> {
         self.bind_workspace().await?;
-        let items = select(&self.ledger, scope)?;
+        let plan = plan(&self.ledger, scope)?;
         let started = Instant::now();
         let writer = if self.dry_run {
             Writer::dry(self.sample_size)
@@ -102,48 +137,74 @@ impl Migration {
         let run = if self.dry_run {
             None
         } else {
+            // Calls an interrupted rollback left open are sent again by this one.
+            self.ledger.abandon_open_undo_intents()?;
             Some(self.ledger.begin_run(RunMode::Rollback, "rollback")?)
         };
         let mut summary = RollbackSummary::new(run, self.dry_run);
-        let schema_ids = if items.iter().any(|i| i.action == RollbackAction::Archive) {
+        let schema_ids = if plan
+            .items
+            .iter()
+            .any(|i| i.action == RollbackAction::Archive)
+        {
             self.schema_ids().await?
         } else {
             BTreeMap::new()
         };
         progress.send(ProgressEvent::StepStarted {
             step: ROLLBACK_STEP.to_owned(),
-            total: Some(items.len() as u64),
+            total: Some(plan.len() as u64),
         });
-        let mut tracker = RateTracker::new(Some(items.len() as u64), Duration::from_secs(10));
-        let mut last_rate = Instant::now();
-        for item in &items {
-            let result = self
-                .undo_one(&writer, item, &schema_ids, scope, &mut summary)
+        let mut ticker = Ticker {
+            tracker: RateTracker::new(Some(plan.len() as u64), Duration::from_secs(10)),
+            last: Instant::now(),
+        };
+        let width = self.concurrency.max(1);
+        // Restores first: they detach tags the migration created (deleted last) and write
+        // attributes it may archive (last too).
+        let restored: Vec<_> = futures::stream::iter(&plan.restores)
+            .map(|r| self.restore_one(&writer, r, run))
+            .buffered(width)
+            .collect()
+            .await;
+        for (r, res) in plan.restores.iter().zip(restored) {
+            let (step, partial) = res?;
+            let item = RollbackItem {
+                kind: r.kind.clone(),
+                source_id: r.source_id.clone(),
+                target_id: r.target_id.clone(),
+                action: RollbackAction::Delete,
+            };
+            if let Some(p) = partial {
+                summary.restored_in_part(p);
+            }
+            self.account(&item, step, &mut summary, &progress);
+            ticker.tick(&progress);
+        }
+        // Then each phase (same kind rank) in order, its objects `width` at a time.
+        let mut rest = plan.items.as_slice();
+        while let Some(first) = rest.first() {
+            let rank = first.kind.rollback_rank();
+            let n = rest
+                .iter()
+                .take_while(|i| i.kind.rollback_rank() == rank)
+                .count();
+            let (phase, later) = rest.split_at(n);
+            rest = later;
+            let steps: Vec<_> = futures::stream::iter(phase)
+                .map(|item| self.undo_one(&writer, item, &schema_ids, run))
+                .buffered(width)
+                .collect()
                 .await;
-            match result {
-                Ok(Some(undone)) => {
-                    summary.count(&item.kind, undone);
-                    if let Some(run) = run {
-                        self.ledger
-                            .mark_rolled_back(&item.kind, &item.source_id, run)?;
-                    }
-                }
-                Ok(None) => {}
-                Err(message) => {
-                    progress.send(ProgressEvent::Error {
-                        step: ROLLBACK_STEP.to_owned(),
-                        kind: Some(item.kind.clone()),
-                        source_id: Some(item.source_id.clone()),
-                        message: message.clone(),
-                    });
-                    summary.fail(item, message);
-                }
+            for (item, step) in phase.iter().zip(steps) {
+                self.account(item, step?, &mut summary, &progress);
+                ticker.tick(&progress);
             }
-            tracker.add(1);
-            if last_rate.elapsed() >= Duration::from_secs(1) {
-                last_rate = Instant::now();
-                progress.send(tracker.event(ROLLBACK_STEP));
-            }
+        }
+        for l in plan.left {
+            ticker.tracker.add(l.objects.saturating_sub(1));
+            summary.leave(l);
+            ticker.tick(&progress);
         }
         summary.calls = if self.dry_run {
             writer
@@ -168,79 +229,6 @@ impl Migration {
             self.ledger.finish_run(run, status, &summary)?;
         }
         Ok(summary)
-    }
-
-    /// One object: `Ok(Some(_))` undone (mark it), `Ok(None)` left as it is (listed in the
-    /// summary), `Err(message)` the call failed.
-    async fn undo_one(
-        &self,
-        writer: &Writer,
-        item: &RollbackItem,
-        schema_ids: &BTreeMap<(ObjectKind, String), String>,
-        scope: &RollbackScope,
-        summary: &mut RollbackSummary,
-    ) -> Result<Option<Undone>, String> {
-        let failed = |e: intercom_client::Error| {
-            format!(
-                "{} {} (Intercom id {}): {e}; run `rollback` again to retry it",
-                item.kind, item.source_id, item.target_id
-            )
-        };
-        match item.action {
-            RollbackAction::Delete => match writer.delete_object(&item.kind, &item.target_id).await
-            {
-                Some(r) => r.map(Some).map_err(failed),
-                None => {
-                    summary.leave(item, "Intercom has no delete for this kind");
-                    Ok(None)
-                }
-            },
-            RollbackAction::WithParent => {
-                if scope.is_everything() {
-                    Ok(Some(Undone::Deleted))
-                } else {
-                    // Parts go with their ticket or conversation (marked with it); alone they
-                    // cannot be removed.
-                    summary.leave(
-                        item,
-                        "removed only with its parent: Intercom cannot delete it alone",
-                    );
-                    Ok(None)
-                }
-            }
-            RollbackAction::Archive => {
-                let id = match item.kind {
-                    ObjectKind::TicketType => Some(item.target_id.clone()),
-                    _ => schema_ids
-                        .get(&(item.kind.clone(), item.target_id.clone()))
-                        .cloned(),
-                };
-                let r = match (&item.kind, id) {
-                    (ObjectKind::TicketType, Some(id)) => writer.archive_ticket_type(&id).await,
-                    (ObjectKind::DataAttribute, Some(id)) => {
-                        writer.archive_data_attribute(&id).await
-                    }
-                    (ObjectKind::ConversationAttribute, Some(id)) => {
-                        writer.archive_conversation_attribute(&id).await
-                    }
-                    (ObjectKind::DataAttribute | ObjectKind::ConversationAttribute, None) => {
-                        return Ok(Some(Undone::AlreadyGone));
-                    }
-                    _ => {
-                        summary.leave(
-                            item,
-                            "no archive call for this kind: archive it in Intercom's settings",
-                        );
-                        return Ok(None);
-                    }
-                };
-                r.map(Some).map_err(failed)
-            }
-            RollbackAction::Manual => {
-                summary.leave(item, "a custom kind: remove it by hand");
-                Ok(None)
-            }
-        }
     }
 
     /// Intercom ids of the data and conversation attributes, by (kind, name): the ledger keeps

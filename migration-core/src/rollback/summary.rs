@@ -10,8 +10,8 @@ use crate::execute::Undone;
 use crate::kind::ObjectKind;
 use crate::ledger::{RollbackItem, RunId};
 
-/// Counts of one kind. `deleted + archived + already_gone + left + failed` is the number of
-/// objects of that kind in scope.
+/// Counts of one kind. `deleted + archived + restored + already_gone + left + failed` is the
+/// number of objects of that kind in scope.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KindUndo {
     /// Deleted in Intercom (for a dry run: would be). Parts and notes removed with their
@@ -19,6 +19,10 @@ pub struct KindUndo {
     pub deleted: u64,
     /// Archived (schema objects, which Intercom cannot delete).
     pub archived: u64,
+    /// Objects the migration did not create (pre-existing contacts) given back the values
+    /// they held before it changed them, and the tags it attached detached.
+    #[serde(default)]
+    pub restored: u64,
     /// Already gone (404): removed by someone else or by an interrupted rollback.
     pub already_gone: u64,
     /// Left as they are and listed for the admin.
@@ -30,7 +34,7 @@ pub struct KindUndo {
 impl KindUndo {
     /// Objects of the kind in scope.
     pub fn total(&self) -> u64 {
-        self.deleted + self.archived + self.already_gone + self.left + self.failed
+        self.deleted + self.archived + self.restored + self.already_gone + self.left + self.failed
     }
 }
 
@@ -47,6 +51,14 @@ pub struct LeftItem {
     pub why: String,
     /// Whether its call failed (else it cannot be undone through the API).
     pub failed: bool,
+    /// How many objects the line stands for (e.g. the parts a later run appended to one
+    /// ticket); 1 for one object.
+    #[serde(default = "one")]
+    pub objects: u64,
+}
+
+fn one() -> u64 {
+    1
 }
 
 /// The outcome of [`crate::Migration::rollback`].
@@ -60,6 +72,10 @@ pub struct RollbackSummary {
     pub per_kind: BTreeMap<ObjectKind, KindUndo>,
     /// Objects left as they are or failed.
     pub left: Vec<LeftItem>,
+    /// Objects restored in part: what could not be put back, and why (they are counted as
+    /// restored).
+    #[serde(default)]
+    pub partial: Vec<LeftItem>,
     /// Intercom write calls sent (or, dry, that would be sent).
     pub calls: u64,
     /// Wall time in milliseconds.
@@ -73,6 +89,7 @@ impl RollbackSummary {
             dry_run,
             per_kind: BTreeMap::new(),
             left: Vec::new(),
+            partial: Vec::new(),
             calls: 0,
             elapsed_ms: 0,
         }
@@ -83,18 +100,25 @@ impl RollbackSummary {
         match undone {
             Undone::Deleted => k.deleted += 1,
             Undone::Archived => k.archived += 1,
+            Undone::Restored => k.restored += 1,
             Undone::AlreadyGone => k.already_gone += 1,
         }
     }
 
-    pub(super) fn leave(&mut self, item: &RollbackItem, why: &str) {
-        self.per_kind.entry(item.kind.clone()).or_default().left += 1;
-        self.left.push(left_item(item, why.to_owned(), false));
+    /// Counts `l` (its `objects`) as left, or failed, and lists it.
+    pub(super) fn leave(&mut self, l: LeftItem) {
+        let k = self.per_kind.entry(l.kind.clone()).or_default();
+        if l.failed {
+            k.failed += l.objects;
+        } else {
+            k.left += l.objects;
+        }
+        self.left.push(l);
     }
 
-    pub(super) fn fail(&mut self, item: &RollbackItem, message: String) {
-        self.per_kind.entry(item.kind.clone()).or_default().failed += 1;
-        self.left.push(left_item(item, message, true));
+    /// Lists what could not be put back of an object counted as restored.
+    pub(super) fn restored_in_part(&mut self, l: LeftItem) {
+        self.partial.push(l);
     }
 
     /// Sum over kinds.
@@ -104,6 +128,7 @@ impl RollbackSummary {
             .fold(KindUndo::default(), |mut t, k| {
                 t.deleted += k.deleted;
                 t.archived += k.archived;
+                t.restored += k.restored;
                 t.already_gone += k.already_gone;
                 t.left += k.left;
                 t.failed += k.failed;
@@ -121,7 +146,7 @@ impl RollbackSummary {
         let t = self.totals();
         RunCounts {
             source: t.total(),
-            migrated: t.deleted + t.archived + t.already_gone,
+            migrated: t.deleted + t.archived + t.restored + t.already_gone,
             queued: 0,
             skipped: t.left,
             failed: t.failed,
@@ -148,20 +173,20 @@ impl fmt::Display for RollbackSummary {
         }
         writeln!(
             f,
-            "| kind | {verb}deleted | {verb}archived | already gone | left for the admin | failed |\n|---|---|---|---|---|---|"
+            "| kind | {verb}deleted | {verb}archived | {verb}restored | already gone | left for the admin | failed |\n|---|---|---|---|---|---|---|"
         )?;
         for (kind, k) in &self.per_kind {
             writeln!(
                 f,
-                "| {kind} | {} | {} | {} | {} | {} |",
-                k.deleted, k.archived, k.already_gone, k.left, k.failed
+                "| {kind} | {} | {} | {} | {} | {} | {} |",
+                k.deleted, k.archived, k.restored, k.already_gone, k.left, k.failed
             )?;
         }
         let t = self.totals();
         writeln!(
             f,
-            "| **total** | {} | {} | {} | {} | {} |\n",
-            t.deleted, t.archived, t.already_gone, t.left, t.failed
+            "| **total** | {} | {} | {} | {} | {} | {} |\n",
+            t.deleted, t.archived, t.restored, t.already_gone, t.left, t.failed
         )?;
         writeln!(
             f,
@@ -180,16 +205,30 @@ impl fmt::Display for RollbackSummary {
                 )?;
             }
         }
+        if !self.partial.is_empty() {
+            writeln!(f, "\n## Restored in part\n")?;
+            for l in &self.partial {
+                writeln!(
+                    f,
+                    "- {} `{}` (Intercom `{}`): {}",
+                    l.kind, l.source_id, l.target_id, l.why
+                )?;
+            }
+        }
         Ok(())
     }
 }
 
-fn left_item(item: &RollbackItem, why: String, failed: bool) -> LeftItem {
-    LeftItem {
-        kind: item.kind.clone(),
-        source_id: item.source_id.clone(),
-        target_id: item.target_id.clone(),
-        why,
-        failed,
+impl LeftItem {
+    /// One object of `item`, left (or failed) for `why`.
+    pub(super) fn of(item: &RollbackItem, why: impl Into<String>, failed: bool) -> Self {
+        LeftItem {
+            kind: item.kind.clone(),
+            source_id: item.source_id.clone(),
+            target_id: item.target_id.clone(),
+            why: why.into(),
+            failed,
+            objects: 1,
+        }
     }
 }

@@ -367,8 +367,18 @@ pub(crate) async fn glassix_change(
 /// Glassix customers that have exactly one usable e-mail (as the mapper would pick it), so that
 /// the migration finds and reuses them. Answers `(e-mail, Intercom id)` pairs.
 pub(crate) async fn pre_existing_contacts(sb: &SandboxHandle) -> Vec<(String, String)> {
-    let emails: Vec<String> = sb
-        .snapshot
+    let emails: Vec<String> = single_email_customers(sb)
+        .into_iter()
+        .map(|(e, _)| e)
+        .take(3)
+        .collect();
+    create_contacts(sb, emails).await
+}
+
+/// The Glassix customers with exactly one usable e-mail (as the mapper would pick it, trimmed
+/// and lower-cased) and no unique argument, with their Glassix contact.
+fn single_email_customers(sb: &SandboxHandle) -> Vec<(String, &serde_json::Value)> {
+    sb.snapshot
         .contacts
         .iter()
         .filter(|c| c["isDeleted"] != true && c["isScrambled"] != true)
@@ -380,10 +390,13 @@ pub(crate) async fn pre_existing_contacts(sb: &SandboxHandle) -> Vec<(String, St
                 .filter(|i| i["identifierType"] == "MailAddress" && i["isDeleted"] != true)
                 .filter_map(|i| i["identifier"].as_str())
                 .collect();
-            (mails.len() == 1).then(|| mails[0].trim().to_lowercase())
+            (mails.len() == 1).then(|| (mails[0].trim().to_lowercase(), c))
         })
-        .take(3)
-        .collect();
+        .collect()
+}
+
+/// Creates a contact "Existed before the migration" for each e-mail: `(e-mail, Intercom id)`.
+async fn create_contacts(sb: &SandboxHandle, emails: Vec<String>) -> Vec<(String, String)> {
     let client = intercom(sb);
     let mut out = Vec::new();
     for e in emails {
@@ -398,6 +411,94 @@ pub(crate) async fn pre_existing_contacts(sb: &SandboxHandle) -> Vec<(String, St
             .await
             .unwrap();
         out.push((e, c.id));
+    }
+    out
+}
+
+/// A contact that existed in Intercom before the migration, with a history of its own.
+#[derive(Debug, Clone)]
+pub(crate) struct PreExisting {
+    /// Its (lower-case) e-mail, which the migration matches.
+    pub(crate) email: String,
+    /// Its Intercom id.
+    pub(crate) intercom_id: String,
+    /// The Glassix contact with that e-mail.
+    pub(crate) glassix_id: String,
+    /// A Glassix ticket of that customer.
+    pub(crate) glassix_ticket: String,
+}
+
+/// Like [`pre_existing_contacts`] (customers with Glassix tags first, so that the migration
+/// attaches tags to them), each contact also holding a value of its own contact attribute
+/// (`crm_tier`, defined here) and its own tag (`Existed before`), so that a test can tell
+/// whether the migration (and a rollback) left them as they were. Only customers with a ticket.
+pub(crate) async fn pre_existing_contacts_with_history(sb: &SandboxHandle) -> Vec<PreExisting> {
+    use intercom_client::models::{
+        CreateAttributeModel, CreateDataAttribute, CreateTag, DataType, UpdateContact,
+    };
+    let mut chosen: Vec<(String, String, String)> = Vec::new();
+    let mut customers = single_email_customers(sb);
+    customers.sort_by_key(|(_, c)| c["tags"].as_array().is_none_or(|t| t.is_empty()));
+    for (email, c) in customers {
+        let Some(glassix) = c["id"].as_str() else {
+            continue;
+        };
+        let ticket = sb.snapshot.tickets.iter().find(|t| {
+            t["participants"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["contactId"].as_str() == Some(glassix)))
+        });
+        if let Some(t) = ticket {
+            chosen.push((email, glassix.to_owned(), t["id"].to_string()));
+        }
+        if chosen.len() == 3 {
+            break;
+        }
+    }
+    let emails = chosen.iter().map(|(e, _, _)| e.clone()).collect();
+    let created = create_contacts(sb, emails).await;
+    let client = intercom(sb);
+    client
+        .attributes()
+        .create_data_attribute(&CreateDataAttribute {
+            name: "crm_tier".into(),
+            model: CreateAttributeModel::Contact,
+            data_type: DataType::String,
+            description: None,
+            options: None,
+            messenger_writable: None,
+        })
+        .await
+        .unwrap();
+    let tag = client
+        .tags()
+        .create_or_find(&CreateTag {
+            name: "Existed before".into(),
+            id: None,
+        })
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for ((email, id), (_, glassix_id, glassix_ticket)) in created.into_iter().zip(chosen) {
+        let attrs = serde_json::Map::from_iter([("crm_tier".to_owned(), "gold".into())]);
+        client
+            .contacts()
+            .update(
+                &id,
+                &UpdateContact {
+                    custom_attributes: Some(attrs),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        client.tags().tag_contact(&id, &tag.id).await.unwrap();
+        out.push(PreExisting {
+            email,
+            intercom_id: id,
+            glassix_id,
+            glassix_ticket,
+        });
     }
     out
 }

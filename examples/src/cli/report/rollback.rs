@@ -1,6 +1,7 @@
 //! The rollback section of `report.html`: what the last `rollback` undid, per kind (deleted,
-//! archived, already gone, left for the admin, failed), its calls and time, and what it left
-//! (objects Intercom cannot delete, or calls that failed). Shown only when
+//! archived, restored, already gone, left for the admin, failed), its calls and time, what it
+//! left (objects Intercom cannot delete, parts a later run appended, calls that failed) and
+//! what it restored only in part. Shown only when
 //! `rollback-summary.json` is in the output folder.
 
 use maud::{Markup, html};
@@ -32,16 +33,16 @@ pub fn section(state: &FileState<RollbackSummary>) -> Markup {
             p {
                 @if s.dry_run { "Last rollback was a dry run (nothing was sent): " }
                 @else if let Some(run) = s.run { "Last rollback: run " (run.0) ": " }
-                (t.deleted) " deleted, " (t.archived) " archived, " (t.already_gone)
+                (t.deleted) " deleted, " (t.archived) " archived, " (t.restored) " restored, " (t.already_gone)
                 " already gone, " (t.left) " left for the admin, " (t.failed) " failed; "
                 (s.calls) " Intercom write calls in " (format!("{:.1}", s.elapsed_ms as f64 / 1000.0)) " s."
             }
             table {
-                thead { tr { th { "Object" } th class="n" { "Deleted" } th class="n" { "Archived" }
+                thead { tr { th { "Object" } th class="n" { "Deleted" } th class="n" { "Archived" } th class="n" { "Restored" }
                              th class="n" { "Already gone" } th class="n" { "Left" } th class="n" { "Failed" } } }
                 tbody {
                     @for (kind, k) in &s.per_kind {
-                        tr { td { (kind) } td class="n" { (k.deleted) } td class="n" { (k.archived) }
+                        tr { td { (kind) } td class="n" { (k.deleted) } td class="n" { (k.archived) } td class="n" { (k.restored) }
                              td class="n" { (k.already_gone) } td class="n" { (k.left) } td class="n" { (k.failed) } }
                     }
                 }
@@ -60,6 +61,17 @@ pub fn section(state: &FileState<RollbackSummary>) -> Markup {
                 }
                 @if s.left.len() > LEFT_SHOWN {
                     p { (s.left.len() - LEFT_SHOWN) " more in rollback-summary.json." }
+                }
+            }
+            @if !s.partial.is_empty() {
+                h3 { "Restored in part" }
+                table {
+                    thead { tr { th { "Object" } th { "Glassix id" } th { "Intercom id" } th { "Not put back" } } }
+                    tbody {
+                        @for l in s.partial.iter().take(LEFT_SHOWN) {
+                            tr { td { (l.kind) } td { (l.source_id) } td { code { (l.target_id) } } td { (l.why) } }
+                        }
+                    }
                 }
             }
         }
