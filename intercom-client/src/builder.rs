@@ -80,7 +80,10 @@ impl ClientBuilder {
     /// own app limit, all together under [`ClientBuilder::workspace_limit`], and each object's
     /// requests stay on one token ([`crate::workspace`]). Check them with
     /// [`Client::check_tokens`] before a run. Replaces the tokens given before.
-    pub fn access_tokens<T: Into<SecretString>>(mut self, tokens: impl IntoIterator<Item = T>) -> Self {
+    pub fn access_tokens<T: Into<SecretString>>(
+        mut self,
+        tokens: impl IntoIterator<Item = T>,
+    ) -> Self {
         self.tokens = tokens.into_iter().map(Into::into).collect();
         self
     }
@@ -231,7 +234,7 @@ impl ClientBuilder {
                 base,
                 lanes,
                 workspace,
-                router: Router::default(),
+                router: Router::new(n),
                 version: self.version,
                 retry: self.retry,
                 permits: Semaphore::new(self.max_concurrency),

@@ -308,9 +308,8 @@ impl Client {
             .acquire()
             .await
             .map_err(|_| Error::Config("client concurrency limiter closed".into()))?;
-        let lane_index = req
-            .token
-            .unwrap_or_else(|| inner.router.pick(&req.segments, inner.lanes.len()));
+        let routed = inner.router.route(&req.segments, req.token);
+        let lane_index = routed.token;
         let lane = inner.lanes.get(lane_index).ok_or_else(|| {
             Error::Config(format!(
                 "token {} requested, the client has {}",

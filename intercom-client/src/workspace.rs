@@ -8,12 +8,17 @@
 //! [`WorkspaceLimit::per_second`] across all of them, evenly spaced, so that no window of the
 //! workspace's sees more than its share, whatever its alignment.
 //!
-//! Routing keeps an object on one token: a request addressed to an object (`/tickets/{id}/…`,
-//! `/conversations/{id}/…`, `/contacts/{id}`) goes to the token chosen by a hash of the object's
-//! id, so every part appended to a ticket or a conversation goes through the same token, in the
-//! order the caller sends them. Requests not addressed to an object (creates, searches,
-//! listings) are spread round-robin.
+//! Routing keeps an object on one token: the first request addressed to an object
+//! (`/tickets/{id}/…`, `/conversations/{id}/…`, `/contacts/{id}`) goes to the token with the
+//! fewest requests waiting or in flight, and every later request to that object goes to the same
+//! token, so every part appended to a ticket or a conversation goes through one token, in the
+//! order the caller sends them (the caller sends them one after the other). A busy object (a
+//! conversation of 500 parts) therefore does not drag new objects onto its token. Requests not
+//! addressed to an object (creates, searches, listings) go to the least busy token. The
+//! object → token table forgets everything past [`STICKY_CAPACITY`] objects (an object seen
+//! again later may then change token once; its order is still the caller's).
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -93,23 +98,85 @@ impl WorkspacePacer {
     }
 }
 
+/// Objects the router remembers before it starts afresh (≈ 24 MB at most).
+pub const STICKY_CAPACITY: usize = 1_000_000;
+
 /// Chooses the token of each request.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Router {
+    /// Where a tie between equally busy tokens starts (spreads ties round-robin).
     round_robin: AtomicUsize,
+    /// Requests routed to each token and not finished.
+    load: Vec<AtomicUsize>,
+    /// Object (hash of collection and id) → token.
+    sticky: Mutex<HashMap<u64, usize>>,
+}
+
+/// Counts a request as waiting or in flight on its token until dropped.
+pub(crate) struct Routed<'a> {
+    router: &'a Router,
+    /// The token's index.
+    pub(crate) token: usize,
+}
+
+impl Drop for Routed<'_> {
+    fn drop(&mut self) {
+        if let Some(l) = self.router.load.get(self.token) {
+            l.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Router {
-    /// The token (index below `tokens`) for a request to `segments`: by the object's id when the
-    /// path names one, else round-robin.
-    pub(crate) fn pick(&self, segments: &[String], tokens: usize) -> usize {
-        if tokens <= 1 {
+    pub(crate) fn new(tokens: usize) -> Self {
+        Self {
+            round_robin: AtomicUsize::new(0),
+            load: (0..tokens.max(1)).map(|_| AtomicUsize::new(0)).collect(),
+            sticky: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The token for a request to `segments` (the object's token, else the least busy one),
+    /// counted busy until the guard is dropped. `forced` overrides the choice.
+    pub(crate) fn route(&self, segments: &[String], forced: Option<usize>) -> Routed<'_> {
+        let token = forced.unwrap_or_else(|| self.pick(segments));
+        if let Some(l) = self.load.get(token) {
+            l.fetch_add(1, Ordering::Relaxed);
+        }
+        Routed {
+            router: self,
+            token,
+        }
+    }
+
+    fn pick(&self, segments: &[String]) -> usize {
+        let n = self.load.len();
+        if n <= 1 {
             return 0;
         }
-        match object_key(segments) {
-            Some((collection, id)) => (fnv1a(collection, id) % tokens as u64) as usize,
-            None => self.round_robin.fetch_add(1, Ordering::Relaxed) % tokens,
+        let Some((collection, id)) = object_key(segments) else {
+            return self.least_busy();
+        };
+        let key = fnv1a(collection, id);
+        let mut sticky = self.sticky.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = sticky.get(&key) {
+            return *t;
         }
+        if sticky.len() >= STICKY_CAPACITY {
+            sticky.clear();
+        }
+        let t = self.least_busy();
+        sticky.insert(key, t);
+        t
+    }
+
+    fn least_busy(&self) -> usize {
+        let n = self.load.len();
+        let start = self.round_robin.fetch_add(1, Ordering::Relaxed) % n;
+        (0..n)
+            .map(|i| (start + i) % n)
+            .min_by_key(|t| self.load[*t].load(Ordering::Relaxed))
+            .unwrap_or(0)
     }
 }
 
@@ -141,32 +208,52 @@ mod tests {
         p.iter().map(|s| (*s).to_owned()).collect()
     }
 
+    fn pick(r: &Router, p: &[&str]) -> usize {
+        r.route(&segs(p), None).token
+    }
+
     #[test]
     fn an_object_always_goes_to_the_same_token() {
-        let r = Router::default();
-        let reply = r.pick(&segs(&["tickets", "100000045", "reply"]), 3);
+        let r = Router::new(3);
+        let reply = pick(&r, &["tickets", "100000045", "reply"]);
         for _ in 0..10 {
-            assert_eq!(r.pick(&segs(&["tickets", "100000045", "reply"]), 3), reply);
-            assert_eq!(r.pick(&segs(&["tickets", "100000045"]), 3), reply);
-            assert_eq!(r.pick(&segs(&["tickets", "100000045", "tags"]), 3), reply);
+            assert_eq!(pick(&r, &["tickets", "100000045", "reply"]), reply);
+            assert_eq!(pick(&r, &["tickets", "100000045"]), reply);
+            assert_eq!(pick(&r, &["tickets", "100000045", "tags"]), reply);
         }
-        // Ids spread over every token.
+        // Objects spread over every token.
         let used: std::collections::BTreeSet<usize> = (0..60)
-            .map(|i| r.pick(&segs(&["conversations", &format!("{}", 5000 + i), "reply"]), 3))
+            .map(|i| pick(&r, &["conversations", &format!("{}", 5000 + i), "reply"]))
             .collect();
         assert_eq!(used.len(), 3);
     }
 
     #[test]
-    fn requests_without_an_object_are_spread_round_robin() {
-        let r = Router::default();
-        let picks: Vec<usize> = (0..6).map(|_| r.pick(&segs(&["tickets"]), 3)).collect();
-        assert_eq!(picks, vec![0, 1, 2, 0, 1, 2]);
-        let searches: Vec<usize> = (0..3)
-            .map(|_| r.pick(&segs(&["contacts", "search"]), 3))
+    fn new_objects_avoid_the_busy_token() {
+        let r = Router::new(3);
+        // A long conversation keeps its token busy (5 requests waiting there).
+        let busy: Vec<Routed<'_>> = (0..5)
+            .map(|_| r.route(&segs(&["conversations", "77", "reply"]), None))
             .collect();
+        let hot = busy[0].token;
+        assert!(busy.iter().all(|b| b.token == hot));
+        for i in 0..20 {
+            let t = pick(&r, &["tickets", &format!("{}", 100 + i)]);
+            assert_ne!(t, hot, "a new object was sent to the busy token");
+        }
+        drop(busy);
+        assert!(r.load.iter().all(|l| l.load(Ordering::Relaxed) == 0));
+    }
+
+    #[test]
+    fn requests_without_an_object_are_spread_round_robin() {
+        let r = Router::new(3);
+        let picks: Vec<usize> = (0..6).map(|_| pick(&r, &["tickets"])).collect();
+        assert_eq!(picks, vec![0, 1, 2, 0, 1, 2]);
+        let searches: Vec<usize> = (0..3).map(|_| pick(&r, &["contacts", "search"])).collect();
         assert_eq!(searches, vec![0, 1, 2]);
-        assert_eq!(r.pick(&segs(&["tickets", "1"]), 1), 0);
+        assert_eq!(pick(&Router::new(1), &["tickets", "1"]), 0);
+        assert_eq!(r.route(&segs(&["tickets", "1"]), Some(2)).token, 2);
     }
 
     #[test]

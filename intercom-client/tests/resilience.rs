@@ -236,7 +236,11 @@ async fn a_429_whose_window_still_has_room_does_not_wait_for_the_reset() {
     let again = Instant::now();
     c.admins().me().await.unwrap();
     // (paced: the 29 left are spread over the 9 s to the reset, ~0.3 s apart)
-    assert!(again.elapsed() < Duration::from_secs(1), "{:?}", again.elapsed());
+    assert!(
+        again.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        again.elapsed()
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -55,7 +55,9 @@ async fn workspace_server(
             .collect(),
     );
     // window → (per token, workspace)
-    let counts = Arc::new(Mutex::new(HashMap::<i64, (HashMap<String, u32>, u32)>::new()));
+    let counts = Arc::new(Mutex::new(
+        HashMap::<i64, (HashMap<String, u32>, u32)>::new(),
+    ));
     let seen = Arc::new(Mutex::new(Seen::default()));
     let seen2 = seen.clone();
     tokio::spawn(async move {
@@ -71,7 +73,12 @@ async fn workspace_server(
                     let unix = ORIGIN as f64 + start.elapsed().as_secs_f64();
                     let win = unix.floor() as i64;
                     let (status, remaining, body) = match tokens.get(&token) {
-                        None => (401, None, r#"{"type":"error.list","errors":[{"code":"unauthorized"}]}"#.to_owned()),
+                        None => (
+                            401,
+                            None,
+                            r#"{"type":"error.list","errors":[{"code":"unauthorized"}]}"#
+                                .to_owned(),
+                        ),
                         Some(workspace) => {
                             let mut c = counts.lock().unwrap();
                             let (apps, ws) = c.entry(win).or_default();
@@ -87,7 +94,9 @@ async fn workspace_server(
                                 *s.ok.entry(token.clone()).or_default() += 1;
                                 s.log.push((token.clone(), path.clone()));
                                 let body = if path == "/me" {
-                                    format!(r#"{{"type":"admin","id":"1","app":{{"type":"app","id_code":"{workspace}"}}}}"#)
+                                    format!(
+                                        r#"{{"type":"admin","id":"1","app":{{"type":"app","id_code":"{workspace}"}}}}"#
+                                    )
                                 } else {
                                     r#"{"type":"admin","id":"1"}"#.to_owned()
                                 };
@@ -227,7 +236,11 @@ async fn three_tokens_are_capped_by_the_workspace_share_and_never_pass_it() {
         s.peak_per_window, s.ok
     );
     assert_eq!(s.rejected, 0);
-    assert!(s.peak_per_window <= 100, "over the share: {}", s.peak_per_window);
+    assert!(
+        s.peak_per_window <= 100,
+        "over the share: {}",
+        s.peak_per_window
+    );
     assert!((95.0..=101.0).contains(&rate), "{rate}/s");
     assert_eq!(c.workspace_limit(), Some(share));
 }
@@ -300,5 +313,10 @@ fn a_bad_workspace_share_is_refused_at_build() {
         .build()
         .unwrap();
     assert_eq!(one.workspace_limit(), None);
-    assert!(Client::builder().access_tokens(Vec::<String>::new()).build().is_err());
+    assert!(
+        Client::builder()
+            .access_tokens(Vec::<String>::new())
+            .build()
+            .is_err()
+    );
 }

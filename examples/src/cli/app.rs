@@ -366,11 +366,7 @@ impl App {
     /// A refused or failed `GET /me`, naming the setting to fix.
     fn intercom_problem(&self, e: intercom_client::Error) -> CliError {
         let vars = self.config.intercom.token_vars();
-        let var = vars
-            .iter()
-            .map(|(v, _)| *v)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let var = vars.iter().map(|(v, _)| *v).collect::<Vec<_>>().join(", ");
         if let intercom_client::Error::Config(m) = &e {
             return CliError::config(format!(
                 "intercom.token_envs: {m} (the tokens are held by {var}, in that order)"

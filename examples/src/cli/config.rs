@@ -600,13 +600,21 @@ base_url = "http://127.0.0.1:9"
     #[test]
     fn one_token_or_several() {
         let one = parse("token_env = \"IC_TOKEN\"\n").unwrap();
-        assert_eq!(one.intercom.token_vars(), vec![("IC_TOKEN", "intercom.token_env".to_owned())]);
+        assert_eq!(
+            one.intercom.token_vars(),
+            vec![("IC_TOKEN", "intercom.token_env".to_owned())]
+        );
         let three = parse(
             "token_envs = [\"IC_A\", \"IC_B\", \"IC_C\"]\nworkspace_share = 0.95\n\
              workspace_limit_per_minute = 3000\n",
         )
         .unwrap();
-        let vars: Vec<&str> = three.intercom.token_vars().into_iter().map(|(v, _)| v).collect();
+        let vars: Vec<&str> = three
+            .intercom
+            .token_vars()
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
         assert_eq!(vars, vec!["IC_A", "IC_B", "IC_C"]);
         assert_eq!(three.intercom.workspace_share, Some(0.95));
         assert_eq!(three.intercom.token_vars()[2].1, "intercom.token_envs[2]");
@@ -615,13 +623,25 @@ base_url = "http://127.0.0.1:9"
     #[test]
     fn token_settings_are_checked_naming_the_field() {
         let cases = [
-            ("token_env = \"A\"\ntoken_envs = [\"B\"]\n", "intercom.token_envs: set either"),
+            (
+                "token_env = \"A\"\ntoken_envs = [\"B\"]\n",
+                "intercom.token_envs: set either",
+            ),
             ("", "intercom.token_env: missing"),
             ("token_envs = []\n", "intercom.token_envs: empty"),
-            ("token_envs = [\"A\", \"not a name\"]\n", "intercom.token_envs[1]"),
+            (
+                "token_envs = [\"A\", \"not a name\"]\n",
+                "intercom.token_envs[1]",
+            ),
             ("token_envs = [\"A\", \"A\"]\n", "listed twice"),
-            ("token_envs = [\"A\", \"B\"]\nworkspace_share = 1.2\n", "intercom.workspace_share"),
-            ("token_envs = [\"A\", \"B\"]\nworkspace_share = 0\n", "intercom.workspace_share"),
+            (
+                "token_envs = [\"A\", \"B\"]\nworkspace_share = 1.2\n",
+                "intercom.workspace_share",
+            ),
+            (
+                "token_envs = [\"A\", \"B\"]\nworkspace_share = 0\n",
+                "intercom.workspace_share",
+            ),
             (
                 "token_envs = [\"A\", \"B\"]\nworkspace_limit_per_minute = 0\n",
                 "intercom.workspace_limit_per_minute",
@@ -637,7 +657,11 @@ base_url = "http://127.0.0.1:9"
     #[test]
     fn the_schema_documents_the_token_settings() {
         let schema = json_schema().to_string();
-        for key in ["token_envs", "workspace_share", "workspace_limit_per_minute"] {
+        for key in [
+            "token_envs",
+            "workspace_share",
+            "workspace_limit_per_minute",
+        ] {
             assert!(schema.contains(key), "{key} missing from the schema");
         }
     }

@@ -97,14 +97,10 @@ pub(crate) async fn api_layer(State(shared): St, request: Request, next: Next) -
     .await
 }
 
-async fn authorized(
-    shared: &Shared,
-    app: Option<usize>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn authorized(shared: &Shared, app: Option<usize>, request: Request, next: Next) -> Response {
     let Some(app) = app else {
-        if bearer(&request).is_some_and(|t| shared.config.other_workspace_tokens.iter().any(|o| o == t))
+        if bearer(&request)
+            .is_some_and(|t| shared.config.other_workspace_tokens.iter().any(|o| o == t))
             && request.uri().path() == "/me"
             && request.method() == axum::http::Method::GET
         {

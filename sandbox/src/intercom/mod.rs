@@ -115,8 +115,11 @@ impl IntercomConfig {
     /// The workspace's limit per window: `workspace_limit`, else 2.5 × `rate_limit` (rounded
     /// up).
     pub fn effective_workspace_limit(&self) -> u32 {
-        self.workspace_limit
-            .unwrap_or_else(|| (u64::from(self.rate_limit) * 5).div_ceil(2).min(u64::from(u32::MAX)) as u32)
+        self.workspace_limit.unwrap_or_else(|| {
+            (u64::from(self.rate_limit) * 5)
+                .div_ceil(2)
+                .min(u64::from(u32::MAX)) as u32
+        })
     }
 
     /// The app (0 = `token`, then `extra_tokens`) a bearer token belongs to.

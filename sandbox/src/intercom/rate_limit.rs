@@ -86,10 +86,7 @@ impl RateLimiter {
     }
 
     pub(crate) fn counters(&self) -> RateLimitCounters {
-        self.state
-            .lock()
-            .map(|s| s.counters)
-            .unwrap_or_default()
+        self.state.lock().map(|s| s.counters).unwrap_or_default()
     }
 
     fn headers(&self, window: i64, used: u32) -> RateHeaders {
@@ -185,7 +182,11 @@ mod tests {
         assert_eq!(l.peek(2, t).remaining, 2);
         let c = l.counters();
         assert_eq!(
-            (c.refused_app, c.refused_workspace, c.workspace_peak_per_window),
+            (
+                c.refused_app,
+                c.refused_workspace,
+                c.workspace_peak_per_window
+            ),
             (2, 1, 10)
         );
         // A new window refills both.
