@@ -319,7 +319,7 @@ impl Client {
         })?;
         lane.limiter.acquire().await;
         if let Some((_, pacer)) = &inner.workspace {
-            pacer.acquire().await;
+            pacer.acquire(routed.age).await;
         }
         let first_send = *budget.first_send.get_or_insert_with(Instant::now);
         budget.sends += 1;

@@ -6,7 +6,9 @@
 //! included. A client given several tokens (one per private app of the same workspace) paces
 //! each token under its own `X-RateLimit-*` headers, as with one token, and sends no faster than
 //! [`WorkspaceLimit::per_second`] across all of them, evenly spaced, so that no window of the
-//! workspace's sees more than its share, whatever its alignment.
+//! workspace's sees more than its share, whatever its alignment. A workspace slot goes to the
+//! waiting request of the oldest object, so that a long conversation is not slowed down by every
+//! ticket started after it (and does not end the run alone).
 //!
 //! Routing keeps an object on one token: the first request addressed to an object
 //! (`/tickets/{id}/…`, `/conversations/{id}/…`, `/contacts/{id}`) goes to the token with the
@@ -18,9 +20,9 @@
 //! object → token table forgets everything past [`STICKY_CAPACITY`] objects (an object seen
 //! again later may then change token once; its order is still the caller's).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -68,32 +70,78 @@ impl WorkspaceLimit {
     }
 }
 
-/// Spaces sends evenly at the workspace share: each caller reserves the next free slot.
+/// Spaces sends evenly at the workspace share. When callers wait, the slot goes to the one whose
+/// object is oldest (see [`Routed::age`]): a long conversation is not slowed down by every new
+/// ticket started after it, so it does not end the run alone.
 #[derive(Debug)]
 pub(crate) struct WorkspacePacer {
     interval: Duration,
-    next: Mutex<Instant>,
+    state: Mutex<PacerState>,
+}
+
+#[derive(Debug)]
+struct PacerState {
+    next: Instant,
+    /// `(age, arrival)` of the callers waiting.
+    waiting: BTreeSet<(u64, u64)>,
+    arrivals: u64,
+}
+
+/// Removes a waiter from a pacer's queue when its call ends or is dropped.
+struct Leave<'a> {
+    pacer: &'a WorkspacePacer,
+    me: (u64, u64),
+}
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.pacer.lock().waiting.remove(&self.me);
+    }
 }
 
 impl WorkspacePacer {
     pub(crate) fn new(limit: WorkspaceLimit) -> Self {
         Self {
             interval: Duration::from_secs_f64(1.0 / limit.per_second().max(1e-6)),
-            next: Mutex::new(Instant::now()),
+            state: Mutex::new(PacerState {
+                next: Instant::now(),
+                waiting: BTreeSet::new(),
+                arrivals: 0,
+            }),
         }
     }
 
-    /// Waits for this request's slot.
-    pub(crate) async fn acquire(&self) {
-        let now = Instant::now();
-        let slot = {
-            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-            let slot = (*next).max(now);
-            *next = slot + self.interval;
-            slot
+    fn lock(&self) -> std::sync::MutexGuard<'_, PacerState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for a slot for a request of an object of age `age` (smaller: older, served first;
+    /// equal ages in order of arrival).
+    pub(crate) async fn acquire(&self, age: u64) {
+        let me = {
+            let mut s = self.lock();
+            s.arrivals += 1;
+            let me = (age, s.arrivals);
+            s.waiting.insert(me);
+            me
         };
-        if slot > now {
-            tokio::time::sleep_until(slot).await;
+        let _leave = Leave { pacer: self, me };
+        loop {
+            let wait_until = {
+                let mut s = self.lock();
+                let now = Instant::now();
+                let head = s.waiting.first() == Some(&me);
+                if head && s.next <= now {
+                    s.next = now + self.interval;
+                    return;
+                }
+                if head {
+                    s.next
+                } else {
+                    s.next.max(now) + self.interval
+                }
+            };
+            tokio::time::sleep_until(wait_until).await;
         }
     }
 }
@@ -108,8 +156,10 @@ pub(crate) struct Router {
     round_robin: AtomicUsize,
     /// Requests routed to each token and not finished.
     load: Vec<AtomicUsize>,
-    /// Object (hash of collection and id) → token.
-    sticky: Mutex<HashMap<u64, usize>>,
+    /// Object (hash of collection and id) → (token, age).
+    sticky: Mutex<HashMap<u64, (usize, u64)>>,
+    /// The next age handed out.
+    ages: AtomicU64,
 }
 
 /// Counts a request as waiting or in flight on its token until dropped.
@@ -117,6 +167,9 @@ pub(crate) struct Routed<'a> {
     router: &'a Router,
     /// The token's index.
     pub(crate) token: usize,
+    /// When the object was first seen (a sequence number; requests without an object get a
+    /// new one): the pacers serve older objects first.
+    pub(crate) age: u64,
 }
 
 impl Drop for Routed<'_> {
@@ -133,29 +186,38 @@ impl Router {
             round_robin: AtomicUsize::new(0),
             load: (0..tokens.max(1)).map(|_| AtomicUsize::new(0)).collect(),
             sticky: Mutex::new(HashMap::new()),
+            ages: AtomicU64::new(0),
         }
     }
 
     /// The token for a request to `segments` (the object's token, else the least busy one),
     /// counted busy until the guard is dropped. `forced` overrides the choice.
     pub(crate) fn route(&self, segments: &[String], forced: Option<usize>) -> Routed<'_> {
-        let token = forced.unwrap_or_else(|| self.pick(segments));
+        let (token, age) = match forced {
+            Some(t) => (t, self.new_age()),
+            None => self.pick(segments),
+        };
         if let Some(l) = self.load.get(token) {
             l.fetch_add(1, Ordering::Relaxed);
         }
         Routed {
             router: self,
             token,
+            age,
         }
     }
 
-    fn pick(&self, segments: &[String]) -> usize {
+    fn new_age(&self) -> u64 {
+        self.ages.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn pick(&self, segments: &[String]) -> (usize, u64) {
         let n = self.load.len();
         if n <= 1 {
-            return 0;
+            return (0, self.new_age());
         }
         let Some((collection, id)) = object_key(segments) else {
-            return self.least_busy();
+            return (self.least_busy(), self.new_age());
         };
         let key = fnv1a(collection, id);
         let mut sticky = self.sticky.lock().unwrap_or_else(|p| p.into_inner());
@@ -165,7 +227,7 @@ impl Router {
         if sticky.len() >= STICKY_CAPACITY {
             sticky.clear();
         }
-        let t = self.least_busy();
+        let t = (self.least_busy(), self.new_age());
         sticky.insert(key, t);
         t
     }
@@ -275,6 +337,43 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_waiting_slot_goes_to_the_oldest_object() {
+        // 60/min: one slot a second. The first slot is taken; then a new object's request
+        // arrives before an old object's: the old one is served first.
+        let p = std::sync::Arc::new(WorkspacePacer::new(WorkspaceLimit {
+            per_minute: 60,
+            share: 1.0,
+        }));
+        p.acquire(0).await;
+        let start = Instant::now();
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let newer = tokio::spawn({
+            let (p, order) = (p.clone(), order.clone());
+            async move {
+                p.acquire(9).await;
+                order.lock().unwrap().push((9, start.elapsed()));
+            }
+        });
+        tokio::task::yield_now().await;
+        let older = tokio::spawn({
+            let (p, order) = (p.clone(), order.clone());
+            async move {
+                p.acquire(3).await;
+                order.lock().unwrap().push((3, start.elapsed()));
+            }
+        });
+        newer.await.unwrap();
+        older.await.unwrap();
+        let order = order.lock().unwrap().clone();
+        assert_eq!(
+            order,
+            vec![(3, Duration::from_secs(1)), (9, Duration::from_secs(2))],
+            "{order:?}"
+        );
+        assert!(p.lock().waiting.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn the_pacer_never_exceeds_the_share_in_any_window() {
         // 600/min at share 0.5 → 5 per second, evenly spaced.
         let p = std::sync::Arc::new(WorkspacePacer::new(WorkspaceLimit {
@@ -288,7 +387,7 @@ mod tests {
                 let (p, sends) = (p.clone(), sends.clone());
                 tokio::spawn(async move {
                     for _ in 0..25 {
-                        p.acquire().await;
+                        p.acquire(0).await;
                         sends.lock().unwrap().push(start.elapsed());
                     }
                 })
