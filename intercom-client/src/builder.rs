@@ -1,4 +1,5 @@
-//! [`ClientBuilder`]: token, region or base URL, version, timeouts, concurrency, pacing, retries.
+//! [`ClientBuilder`]: tokens, region or base URL, version, timeouts, concurrency, pacing, the
+//! workspace limit, retries.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -6,26 +7,28 @@ use std::sync::{Arc, Mutex};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use reqwest::header::HeaderValue;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 use url::Url;
 
-use crate::client::{Client, Inner};
+use crate::client::{Client, Inner, Lane};
 use crate::clock::Clock;
 use crate::config::{DEFAULT_API_VERSION, Region, Timeouts};
 use crate::error::{Error, Result};
 use crate::rate_limit::{PacingConfig, RateLimiter};
 use crate::retry::RetryPolicy;
+use crate::workspace::{Router, WorkspaceLimit, WorkspacePacer};
 
 /// Builds a [`Client`].
 pub struct ClientBuilder {
-    token: Option<SecretString>,
+    tokens: Vec<SecretString>,
     base_url: Option<String>,
     region: Region,
     version: String,
     timeouts: Timeouts,
     max_concurrency: usize,
     pacing: PacingConfig,
+    workspace: WorkspaceLimit,
     retry: RetryPolicy,
     clock_origin_unix: Option<f64>,
     seed: Option<u64>,
@@ -34,13 +37,14 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("tokens", &format!("{} [redacted]", self.tokens.len()))
             .field("base_url", &self.base_url)
             .field("region", &self.region)
             .field("version", &self.version)
             .field("timeouts", &self.timeouts)
             .field("max_concurrency", &self.max_concurrency)
             .field("pacing", &self.pacing)
+            .field("workspace", &self.workspace)
             .field("retry", &self.retry)
             .finish()
     }
@@ -49,13 +53,14 @@ impl fmt::Debug for ClientBuilder {
 impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
-            token: None,
+            tokens: Vec::new(),
             base_url: None,
             region: Region::Us,
             version: DEFAULT_API_VERSION.to_owned(),
             timeouts: Timeouts::default(),
             max_concurrency: 16,
             pacing: PacingConfig::default(),
+            workspace: WorkspaceLimit::default(),
             retry: RetryPolicy::default(),
             clock_origin_unix: None,
             seed: None,
@@ -64,9 +69,29 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// The access token (workspace token of a private app, or an OAuth token). Required.
+    /// The access token (workspace token of a private app, or an OAuth token). Required (or
+    /// [`ClientBuilder::access_tokens`]). Replaces the tokens given before.
     pub fn access_token(mut self, token: impl Into<SecretString>) -> Self {
-        self.token = Some(token.into());
+        self.tokens = vec![token.into()];
+        self
+    }
+
+    /// Several access tokens, one per app of the **same** workspace: each is paced under its
+    /// own app limit, all together under [`ClientBuilder::workspace_limit`], and each object's
+    /// requests stay on one token ([`crate::workspace`]). Check them with
+    /// [`Client::check_tokens`] before a run. Replaces the tokens given before.
+    pub fn access_tokens<T: Into<SecretString>>(
+        mut self,
+        tokens: impl IntoIterator<Item = T>,
+    ) -> Self {
+        self.tokens = tokens.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The workspace's limit and the share of it this client may use across all its tokens
+    /// (default 80 % of 25,000/min). Applies only with more than one token.
+    pub fn workspace_limit(mut self, limit: WorkspaceLimit) -> Self {
+        self.workspace = limit;
         self
     }
 
@@ -138,9 +163,28 @@ impl ClientBuilder {
     /// Builds the client. Fails when the token is missing or the base URL is not a valid
     /// `http(s)` URL.
     pub fn build(self) -> Result<Client> {
-        let token = self.token.ok_or_else(|| {
-            Error::Config("no access token: call ClientBuilder::access_token".into())
-        })?;
+        if self.tokens.is_empty() {
+            return Err(Error::Config(
+                "no access token: call ClientBuilder::access_token".into(),
+            ));
+        }
+        let n = self.tokens.len();
+        let mut auths = Vec::with_capacity(n);
+        for (i, token) in self.tokens.iter().enumerate() {
+            let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+                .map_err(|_| {
+                    Error::Config(format!(
+                        "access token {} of {n} contains characters a header cannot carry \
+                         (a line break or a non-ASCII character?)",
+                        i + 1
+                    ))
+                })?;
+            auth.set_sensitive(true);
+            auths.push(auth);
+        }
+        if n > 1 {
+            self.workspace.check().map_err(Error::Config)?;
+        }
         let raw = self
             .base_url
             .unwrap_or_else(|| self.region.base_url().to_owned());
@@ -176,13 +220,22 @@ impl ClientBuilder {
             None => SmallRng::from_rng(&mut rand::rng()),
         };
         let clock = Clock::new(self.clock_origin_unix);
+        let lanes = auths
+            .into_iter()
+            .map(|auth| Lane {
+                auth,
+                limiter: RateLimiter::new(clock, self.pacing),
+            })
+            .collect();
+        let workspace = (n > 1).then(|| (self.workspace, WorkspacePacer::new(self.workspace)));
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base,
-                token,
+                lanes,
+                workspace,
+                router: Router::new(n),
                 version: self.version,
-                limiter: RateLimiter::new(clock, self.pacing),
                 retry: self.retry,
                 permits: Semaphore::new(self.max_concurrency),
                 rng: Mutex::new(rng),

@@ -1,4 +1,5 @@
-//! The client and its request pipeline (permit → pace → send → classify → retry or decode).
+//! The client and its request pipeline (permit → token → pace → send → classify → retry or
+//! decode).
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -8,7 +9,6 @@ use bytes::Bytes;
 use rand::rngs::SmallRng;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, StatusCode};
-use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
@@ -17,10 +17,14 @@ use url::Url;
 
 use crate::builder::ClientBuilder;
 use crate::error::{ApiErrorBody, Error, Result, existing_contact_id};
+use crate::models::Me;
 use crate::rate_limit::{Observed, RateLimitStatus, RateLimiter};
 use crate::retry::{Idempotency, RetryPolicy};
+use crate::workspace::{Router, WorkspaceLimit, WorkspacePacer};
 
-/// A typed Intercom client. Cheap to clone (all clones share the pacer and the concurrency limit).
+/// A typed Intercom client. Cheap to clone (all clones share the pacers and the concurrency
+/// limit). With several app tokens of one workspace ([`crate::ClientBuilder::access_tokens`]) it
+/// spreads requests across them, each object's requests on one token (see [`crate::workspace`]).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -29,12 +33,22 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) base: Url,
-    pub(crate) token: SecretString,
+    /// One per app token, in the order given (at least one).
+    pub(crate) lanes: Vec<Lane>,
+    /// Paces all tokens together (only with more than one token).
+    pub(crate) workspace: Option<(WorkspaceLimit, WorkspacePacer)>,
+    pub(crate) router: Router,
     pub(crate) version: String,
-    pub(crate) limiter: RateLimiter,
     pub(crate) retry: RetryPolicy,
     pub(crate) permits: Semaphore,
     pub(crate) rng: Mutex<SmallRng>,
+}
+
+/// One app token and the pacer of its app's limit.
+pub(crate) struct Lane {
+    /// `Bearer <token>`, marked sensitive (never logged).
+    pub(crate) auth: HeaderValue,
+    pub(crate) limiter: RateLimiter,
 }
 
 impl fmt::Debug for Client {
@@ -42,7 +56,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base.as_str())
             .field("version", &self.inner.version)
-            .field("token", &"[redacted]")
+            .field("tokens", &format!("{} [redacted]", self.inner.lanes.len()))
             .finish()
     }
 }
@@ -57,6 +71,8 @@ pub(crate) struct Req {
     pub(crate) idempotency: Idempotency,
     /// A 409 on this request means "duplicate contact".
     pub(crate) duplicate_contact_on_conflict: bool,
+    /// Send with this token (index) instead of the routed one.
+    pub(crate) token: Option<usize>,
 }
 
 impl Req {
@@ -68,6 +84,7 @@ impl Req {
             body: None,
             idempotency,
             duplicate_contact_on_conflict: false,
+            token: None,
         }
     }
     pub(crate) fn get(segments: &[&str]) -> Self {
@@ -137,9 +154,74 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The rate-limit budget as last seen, and counters of requests sent and 429s met.
+    /// The rate-limit budget of the first token as last seen, with the counters of requests
+    /// sent and 429s met summed over every token (see [`Client::rate_limits`] per token).
     pub fn rate_limit(&self) -> RateLimitStatus {
-        self.inner.limiter.status()
+        let mut first = self.inner.lanes[0].limiter.status();
+        for lane in &self.inner.lanes[1..] {
+            let s = lane.limiter.status();
+            first.requests_sent += s.requests_sent;
+            first.throttled += s.throttled;
+        }
+        first
+    }
+
+    /// The rate-limit budget of each token, in the order the tokens were given.
+    pub fn rate_limits(&self) -> Vec<RateLimitStatus> {
+        self.inner
+            .lanes
+            .iter()
+            .map(|l| l.limiter.status())
+            .collect()
+    }
+
+    /// How many app tokens the client spreads its requests over.
+    pub fn token_count(&self) -> usize {
+        self.inner.lanes.len()
+    }
+
+    /// The workspace limit and share all tokens are paced under together (`None` with one
+    /// token, which its app's own limit bounds).
+    pub fn workspace_limit(&self) -> Option<WorkspaceLimit> {
+        self.inner.workspace.as_ref().map(|(l, _)| *l)
+    }
+
+    /// `GET /me` with every token: fails unless all of them answer and belong to the same
+    /// workspace (`app.id_code`), since the workspace limit is only paced right when they do.
+    /// Answers the first token's `/me`. Call it once before a run.
+    pub async fn check_tokens(&self) -> Result<Me> {
+        let n = self.inner.lanes.len();
+        let mut first: Option<Me> = None;
+        for i in 0..n {
+            let mut req = Req::get(&["me"]);
+            req.token = Some(i);
+            let me: Me = self.execute(req).await.map_err(|e| match e {
+                other if n > 1 && matches!(other.status(), Some(401 | 403)) => {
+                    Error::Config(format!(
+                        "token {} of {n} was refused by GET /me: {other}. Check that it is a \
+                         valid access token of an app of the same workspace as the first",
+                        i + 1
+                    ))
+                }
+                other => other,
+            })?;
+            let workspace = |m: &Me| m.app.as_ref().and_then(|a| a.id_code.clone());
+            match &first {
+                None => first = Some(me),
+                Some(f) if workspace(f).is_some() && workspace(f) == workspace(&me) => {}
+                Some(f) => {
+                    return Err(Error::Config(format!(
+                        "token {} of {n} belongs to workspace {:?}, token 1 to {:?}: every token \
+                         must be an app of the same workspace (their requests are paced under \
+                         one workspace limit). Remove the other workspace's token",
+                        i + 1,
+                        workspace(&me).unwrap_or_else(|| "(not given)".into()),
+                        workspace(f).unwrap_or_else(|| "(not given)".into()),
+                    )));
+                }
+            }
+        }
+        first.ok_or_else(|| Error::Config("the client has no token".into()))
     }
 
     /// The `Intercom-Version` sent with every request.
@@ -226,7 +308,19 @@ impl Client {
             .acquire()
             .await
             .map_err(|_| Error::Config("client concurrency limiter closed".into()))?;
-        inner.limiter.acquire().await;
+        let routed = inner.router.route(&req.segments, req.token);
+        let lane_index = routed.token;
+        let lane = inner.lanes.get(lane_index).ok_or_else(|| {
+            Error::Config(format!(
+                "token {} requested, the client has {}",
+                lane_index + 1,
+                inner.lanes.len()
+            ))
+        })?;
+        lane.limiter.acquire().await;
+        if let Some((_, pacer)) = &inner.workspace {
+            pacer.acquire(routed.age).await;
+        }
         let first_send = *budget.first_send.get_or_insert_with(Instant::now);
         budget.sends += 1;
 
@@ -235,10 +329,7 @@ impl Client {
             .request(req.method.clone(), url.clone())
             .header(ACCEPT, "application/json")
             .header("Intercom-Version", inner.version.as_str());
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", inner.token.expose_secret()))
-            .map_err(|_| Error::Config("the access token contains invalid characters".into()))?;
-        auth.set_sensitive(true);
-        builder = builder.header(AUTHORIZATION, auth);
+        builder = builder.header(AUTHORIZATION, lane.auth.clone());
         if let Some(body) = &req.body {
             let bytes = serde_json::to_vec(body)
                 .map_err(|e| Error::InvalidRequest(format!("{method} {path}: {e}")))?;
@@ -295,10 +386,15 @@ impl Client {
         tracing::debug!(%method, %path, status = status.as_u16(), "response");
 
         if status == StatusCode::TOO_MANY_REQUESTS {
-            let wait = rate_limit_wait(&headers, observed, inner, &policy);
-            inner.limiter.throttled(observed, Instant::now() + wait);
-            let err = ApiErrorBody::parse(&body);
             budget.throttled += 1;
+            let (wait, spent) =
+                rate_limit_wait(&headers, observed, &lane.limiter, &policy, budget.throttled);
+            if spent {
+                lane.limiter.throttled(observed, Instant::now() + wait);
+            } else {
+                lane.limiter.hold(observed, Instant::now() + wait);
+            }
+            let err = ApiErrorBody::parse(&body);
             let wait = wait + self.jitter();
             let elapsed = first_send.elapsed();
             if budget.throttled > policy.max_rate_limit_retries {
@@ -311,7 +407,7 @@ impl Client {
                     time_budget: None,
                 });
             }
-            tracing::warn!(%method, %path, ?wait, "429 rate limited");
+            tracing::warn!(%method, %path, ?wait, token = lane_index + 1, window_spent = spent, "429 rate limited");
             return Ok(Attempt::Retry {
                 wait,
                 otherwise: Error::RateLimited {
@@ -325,7 +421,7 @@ impl Client {
             });
         }
         if let Some(o) = observed {
-            inner.limiter.observe(o);
+            lane.limiter.observe(o);
         }
         if status.is_success() {
             return Ok(Attempt::Done(body));
@@ -367,31 +463,43 @@ impl Client {
     }
 }
 
-/// How long to wait after a 429: `Retry-After` (seconds) when sent, else until
-/// `X-RateLimit-Reset`, else the fallback (~10 s). At least a tenth of the learned window, so a
-/// clock slightly ahead of Intercom's does not turn into a burst of immediate retries.
+/// How long to wait after the `throttled`-th 429 of a call, and whether the token's window is
+/// spent (then every request of the token waits for the window's reset; otherwise they are only
+/// held for the wait):
+/// - `Retry-After` (seconds) when sent (window spent);
+/// - `X-RateLimit-Remaining: 0` with a `Reset`: until `Reset`, as the reference says (window
+///   spent), at least a tenth of the learned window so that a clock slightly ahead of
+///   Intercom's does not turn into a burst of immediate retries;
+/// - otherwise (no headers, or a window that still has room: another limit refused the
+///   request, e.g. the workspace's or a burst limit) a short backoff that doubles with each 429
+///   of the call ([`RetryPolicy::rate_limit_backoff`]): waiting a whole window there stalls the
+///   run, and the same request then meets the next burst again.
 fn rate_limit_wait(
     headers: &reqwest::header::HeaderMap,
     observed: Option<Observed>,
-    inner: &Inner,
+    limiter: &RateLimiter,
     policy: &RetryPolicy,
-) -> Duration {
-    let floor = Duration::from_millis(inner.limiter.status().window_ms / 10);
+    throttled: u32,
+) -> (Duration, bool) {
     let retry_after = headers
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map(|s| Duration::from_secs_f64(s.min(3600.0)));
-    let wait = match (retry_after, observed) {
-        (Some(d), _) => d,
-        (None, Some(o)) => inner
-            .limiter
-            .instant_at(o.reset)
-            .saturating_duration_since(Instant::now()),
-        (None, None) => policy.rate_limit_fallback,
-    };
-    wait.max(floor)
+    if let Some(d) = retry_after {
+        return (d, true);
+    }
+    match observed {
+        Some(o) if o.remaining == 0 => {
+            let floor = Duration::from_millis(limiter.status().window_ms / 10);
+            let until = limiter
+                .instant_at(o.reset)
+                .saturating_duration_since(Instant::now());
+            (until.max(floor), true)
+        }
+        _ => (policy.rate_limit_backoff(throttled), false),
+    }
 }
 
 /// Decodes a 2xx body, naming the JSON path of the first bad field.

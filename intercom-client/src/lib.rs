@@ -1,7 +1,8 @@
 //! Typed, rate-limit-aware client for the Intercom REST API, version 2.16.
 //!
-//! - a builder with the access token (never printed), region or base URL, `Intercom-Version`,
-//!   timeouts, a concurrency limit, pacing and retry settings;
+//! - a builder with the access token (never printed), or several app tokens of one workspace
+//!   paced together under a share of the workspace limit ([`workspace`]), region or base URL,
+//!   `Intercom-Version`, timeouts, a concurrency limit, pacing and retry settings;
 //! - plain-value request structs encoded strictly, responses decoded leniently;
 //! - list and search endpoints as [`futures::Stream`]s (query cursor, body cursor, page number);
 //! - pacing learned from `X-RateLimit-*` headers, 429 waits, backoff for safe requests, and
@@ -63,6 +64,7 @@ pub mod models;
 pub mod pagination;
 pub mod rate_limit;
 pub mod retry;
+pub mod workspace;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
@@ -71,3 +73,4 @@ pub use error::{ApiErrorBody, ApiErrorItem, Error, ErrorCode, Result};
 pub use pagination::Pages;
 pub use rate_limit::{DefaultBudget, PacingConfig, RateLimitStatus};
 pub use retry::{Idempotency, RetryPolicy};
+pub use workspace::WorkspaceLimit;

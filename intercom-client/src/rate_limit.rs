@@ -120,6 +120,9 @@ struct State {
     /// satisfies `max - window <= d <= min`. `None` before the first header.
     skew: Option<(f64, f64)>,
     next_slot: Instant,
+    /// No request is sent before this instant (a short hold after a 429 that did not say the
+    /// window is spent); the window's own numbers are left alone.
+    paused_until: Instant,
     sent: u64,
     throttled: u64,
     seen_header: bool,
@@ -150,6 +153,7 @@ impl RateLimiter {
                 window_learned: false,
                 skew: None,
                 next_slot: now,
+                paused_until: now,
                 sent: 0,
                 throttled: 0,
                 seen_header: false,
@@ -190,22 +194,25 @@ impl RateLimiter {
             let wait_until = {
                 let mut s = self.lock();
                 let now = Instant::now();
-                if !self.cfg.enabled {
+                if s.paused_until > now {
+                    s.paused_until
+                } else if !self.cfg.enabled {
                     s.sent += 1;
                     return;
-                }
-                self.roll(&mut s, now);
-                let usable = s.remaining.saturating_sub(self.margin(s.limit));
-                if usable == 0 {
-                    s.reset_at + self.cfg.reset_guard
-                } else if s.next_slot > now {
-                    s.next_slot
                 } else {
-                    let left = s.reset_at.saturating_duration_since(now);
-                    s.next_slot = now + left / usable;
-                    s.remaining -= 1;
-                    s.sent += 1;
-                    return;
+                    self.roll(&mut s, now);
+                    let usable = s.remaining.saturating_sub(self.margin(s.limit));
+                    if usable == 0 {
+                        s.reset_at + self.cfg.reset_guard
+                    } else if s.next_slot > now {
+                        s.next_slot
+                    } else {
+                        let left = s.reset_at.saturating_duration_since(now);
+                        s.next_slot = now + left / usable;
+                        s.remaining -= 1;
+                        s.sent += 1;
+                        return;
+                    }
                 }
             };
             tokio::time::sleep_until(wait_until).await;
@@ -274,6 +281,20 @@ impl RateLimiter {
         s.throttled += 1;
         s.remaining = 0;
         s.reset_at = until;
+    }
+
+    /// Records a 429 that did not say the window is spent: every caller of
+    /// [`RateLimiter::acquire`] waits until `until`, and the window's budget is kept as it was
+    /// (a later header corrects it).
+    pub(crate) fn hold(&self, o: Option<Observed>, until: Instant) {
+        if let Some(o) = o {
+            self.observe(o);
+        }
+        let mut s = self.lock();
+        s.throttled += 1;
+        if until > s.paused_until {
+            s.paused_until = until;
+        }
     }
 
     /// The estimated offset (seconds) of Intercom's clock from ours: 0 (trust the local clock)

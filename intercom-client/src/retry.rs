@@ -2,8 +2,12 @@
 //!
 //! Policy (see `docs/intercom-client.md`):
 //! - a 429 is retried for every method (Intercom did not process the request), after
-//!   `Retry-After`, else the window's `X-RateLimit-Reset` (or a fallback wait when absent), plus
-//!   jitter; 429s never use up the retries kept for server and transport errors;
+//!   `Retry-After`; else, when the headers say the token's window is spent
+//!   (`X-RateLimit-Remaining: 0`), at the window's `X-RateLimit-Reset`; else (no headers, or
+//!   headers saying the window still has room: another limit refused it, e.g. the workspace's)
+//!   after a short backoff that doubles with each 429 of the call
+//!   ([`RetryPolicy::rate_limit_backoff`]), never a whole window at once; plus jitter. 429s never
+//!   use up the retries kept for server and transport errors;
 //! - 5xx, 408 and transport errors are retried with exponential backoff and jitter only for
 //!   [`Idempotency::Safe`] requests (GET, DELETE, PUT of full state, search), at most
 //!   [`RetryPolicy::max_retries`] times;
@@ -42,7 +46,12 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Upper bound of one backoff delay.
     pub max_delay: Duration,
-    /// Wait after a 429 that carried no `X-RateLimit-Reset` header.
+    /// First wait after a 429 that does not say the token's window is spent (no
+    /// `X-RateLimit-*` headers, or `Remaining` above 0); doubled with each further 429 of the
+    /// same call, up to `rate_limit_fallback`.
+    pub rate_limit_base: Duration,
+    /// Longest wait after a 429 that does not say when the window refills (the cap of the
+    /// doubling backoff that starts at `rate_limit_base`).
     pub rate_limit_fallback: Duration,
     /// Upper bound of the random jitter added to every wait.
     pub max_jitter: Duration,
@@ -61,6 +70,7 @@ impl Default for RetryPolicy {
             max_rate_limit_retries: u32::MAX,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
+            rate_limit_base: Duration::from_millis(250),
             rate_limit_fallback: Duration::from_secs(10),
             max_jitter: Duration::from_millis(100),
             time_budget: Duration::from_secs(5 * 60),
@@ -73,6 +83,16 @@ impl RetryPolicy {
     pub fn backoff(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.saturating_sub(1).min(20));
         self.base_delay.saturating_mul(factor).min(self.max_delay)
+    }
+
+    /// The wait after the `throttled`-th 429 (1-based) of one call when the answer does not say
+    /// when the window refills: `rate_limit_base` doubled per 429, at most
+    /// `rate_limit_fallback`, without jitter.
+    pub fn rate_limit_backoff(&self, throttled: u32) -> Duration {
+        let factor = 2u32.saturating_pow(throttled.saturating_sub(1).min(20));
+        self.rate_limit_base
+            .saturating_mul(factor)
+            .min(self.rate_limit_fallback)
     }
 
     /// A random jitter in `[0, max_jitter]`.
@@ -96,5 +116,15 @@ mod tests {
         assert_eq!(p.backoff(2), Duration::from_secs(1));
         assert_eq!(p.backoff(3), Duration::from_secs(2));
         assert_eq!(p.backoff(30), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn rate_limit_backoff_starts_short_and_caps_at_the_fallback() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.rate_limit_backoff(1), Duration::from_millis(250));
+        assert_eq!(p.rate_limit_backoff(2), Duration::from_millis(500));
+        assert_eq!(p.rate_limit_backoff(4), Duration::from_secs(2));
+        assert_eq!(p.rate_limit_backoff(7), Duration::from_secs(10));
+        assert_eq!(p.rate_limit_backoff(u32::MAX), Duration::from_secs(10));
     }
 }

@@ -179,25 +179,67 @@ async fn a_429_waits_for_reset_and_retries_even_a_create() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_429_without_headers_waits_about_ten_seconds() {
+async fn a_429_without_headers_backs_off_briefly_and_the_wait_grows() {
+    // The fault profile's stall: a 429 that does not say the window is spent used to wait a
+    // whole window (~10 s) each time. Now 250 ms, 500 ms, 1 s, … (plus ≤ 100 ms jitter each).
     let server = MockServer::builder().start().await;
-    Mock::given(path("/me"))
-        .respond_with(too_many(None))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/me"))
-        .respond_with(rl(50, 40, ORIGIN + 1))
-        .mount(&server)
-        .await;
+    let calls = mount_seq(
+        &server,
+        "GET",
+        "/me",
+        vec![
+            too_many(None),
+            too_many(None),
+            too_many(None),
+            rl(50, 40, ORIGIN + 1),
+        ],
+    )
+    .await;
     let c = builder(&server.uri()).build().unwrap();
     let start = Instant::now();
     c.admins().me().await.unwrap();
     let waited = start.elapsed();
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
     assert!(
-        waited >= Duration::from_secs(10) && waited <= Duration::from_millis(10_200),
+        waited >= Duration::from_millis(1_750) && waited <= Duration::from_millis(2_100),
         "{waited:?}"
+    );
+    assert_eq!(c.rate_limit().throttled, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_whose_window_still_has_room_does_not_wait_for_the_reset() {
+    // Another limit (the workspace's, a burst limit) refused it: the app's headers show room.
+    let server = MockServer::builder().start().await;
+    let refused_with_room = ResponseTemplate::new(429)
+        .insert_header("X-RateLimit-Limit", "50")
+        .insert_header("X-RateLimit-Remaining", "30")
+        .insert_header("X-RateLimit-Reset", (ORIGIN + 9).to_string().as_str())
+        .set_body_json(json!({"type": "error.list", "errors": [{"code": "rate_limit_exceeded"}]}));
+    let calls = mount_seq(
+        &server,
+        "GET",
+        "/me",
+        vec![refused_with_room, rl(50, 29, ORIGIN + 9)],
+    )
+    .await;
+    let c = builder(&server.uri()).build().unwrap();
+    let start = Instant::now();
+    c.admins().me().await.unwrap();
+    let waited = start.elapsed();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert!(
+        waited >= Duration::from_millis(250) && waited <= Duration::from_millis(400),
+        "not the 9 s to the reset: {waited:?}"
+    );
+    // A second call is not held back: the window's budget was kept.
+    let again = Instant::now();
+    c.admins().me().await.unwrap();
+    // (paced: the 29 left are spread over the 9 s to the reset, ~0.3 s apart)
+    assert!(
+        again.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        again.elapsed()
     );
 }
 
@@ -727,7 +769,8 @@ async fn a_request_that_keeps_answering_429_ends_at_the_time_budget() {
     let start = Instant::now();
     let err = c.admins().me().await.unwrap_err();
     let took = start.elapsed();
-    // 429s without headers wait ~10 s each: the call stops before a wait that would pass 60 s.
+    // 429s without headers back off 0.25 s, 0.5 s, … up to 10 s each: the call stops before a
+    // wait that would pass 60 s.
     assert!(
         took <= budget && took >= budget - Duration::from_millis(10_200),
         "{took:?}"

@@ -41,7 +41,9 @@ pub use clock::Clock;
 pub use faults::FaultConfig;
 pub use generator::{GeneratorSizes, generate};
 pub use glassix::{FakeGlassix, FakeGlassixHandle, GlassixConfig, GlassixCredential, TierLimits};
-pub use intercom::{FakeIntercom, FakeIntercomHandle, IntercomConfig, IntercomSeed};
+pub use intercom::{
+    FakeIntercom, FakeIntercomHandle, IntercomConfig, IntercomSeed, RateLimitCounters,
+};
 pub use sandbox::{Credentials, Sandbox, SandboxConfig, SandboxHandle, SnapshotSource};
 pub use server::RequestStats;
 pub use snapshot::{GlassixSnapshot, Tier};

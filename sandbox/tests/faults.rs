@@ -45,7 +45,8 @@ async fn bursts_of_429_in_intercom_shape() {
     let r = api.get("/admins").await;
     assert_eq!(r.error_code(), "rate_limit_exceeded");
     assert!(r.header("x-ratelimit-reset").is_some());
-    assert_eq!(r.header("x-ratelimit-remaining").unwrap(), "0");
+    // An injected burst is not the app's window: its headers show the room the app still has.
+    assert_ne!(r.header("x-ratelimit-remaining").unwrap(), "0");
     set_faults(&api, json!({})).await;
     assert_eq!(
         statuses(&api, 3).await,

@@ -115,7 +115,11 @@ pub async fn run_scenario(scenario: &Scenario, cli: &Path, out: &Path) -> Result
     let ic = diff(&sb.intercom.stats(), &ic_before);
     let gx = diff(&sb.glassix.stats(), &gx_before);
     let stats_path = dir.join("stats.json");
-    let stats = serde_json::json!({ "intercom": ic, "glassix": gx });
+    let stats = serde_json::json!({
+        "intercom": ic,
+        "glassix": gx,
+        "intercom_rate_limits": sb.intercom.rate_limit_counters(),
+    });
     std::fs::write(&stats_path, format!("{stats:#}\n")).map_err(io(&stats_path))?;
     let cpu = match (cpu_before, procfs::children_cpu_seconds()) {
         (Some(a), Some(b)) => Some(b - a),
@@ -174,7 +178,14 @@ impl Ctx<'_> {
         cmd.current_dir(self.dir)
             .env_remove("GLASSIX_TO_INTERCOM_CONFIG")
             .env_remove("RUST_LOG")
-            .env(TOKEN_VAR, &self.sb.credentials.intercom_token)
+            .envs(
+                self.sb
+                    .intercom
+                    .tokens()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, t)| (token_var(i), t)),
+            )
             .arg("--config")
             .arg(self.dir.join("bench.toml"))
             .arg("--no-progress")
@@ -306,6 +317,10 @@ async fn start_sandbox(s: &Scenario) -> Result<SandboxHandle, BenchError> {
         intercom: IntercomConfig {
             rate_limit: s.intercom_per_window,
             window_secs: s.intercom_window_secs,
+            workspace_limit: Some(s.workspace_per_window()),
+            extra_tokens: (2..=s.intercom_apps)
+                .map(|i| format!("bench-intercom-app-{i}"))
+                .collect(),
             ..IntercomConfig::default()
         },
         ..SandboxConfig::default()
@@ -316,6 +331,34 @@ async fn start_sandbox(s: &Scenario) -> Result<SandboxHandle, BenchError> {
             scenario: s.name.to_owned(),
             reason: e.to_string(),
         })
+}
+
+/// The variable holding the `i`-th Intercom app's token (0: [`TOKEN_VAR`]).
+fn token_var(i: usize) -> String {
+    match i {
+        0 => TOKEN_VAR.to_owned(),
+        _ => format!("{TOKEN_VAR}_{}", i + 1),
+    }
+}
+
+/// The `[intercom]` token settings: `token_env` for one app, else `token_envs` and the
+/// workspace limit the sandbox enforces.
+fn token_settings(s: &Scenario) -> String {
+    if s.intercom_apps <= 1 {
+        return format!("token_env = \"{TOKEN_VAR}\"\n");
+    }
+    let vars: Vec<String> = (0..s.intercom_apps)
+        .map(|i| format!("\"{}\"", token_var(i)))
+        .collect();
+    let per_minute = u64::from(s.workspace_per_window()) * 60 / s.intercom_window_secs.max(1);
+    let mut t = format!(
+        "token_envs = [{}]\nworkspace_limit_per_minute = {per_minute}\n",
+        vars.join(", ")
+    );
+    if let Some(share) = s.workspace_share {
+        t.push_str(&format!("workspace_share = {share}\n"));
+    }
+    t
 }
 
 fn secret_var(i: usize) -> String {
@@ -338,10 +381,12 @@ fn config_text(s: &Scenario, sb: &SandboxHandle) -> String {
         ));
     }
     t.push_str(&format!(
-        "[intercom]\ntoken_env = \"{TOKEN_VAR}\"\nbase_url = \"{}\"\n\n\
+        "[intercom]\n{}base_url = \"{}\"\n\n\
          [migration]\nsince = 2020-01-01T00:00:00Z\nconcurrency = {}\n\n\
          [paths]\nspec = \"mapping.toml\"\nledger = \"migration.sqlite\"\nout = \"out\"\n",
-        sb.intercom_url, s.concurrency
+        token_settings(s),
+        sb.intercom_url,
+        s.concurrency
     ));
     t
 }

@@ -28,6 +28,14 @@ pub struct Scenario {
     pub faults: FaultConfig,
     /// The migration's concurrency.
     pub concurrency: usize,
+    /// Intercom apps (tokens) of the workspace the migration uses; each has
+    /// `intercom_per_window`.
+    pub intercom_apps: usize,
+    /// Intercom requests admitted per window across every app (`None`: the sandbox's default,
+    /// 2.5 × `intercom_per_window`).
+    pub intercom_workspace_per_window: Option<u32>,
+    /// `[intercom] workspace_share` of the migration's configuration (`None`: the default).
+    pub workspace_share: Option<f64>,
 }
 
 impl Scenario {
@@ -36,9 +44,25 @@ impl Scenario {
         self.intercom_per_window < UNBOUNDED
     }
 
-    /// Intercom requests per second the sandbox admits.
+    /// Intercom requests per second the migration may use: every app's limit, capped with
+    /// several apps by the configured share of the workspace's limit.
     pub fn intercom_per_second(&self) -> f64 {
-        f64::from(self.intercom_per_window) / self.intercom_window_secs.max(1) as f64
+        let window = self.intercom_window_secs.max(1) as f64;
+        let apps = f64::from(self.intercom_per_window) * self.intercom_apps.max(1) as f64;
+        if self.intercom_apps <= 1 {
+            return apps / window;
+        }
+        let share = self.workspace_share.unwrap_or(0.8) * f64::from(self.workspace_per_window());
+        apps.min(share) / window
+    }
+
+    /// The workspace's limit per window the sandbox enforces.
+    pub fn workspace_per_window(&self) -> u32 {
+        self.intercom_workspace_per_window.unwrap_or_else(|| {
+            (u64::from(self.intercom_per_window) * 5)
+                .div_ceil(2)
+                .min(u64::from(u32::MAX)) as u32
+        })
     }
 }
 
@@ -56,6 +80,9 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
         glassix_per_hour: UNBOUNDED,
         faults: FaultConfig::default(),
         concurrency: 8,
+        intercom_apps: 1,
+        intercom_workspace_per_window: None,
+        workspace_share: None,
     };
     vec![
         Scenario {
@@ -72,6 +99,18 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
             tickets: size(150, 20),
             intercom_per_window: 40,
             intercom_window_secs: 2,
+            ..base.clone()
+        },
+        Scenario {
+            name: "intercom-3tokens",
+            description: "Three Intercom apps of 200 per 10 s each, workspace 500 per 10 s \
+                          (Intercom's 2.5 : 1), share 0.95: ≤ 47.5/s",
+            tickets: size(150, 20),
+            intercom_per_window: 200,
+            intercom_window_secs: 10,
+            intercom_apps: 3,
+            intercom_workspace_per_window: Some(500),
+            workspace_share: Some(0.95),
             ..base.clone()
         },
         Scenario {
@@ -103,6 +142,22 @@ pub fn scenarios(quick: bool) -> Vec<Scenario> {
                 seed: 7,
                 burst_429_every: 400,
                 burst_429_len: 2,
+                error_5xx_every: 40,
+                error_5xx_rate: 0.02,
+                lose_response_every_write: 30,
+                ..FaultConfig::default()
+            },
+            ..base.clone()
+        },
+        Scenario {
+            name: "faults-429-every-50",
+            description: "The fault profile that stalled (#17): 429 bursts of 3 every 50 \
+                          requests, 5xx (1 in 40 and 2 %), a lost write response every 30",
+            tickets: size(200, 30),
+            faults: FaultConfig {
+                seed: 7,
+                burst_429_every: 50,
+                burst_429_len: 3,
                 error_5xx_every: 40,
                 error_5xx_rate: 0.02,
                 lose_response_every_write: 30,

@@ -267,9 +267,9 @@ impl App {
             }
         }
         let departments = clients.glassix.departments();
-        let admins = clients.intercom.admins();
         let (me, glassix) = tokio::join!(
-            tokio::time::timeout(PREFLIGHT_TIMEOUT, admins.me()),
+            // `GET /me` with every token: all must answer and belong to one workspace.
+            tokio::time::timeout(PREFLIGHT_TIMEOUT, clients.intercom.check_tokens()),
             futures::future::join_all(
                 departments
                     .iter()
@@ -365,7 +365,13 @@ impl App {
 
     /// A refused or failed `GET /me`, naming the setting to fix.
     fn intercom_problem(&self, e: intercom_client::Error) -> CliError {
-        let var = &self.config.intercom.token_env;
+        let vars = self.config.intercom.token_vars();
+        let var = vars.iter().map(|(v, _)| *v).collect::<Vec<_>>().join(", ");
+        if let intercom_client::Error::Config(m) = &e {
+            return CliError::config(format!(
+                "intercom.token_envs: {m} (the tokens are held by {var}, in that order)"
+            ));
+        }
         match e.status() {
             Some(401 | 403) => CliError::config(format!(
                 "intercom.token_env: Intercom refused the access token held by {var} ({e}). \

@@ -1,7 +1,7 @@
 //! The configuration file: one TOML file for both sides and the paths of what a migration keeps.
 //!
 //! Secrets are never in the file: it names the environment variables that hold them
-//! (`api_secret_env`, `token_env`), and they are read into [`SecretString`]s only when a client
+//! (`api_secret_env`, `token_env` or `token_envs`), and they are read into [`SecretString`]s only when a client
 //! is built.
 
 use std::path::{Path, PathBuf};
@@ -111,11 +111,27 @@ pub struct DepartmentSection {
 }
 
 /// `[intercom]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntercomSection {
-    /// Name of the environment variable that holds the access token.
-    pub token_env: String,
+    /// Name of the environment variable that holds the access token. Exactly one of
+    /// `token_env` and `token_envs`.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// Names of the variables holding the access tokens of several apps of the **same**
+    /// workspace, instead of `token_env`: each app is paced under its own limit (10,000/min by
+    /// default), all of them together under `workspace_share` of `workspace_limit_per_minute`,
+    /// and each ticket's or conversation's writes stay on one token.
+    #[serde(default)]
+    pub token_envs: Option<Vec<String>>,
+    /// Fraction of the workspace's limit the migration may use with several tokens, leaving the
+    /// rest to the workspace's other integrations (default 0.8; above 0, at most 1).
+    #[serde(default)]
+    pub workspace_share: Option<f64>,
+    /// The workspace's limit in requests per minute across every app (default 25,000, Intercom's
+    /// default; ask Intercom if yours differs).
+    #[serde(default)]
+    pub workspace_limit_per_minute: Option<u32>,
     /// Data-hosting region: `us`, `eu` or `au`. Exactly one of `region` and `base_url`.
     #[serde(default)]
     pub region: Option<RegionName>,
@@ -129,6 +145,22 @@ pub struct IntercomSection {
     /// Requests in flight at most (default: the client's).
     #[serde(default)]
     pub max_concurrency: Option<usize>,
+}
+
+impl IntercomSection {
+    /// The variables holding the access tokens, each with the setting that names it
+    /// (`intercom.token_env` or `intercom.token_envs[i]`).
+    pub fn token_vars(&self) -> Vec<(&str, String)> {
+        match (&self.token_env, &self.token_envs) {
+            (Some(one), _) => vec![(one.as_str(), "intercom.token_env".to_owned())],
+            (None, Some(list)) => list
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.as_str(), format!("intercom.token_envs[{i}]")))
+                .collect(),
+            (None, None) => Vec::new(),
+        }
+    }
 }
 
 /// An Intercom data-hosting region.
@@ -301,7 +333,56 @@ impl Config {
             }
         }
         let ic = &self.intercom;
-        check_env_name(&ic.token_env).map_err(|m| err("intercom.token_env", &m))?;
+        match (&ic.token_env, &ic.token_envs) {
+            (Some(_), Some(_)) => {
+                return Err(err(
+                    "intercom.token_envs",
+                    "set either `token_env` (one token) or `token_envs` (several apps of the \
+                     same workspace), not both: keep `token_envs` and add the variable of \
+                     `token_env` to it, or delete `token_envs`",
+                ));
+            }
+            (None, None) => {
+                return Err(err(
+                    "intercom.token_env",
+                    "missing: set `token_env` to the NAME of the variable holding the access \
+                     token (or `token_envs` to several, one per app of the workspace)",
+                ));
+            }
+            (Some(one), None) => {
+                check_env_name(one).map_err(|m| err("intercom.token_env", &m))?;
+            }
+            (None, Some(list)) => {
+                if list.is_empty() {
+                    return Err(err(
+                        "intercom.token_envs",
+                        "empty: list at least one variable name (or use `token_env`)",
+                    ));
+                }
+                for (i, name) in list.iter().enumerate() {
+                    let field = format!("intercom.token_envs[{i}]");
+                    check_env_name(name).map_err(|m| err(&field, &m))?;
+                    if list[..i].contains(name) {
+                        return Err(err(&field, "this variable is listed twice"));
+                    }
+                }
+            }
+        }
+        if let Some(share) = ic.workspace_share {
+            if !(share > 0.0 && share <= 1.0) {
+                return Err(err(
+                    "intercom.workspace_share",
+                    "must be above 0 and at most 1 (a fraction of the workspace's limit, e.g. \
+                     0.8 leaves 20 % to the workspace's other integrations)",
+                ));
+            }
+        }
+        if ic.workspace_limit_per_minute == Some(0) {
+            return Err(err(
+                "intercom.workspace_limit_per_minute",
+                "must be at least 1 (Intercom's default is 25000)",
+            ));
+        }
         match (&ic.region, &ic.base_url) {
             (Some(_), Some(_)) => {
                 return Err(err(
@@ -364,8 +445,16 @@ impl Config {
     /// The Intercom client, with the token read from its variable.
     pub fn intercom_client(&self) -> Result<intercom_client::Client, CliError> {
         let ic = &self.intercom;
-        let token = self.secret(&ic.token_env, "intercom.token_env")?;
-        let mut b = intercom_client::Client::builder().access_token(token);
+        let mut tokens = Vec::new();
+        for (var, field) in ic.token_vars() {
+            tokens.push(self.secret(var, &field)?);
+        }
+        let mut b = intercom_client::Client::builder().access_tokens(tokens);
+        let defaults = intercom_client::WorkspaceLimit::default();
+        b = b.workspace_limit(intercom_client::WorkspaceLimit {
+            per_minute: ic.workspace_limit_per_minute.unwrap_or(defaults.per_minute),
+            share: ic.workspace_share.unwrap_or(defaults.share),
+        });
         b = match (&ic.region, &ic.base_url) {
             (_, Some(url)) => b.base_url(url.clone()),
             (Some(r), None) => b.region(match r {
@@ -416,7 +505,7 @@ impl Config {
             .iter()
             .map(|d| d.api_secret_env.as_str())
             .collect();
-        names.push(&self.intercom.token_env);
+        names.extend(self.intercom.token_vars().into_iter().map(|(v, _)| v));
         names
             .into_iter()
             .filter_map(|n| {
@@ -480,5 +569,100 @@ fn read_secret(var: &str, field: &str) -> Result<SecretString, CliError> {
             "{field}: environment variable {var} is not set: export {var}=… with the secret \
              (it is read from the environment so that it never sits in a file), then run again"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+[glassix]
+base_url = "http://127.0.0.1:9"
+tier = "growth"
+[[glassix.departments]]
+name = "Support"
+api_key = "8e9f0a1b-3c4d-4e5f-9a0b-1c2d3e4f5a6b"
+api_secret_env = "G_SECRET"
+user_name = "api@acme.com"
+[paths]
+spec = "mapping.toml"
+ledger = "migration.sqlite"
+out = "out"
+[intercom]
+base_url = "http://127.0.0.1:9"
+"#;
+
+    fn parse(intercom: &str) -> Result<Config, CliError> {
+        Config::parse(&format!("{BASE}{intercom}"), Path::new("test.toml"))
+    }
+
+    #[test]
+    fn one_token_or_several() {
+        let one = parse("token_env = \"IC_TOKEN\"\n").unwrap();
+        assert_eq!(
+            one.intercom.token_vars(),
+            vec![("IC_TOKEN", "intercom.token_env".to_owned())]
+        );
+        let three = parse(
+            "token_envs = [\"IC_A\", \"IC_B\", \"IC_C\"]\nworkspace_share = 0.95\n\
+             workspace_limit_per_minute = 3000\n",
+        )
+        .unwrap();
+        let vars: Vec<&str> = three
+            .intercom
+            .token_vars()
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
+        assert_eq!(vars, vec!["IC_A", "IC_B", "IC_C"]);
+        assert_eq!(three.intercom.workspace_share, Some(0.95));
+        assert_eq!(three.intercom.token_vars()[2].1, "intercom.token_envs[2]");
+    }
+
+    #[test]
+    fn token_settings_are_checked_naming_the_field() {
+        let cases = [
+            (
+                "token_env = \"A\"\ntoken_envs = [\"B\"]\n",
+                "intercom.token_envs: set either",
+            ),
+            ("", "intercom.token_env: missing"),
+            ("token_envs = []\n", "intercom.token_envs: empty"),
+            (
+                "token_envs = [\"A\", \"not a name\"]\n",
+                "intercom.token_envs[1]",
+            ),
+            ("token_envs = [\"A\", \"A\"]\n", "listed twice"),
+            (
+                "token_envs = [\"A\", \"B\"]\nworkspace_share = 1.2\n",
+                "intercom.workspace_share",
+            ),
+            (
+                "token_envs = [\"A\", \"B\"]\nworkspace_share = 0\n",
+                "intercom.workspace_share",
+            ),
+            (
+                "token_envs = [\"A\", \"B\"]\nworkspace_limit_per_minute = 0\n",
+                "intercom.workspace_limit_per_minute",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse(text).unwrap_err();
+            assert!(err.message.contains(expected), "{text:?}: {}", err.message);
+            assert_eq!(err.exit, super::super::exit::Exit::Config);
+        }
+    }
+
+    #[test]
+    fn the_schema_documents_the_token_settings() {
+        let schema = json_schema().to_string();
+        for key in [
+            "token_envs",
+            "workspace_share",
+            "workspace_limit_per_minute",
+        ] {
+            assert!(schema.contains(key), "{key} missing from the schema");
+        }
     }
 }

@@ -29,9 +29,18 @@ struct Args {
     /// Override the Glassix per-department quota: `MINUTE,HOUR` (e.g. `120,3000`).
     #[arg(long)]
     glassix_limits: Option<String>,
-    /// Intercom requests admitted per window (default 1667).
+    /// Intercom requests admitted per window to each app (default 1667).
     #[arg(long)]
     intercom_limit: Option<u32>,
+    /// Intercom requests admitted per window across every app of the workspace (default 2.5 ×
+    /// the per-app limit, Intercom's 25,000/min against 10,000/min).
+    #[arg(long)]
+    intercom_workspace_limit: Option<u32>,
+    /// Intercom apps of the workspace, each with its own token and limit (default 1): the
+    /// tokens are `--intercom-token`, then `<that>-2`, `<that>-3`, … (printed as
+    /// `intercom_tokens`).
+    #[arg(long, default_value_t = 1)]
+    intercom_apps: usize,
     /// Intercom rate-limit window in seconds (default 10).
     #[arg(long)]
     window_secs: Option<u64>,
@@ -144,6 +153,10 @@ async fn run(args: Args) -> Result<(), SandboxError> {
     if let Some(w) = args.window_secs {
         intercom.window_secs = w;
     }
+    intercom.workspace_limit = args.intercom_workspace_limit;
+    intercom.extra_tokens = (2..=args.intercom_apps.max(1))
+        .map(|i| format!("{}-{i}", args.intercom_token))
+        .collect();
     let config = SandboxConfig {
         source,
         glassix: GlassixConfig {
@@ -170,6 +183,7 @@ async fn run(args: Args) -> Result<(), SandboxError> {
         "intercom_url": sandbox.intercom_url,
         "glassix": sandbox.credentials.glassix,
         "intercom_token": sandbox.credentials.intercom_token,
+        "intercom_tokens": sandbox.intercom.tokens(),
         "tier": args.tier.unwrap_or(sandbox.snapshot.tier),
         "tickets": sandbox.snapshot.tickets.len(),
         "exports": sandbox.exports,

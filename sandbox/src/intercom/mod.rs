@@ -1,6 +1,7 @@
 //! The fake Intercom (API 2.16): contacts, notes, tags, data and conversation attributes, ticket
 //! types and states, tickets, conversations with parts, help center; Intercom's error shape,
-//! per-window rate limit with `X-RateLimit-*` headers, bearer auth, `Intercom-Version`
+//! per-app and per-workspace rate limits with `X-RateLimit-*` headers, bearer auth (one token per
+//! app), `Intercom-Version`
 //! validation, fault injection and inspection endpoints.
 
 mod attributes;
@@ -35,6 +36,7 @@ use axum::routing::{delete, get, post, put};
 use serde_json::{Value, json};
 
 pub use model::IntercomState;
+pub use rate_limit::RateLimitCounters;
 pub use seed::IntercomSeed;
 
 use crate::SandboxError;
@@ -56,10 +58,20 @@ pub const ACCEPTED_VERSIONS: &[&str] = &[
 pub struct IntercomConfig {
     /// Address to bind; port 0 lets the OS choose.
     pub bind: SocketAddr,
-    /// The access token clients must send as `Authorization: Bearer <token>`.
+    /// The access token clients must send as `Authorization: Bearer <token>` (the first app).
     pub token: String,
-    /// Requests admitted per window (default 1,667: 10,000/min spread over 10-second windows).
+    /// Access tokens of further apps of the same workspace: each has its own `rate_limit`, all
+    /// draw from `workspace_limit`.
+    pub extra_tokens: Vec<String>,
+    /// Tokens of an app of *another* workspace (to test a client's workspace check): `GET /me`
+    /// answers with another workspace's `app`, every other request 401.
+    pub other_workspace_tokens: Vec<String>,
+    /// Requests admitted per window to each app (default 1,667: 10,000/min spread over
+    /// 10-second windows).
     pub rate_limit: u32,
+    /// Requests admitted per window across every app of the workspace (default `None`:
+    /// 2.5 × `rate_limit`, Intercom's 25,000/min against 10,000/min per app).
+    pub workspace_limit: Option<u32>,
     /// Window length in seconds (default 10).
     pub window_secs: u64,
     /// Delay before a new contact shows up in `POST /contacts/search` (default 0).
@@ -77,7 +89,10 @@ impl Default for IntercomConfig {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             token: "sandbox-intercom-token".to_string(),
+            extra_tokens: Vec::new(),
+            other_workspace_tokens: Vec::new(),
             rate_limit: 1_667,
+            workspace_limit: None,
             window_secs: 10,
             searchable_delay_secs: 0,
             max_parts_returned: 500,
@@ -95,6 +110,23 @@ impl IntercomConfig {
         self.window_secs = w;
         self.rate_limit = ((u64::from(per_minute) * w).div_ceil(60)) as u32;
         self
+    }
+
+    /// The workspace's limit per window: `workspace_limit`, else 2.5 × `rate_limit` (rounded
+    /// up).
+    pub fn effective_workspace_limit(&self) -> u32 {
+        self.workspace_limit.unwrap_or_else(|| {
+            (u64::from(self.rate_limit) * 5)
+                .div_ceil(2)
+                .min(u64::from(u32::MAX)) as u32
+        })
+    }
+
+    /// The app (0 = `token`, then `extra_tokens`) a bearer token belongs to.
+    pub(crate) fn app_of(&self, token: &str) -> Option<usize> {
+        std::iter::once(&self.token)
+            .chain(&self.extra_tokens)
+            .position(|t| t == token)
     }
 }
 
@@ -130,9 +162,11 @@ impl FakeIntercom {
         seed: IntercomSeed,
         config: IntercomConfig,
     ) -> Result<FakeIntercomHandle, SandboxError> {
-        if config.rate_limit == 0 {
+        if config.rate_limit == 0 || config.workspace_limit == Some(0) {
             return Err(SandboxError::Config(
-                "intercom rate limit must be at least 1 request per window".into(),
+                "intercom rate limits (per app and per workspace) must be at least 1 request \
+                 per window"
+                    .into(),
             ));
         }
         let listener = server::bind(config.bind).await?;
@@ -143,7 +177,12 @@ impl FakeIntercom {
         let state = seed.into_state(config.clock.unix());
         let shared = Arc::new(Shared {
             clock: config.clock.clone(),
-            limiter: RateLimiter::new(config.rate_limit, config.window_secs),
+            limiter: RateLimiter::new(
+                config.rate_limit,
+                config.effective_workspace_limit(),
+                config.window_secs,
+                1 + config.extra_tokens.len(),
+            ),
             faults: FaultInjector::new(config.faults.clone()),
             config,
             ws: Mutex::new(state),
@@ -187,6 +226,17 @@ impl FakeIntercomHandle {
     /// The state as served at `GET /__sandbox/state`.
     pub fn state_json(&self) -> Value {
         state_json(&self.shared)
+    }
+    /// Every access token the workspace accepts (one per app, the first is [`Self::token`]).
+    pub fn tokens(&self) -> Vec<String> {
+        let c = &self.shared.config;
+        std::iter::once(c.token.clone())
+            .chain(c.extra_tokens.iter().cloned())
+            .collect()
+    }
+    /// Counters of the per-app and per-workspace limits.
+    pub fn rate_limit_counters(&self) -> RateLimitCounters {
+        self.shared.limiter.counters()
     }
     /// Request counters.
     pub fn stats(&self) -> RequestStats {
@@ -242,7 +292,13 @@ fn state_json(shared: &Shared) -> Value {
         );
         o.insert(
             "rate_limit".into(),
-            json!({ "limit": shared.limiter.limit(), "window_secs": shared.limiter.window_secs() }),
+            json!({
+                "limit": shared.limiter.limit(),
+                "window_secs": shared.limiter.window_secs(),
+                "apps": 1 + shared.config.extra_tokens.len(),
+                "workspace_limit": shared.limiter.workspace_limit(),
+                "counters": shared.limiter.counters(),
+            }),
         );
     }
     out
