@@ -96,3 +96,50 @@ impl DiscoveryCost {
             .then(|| self.scan_seconds / self.scan_requests as f64)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(waited: f64) -> DepartmentScan {
+        DepartmentScan {
+            department_id: "d".into(),
+            list_pages: 91,
+            tickets: 10,
+            contacts_with_record: 6,
+            attachments: 13,
+            discovery_requests: 104,
+            discovery_tokens: 1,
+            discovery_waited_seconds: waited,
+        }
+    }
+
+    #[test]
+    fn migrate_calls_are_what_discovery_listed_and_read_plus_the_fixed_ones() {
+        let calls = scan(0.0).migrate_calls(false);
+        assert_eq!(calls.tickets_phase(), 91 + 10 + 6 + 13);
+        assert_eq!(calls.total(), 120 + 1 + 2 + 1);
+        assert_eq!(
+            scan(0.0).migrate_calls(true).total(),
+            125,
+            "one canned listing"
+        );
+        let load = scan(0.0).load(false);
+        assert_eq!((load.discover_calls, load.migrate.total()), (105, 124));
+    }
+
+    #[test]
+    fn the_per_request_cost_is_measured_only_when_no_quota_held_discovery_back() {
+        let cost = DiscoveryCost {
+            seconds: 0.5,
+            scan_seconds: 0.4,
+            scan_requests: 200,
+            intercom_requests: 5,
+            scan_concurrency: 12,
+        };
+        assert_eq!(cost.seconds_per_request(&[scan(0.0)]), Some(0.002));
+        assert_eq!(cost.seconds_per_request(&[scan(0.0), scan(1.5)]), None);
+        let nothing = DiscoveryCost::default();
+        assert_eq!(nothing.seconds_per_request(&[scan(0.0)]), None);
+    }
+}

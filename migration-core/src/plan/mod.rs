@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 pub use estimate::RateLimits;
 pub use model::{
     ASSUMED_RETRY_SHARE, ASSUMED_RETRY_WAIT_SECONDS, DepartmentEstimate, Phases, Range,
-    TOOL_SPREAD_HIGH, TOOL_SPREAD_LOW,
+    TOOL_SPREAD_HIGH, TOOL_SPREAD_LOW, WRITE_COST_FACTOR,
 };
 pub use report::{FORMULA, PlanReport, PlanTotals, StepReport, binding_label, human_duration};
 pub use step_id::StepId;

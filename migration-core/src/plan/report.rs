@@ -166,6 +166,16 @@ pub(super) fn build(plan: &Plan, limits: &RateLimits) -> Result<PlanReport> {
         }
         phases = Some(m.phases);
     }
+    if range.high_seconds - range.low_seconds > 0.3 * estimated {
+        caveats.push(format!(
+            "the range is wider than ±15 % of the estimate: the figure to promise is the range \
+             ({} – {}), not the point (low when {}; high when {})",
+            human_duration(range.low_seconds),
+            human_duration(range.high_seconds),
+            range.low,
+            range.high
+        ));
+    }
     caveats.push(format!(
         "retries are an assumption ({:.0} % of requests, in the high end only): a workspace \
          answering with more 5xx, 429 bursts or lost responses runs longer than the range",
