@@ -65,7 +65,7 @@ impl DepartmentScan {
     pub fn load(&self, canned_as_articles: bool) -> DepartmentLoad {
         DepartmentLoad {
             department: self.department_id.clone(),
-            discover_calls: self.discovery_requests + self.discovery_tokens,
+            discover_calls: self.discovery_requests,
             migrate: self.migrate_calls(canned_as_articles),
         }
     }
@@ -125,7 +125,10 @@ mod tests {
             "one canned listing"
         );
         let load = scan(0.0).load(false);
-        assert_eq!((load.discover_calls, load.migrate.total()), (105, 124));
+        assert_eq!((load.discover_calls, load.migrate.total()), (104, 124));
+        // Downloads and tokens are outside the key's quota.
+        assert_eq!(load.migrate.quota_paced(), 124 - 13 - 1);
+        assert_eq!(load.migrate.tickets_phase_paced(), 91 + 10 + 6);
     }
 
     #[test]

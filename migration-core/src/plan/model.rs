@@ -10,7 +10,8 @@
 //!   costs [`WRITE_COST_FACTOR`] × discovery's measured one;
 //! - **Glassix path**: each department key is paced under its own quota, side by side, over the
 //!   whole job (discovery's requests fill the same minute and hour buckets as `migrate`'s):
-//!   `max over departments of bucket_s(discover + migrate requests)`, and never less than
+//!   `max over departments of bucket_s(discover + migrate requests on the key's quota)` (not
+//!   the attachment downloads nor the tokens, which the quota does not count), and never less than
 //!   `discover + serial + bucket_s(the department's tickets-phase requests)`, where `bucket_s`
 //!   is [`RateLimits::glassix_bucket_seconds`] half-way into the first bucket (the client
 //!   sends a minute's quota at once, the server counts calendar minutes and clock hours).
@@ -69,11 +70,11 @@ pub struct Phases {
 pub struct DepartmentEstimate {
     /// Department id.
     pub department: String,
-    /// Requests discovery made on the key.
+    /// Requests discovery made on the key's quota.
     pub discover_calls: u64,
-    /// Requests `migrate` will make on the key.
+    /// Requests `migrate` will make on the key, attachment downloads and tokens included.
     pub migrate_calls: u64,
-    /// Seconds its quota needs for all of them ([`RateLimits::glassix_bucket_seconds`] half-way
+    /// Seconds its quota needs for all of them (downloads and tokens excluded) ([`RateLimits::glassix_bucket_seconds`] half-way
     /// into the first bucket), or for discovery, the serial steps and its tickets-phase
     /// requests if that is longer.
     pub seconds: f64,
@@ -159,12 +160,13 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
         w.departments
             .iter()
             .map(|d| {
-                let all = d.discover_calls + d.migrate.total();
+                let all = d.discover_calls + d.migrate.quota_paced();
+                let tickets = d.migrate.tickets_phase_paced();
                 Ok(DepartmentEstimate {
                     department: d.department.clone(),
                     discover_calls: d.discover_calls,
                     migrate_calls: d.migrate.total(),
-                    seconds: secs(all)?.max(before + secs(d.migrate.tickets_phase())?),
+                    seconds: secs(all)?.max(before + secs(tickets)?),
                 })
             })
             .collect()

@@ -19,7 +19,8 @@ a step alone takes max(its intercom_s, its glassix_s); sequential_upper_bound_s 
 With a discovery (phases present): estimated_s = max(discover_s + serial_s + tickets_s, glassix_path_s) where \
 discover_s, serial_s (steps outside the tickets phase) and tickets_s (contacts + tickets: reads and writes overlap) \
 are each max(intercom_calls / intercom_rate, requests × measured seconds_per_request), and \
-glassix_path_s = max over departments of bucket_s(discover + migrate requests of that key), \
+glassix_path_s = max over departments of bucket_s(discover + migrate requests on that key's quota, \
+downloads and tokens excluded), \
 bucket_s(n) = 60 × (⌈n / per_minute⌉ − 1.5) (a minute's quota at once, calendar-minute buckets, \
 the start half-way into a bucket on average; clock hours likewise past per_hour)";
 

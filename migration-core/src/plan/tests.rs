@@ -244,20 +244,21 @@ fn limits(per_minute: f64, per_hour: f64, intercom_per_s: f64) -> RateLimits {
 
 #[test]
 fn departments_are_paced_side_by_side_over_the_whole_job() {
-    // Three keys at 60/min: 100 + 20 + 2 = 122, 40 + 20 + 2 = 62, 10 + 10 + 2 = 22 requests.
+    // Three keys at 60/min: 100 + 20 + 1 = 121, 40 + 20 + 1 = 61, 10 + 10 + 1 = 21 requests
+    // on their quotas (the token is outside it).
     let plan = modelled(10, 1.0, &[(100, 20), (40, 20), (10, 10)], None);
     let r = plan.report(&limits(60.0, 100_000.0, 1000.0)).unwrap();
     let p = r.phases.as_ref().unwrap();
     let secs: Vec<f64> = p.departments.iter().map(|d| d.seconds).collect();
-    // 122 requests need three minute buckets: 60 × (3 − 1.5) = 90 s from a start half-way
-    // into the first; 62 need two (30 s); 22 one (0 s, the tickets phase alone is longer).
+    // 121 requests need three minute buckets: 60 × (3 − 1.5) = 90 s from a start half-way
+    // into the first; 61 need two (30 s); 21 one (0 s, the tickets phase alone is longer).
     assert!((secs[0] - 90.0).abs() < 1e-9, "{secs:?}");
     assert!((secs[1] - 30.0).abs() < 1e-9, "{secs:?}");
     // The slowest department, not the sum, and discovery's calls counted with it.
     assert!((p.glassix_seconds - 90.0).abs() < 1e-9);
     assert!((r.totals.estimated_seconds - 90.0).abs() < 1e-9);
     assert_eq!(r.totals.bound_by, "glassix");
-    // The hourly quota applies too: at 100/h the 122 requests wait for a second clock hour.
+    // The hourly quota applies too: at 100/h the 121 requests wait for a second clock hour.
     let r = plan.report(&limits(60.0, 100.0, 1000.0)).unwrap();
     assert!((r.totals.estimated_seconds - 1800.0).abs() < 1e-9);
     // The range: a start at a bucket's end at the low end (60 s), a pace lowered twice by

@@ -43,6 +43,18 @@ impl GlassixCalls {
     pub fn tickets_phase(&self) -> u64 {
         self.list_pages + self.ticket_reads + self.contact_reads + self.attachment_downloads
     }
+
+    /// The requests the department key's quota counts: every API call but the attachment
+    /// downloads (presigned storage links) and the tokens (the token endpoint has its own,
+    /// workspace-wide limit).
+    pub fn quota_paced(&self) -> u64 {
+        self.total() - self.attachment_downloads - self.tokens
+    }
+
+    /// [`GlassixCalls::quota_paced`] of the tickets phase.
+    pub fn tickets_phase_paced(&self) -> u64 {
+        self.tickets_phase() - self.attachment_downloads
+    }
 }
 
 /// One department key's load: its requests share that key's quota, side by side with the
@@ -51,7 +63,8 @@ impl GlassixCalls {
 pub struct DepartmentLoad {
     /// Department id.
     pub department: String,
-    /// Requests discovery made on the key (they count against the same quota buckets).
+    /// Requests discovery made on the key's quota (they fill the same minute and hour buckets
+    /// as `migrate`'s).
     pub discover_calls: u64,
     /// Requests `migrate` will make on the key.
     pub migrate: GlassixCalls,
