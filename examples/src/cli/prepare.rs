@@ -167,7 +167,7 @@ pub async fn plan(app: &App) -> Result<(), CliError> {
         t.range.high
     ));
     for caveat in &report.caveats {
-        c.line(format!("Not estimated: {caveat}."));
+        c.line(format!("Caveat: {caveat}."));
     }
     print_written(app, &out);
     c.line("Next: `glassix-to-intercom migrate --dry-run`, then `migrate`.");

@@ -280,7 +280,7 @@ impl PlanReport {
             phases_markdown(&mut o, p);
         }
         for c in &self.caveats {
-            let _ = writeln!(o, "- Not estimated: {c}.");
+            let _ = writeln!(o, "- Caveat: {c}.");
         }
         if !self.caveats.is_empty() {
             o.push('\n');
