@@ -169,6 +169,13 @@ pub async fn plan(app: &App) -> Result<(), CliError> {
     for caveat in &report.caveats {
         c.line(format!("Caveat: {caveat}."));
     }
+    if d.glassix_departments.is_empty() {
+        c.line(
+            "Caveat: the saved discovery has no per-department Glassix counts (it predates \
+             them): run `glassix-to-intercom discover` again for a Glassix estimate per \
+             department key.",
+        );
+    }
     print_written(app, &out);
     c.line("Next: `glassix-to-intercom migrate --dry-run`, then `migrate`.");
     Ok(())
