@@ -32,6 +32,17 @@ async fn tiny_scenario_fills_every_column() {
     let est = row.estimate_secs / (row.discover_secs + row.migrate_secs);
     assert!((row.estimate_ratio - est).abs() < 1e-9);
     assert!(!row.bound_by.is_empty());
+    let (low, high) = row.range_secs;
+    assert!(
+        low <= row.estimate_secs && row.estimate_secs <= high,
+        "{low}–{high}"
+    );
+    let actual = row.discover_secs + row.migrate_secs;
+    assert_eq!(row.in_range, low <= actual && actual <= high);
+    assert!(
+        row.glassix_planned > 0,
+        "the plan counts migrate's Glassix calls"
+    );
     assert!((row.writes_per_sec - row.intercom_writes as f64 / row.migrate_secs).abs() < 1e-9);
     assert!(row.cli_cpu_ms_per_request.is_some_and(|ms| ms > 0.0));
     assert!(row.peak_rss_mib > 1.0);

@@ -105,7 +105,7 @@ pub async fn run_scenario(scenario: &Scenario, cli: &Path, out: &Path) -> Result
     ctx.confirm_spec()?;
     let plan = ctx.run("plan")?;
     ctx.require("plan", &plan)?;
-    let (estimate, bound_by) = ctx.read_estimate()?;
+    let planned = ctx.read_estimate()?;
 
     sb.intercom.set_faults(scenario.faults.clone());
     sb.glassix.set_faults(scenario.faults.clone());
@@ -150,8 +150,10 @@ pub async fn run_scenario(scenario: &Scenario, cli: &Path, out: &Path) -> Result
         status_429: ic.status(429) + gx.status(429),
         discover_secs: discover.wall.as_secs_f64(),
         migrate_secs: migrate.wall.as_secs_f64(),
-        estimate_secs: estimate,
-        bound_by,
+        estimate_secs: planned.estimate,
+        bound_by: planned.bound_by,
+        range_secs: planned.range,
+        glassix_planned: planned.glassix_calls,
         cli_cpu_secs: cpu,
         all_requests,
         peak_rss_kib: peak,
@@ -266,19 +268,39 @@ impl Ctx<'_> {
         std::fs::write(&path, text).map_err(io(&path))
     }
 
-    /// The plan's estimated seconds and binding constraint, from `out/plan.json`.
-    fn read_estimate(&self) -> Result<(f64, String), BenchError> {
+    /// The plan's estimate, binding constraint, range and Glassix calls, from `out/plan.json`.
+    fn read_estimate(&self) -> Result<Planned, BenchError> {
         let path = self.dir.join("out").join("plan.json");
         let text = std::fs::read_to_string(&path).map_err(io(&path))?;
         let v: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| self.output_error("out/plan.json", e))?;
         let totals = &v["totals"];
-        let secs = totals["estimated_seconds"].as_f64().ok_or_else(|| {
-            self.output_error("out/plan.json", "no number at totals.estimated_seconds")
-        })?;
-        let bound = totals["bound_by"].as_str().unwrap_or("unknown").to_owned();
-        Ok((secs, bound))
+        let number = |value: &serde_json::Value, at: &str| {
+            value
+                .as_f64()
+                .ok_or_else(|| self.output_error("out/plan.json", format!("no number at {at}")))
+        };
+        Ok(Planned {
+            estimate: number(&totals["estimated_seconds"], "totals.estimated_seconds")?,
+            bound_by: totals["bound_by"].as_str().unwrap_or("unknown").to_owned(),
+            range: (
+                number(&totals["range"]["low_seconds"], "totals.range.low_seconds")?,
+                number(
+                    &totals["range"]["high_seconds"],
+                    "totals.range.high_seconds",
+                )?,
+            ),
+            glassix_calls: number(&totals["glassix_calls"], "totals.glassix_calls")? as u64,
+        })
     }
+}
+
+/// What the plan said, from `out/plan.json`.
+struct Planned {
+    estimate: f64,
+    bound_by: String,
+    range: (f64, f64),
+    glassix_calls: u64,
 }
 
 /// Creates `dir`, replacing an earlier run's; refuses a folder that holds anything else.

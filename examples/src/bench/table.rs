@@ -31,6 +31,10 @@ pub struct Measured {
     pub estimate_secs: f64,
     /// The plan's `totals.bound_by`.
     pub bound_by: String,
+    /// The plan's range, low and high seconds.
+    pub range_secs: (f64, f64),
+    /// Glassix requests the plan counted for `migrate`.
+    pub glassix_planned: u64,
     /// CPU seconds of every CLI process of the scenario; `None` without `/proc`.
     pub cli_cpu_secs: Option<f64>,
     /// Requests both fakes answered over the whole scenario (discovery included).
@@ -58,6 +62,8 @@ pub struct Row {
     pub intercom_writes: u64,
     /// Glassix calls of `migrate`.
     pub glassix_calls: u64,
+    /// Glassix calls the plan counted for `migrate`.
+    pub glassix_planned: u64,
     /// Intercom calls per part.
     pub calls_per_part: f64,
     /// Intercom calls per Glassix ticket.
@@ -76,6 +82,10 @@ pub struct Row {
     pub estimate_ratio: f64,
     /// The plan's binding constraint.
     pub bound_by: String,
+    /// The plan's range (low, high seconds).
+    pub range_secs: (f64, f64),
+    /// Whether discover + migrate wall fell inside the range.
+    pub in_range: bool,
     /// Intercom writes per second of `migrate`.
     pub writes_per_sec: f64,
     /// CLI CPU milliseconds per request (both APIs, whole scenario).
@@ -106,6 +116,7 @@ impl Row {
             intercom_calls: m.intercom_calls,
             intercom_writes: m.intercom_writes,
             glassix_calls: m.glassix_calls,
+            glassix_planned: m.glassix_planned,
             calls_per_part: ratio(calls, m.parts as f64),
             calls_per_ticket: ratio(calls, m.tickets as f64),
             status_429: m.status_429,
@@ -115,6 +126,9 @@ impl Row {
             estimate_secs: m.estimate_secs,
             estimate_ratio: ratio(m.estimate_secs, m.discover_secs + m.migrate_secs),
             bound_by: m.bound_by,
+            range_secs: m.range_secs,
+            in_range: (m.range_secs.0..=m.range_secs.1)
+                .contains(&(m.discover_secs + m.migrate_secs)),
             writes_per_sec: ratio(m.intercom_writes as f64, m.migrate_secs),
             cli_cpu_ms_per_request: m
                 .cli_cpu_secs
@@ -126,7 +140,7 @@ impl Row {
 }
 
 /// The column headers, in order.
-pub const HEADERS: [&str; 18] = [
+pub const HEADERS: [&str; 20] = [
     "scenario",
     "tickets",
     "parts",
@@ -134,12 +148,14 @@ pub const HEADERS: [&str; 18] = [
     "calls/part",
     "calls/ticket",
     "gx calls",
+    "gx planned",
     "429s",
     "discover s",
     "migrate s",
     "budget ratio",
     "estimate s",
     "est/actual",
+    "range s",
     "bound by",
     "writes/s",
     "cli ms/req",
@@ -158,12 +174,19 @@ pub fn cells(row: &Row) -> Vec<String> {
         format!("{:.2}", row.calls_per_part),
         format!("{:.2}", row.calls_per_ticket),
         row.glassix_calls.to_string(),
+        row.glassix_planned.to_string(),
         row.status_429.to_string(),
         format!("{:.2}", row.discover_secs),
         format!("{:.2}", row.migrate_secs),
         opt(row.budget_ratio, 3),
         format!("{:.2}", row.estimate_secs),
         format!("{:.2}", row.estimate_ratio),
+        format!(
+            "{:.1}–{:.1}{}",
+            row.range_secs.0,
+            row.range_secs.1,
+            if row.in_range { "" } else { " (out)" }
+        ),
         row.bound_by.clone(),
         format!("{:.0}", row.writes_per_sec),
         opt(row.cli_cpu_ms_per_request, 3),

@@ -2,7 +2,7 @@
 //! `plan`.
 
 use migration_core::discover::Discovery;
-use migration_core::plan::human_duration;
+use migration_core::plan::{binding_label, human_duration};
 use migration_core::spec::MappingSpec;
 
 use super::app::App;
@@ -158,6 +158,24 @@ pub async fn plan(app: &App) -> Result<(), CliError> {
         t.intercom_calls,
         t.bound_by
     ));
+    c.line(format!(
+        "Binding constraint: {}. Range {} – {} (low: {}; high: {}).",
+        binding_label(&t.bound_by),
+        human_duration(t.range.low_seconds),
+        human_duration(t.range.high_seconds),
+        t.range.low,
+        t.range.high
+    ));
+    for caveat in &report.caveats {
+        c.line(format!("Caveat: {caveat}."));
+    }
+    if d.glassix_departments.is_empty() {
+        c.line(
+            "Caveat: the saved discovery has no per-department Glassix counts (it predates \
+             them): run `glassix-to-intercom discover` again for a Glassix estimate per \
+             department key.",
+        );
+    }
     print_written(app, &out);
     c.line("Next: `glassix-to-intercom migrate --dry-run`, then `migrate`.");
     Ok(())

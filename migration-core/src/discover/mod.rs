@@ -5,7 +5,11 @@
 //! result is a typed, serialisable [`Discovery`]; [`Discovery::facts`] feeds
 //! [`crate::spec::MappingSpec::proposal`].
 
+mod calls;
+mod plan;
 mod report;
+
+pub use calls::{DepartmentScan, DiscoveryCost, MIGRATE_FIXED_PER_DEPARTMENT};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,6 +39,10 @@ pub const AUTOMATION_FILE: &str = "automations.json";
 /// Tickets read at the same time per department during discovery.
 const DISCOVERY_READS_PER_DEPARTMENT: usize = 4;
 
+/// Intercom reads every discovery sends: admins, teams, contact attributes, conversation
+/// attributes, the ticket-type listing (one more, the type's attributes, when it exists).
+const DISCOVERY_INTERCOM_READS: u64 = 5;
+
 /// What discovery accumulates while the departments are read side by side.
 struct Scan {
     d: Discovery,
@@ -43,6 +51,13 @@ struct Scan {
     values: BTreeMap<String, BTreeMap<String, ValueCounter>>,
     /// Each customer seen, with the best way its identifiers can identify it in Intercom.
     contacts: BTreeMap<ContactKey, IdentifierUse>,
+    /// Each customer with a Glassix contact record, and the department it was first seen in
+    /// (where `migrate` reads it).
+    contact_records: BTreeMap<ContactKey, String>,
+    /// Attachments per department.
+    attachments: BTreeMap<String, u64>,
+    /// Distinct Glassix tag names (lower case), over every department.
+    tags: BTreeSet<String>,
     users: Vec<glassix_client::models::User>,
     inventory: InventoryBuilder,
     rate: RateTracker,
@@ -86,8 +101,12 @@ impl Scan {
                 d.notes += 1;
             }
             d.attachments += tr.attachments.len() as u64;
+            *self.attachments.entry(department.clone()).or_default() += tr.attachments.len() as u64;
         }
         for (k, p) in ContactKey::customers_of(full) {
+            if p.contact_id.is_some() && !self.contact_records.contains_key(&k) {
+                self.contact_records.insert(k.clone(), department.clone());
+            }
             let found = identifier_use(p.protocol_type.as_str(), &p.identifier);
             let best = self.contacts.entry(k).or_insert(found);
             *best = (*best).min(found);
@@ -216,6 +235,16 @@ pub struct Discovery {
     /// workflows (export) and canned replies, with the Intercom feature to rebuild each with.
     #[serde(default)]
     pub inventory: Inventory,
+    /// Distinct Glassix tag names over every department (the tags step finds or creates each).
+    #[serde(default)]
+    pub glassix_tags: u64,
+    /// Per department key: what discovery sent and what `migrate` will send (the plan paces
+    /// each key under its own quota from these).
+    #[serde(default)]
+    pub glassix_departments: Vec<DepartmentScan>,
+    /// How long discovery took and what it sent (the plan's measured per-request cost).
+    #[serde(default)]
+    pub cost: DiscoveryCost,
 }
 
 /// Agents and departments matched against the Intercom workspace.
@@ -317,6 +346,9 @@ impl Migration {
             samples: BTreeMap::new(),
             values: BTreeMap::new(),
             contacts: BTreeMap::new(),
+            contact_records: BTreeMap::new(),
+            attachments: BTreeMap::new(),
+            tags: BTreeSet::new(),
             users: Vec::new(),
             inventory: InventoryBuilder::new(),
             rate: RateTracker::new(None, crate::progress::RATE_WINDOW),
@@ -330,11 +362,17 @@ impl Migration {
             async move {
                 let users = dept.users().await?;
                 let canned = dept.canned_replies().await?;
+                let tags = dept.tags().await?;
                 {
                     let mut s = lock(scan);
                     s.users.extend(users);
                     s.d.tier.api_access = true;
                     s.inventory.observe_canned_replies(&canned);
+                    s.tags.extend(
+                        tags.iter()
+                            .map(|t| t.name.trim().to_lowercase())
+                            .filter(|n| !n.is_empty()),
+                    );
                 }
                 let mut q = TicketQuery::new(self.since, until);
                 q.window = TimeDelta::days(28);
@@ -349,11 +387,15 @@ impl Migration {
             }
         });
         futures::future::try_join_all(per_department).await?;
+        let scan_seconds = started.elapsed().as_secs_f64();
         let Scan {
             mut d,
             samples,
             values,
             contacts,
+            contact_records,
+            attachments,
+            tags,
             mut users,
             mut inventory,
             rate,
@@ -363,6 +405,36 @@ impl Migration {
             Err(poisoned) => poisoned.into_inner(),
         };
         users.sort_by_key(|u| guid_key(u.id));
+        d.glassix_tags = tags.len() as u64;
+        d.glassix_departments = departments
+            .iter()
+            .map(|dept| {
+                let id = guid_key(dept.id());
+                let stats = dept.stats();
+                DepartmentScan {
+                    list_pages: stats.listing.pages,
+                    tickets: d.tickets.by_department.get(&id).copied().unwrap_or(0),
+                    contacts_with_record: contact_records.values().filter(|h| **h == id).count()
+                        as u64,
+                    attachments: attachments.get(&id).copied().unwrap_or(0),
+                    discovery_requests: stats.pace.requests,
+                    discovery_tokens: stats.tokens_issued,
+                    discovery_waited_seconds: stats.pace.waited.as_secs_f64(),
+                    department_id: id,
+                }
+            })
+            .collect();
+        d.cost = DiscoveryCost {
+            seconds: 0.0,
+            scan_seconds,
+            scan_requests: d
+                .glassix_departments
+                .iter()
+                .map(|g| g.discovery_requests + g.discovery_tokens)
+                .sum(),
+            intercom_requests: DISCOVERY_INTERCOM_READS,
+            scan_concurrency: (departments.len() * DISCOVERY_READS_PER_DEPARTMENT) as u64,
+        };
         d.contacts_reachable = contacts.len() as u64;
         d.customers = customer_facts(&contacts);
         d.channels = d
@@ -428,6 +500,7 @@ impl Migration {
         ];
         let tt = &self.spec.objects.ticket_type;
         if let Some(t) = intercom_schema::find_ticket_type(&self.intercom, tt).await? {
+            d.cost.intercom_requests += 1;
             existing.push((
                 TargetModel::Ticket,
                 intercom_schema::ticket_type_attributes(&self.intercom, &t.id).await?,
@@ -461,6 +534,7 @@ impl Migration {
                 }
             }
         }
+        d.cost.seconds = started.elapsed().as_secs_f64();
         progress.send(rate.event(STEP));
         progress.send(ProgressEvent::StepFinished {
             step: STEP.to_owned(),
@@ -503,42 +577,6 @@ impl Migration {
             matched,
             missing,
         })
-    }
-
-    /// The plan (steps in dependency order with record counts) for what discovery found.
-    pub fn plan(&self, discovery: &Discovery) -> crate::Result<crate::plan::Plan> {
-        let defs = crate::map::attribute_definitions(&self.spec);
-        let count =
-            |m: crate::map::AttributeModel| defs.iter().filter(|d| d.model == m).count() as u64;
-        let parts = discovery.transactions;
-        let tickets = discovery.tickets.total.max(1);
-        let steps = crate::plan::standard_steps()
-            .into_iter()
-            .map(|s| {
-                let (records, g, i) = match s.id.as_str() {
-                    "data_attributes" => (count(crate::map::AttributeModel::Contact), 0.0, 1.0),
-                    "conversation_attributes" => {
-                        (count(crate::map::AttributeModel::Conversation), 0.0, 1.0)
-                    }
-                    "ticket_type_attributes" => {
-                        (count(crate::map::AttributeModel::TicketType), 0.0, 1.0)
-                    }
-                    "contacts" => (discovery.contacts_reachable, 1.0, 1.5),
-                    "tickets" => (
-                        discovery.tickets.total,
-                        1.0,
-                        2.0 + parts as f64 / tickets as f64,
-                    ),
-                    _ => (s.records, s.glassix_per_record, s.intercom_per_record),
-                };
-                let mut s = s;
-                s.records = records;
-                s.glassix_per_record = g;
-                s.intercom_per_record = i;
-                s
-            })
-            .collect();
-        crate::plan::Plan::new(steps)
     }
 }
 

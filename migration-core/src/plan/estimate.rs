@@ -67,6 +67,37 @@ impl RateLimits {
         })
     }
 
+    /// Seconds one department key needs for `calls` requests the way the client sends them: a
+    /// minute's quota at once (its sliding log allows a burst of `per_minute`), then the next
+    /// when the server's calendar-minute bucket has reset; past the hourly quota, the rest
+    /// waits for the next clock hour. `phase` (0–1) is the share of the first bucket already
+    /// gone when the job starts (the buckets are calendar minutes and clock hours, the start is
+    /// not aligned with them): 0.5 on average, 1 at best, 0 at worst.
+    ///
+    /// `hours × 3600 + 60 × max(0, ⌈rest / per_minute⌉ − 1)`, the first bucket shortened by
+    /// `phase`, where `hours = ⌈calls / per_hour⌉ − 1` and `rest = calls − hours × per_hour`.
+    pub fn glassix_bucket_seconds(&self, calls: f64, phase: f64) -> Result<f64> {
+        self.glassix_rate()?;
+        let calls = calls.max(0.0);
+        let phase = phase.clamp(0.0, 1.0);
+        let (hours, rest) = match self.glassix_per_hour {
+            Some(h) if calls > h => {
+                let full = (calls / h).ceil() - 1.0;
+                (full, calls - full * h)
+            }
+            _ => (0.0, calls),
+        };
+        let minutes = match self.glassix_per_minute {
+            Some(m) => ((rest / m).ceil() - 1.0).max(0.0),
+            None => 0.0,
+        };
+        Ok(if hours > 0.0 {
+            (hours - phase) * 3600.0 + minutes * 60.0
+        } else {
+            ((minutes - phase) * 60.0).max(0.0)
+        })
+    }
+
     /// Sustained Glassix requests per second per department: the tighter of
     /// `per_minute / 60` and `per_hour / 3600`.
     pub fn glassix_rate(&self) -> Result<f64> {

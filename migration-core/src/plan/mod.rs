@@ -14,15 +14,22 @@
 
 mod estimate;
 mod graph;
+mod model;
 mod report;
 mod step_id;
+mod workload;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use estimate::RateLimits;
-pub use report::{FORMULA, PlanReport, PlanTotals, StepReport, human_duration};
+pub use model::{
+    ASSUMED_RETRY_SHARE, ASSUMED_RETRY_WAIT_SECONDS, DepartmentEstimate, Phases, Range,
+    TOOL_SPREAD_HIGH, TOOL_SPREAD_LOW, WRITE_COST_FACTOR,
+};
+pub use report::{FORMULA, PlanReport, PlanTotals, StepReport, binding_label, human_duration};
 pub use step_id::StepId;
+pub use workload::{DepartmentLoad, GlassixCalls, Workload};
 
 use crate::error::Result;
 use crate::kind::ObjectKind;
@@ -151,6 +158,9 @@ pub fn standard_steps_for(target: TicketTarget) -> Vec<Step> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     steps: Vec<Step>,
+    /// Per-department Glassix load and measured costs (a plan built from a discovery).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    workload: Option<Workload>,
 }
 
 impl Plan {
@@ -161,7 +171,22 @@ impl Plan {
     /// step, e.g. `a → b → a`).
     pub fn new(steps: Vec<Step>) -> Result<Self> {
         let steps = graph::order(steps)?;
-        Ok(Plan { steps })
+        Ok(Plan {
+            steps,
+            workload: None,
+        })
+    }
+
+    /// The plan with `workload`: the report then paces each department key under its own
+    /// quota over the whole job and models the phases (see [`Phases`]).
+    pub fn with_workload(mut self, workload: Workload) -> Self {
+        self.workload = Some(workload);
+        self
+    }
+
+    /// The per-department load and measured costs, if the plan has them.
+    pub fn workload(&self) -> Option<&Workload> {
+        self.workload.as_ref()
     }
 
     /// The steps in execution order.

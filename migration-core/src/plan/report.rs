@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use super::model::{self, Phases, Range};
 use super::{Plan, RateLimits};
 use crate::error::{Error, Result};
 
@@ -14,7 +15,14 @@ glassix_s(dept) = glassix_reads(dept) / (per_minute / 60) while they fit in per_
 each further per_hour reads starting an hour later; \
 reads and writes overlap and departments read in parallel, so \
 estimated_s = max(Σ intercom_s, max over departments of Σ glassix_s(dept)); \
-a step alone takes max(its intercom_s, its glassix_s); sequential_upper_bound_s = Σ over steps of that";
+a step alone takes max(its intercom_s, its glassix_s); sequential_upper_bound_s = Σ over steps of that. \
+With a discovery (phases present): estimated_s = max(discover_s + serial_s + tickets_s, glassix_path_s) where \
+discover_s, serial_s (steps outside the tickets phase) and tickets_s (contacts + tickets: reads and writes overlap) \
+are each max(intercom_calls / intercom_rate, requests × measured seconds_per_request), and \
+glassix_path_s = max over departments of bucket_s(discover + migrate requests on that key's quota, \
+downloads and tokens excluded), \
+bucket_s(n) = 60 × (⌈n / per_minute⌉ − 1.5) (a minute's quota at once, calendar-minute buckets, \
+the start half-way into a bucket on average; clock hours likewise past per_hour)";
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,8 +66,10 @@ pub struct PlanTotals {
     pub estimated_seconds: f64,
     /// Σ per-step estimates: the duration if nothing overlapped.
     pub sequential_upper_bound_seconds: f64,
-    /// `intercom` or `glassix`: which side bounds the run.
+    /// `intercom`, `glassix` or `tool` (round trips and the tool's CPU): what bounds the run.
     pub bound_by: String,
+    /// The estimate's range and what drives each end.
+    pub range: Range,
 }
 
 /// The plan with its figures; render with [`PlanReport::to_json`] or [`PlanReport::to_markdown`].
@@ -71,6 +81,12 @@ pub struct PlanReport {
     pub totals: PlanTotals,
     /// The limits used.
     pub limits: RateLimits,
+    /// The phase model's figures, when the plan was built from a discovery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<Phases>,
+    /// What the estimate cannot account for (said, not hidden).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caveats: Vec<String>,
     /// The formula used.
     pub formula: String,
 }
@@ -106,9 +122,66 @@ pub(super) fn build(plan: &Plan, limits: &RateLimits) -> Result<PlanReport> {
         });
     }
     let mut g_secs: f64 = 0.0;
+    let mut g_low: f64 = 0.0;
+    let mut g_high: f64 = 0.0;
+    let decrease = glassix_client::Adaptation::default().decrease;
+    let slowed = RateLimits {
+        glassix_per_minute: limits.glassix_per_minute.map(|m| m * decrease),
+        glassix_per_hour: limits.glassix_per_hour.map(|h| h * decrease),
+        ..limits.clone()
+    };
     for calls in per_department.values() {
         g_secs = g_secs.max(limits.glassix_seconds(*calls)?);
+        g_low = g_low.max(limits.glassix_bucket_seconds(*calls, 1.0)?);
+        g_high = g_high.max(slowed.glassix_seconds(*calls)?);
     }
+    let mut estimated = i_secs.max(g_secs);
+    let mut bound_by = if i_secs >= g_secs {
+        "intercom"
+    } else {
+        "glassix"
+    };
+    let i_low = i_secs * limits.intercom_utilisation;
+    let mut range = Range {
+        low_seconds: i_low.max(g_low),
+        low: "Intercom's whole budget used; Glassix keys sending a minute's quota at once"
+            .to_owned(),
+        high_seconds: i_secs.max(g_high),
+        high: "a Glassix 429 lowering the key's pace for the rest of the run".to_owned(),
+    };
+    let mut phases = None;
+    let mut caveats = Vec::new();
+    if let Some(w) = plan.workload() {
+        let m = model::model(plan, limits, w)?;
+        estimated = m.estimate;
+        bound_by = m.bound_by;
+        range = m.range;
+        g_secs = m.phases.glassix_seconds;
+        if m.phases.seconds_per_request.is_none() {
+            caveats.push(
+                "the per-request cost was not measured (a Glassix quota held discovery back), \
+                 so a run that no rate limit binds is not estimated: it takes longer than \
+                 the rate-limit figures say"
+                    .to_owned(),
+            );
+        }
+        phases = Some(m.phases);
+    }
+    if range.high_seconds - range.low_seconds > 0.3 * estimated {
+        caveats.push(format!(
+            "the range is wider than ±15 % of the estimate: the figure to promise is the range \
+             ({} – {}), not the point (low when {}; high when {})",
+            human_duration(range.low_seconds),
+            human_duration(range.high_seconds),
+            range.low,
+            range.high
+        ));
+    }
+    caveats.push(format!(
+        "retries are an assumption ({:.0} % of requests, in the high end only): a workspace \
+         answering with more 5xx, 429 bursts or lost responses runs longer than the range",
+        model::ASSUMED_RETRY_SHARE * 100.0
+    ));
     Ok(PlanReport {
         steps,
         totals: PlanTotals {
@@ -117,16 +190,14 @@ pub(super) fn build(plan: &Plan, limits: &RateLimits) -> Result<PlanReport> {
             intercom_calls: i_calls,
             intercom_seconds: i_secs,
             glassix_seconds: g_secs,
-            estimated_seconds: i_secs.max(g_secs),
+            estimated_seconds: estimated,
             sequential_upper_bound_seconds: seq,
-            bound_by: if i_secs >= g_secs {
-                "intercom"
-            } else {
-                "glassix"
-            }
-            .to_owned(),
+            bound_by: bound_by.to_owned(),
+            range,
         },
         limits: limits.clone(),
+        phases,
+        caveats,
         formula: FORMULA.to_owned(),
     })
 }
@@ -195,7 +266,70 @@ impl PlanReport {
             human_duration(t.glassix_seconds),
             human_duration(t.sequential_upper_bound_seconds)
         );
+        let r = &t.range;
+        let _ = writeln!(
+            o,
+            "Binding constraint: **{}**. Range: **{} – {}**: low when {}; high when {}.\n",
+            binding_label(&t.bound_by),
+            human_duration(r.low_seconds),
+            human_duration(r.high_seconds),
+            r.low,
+            r.high
+        );
+        if let Some(p) = &self.phases {
+            phases_markdown(&mut o, p);
+        }
+        for c in &self.caveats {
+            let _ = writeln!(o, "- Caveat: {c}.");
+        }
+        if !self.caveats.is_empty() {
+            o.push('\n');
+        }
         let _ = writeln!(o, "Formula: {}", self.formula);
         o
     }
+}
+
+/// What `bound_by` means, for people.
+pub fn binding_label(bound_by: &str) -> &'static str {
+    match bound_by {
+        "glassix" => "the Glassix quota of the slowest department key",
+        "tool" => "round trips and the tool's own CPU (no rate limit binds)",
+        _ => "Intercom's rate limit",
+    }
+}
+
+/// The phases and the per-department Glassix load, as Markdown.
+fn phases_markdown(o: &mut String, p: &Phases) {
+    let _ = writeln!(
+        o,
+        "Phases: discovery {} (measured {}), serial steps {}, tickets phase {} at Intercom's rate{}; \
+         the Glassix path (slowest department, whole job) {}.\n",
+        human_duration(p.discover_seconds),
+        p.discover_measured_seconds
+            .map_or("-".to_owned(), |s| format!("{s:.1} s")),
+        human_duration(p.serial_seconds),
+        human_duration(p.tickets_intercom_seconds),
+        p.tickets_tool_seconds.map_or(String::new(), |s| format!(
+            ", {} at the measured {:.2} ms per request",
+            human_duration(s),
+            p.seconds_per_request.unwrap_or(0.0) * 1000.0
+        )),
+        human_duration(p.glassix_seconds)
+    );
+    let _ = writeln!(
+        o,
+        "| Department | Discovery calls | Migrate calls | Glassix time |\n|---|---:|---:|---:|"
+    );
+    for d in &p.departments {
+        let _ = writeln!(
+            o,
+            "| `{}` | {} | {} | {} |",
+            d.department,
+            d.discover_calls,
+            d.migrate_calls,
+            human_duration(d.seconds)
+        );
+    }
+    o.push('\n');
 }

@@ -193,3 +193,151 @@ fn report_renders_as_json_and_markdown() {
     assert_eq!(human_duration(61.2), "1 min 02 s");
     assert_eq!(human_duration(0.0), "0 s");
 }
+
+/// A plan of the standard steps with `tickets` tickets of `parts_per_ticket` Intercom calls,
+/// and a workload of `departments` (discover calls, migrate tickets-phase list pages).
+fn modelled(
+    tickets: u64,
+    intercom_per_ticket: f64,
+    departments: &[(u64, u64)],
+    seconds_per_request: Option<f64>,
+) -> Plan {
+    let mut steps = standard_steps();
+    for s in &mut steps {
+        if s.id == "tickets" {
+            *s = s.clone().records(tickets, 0.0, intercom_per_ticket);
+        }
+    }
+    let departments = departments
+        .iter()
+        .enumerate()
+        .map(|(i, &(discover, pages))| DepartmentLoad {
+            department: format!("d{i}"),
+            discover_calls: discover,
+            migrate: GlassixCalls {
+                list_pages: pages,
+                users: 1,
+                tokens: 1,
+                ..GlassixCalls::default()
+            },
+        })
+        .collect();
+    Plan::new(steps).unwrap().with_workload(Workload {
+        departments,
+        discover_intercom_calls: 5,
+        discover_measured_seconds: Some(1.0),
+        seconds_per_request,
+        measured_concurrency: 12,
+        migrate_concurrency: 8,
+    })
+}
+
+fn limits(per_minute: f64, per_hour: f64, intercom_per_s: f64) -> RateLimits {
+    RateLimits {
+        intercom_per_window: intercom_per_s * 10.0,
+        intercom_window_seconds: 10.0,
+        intercom_utilisation: 1.0,
+        glassix_per_minute: Some(per_minute),
+        glassix_per_hour: Some(per_hour),
+    }
+}
+
+#[test]
+fn departments_are_paced_side_by_side_over_the_whole_job() {
+    // Three keys at 60/min: 100 + 20 + 1 = 121, 40 + 20 + 1 = 61, 10 + 10 + 1 = 21 requests
+    // on their quotas (the token is outside it).
+    let plan = modelled(10, 1.0, &[(100, 20), (40, 20), (10, 10)], None);
+    let r = plan.report(&limits(60.0, 100_000.0, 1000.0)).unwrap();
+    let p = r.phases.as_ref().unwrap();
+    let secs: Vec<f64> = p.departments.iter().map(|d| d.seconds).collect();
+    // 121 requests need three minute buckets: 60 × (3 − 1.5) = 90 s from a start half-way
+    // into the first; 61 need two (30 s); 21 one (0 s, the tickets phase alone is longer).
+    assert!((secs[0] - 90.0).abs() < 1e-9, "{secs:?}");
+    assert!((secs[1] - 30.0).abs() < 1e-9, "{secs:?}");
+    // The slowest department, not the sum, and discovery's calls counted with it.
+    assert!((p.glassix_seconds - 90.0).abs() < 1e-9);
+    assert!((r.totals.estimated_seconds - 90.0).abs() < 1e-9);
+    assert_eq!(r.totals.bound_by, "glassix");
+    // The hourly quota applies too: at 100/h the 121 requests wait for a second clock hour.
+    let r = plan.report(&limits(60.0, 100.0, 1000.0)).unwrap();
+    assert!((r.totals.estimated_seconds - 1800.0).abs() < 1e-9);
+    // The range: a start at a bucket's end at the low end (60 s), a pace lowered twice by
+    // 429s (33.75/min: four buckets, from a bucket's start) at the high end (180 s).
+    let r = plan.report(&limits(60.0, 100_000.0, 1000.0)).unwrap();
+    let range = &r.totals.range;
+    assert!((range.low_seconds - 60.0).abs() < 1e-9, "{range:?}");
+    assert!((range.high_seconds - 180.0).abs() < 1e-6, "{range:?}");
+    assert!(
+        r.caveats.iter().any(|c| c.contains("wider than")),
+        "{:?}",
+        r.caveats
+    );
+    assert!(range.high.contains("429"), "{range:?}");
+}
+
+#[test]
+fn intercom_bound_runs_add_discovery_and_the_serial_steps_to_the_tickets_phase() {
+    let mut plan = modelled(100, 10.0, &[(5, 1)], None);
+    plan.step_mut("tags").unwrap().intercom_fixed = 50;
+    // 10 Intercom requests a second: discover 5 → 0.5 s; preflight 8 + tags 50 → 5.8 s;
+    // tickets 1,000 → 100 s.
+    let r = plan.report(&limits(6000.0, 100_000.0, 10.0)).unwrap();
+    let p = r.phases.as_ref().unwrap();
+    assert!((p.discover_seconds - 0.5).abs() < 1e-9);
+    assert!((p.serial_seconds - 5.8).abs() < 1e-9);
+    assert!((p.tickets_intercom_seconds - 100.0).abs() < 1e-9);
+    assert!((r.totals.estimated_seconds - 106.3).abs() < 1e-9);
+    assert_eq!(r.totals.bound_by, "intercom");
+    // No per-request cost measured: said, not hidden.
+    assert!(
+        r.caveats.iter().any(|c| c.contains("not measured")),
+        "{:?}",
+        r.caveats
+    );
+    assert!(r.totals.range.low_seconds <= r.totals.estimated_seconds);
+    assert!(r.totals.range.high_seconds >= r.totals.estimated_seconds);
+}
+
+#[test]
+fn without_a_binding_limit_the_measured_cost_per_request_bounds_the_run() {
+    // 1 ms per request; 1,000 tickets × 3 Intercom calls + 2,000 list pages + 2 fixed Glassix
+    // requests in the tickets phase … on a workspace no limit binds.
+    let plan = modelled(1000, 3.0, &[(500, 2000)], Some(0.001));
+    let r = plan
+        .report(&limits(1_000_000.0, 10_000_000.0, 1_000_000.0))
+        .unwrap();
+    let p = r.phases.as_ref().unwrap();
+    let tickets = p.tickets_tool_seconds.unwrap();
+    let w = WRITE_COST_FACTOR;
+    assert!((tickets - 5.0 * w).abs() < 1e-9, "{tickets}");
+    assert_eq!(r.totals.bound_by, "tool");
+    // discover: (5 + 500) × 1 ms (reads); serial: (8 Intercom + 2 Glassix) × 1 ms, and the
+    // tickets phase, at the write factor.
+    let expected = 0.505 + (0.010 + 5.0) * w;
+    assert!((r.totals.estimated_seconds - expected).abs() < 1e-9);
+    let range = &r.totals.range;
+    let low = expected * TOOL_SPREAD_LOW;
+    assert!((range.low_seconds - low).abs() < 1e-9, "{range:?}");
+    assert!(
+        range.high_seconds > expected * TOOL_SPREAD_HIGH,
+        "{range:?}"
+    );
+    let unmeasured = "per-request cost was not measured";
+    assert!(r.caveats.iter().all(|c| !c.contains(unmeasured)));
+    let md = r.to_markdown();
+    assert!(md.contains("Binding constraint: **round trips"), "{md}");
+    assert!(md.contains("| `d0` | 500 | 2002 |"), "{md}");
+}
+
+#[test]
+fn bucket_seconds_count_the_buckets_a_client_waits_for() {
+    let l = limits(120.0, 3000.0, 10.0);
+    let secs = |calls: f64, phase: f64| l.glassix_bucket_seconds(calls, phase).unwrap();
+    assert_eq!(secs(120.0, 0.5), 0.0, "one burst");
+    assert_eq!(secs(121.0, 0.0), 60.0);
+    assert_eq!(secs(121.0, 0.5), 30.0);
+    assert_eq!(secs(121.0, 1.0), 0.0);
+    // Past the hourly quota: the next clock hour, then its minute buckets.
+    assert_eq!(secs(3100.0, 0.0), 3600.0);
+    assert_eq!(secs(3300.0, 0.5), 1800.0 + 120.0);
+}

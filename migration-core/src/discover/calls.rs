@@ -1,0 +1,148 @@
+//! What discovery saw of each department key's load: the Glassix requests it made itself, and
+//! the ones `migrate` will make, counted from what it listed and read. The plan paces each
+//! department under its own quota from these counts (see [`crate::plan::Workload`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{DepartmentLoad, GlassixCalls};
+
+/// One department key as discovery saw it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DepartmentScan {
+    /// Department id (its API key).
+    pub department_id: String,
+    /// Listing pages received, empty windows included (`glassix_client::ListingStats::pages`):
+    /// `migrate` walks the same windows.
+    pub list_pages: u64,
+    /// Tickets listed (each read whole once).
+    pub tickets: u64,
+    /// Customers first seen in this department's tickets that have a Glassix contact record
+    /// (`contacts/get` once each in `migrate`).
+    pub contacts_with_record: u64,
+    /// Attachments over this department's tickets (one download each in `migrate`).
+    pub attachments: u64,
+    /// Requests discovery sent on this key (`PaceStats::requests`: preflight, users, canned
+    /// replies, tags, listing pages, ticket reads; retries included), tokens excluded.
+    pub discovery_requests: u64,
+    /// Tokens discovery asked for this key.
+    pub discovery_tokens: u64,
+    /// Seconds discovery's requests on this key waited for the client's pacer (summed over
+    /// the concurrent readers): 0 when the quota never held discovery back.
+    pub discovery_waited_seconds: f64,
+}
+
+/// Requests `migrate` makes on a department key besides the per-record ones: one user listing
+/// (preflight), two tag listings (the access check `Department::check_access` of the CLI's
+/// preflight, and the tags step) and one token; the canned replies are listed once more when
+/// they become articles (see [`DepartmentScan::migrate_calls`]). Counted from the code and
+/// checked against the sandbox's counters (`docs/performance.md`).
+pub const MIGRATE_FIXED_PER_DEPARTMENT: GlassixCalls = GlassixCalls {
+    list_pages: 0,
+    ticket_reads: 0,
+    contact_reads: 0,
+    attachment_downloads: 0,
+    users: 1,
+    tags: 2,
+    canned_replies: 0,
+    tokens: 1,
+};
+
+impl DepartmentScan {
+    /// The Glassix requests `migrate` will make on this key for the tickets discovery saw;
+    /// `canned_as_articles`: the spec turns canned replies into articles (one more listing).
+    pub fn migrate_calls(&self, canned_as_articles: bool) -> GlassixCalls {
+        GlassixCalls {
+            list_pages: self.list_pages,
+            ticket_reads: self.tickets,
+            contact_reads: self.contacts_with_record,
+            attachment_downloads: self.attachments,
+            canned_replies: u64::from(canned_as_articles),
+            ..MIGRATE_FIXED_PER_DEPARTMENT
+        }
+    }
+
+    /// This department's load for the plan: discovery's own requests and `migrate`'s.
+    pub fn load(&self, canned_as_articles: bool) -> DepartmentLoad {
+        DepartmentLoad {
+            department: self.department_id.clone(),
+            discover_calls: self.discovery_requests,
+            migrate: self.migrate_calls(canned_as_articles),
+        }
+    }
+}
+
+/// How long discovery took and what it sent: the plan's measured per-request cost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DiscoveryCost {
+    /// Wall seconds of the library's discovery (listing, reads, matching, schema reads).
+    pub seconds: f64,
+    /// Wall seconds of the departments' scan alone (listings and ticket reads, side by side).
+    pub scan_seconds: f64,
+    /// Glassix requests of the scan, tokens included, over every department.
+    pub scan_requests: u64,
+    /// Intercom reads of discovery (admins, teams, attribute and ticket-type listings).
+    pub intercom_requests: u64,
+    /// Requests in flight at once during the scan (departments × reads per department).
+    pub scan_concurrency: u64,
+}
+
+impl DiscoveryCost {
+    /// Wall seconds per request during the scan, when the scan was bound by round trips and
+    /// the tool's own work (no pacer wait on any key); `None` when a quota held it back or
+    /// nothing was read (then the figure would measure the quota, not the tool).
+    pub fn seconds_per_request(&self, departments: &[DepartmentScan]) -> Option<f64> {
+        let waited = departments.iter().any(|d| d.discovery_waited_seconds > 0.0);
+        (!waited && self.scan_requests > 0 && self.scan_seconds > 0.0)
+            .then(|| self.scan_seconds / self.scan_requests as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(waited: f64) -> DepartmentScan {
+        DepartmentScan {
+            department_id: "d".into(),
+            list_pages: 91,
+            tickets: 10,
+            contacts_with_record: 6,
+            attachments: 13,
+            discovery_requests: 104,
+            discovery_tokens: 1,
+            discovery_waited_seconds: waited,
+        }
+    }
+
+    #[test]
+    fn migrate_calls_are_what_discovery_listed_and_read_plus_the_fixed_ones() {
+        let calls = scan(0.0).migrate_calls(false);
+        assert_eq!(calls.tickets_phase(), 91 + 10 + 6 + 13);
+        assert_eq!(calls.total(), 120 + 1 + 2 + 1);
+        assert_eq!(
+            scan(0.0).migrate_calls(true).total(),
+            125,
+            "one canned listing"
+        );
+        let load = scan(0.0).load(false);
+        assert_eq!((load.discover_calls, load.migrate.total()), (104, 124));
+        // Downloads and tokens are outside the key's quota.
+        assert_eq!(load.migrate.quota_paced(), 124 - 13 - 1);
+        assert_eq!(load.migrate.tickets_phase_paced(), 91 + 10 + 6);
+    }
+
+    #[test]
+    fn the_per_request_cost_is_measured_only_when_no_quota_held_discovery_back() {
+        let cost = DiscoveryCost {
+            seconds: 0.5,
+            scan_seconds: 0.4,
+            scan_requests: 200,
+            intercom_requests: 5,
+            scan_concurrency: 12,
+        };
+        assert_eq!(cost.seconds_per_request(&[scan(0.0)]), Some(0.002));
+        assert_eq!(cost.seconds_per_request(&[scan(0.0), scan(1.5)]), None);
+        let nothing = DiscoveryCost::default();
+        assert_eq!(nothing.seconds_per_request(&[scan(0.0)]), None);
+    }
+}
