@@ -412,7 +412,7 @@ impl Writer {
             finish_kind(),
             req,
             |_| (),
-            |c| async move { c.tickets().update(id, req).await.map(drop) },
+            |c| async move { c.tickets().update_only(id, req).await },
         )
         .await?;
         self.expected(ObjectKind::Ticket, id, None, expect::ticket_update(req));
