@@ -187,8 +187,9 @@ impl Ledger {
     /// status, notes, expectations) into fewer commits until the guard is dropped or
     /// [`GroupCommit::finish`]ed. Writes that must be durable (an intent, before its create is
     /// sent; runs, watermarks) still commit before they return, carrying the deferred writes
-    /// with them. A crash loses at most the deferred writes of the last [`MAX_AGE`], which the
-    /// next run redoes (the module `group` explains why nothing is ever sent twice).
+    /// with them. A crash loses at most the deferred writes of the last 50 ms, which the next
+    /// run redoes (`docs/executor.md`, "Group commit", explains why nothing is ever sent
+    /// twice).
     pub fn group_commits(&self) -> GroupCommit<'_> {
         let start = {
             let mut c = lock(&self.conn);

@@ -539,7 +539,10 @@ fn grouped_writes_are_on_disk_once_the_next_intent_is() {
         l.lookup(&part, "g1").unwrap().map(|r| r.status),
         Some(ObjectStatus::Migrated)
     );
-    assert_eq!(status_on_disk(&dir, &part, "g1"), Some(ObjectStatus::Intent));
+    assert_eq!(
+        status_on_disk(&dir, &part, "g1"),
+        Some(ObjectStatus::Intent)
+    );
     assert_eq!(status_on_disk(&dir, &ObjectKind::Contact, "c1"), None);
     // The next intent carries every write before it.
     l.record_intent(&part, "g2", "fp", run).unwrap();
@@ -581,7 +584,9 @@ fn a_failed_write_in_a_group_is_undone_alone() {
     let err = l.record_intent(&t, "1", "fp", run).unwrap_err();
     assert!(err.to_string().contains("open intent"), "{err}");
     assert_eq!(
-        l.lookup(&ObjectKind::Contact, "c1").unwrap().map(|r| r.status),
+        l.lookup(&ObjectKind::Contact, "c1")
+            .unwrap()
+            .map(|r| r.status),
         Some(ObjectStatus::Queued)
     );
     l.complete_intent(i.id, "100", "h").unwrap();
