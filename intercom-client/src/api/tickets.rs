@@ -42,6 +42,14 @@ impl Tickets {
             .execute(Req::put(&["tickets", ticket_id]).json(body)?)
             .await
     }
+    /// `PUT /tickets/{id}` like [`update`](Self::update), without decoding the answer: the
+    /// ticket Intercom answers with carries its ticket type and up to 500 parts, which a caller
+    /// that only needs the update applied should not pay for.
+    pub async fn update_only(&self, ticket_id: &str, body: &UpdateTicket) -> Result<()> {
+        self.client
+            .execute_unit(Req::put(&["tickets", ticket_id]).json(body)?)
+            .await
+    }
     /// `GET /tickets/{id}`.
     pub async fn get(&self, ticket_id: &str) -> Result<Ticket> {
         self.client.execute(Req::get(&["tickets", ticket_id])).await

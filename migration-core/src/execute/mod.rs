@@ -144,6 +144,9 @@ pub(crate) async fn run(
         Some(glassix.clone()),
     );
     let target = target::Target::of(&spec);
+    // The run's ledger writes that follow an Intercom call are committed in groups; an intent
+    // still commits before its create is sent (`ledger::group_commits`).
+    let group = objects.group_commits();
     let adopt = recovering || adopt::needed(&intercom, &objects, target).await?;
     let st = Arc::new(RunState::new(
         glassix,
@@ -181,6 +184,9 @@ pub(crate) async fn run(
             .map_err(|e| e.with_ledger_path(&objects))?;
     }
     rec.finish_all();
+    group
+        .finish()
+        .map_err(|e| ExecError::from(e).with_ledger_path(&objects))?;
     let (this_run, steps, adopted) = rec.into_parts();
     Ok(Executed {
         this_run,

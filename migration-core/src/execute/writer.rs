@@ -423,7 +423,7 @@ impl Writer {
             finish_kind(),
             req,
             |_| (),
-            |c| async move { c.tickets().update(id, req).await.map(drop) },
+            |c| async move { c.tickets().update_only(id, req).await },
         )
         .await?;
         self.expected(

@@ -111,7 +111,7 @@ impl Ledger {
         parent: Option<(&str, i64)>,
         fields: &ExpectedFields,
     ) -> Result<()> {
-        self.write("record expected fields", |tx| {
+        self.write_deferred("record expected fields", |tx| {
             let old: Option<String> = tx
                 .prepare_cached("SELECT fields FROM expected WHERE kind = ?1 AND target_id = ?2")
                 .and_then(|mut s| {

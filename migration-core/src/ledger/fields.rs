@@ -44,7 +44,7 @@ impl Ledger {
                 return Ok(());
             }
         }
-        self.write("replace field items", |tx| {
+        self.write_deferred("replace field items", |tx| {
             tx.prepare_cached("DELETE FROM field_items WHERE kind = ?1 AND source_id = ?2")
                 .and_then(|mut s| s.execute(params![kind.as_str(), source_id]))
                 .map_err(Error::ledger("replace field items"))?;

@@ -3,7 +3,7 @@
 //! recorded up front), settled after it. The migration's own intent handling (open intents,
 //! the run that created an object) ignores a rollback's intents.
 
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Intent, IntentId, IntentOutcome, Ledger, RunId, now_text, parse_time};
 use crate::error::{Error, Result};
@@ -159,14 +159,18 @@ impl Ledger {
     }
 }
 
-pub(super) fn load_open(tx: &Transaction<'_>, intent: IntentId) -> Result<Intent> {
+pub(super) fn load_open(tx: &Connection, intent: IntentId) -> Result<Intent> {
     let row = tx
-        .query_row(
-            &format!("SELECT {INTENT_COLUMNS}, outcome FROM intents WHERE id = ?1"),
-            params![intent.0],
-            |r| Ok((row_to_intent(r), r.get::<_, String>(6)?)),
+        .prepare_cached(
+            "SELECT id, kind, source_id, fingerprint, run_id, created_at, outcome
+               FROM intents WHERE id = ?1",
         )
-        .optional()
+        .and_then(|mut s| {
+            s.query_row(params![intent.0], |r| {
+                Ok((row_to_intent(r), r.get::<_, String>(6)?))
+            })
+            .optional()
+        })
         .map_err(Error::ledger("load intent"))?;
     match row {
         None => Err(Error::LedgerState(format!(
@@ -182,7 +186,7 @@ pub(super) fn load_open(tx: &Transaction<'_>, intent: IntentId) -> Result<Intent
 }
 
 pub(super) fn close(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     intent: IntentId,
     outcome: IntentOutcome,
     target_id: Option<&str>,

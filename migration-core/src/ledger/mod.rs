@@ -10,7 +10,9 @@
 //!   looks each object up in Intercom and calls [`Ledger::settle_intent`] — it never creates again
 //!   blindly.
 //! * Every write is one short SQLite transaction, so a crash at any instant leaves the file
-//!   consistent. The file is in WAL mode with `synchronous = NORMAL` by default: a process crash
+//!   consistent. During a run, the writes that follow an Intercom call are grouped into fewer
+//!   commits ([`Ledger::group_commits`]); an intent is always committed before its create is
+//!   sent. The file is in WAL mode with `synchronous = NORMAL` by default: a process crash
 //!   loses nothing committed; a power loss may lose the last few commits but never corrupts the
 //!   file (use [`LedgerOptions::durable`] for `synchronous = FULL`).
 //! * `Ledger` is `Send + Sync`: one connection behind a mutex, held only for the duration of
@@ -24,6 +26,7 @@ mod before_images;
 mod digest;
 mod expected;
 mod fields;
+mod group;
 mod intents;
 mod meta;
 mod objects;
@@ -38,16 +41,20 @@ mod types;
 mod watermarks;
 mod writes;
 
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::Connection;
+
+use group::{Conn, Durability};
 
 pub use before_images::{BeforeField, BeforeImage};
 pub use digest::{NoteGroup, NoteMatches};
 pub use expected::{Expectation, ExpectedFields, SET_REMOVED};
 pub use fields::FieldItem;
+pub use group::GroupCommit;
 pub use meta::INTERCOM_WORKSPACE;
 pub use queue_context::QueueContext;
 pub use schema::SCHEMA_VERSION;
@@ -63,6 +70,9 @@ pub use writes::LedgerBatch;
 
 use crate::error::{Error, Result};
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 256;
+
 /// Options for [`Ledger::open_with`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LedgerOptions {
@@ -74,7 +84,7 @@ pub struct LedgerOptions {
 /// The migration ledger. See the [module documentation](self).
 #[derive(Debug)]
 pub struct Ledger {
-    conn: Mutex<Connection>,
+    conn: Arc<Mutex<Conn>>,
     path: Option<PathBuf>,
 }
 
@@ -112,9 +122,12 @@ impl Ledger {
             .map_err(Error::ledger("set WAL checkpoint interval"))?;
         conn.pragma_update(None, "cache_size", -16_384)
             .map_err(Error::ledger("set cache size"))?;
+        // Every statement of the hot path stays prepared (the default keeps 16, fewer than a
+        // part's writes use: each miss parsed its SQL again).
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         schema::migrate(&mut conn)?;
         Ok(Ledger {
-            conn: Mutex::new(conn),
+            conn: Arc::new(Mutex::new(Conn::new(conn))),
             path,
         })
     }
@@ -131,26 +144,49 @@ impl Ledger {
             .map_err(Error::ledger("read schema version"))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave a half-written transaction behind
-        // (SQLite rolls back an unfinished transaction when it is dropped), so a poisoned
-        // mutex is safe to reuse.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// The connection, for reads (which see the writes of an open group).
+    fn lock(&self) -> ConnGuard<'_> {
+        ConnGuard(group::lock(&self.conn))
     }
 
-    /// Run `f` in one IMMEDIATE transaction; commit on `Ok`, roll back on `Err`.
+    /// Run `f` as one write, committed before this returns: in one IMMEDIATE transaction
+    /// (rolled back on `Err`), or with the deferred writes of an open group.
     fn write<T>(
         &self,
         operation: &'static str,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+        f: impl FnOnce(&Connection) -> Result<T>,
     ) -> Result<T> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(Error::ledger(operation))?;
-        let out = f(&tx)?;
-        tx.commit().map_err(Error::ledger(operation))?;
-        Ok(out)
+        group::lock(&self.conn).write(operation, Durability::Now, f)
+    }
+
+    /// Run `f` as one write that may wait for a later commit while writes are grouped
+    /// ([`Ledger::group_commits`]); committed at once otherwise. Only for writes that a crash
+    /// may lose because the next run redoes them (the module `group` lists why).
+    fn write_deferred<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        group::lock(&self.conn).write(operation, Durability::Deferred, f)
+    }
+}
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            tracing::warn!(error = %e, "the ledger's last grouped writes could not be committed");
+        }
+    }
+}
+
+/// The locked connection (see [`Ledger::lock`]).
+struct ConnGuard<'a>(MutexGuard<'a, Conn>);
+
+impl Deref for ConnGuard<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.0.db
     }
 }
 

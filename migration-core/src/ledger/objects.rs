@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
     Ledger, ObjectRecord, ObjectStatus, Origin, Reason, RollbackItem, RunId, StatusCounts,
@@ -222,7 +222,7 @@ impl Ledger {
 
 /// Set a status (and reason), creating the row if needed; keep the queue and parts in step.
 pub(super) fn set_status(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     kind: &ObjectKind,
     source_id: &str,
     status: ObjectStatus,
@@ -255,7 +255,7 @@ pub(super) fn set_status(
 
 /// Keep `queue` and `parts` consistent with a new object status.
 fn after_status(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     kind: &ObjectKind,
     source_id: &str,
     status: ObjectStatus,
@@ -289,7 +289,7 @@ fn after_status(
 
 /// Record a migrated object inside an open transaction (shared with intent completion).
 pub(super) fn migrated_in(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     kind: &ObjectKind,
     source_id: &str,
     target_id: &str,

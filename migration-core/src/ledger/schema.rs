@@ -201,6 +201,15 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// transaction (all or nothing; a second process opening the same file waits, then finds the
 /// schema current), recorded as one `schema_version` row with the version reached.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    // A current file needs no write lock: another process may hold it for a while (a run
+    // groups its commits), and opening the ledger to read must not wait for it.
+    let found: Option<i64> = conn
+        .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+        .ok()
+        .flatten();
+    if found == Some(SCHEMA_VERSION) {
+        return Ok(());
+    }
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_version (
             version    INTEGER NOT NULL,

@@ -510,3 +510,105 @@ fn a_batch_commits_together_or_not_at_all() {
     );
     assert!(l.queue_entries().unwrap().is_empty());
 }
+
+/// What a second connection (another process, or the file after a crash) sees of a record.
+/// Another `Ledger` opens the file while the group holds the write lock (a `status` during a
+/// run): opening does not wait for the lock when the schema is current.
+fn status_on_disk(dir: &tempfile::TempDir, kind: &ObjectKind, id: &str) -> Option<ObjectStatus> {
+    let other = Ledger::open(dir.path().join("ledger.sqlite")).unwrap();
+    other.lookup(kind, id).unwrap().map(|r| r.status)
+}
+
+#[test]
+fn grouped_writes_are_on_disk_once_the_next_intent_is() {
+    let (dir, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let group = l.group_commits();
+    let part = ObjectKind::Part;
+    let first = l.record_intent(&part, "g1", "fp", run).unwrap();
+    assert_eq!(
+        status_on_disk(&dir, &part, "g1"),
+        Some(ObjectStatus::Intent),
+        "an intent is durable before its create is sent"
+    );
+    l.complete_intent(first.id, "p1", "h1").unwrap();
+    l.mark_skipped(&ObjectKind::Contact, "c1", &Reason::new("x", "y"), run)
+        .unwrap();
+    // Deferred: this connection sees them, the file does not yet hold them.
+    assert_eq!(
+        l.lookup(&part, "g1").unwrap().map(|r| r.status),
+        Some(ObjectStatus::Migrated)
+    );
+    assert_eq!(
+        status_on_disk(&dir, &part, "g1"),
+        Some(ObjectStatus::Intent)
+    );
+    assert_eq!(status_on_disk(&dir, &ObjectKind::Contact, "c1"), None);
+    // The next intent carries every write before it.
+    l.record_intent(&part, "g2", "fp", run).unwrap();
+    assert_eq!(
+        status_on_disk(&dir, &part, "g1"),
+        Some(ObjectStatus::Migrated)
+    );
+    assert_eq!(
+        status_on_disk(&dir, &ObjectKind::Contact, "c1"),
+        Some(ObjectStatus::Skipped)
+    );
+    l.mark_failed(&ObjectKind::Contact, "c2", "boom", run)
+        .unwrap();
+    group.finish().unwrap();
+    assert_eq!(
+        status_on_disk(&dir, &ObjectKind::Contact, "c2"),
+        Some(ObjectStatus::Failed),
+        "ending the group commits what it holds"
+    );
+    // After the group, every write commits at once again.
+    l.mark_failed(&ObjectKind::Contact, "c3", "boom", run)
+        .unwrap();
+    assert_eq!(
+        status_on_disk(&dir, &ObjectKind::Contact, "c3"),
+        Some(ObjectStatus::Failed)
+    );
+}
+
+#[test]
+fn a_failed_write_in_a_group_is_undone_alone() {
+    let (dir, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let group = l.group_commits();
+    let t = ObjectKind::Ticket;
+    let i = l.record_intent(&t, "1", "fp", run).unwrap();
+    l.mark_queued(&ObjectKind::Contact, "c1", &Reason::new("x", "y"), run)
+        .unwrap();
+    // A second intent for the same record is refused; the deferred write before it stays.
+    let err = l.record_intent(&t, "1", "fp", run).unwrap_err();
+    assert!(err.to_string().contains("open intent"), "{err}");
+    assert_eq!(
+        l.lookup(&ObjectKind::Contact, "c1")
+            .unwrap()
+            .map(|r| r.status),
+        Some(ObjectStatus::Queued)
+    );
+    l.complete_intent(i.id, "100", "h").unwrap();
+    drop(group);
+    assert_eq!(status_on_disk(&dir, &t, "1"), Some(ObjectStatus::Migrated));
+    assert_eq!(
+        status_on_disk(&dir, &ObjectKind::Contact, "c1"),
+        Some(ObjectStatus::Queued)
+    );
+}
+
+#[test]
+fn dropping_the_ledger_commits_its_group() {
+    let (dir, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let group = l.group_commits();
+    l.mark_failed(&ObjectKind::Contact, "c1", "boom", run)
+        .unwrap();
+    std::mem::forget(group);
+    drop(l);
+    assert_eq!(
+        status_on_disk(&dir, &ObjectKind::Contact, "c1"),
+        Some(ObjectStatus::Failed)
+    );
+}

@@ -94,13 +94,16 @@ impl Ledger {
     ) -> Result<Option<RecordSections>> {
         let conn = self.lock();
         let row: Option<(Option<String>, String)> = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT last_activity, sections FROM record_sections
                   WHERE kind = ?1 AND source_id = ?2",
-                params![kind.as_str(), source_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()
+            .and_then(|mut s| {
+                s.query_row(params![kind.as_str(), source_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+            })
             .map_err(Error::ledger("read record sections"))?;
         let Some((last, json)) = row else {
             return Ok(None);
@@ -126,22 +129,22 @@ impl Ledger {
         let json = serde_json::to_string(sections).map_err(|e| {
             Error::LedgerState(format!("encoding the sections of {kind} {source_id}: {e}"))
         })?;
-        self.write("set record sections", |tx| {
-            tx.execute(
+        self.write_deferred("set record sections", |tx| {
+            tx.prepare_cached(
                 "INSERT INTO record_sections (kind, source_id, last_activity, sections, run_id, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (kind, source_id) DO UPDATE SET
                    last_activity = excluded.last_activity, sections = excluded.sections,
                    run_id = excluded.run_id, updated_at = excluded.updated_at",
-                params![
+            )
+            .and_then(|mut s| s.execute(params![
                     kind.as_str(),
                     source_id,
                     sections.last_activity.map(time_text),
                     json,
                     run.0,
                     now_text()
-                ],
-            )
+                ]))
             .map(drop)
             .map_err(Error::ledger("set record sections"))
         })

@@ -2,7 +2,7 @@
 //! transaction on [`LedgerBatch`].
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::intents::{close, load_open};
 use super::objects::{migrated_in, set_status};
@@ -17,7 +17,7 @@ use crate::kind::ObjectKind;
 /// together, or none if the closure returns an error.
 #[derive(Debug)]
 pub struct LedgerBatch<'a> {
-    tx: &'a Transaction<'a>,
+    tx: &'a Connection,
 }
 
 impl Ledger {
@@ -30,7 +30,7 @@ impl Ledger {
     /// Register a source record as known and not yet handled. Does nothing if the record is
     /// already in the ledger (whatever its status).
     pub fn mark_pending(&self, kind: &ObjectKind, source_id: &str, run: RunId) -> Result<()> {
-        self.write("mark pending", |tx| {
+        self.write_deferred("mark pending", |tx| {
             LedgerBatch { tx }.mark_pending(kind, source_id, run)
         })
     }
@@ -47,7 +47,7 @@ impl Ledger {
         origin: Origin,
         run: RunId,
     ) -> Result<()> {
-        self.write("mark migrated", |tx| {
+        self.write_deferred("mark migrated", |tx| {
             LedgerBatch { tx }.mark_migrated(kind, source_id, target_id, source_hash, origin, run)
         })
     }
@@ -60,7 +60,7 @@ impl Ledger {
         reason: &Reason,
         run: RunId,
     ) -> Result<()> {
-        self.write("mark queued", |tx| {
+        self.write_deferred("mark queued", |tx| {
             LedgerBatch { tx }.mark_queued(kind, source_id, reason, run)
         })
     }
@@ -73,7 +73,7 @@ impl Ledger {
         reason: &Reason,
         run: RunId,
     ) -> Result<()> {
-        self.write("mark skipped", |tx| {
+        self.write_deferred("mark skipped", |tx| {
             LedgerBatch { tx }.mark_skipped(kind, source_id, reason, run)
         })
     }
@@ -86,7 +86,7 @@ impl Ledger {
         error: &str,
         run: RunId,
     ) -> Result<()> {
-        self.write("mark failed", |tx| {
+        self.write_deferred("mark failed", |tx| {
             LedgerBatch { tx }.mark_failed(kind, source_id, error, run)
         })
     }
@@ -137,7 +137,7 @@ impl Ledger {
         source_hash: &str,
         origin: Origin,
     ) -> Result<()> {
-        self.write("complete intent", |tx| {
+        self.write_deferred("complete intent", |tx| {
             LedgerBatch { tx }.complete_intent_as(intent, target_id, source_hash, origin)
         })
     }
@@ -146,7 +146,7 @@ impl Ledger {
     /// records it as migrated; [`Settlement::NotCreated`] abandons the intent and returns the
     /// record to `pending`, so that it is created on the next pass.
     pub fn settle_intent(&self, intent: IntentId, settlement: Settlement) -> Result<()> {
-        self.write("settle intent", |tx| {
+        self.write_deferred("settle intent", |tx| {
             LedgerBatch { tx }.settle_intent(intent, settlement)
         })
     }
@@ -159,14 +159,14 @@ impl Ledger {
     /// `ObjectKind::Part` and the guid, and the part row follows. Registering again a part that
     /// is already further along (e.g. migrated) with status `pending` only updates its position.
     pub fn record_part(&self, part: &PartRecord, source_hash: &str, run: RunId) -> Result<()> {
-        self.write("record part", |tx| {
+        self.write_deferred("record part", |tx| {
             LedgerBatch { tx }.record_part(part, source_hash, run)
         })
     }
 
     /// Record a field-level note about something lossy in one record's mapping.
     pub fn add_note(&self, note: &LossyNote, run: RunId) -> Result<()> {
-        self.write("add note", |tx| LedgerBatch { tx }.add_note(note, run))
+        self.write_deferred("add note", |tx| LedgerBatch { tx }.add_note(note, run))
     }
 
     /// Set (or move) the watermark `name`.
