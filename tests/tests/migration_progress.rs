@@ -78,6 +78,9 @@ async fn a_glassix_quota_wait_is_announced_with_how_long_it_lasts() {
     });
     let watch = QuotaWatch::spawn(tx.clone(), None, Some(client.clone()));
     assert_eq!(tx.quota_period(), Duration::ZERO, "no quota binds yet");
+    // The mock server is reached over real loopback I/O, during which the paused clock jumps
+    // to the watch's next tick: a round trip costs paused time that depends on the machine's
+    // load, so the times below are bounded from one side or compared with each other.
     client.users(dept).await.unwrap();
     client.users(dept).await.unwrap();
     let quota_used = start.elapsed();
@@ -108,18 +111,32 @@ async fn a_glassix_quota_wait_is_announced_with_how_long_it_lasts() {
         released >= Duration::from_secs(60),
         "the pacer held the request for the minute: {released:?}"
     );
+    // Every event announces the same end (the pacer's release, within a watch tick), which
+    // is no later than when the request went through (its response then arrives after one
+    // round trip, itself stretched by the paused clock's jumps: hence no upper bound here).
+    let ends: Vec<Duration> = waits.iter().map(|(at, r)| *at + *r).collect();
+    let (lo, hi) = (
+        ends.iter().min().copied().unwrap_or_default(),
+        ends.iter().max().copied().unwrap_or_default(),
+    );
+    assert!(
+        hi - lo <= Duration::from_millis(600),
+        "the announced end drifts: {lo:?}..{hi:?}"
+    );
+    assert!(
+        hi <= released + Duration::from_millis(600),
+        "announced {hi:?}, released {released:?}"
+    );
     // About two a second while the request is held, none once it is through.
-    assert!(waits.len() >= 100, "{} waiting events", waits.len());
-    for (at, remaining) in &waits {
+    let held = lo.saturating_sub(quota_used).as_secs_f64();
+    let ticks = (held / QuotaWatch::EVERY.as_secs_f64()).floor() as usize;
+    assert!(
+        waits.len() + 2 >= ticks,
+        "{} waiting events over {held} s held",
+        waits.len()
+    );
+    for (at, _) in &waits {
         assert!(*at >= quota_used && *at <= released, "sent at {at:?}");
-        // What each event announces ends when the request really went (within a watch tick
-        // and the request's own round trip).
-        let announced_end = *at + *remaining;
-        let off = announced_end.abs_diff(released);
-        assert!(
-            off <= Duration::from_millis(600),
-            "sent at {at:?}: {remaining:?} to go, released at {released:?}"
-        );
     }
     let (first_at, first_remaining) = waits[0];
     assert!(
@@ -127,8 +144,8 @@ async fn a_glassix_quota_wait_is_announced_with_how_long_it_lasts() {
         "announced within one tick"
     );
     assert!(
-        first_remaining >= Duration::from_secs(59),
-        "{first_remaining:?}"
+        first_at + first_remaining + Duration::from_millis(600) >= Duration::from_secs(60),
+        "the first event announces the rest of the minute: {first_remaining:?} at {first_at:?}"
     );
     assert_eq!(
         period,
