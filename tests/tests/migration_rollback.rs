@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use helpdesk_sandbox::SandboxHandle;
 use migration_core::ObjectKind;
-use migration_core::ledger::{Ledger, RunMode};
+use migration_core::ledger::{Ledger, Origin, RunMode};
 use migration_core::progress::ProgressSender;
 use migration_core::rollback::{RollbackScope, RollbackSummary};
 use migration_core::verify::VerifyOptions;
@@ -500,4 +500,59 @@ fn summary_parts(s: &RollbackSummary) -> u64 {
         .filter(|(k, _)| matches!(k, ObjectKind::Part | ObjectKind::Note))
         .map(|(_, k)| k.deleted)
         .sum()
+}
+
+/// A create whose answer was lost is settled by a look-up. For a customer whose e-mail already
+/// had a contact in Intercom, Intercom answered the lost create with a 409, and the look-up
+/// finds that older contact: it is recorded as reused (found older than the create's intent),
+/// never as created, so a full rollback keeps it. The lost answers are those of a run killed
+/// after sending the creates: their intents are open when `migrate` runs again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_create_settled_on_a_pre_existing_contact_never_deletes_it() {
+    let sb = common::sandbox(20, 12).await;
+    // The contacts existed well before the migration (created two hours "ago").
+    sb.intercom.clock().advance(chrono::Duration::hours(-2));
+    let existing = common::pre_existing_contacts_with_history(&sb).await;
+    sb.intercom.clock().advance(chrono::Duration::hours(2));
+    assert!(!existing.is_empty(), "the workspace has such customers");
+
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let killed = ledger.begin_run(RunMode::Migrate, "killed").unwrap();
+    for e in &existing {
+        ledger
+            .record_intent(
+                &ObjectKind::Contact,
+                &e.glassix_id,
+                "sent, answer lost",
+                killed,
+            )
+            .unwrap();
+    }
+    let m = common::migration(&sb, ledger.clone(), false);
+    let result = common::run(&m).await;
+    assert!(result.is_balanced(), "{:?}", result.imbalance);
+    for e in &existing {
+        let r = ledger
+            .lookup(&ObjectKind::Contact, &e.glassix_id)
+            .unwrap()
+            .expect("the contact record");
+        assert_eq!(
+            r.target_id.as_deref(),
+            Some(e.intercom_id.as_str()),
+            "{}",
+            e.email
+        );
+        assert_eq!(r.origin, Some(Origin::Reused), "{}", e.email);
+    }
+    let summary = rollback(&m, &RollbackScope::All).await;
+    assert_eq!(summary.failed(), 0, "{:?}", summary.left);
+    let st = sb.intercom.state();
+    for e in &existing {
+        assert!(
+            st.contacts.contains_key(&e.intercom_id),
+            "{}: the rollback deleted {}",
+            e.email,
+            e.intercom_id
+        );
+    }
 }

@@ -176,6 +176,7 @@ async fn one(
         |id| update(st, &sid, id, &plan),
     )
     .await?;
+    let outcome = existed_before(st, &kind, &sid, outcome).await?;
     let Some(id) = outcome.target_id().map(str::to_owned) else {
         return Err(Fault::record(format!("contact {sid}: no Intercom id")));
     };
@@ -225,6 +226,52 @@ async fn one(
         Err(run) => return Err(run),
     };
     Ok((resolved, end))
+}
+
+/// How much earlier than its create's intent a contact found by look-up must have been created
+/// in Intercom to count as one that existed before the migration (room for the clock
+/// difference between this machine and Intercom).
+const EXISTED_BEFORE_MARGIN_SECS: i64 = 60;
+
+/// A create whose answer was lost is settled by a look-up (`Write::Found`). For a contact, the
+/// look-up can find one that existed before the migration: Intercom answered the lost create
+/// with a 409 for its e-mail. Such a contact is recorded as reused, so that a rollback restores
+/// it instead of deleting it; it is told apart by its `created_at`, earlier than the intent.
+/// A contact without `created_at` counts as pre-existing: a rollback must never delete what the
+/// migration cannot show it created. Costs one read, on this rare path only.
+async fn existed_before(
+    st: &RunState,
+    kind: &ObjectKind,
+    sid: &str,
+    outcome: Outcome,
+) -> Result<Outcome, Fault> {
+    let Outcome::Migrated {
+        target_id,
+        write: Write::Found,
+    } = &outcome
+    else {
+        return Ok(outcome);
+    };
+    let Some(intent_at) = st.ledger.settling_intent_time(kind, sid, target_id)? else {
+        return Ok(outcome);
+    };
+    let contact = st.intercom.contacts().get(target_id).await?;
+    let older = contact
+        .created_at
+        .is_none_or(|c| c < intent_at.timestamp() - EXISTED_BEFORE_MARGIN_SECS);
+    if !older {
+        return Ok(outcome);
+    }
+    st.ledger.mark_existed_before(kind, sid)?;
+    tracing::info!(
+        source_id = sid,
+        contact = %target_id,
+        "a lost create was settled by a contact that existed before the migration: recorded as reused (a rollback restores it, never deletes it)"
+    );
+    Ok(Outcome::Migrated {
+        target_id: target_id.clone(),
+        write: Write::Reused,
+    })
 }
 
 /// A customer new to the ledger whose e-mail matches (after trimming white space and

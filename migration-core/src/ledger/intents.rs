@@ -159,6 +159,45 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// When the migration intent that settled `kind`/`source_id` on `target_id` was recorded
+    /// (the latest such intent; a rollback's intents are not counted), if any.
+    pub fn settling_intent_time(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        target_id: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let conn = self.lock();
+        let at: Option<String> = conn
+            .query_row(
+                "SELECT created_at FROM intents
+                  WHERE kind = ?1 AND source_id = ?2 AND target_id = ?3
+                    AND fingerprint NOT LIKE 'undo:%'
+                  ORDER BY id DESC LIMIT 1",
+                params![kind.as_str(), source_id, target_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(Error::ledger("read the settling intent's time"))?;
+        at.as_deref().map(parse_time).transpose()
+    }
+
+    /// Records that the Intercom object of `kind`/`source_id` existed before the migration
+    /// (origin `reused`): a create whose answer was lost was settled by a look-up that found an
+    /// object older than the create. A rollback then restores it instead of deleting it.
+    pub fn mark_existed_before(&self, kind: &ObjectKind, source_id: &str) -> Result<()> {
+        self.write("record that an object existed before", |tx| {
+            tx.prepare_cached(
+                "UPDATE objects SET origin = 'reused' WHERE kind = ?1 AND source_id = ?2",
+            )
+            .and_then(|mut s| s.execute(params![kind.as_str(), source_id]))
+            .map_err(Error::ledger("record that an object existed before"))?;
+            Ok(())
+        })
+    }
+}
+
 pub(super) fn load_open(tx: &Connection, intent: IntentId) -> Result<Intent> {
     let row = tx
         .prepare_cached(
