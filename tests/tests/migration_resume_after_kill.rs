@@ -261,3 +261,57 @@ async fn an_open_tag_intent_is_settled_by_the_next_run() {
     assert_eq!(record.status.as_str(), "migrated");
     assert_eq!(record.target_id.as_deref(), Some(created.id.as_str()));
 }
+
+/// A tag record an earlier run left failed (its create's answer lost, say) while the tag exists
+/// in Intercom is finished by the next run: migrated (as reused: the ledger cannot show this
+/// migration created it), not reported unchanged and left failed for ever. Seen with every
+/// write's answer lost: tags stayed failed through any number of fault-free reruns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_left_failed_is_finished_by_the_next_run() {
+    use migration_core::ledger::{ObjectStatus, Origin, RunMode};
+    let sb = common::sandbox(6, 12).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, ledger.clone(), false);
+    assert!(common::run(&m).await.is_balanced());
+    // A tag of a department's tag list (the tags step's own; a tag rule's tag is created on
+    // the way by its first ticket).
+    let listed: Vec<String> = sb
+        .snapshot
+        .departments
+        .iter()
+        .flat_map(|d| d.tags.iter())
+        .filter_map(|t| t["name"].as_str().map(|n| n.trim().to_owned()))
+        .collect();
+    let tag = ledger
+        .rollback_order()
+        .unwrap()
+        .into_iter()
+        .find(|i| i.kind == ObjectKind::Tag && listed.contains(&i.source_id))
+        .expect("a listed tag the migration created");
+    let run = ledger.begin_run(RunMode::Migrate, "answers lost").unwrap();
+    ledger
+        .mark_failed(
+            &ObjectKind::Tag,
+            &tag.source_id,
+            "the create's answer was lost",
+            run,
+        )
+        .unwrap();
+    ledger
+        .finish_run(
+            run,
+            migration_core::ledger::RunStatus::Failed,
+            &serde_json::json!({}),
+        )
+        .unwrap();
+
+    let again = common::run(&m).await;
+    assert!(again.is_balanced(), "{:?}", again.imbalance);
+    let r = ledger
+        .lookup(&ObjectKind::Tag, &tag.source_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.status, ObjectStatus::Migrated, "{r:?}");
+    assert_eq!(r.target_id.as_deref(), Some(tag.target_id.as_str()));
+    assert_eq!(r.origin, Some(Origin::Reused));
+}

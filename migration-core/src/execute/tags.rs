@@ -7,7 +7,7 @@ use intercom_client::models::CreateTag;
 
 use crate::ObjectKind;
 use crate::hashing::source_hash;
-use crate::ledger::Settlement;
+use crate::ledger::{ObjectStatus, Settlement};
 use crate::outcome::{Outcome, Write};
 use crate::plan::StepId;
 
@@ -115,14 +115,22 @@ async fn ensure_tag(
     let kind = ObjectKind::Tag;
     let hash = source_hash(&key)?;
     if let Some(id) = existing {
-        return Ok(if st.ledger.lookup(&kind, name)?.is_none() {
+        // Migrated before: unchanged. New to the ledger, or left failed or pending by an
+        // earlier run (its create's answer lost, say): the tag is there now, so the record is
+        // migrated; as reused, because the ledger cannot show that this migration created it
+        // (a rollback then leaves the tag rather than risk deleting one of the workspace's).
+        let migrated = st
+            .ledger
+            .lookup(&kind, name)?
+            .is_some_and(|r| r.status == ObjectStatus::Migrated);
+        return Ok(if migrated {
+            RecordEnd::new(kind, name, Outcome::Unchanged { target_id: id })
+        } else {
             let reused = Outcome::Migrated {
                 target_id: id,
                 write: Write::Reused,
             };
             RecordEnd::new(kind, name, reused).hash(hash)
-        } else {
-            RecordEnd::new(kind, name, Outcome::Unchanged { target_id: id })
         });
     }
     let req = CreateTag {
