@@ -40,6 +40,22 @@ struct ContactFields<'a> {
     custom_attributes: Option<&'a CustomAttributes>,
 }
 
+/// The [`ContactFields`] of a `CreateContact` or an `UpdateContact` (the two requests carry the
+/// same contact fields under the same names), as expectations.
+macro_rules! contact_fields {
+    ($req:expr) => {
+        ContactFields {
+            role: $req.role.as_ref().map(|r| r.as_str().to_owned()),
+            external_id: $req.external_id.as_ref(),
+            email: $req.email.as_ref(),
+            phone: $req.phone.as_ref(),
+            name: $req.name.as_ref(),
+            custom_attributes: $req.custom_attributes.as_ref(),
+        }
+        .expected()
+    };
+}
+
 impl ContactFields<'_> {
     fn expected(self) -> ExpectedFields {
         let mut f = ExpectedFields::new();
@@ -59,28 +75,12 @@ pub(crate) fn contact(req: &CreateContact, reused: bool) -> ExpectedFields {
     if reused {
         return ExpectedFields::new();
     }
-    ContactFields {
-        role: req.role.as_ref().map(|r| r.as_str().to_owned()),
-        external_id: req.external_id.as_ref(),
-        email: req.email.as_ref(),
-        phone: req.phone.as_ref(),
-        name: req.name.as_ref(),
-        custom_attributes: req.custom_attributes.as_ref(),
-    }
-    .expected()
+    contact_fields!(req)
 }
 
 /// An updated contact.
 pub(crate) fn contact_update(req: &UpdateContact) -> ExpectedFields {
-    ContactFields {
-        role: req.role.as_ref().map(|r| r.as_str().to_owned()),
-        external_id: req.external_id.as_ref(),
-        email: req.email.as_ref(),
-        phone: req.phone.as_ref(),
-        name: req.name.as_ref(),
-        custom_attributes: req.custom_attributes.as_ref(),
-    }
-    .expected()
+    contact_fields!(req)
 }
 
 /// A tag applied to a contact, ticket or conversation.
