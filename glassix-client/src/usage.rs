@@ -181,6 +181,64 @@ mod tests {
         assert_eq!(wait_for(q, &old, 31, 0), Duration::from_millis(3_480_250));
     }
 
+    fn client(keys: &[Uuid]) -> Client {
+        let mut b = Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .quota(Quota::new(120, 3000));
+        for k in keys {
+            let creds = crate::Credentials::new(&k.to_string(), "secret", "u@x.test").unwrap();
+            b = b.department(creds);
+        }
+        b.build().unwrap()
+    }
+
+    /// A command that follows another within the minute continues its budget: the second
+    /// client's pacer lets through only what the first left of the minute, then waits.
+    #[tokio::test(start_paused = true)]
+    async fn the_next_command_continues_the_budget_the_last_one_left() {
+        let key = Uuid::from_u128(7);
+        let first = client(&[key]);
+        let dept = first.department(key).unwrap();
+        for _ in 0..100 {
+            dept.state.pacer.acquire().await;
+        }
+        let usage = first.quota_usage();
+        assert_eq!(usage.key(key).map(|k| k.sent_at_ms.len()), Some(100));
+        // Through the file the CLI writes.
+        let text = serde_json::to_string(&usage).unwrap();
+        let usage: QuotaUsage = serde_json::from_str(&text).unwrap();
+
+        // (No paused-time advance here: the file holds wall-clock times, which paused time
+        // does not move.)
+        let second = client(&[key, Uuid::from_u128(8)]);
+        assert_eq!(
+            second.continue_quota_usage(&usage),
+            1,
+            "only the key it has"
+        );
+        let pacer = &second.department(key).unwrap().state.pacer;
+        let start = Instant::now();
+        for _ in 0..20 {
+            pacer.acquire().await;
+        }
+        assert_eq!(Instant::now(), start, "20 of the minute's 120 were left");
+        pacer.acquire().await;
+        // The 121st of the minute: a minute and 250 ms after the first command's first
+        // request (less the few wall-clock milliseconds this test took).
+        let waited = Instant::now() - start;
+        assert!(
+            waited >= Duration::from_millis(59_000) && waited <= Duration::from_millis(60_251),
+            "{waited:?}"
+        );
+        // A key the usage does not name starts afresh.
+        let other = &second.department(Uuid::from_u128(8)).unwrap().state.pacer;
+        let start = Instant::now();
+        for _ in 0..120 {
+            other.acquire().await;
+        }
+        assert_eq!(Instant::now(), start);
+    }
+
     #[test]
     fn usage_of_another_key_does_not_count() {
         let a = Uuid::from_u128(1);
