@@ -31,6 +31,11 @@ async fn tiny_scenario_fills_every_column() {
     assert!(row.estimate_secs > 0.0);
     let est = row.estimate_secs / (row.discover_secs + row.migrate_secs);
     assert!((row.estimate_ratio - est).abs() < 1e-9);
+    // The plan said how long `migrate` alone takes if started right after it.
+    let mig = row
+        .migrate_estimate_ratio
+        .expect("the plan gives migrate's estimate if started now");
+    assert!(mig > 0.0);
     assert!(!row.bound_by.is_empty());
     let (low, high) = row.range_secs;
     assert!(

@@ -64,6 +64,7 @@ mod paging;
 mod retry;
 pub mod throttle;
 mod transport;
+pub mod usage;
 
 pub use client::{
     API_PATH, Client, ClientBuilder, ClientStats, DEFAULT_TOKEN_REQUESTS_PER_MINUTE, Department,
@@ -80,3 +81,4 @@ pub use paging::{DEFAULT_WINDOW, TicketQuery, format_list_date};
 pub use retry::RetryPolicy;
 pub use secrecy::SecretString;
 pub use throttle::{Adaptation, PaceStats};
+pub use usage::{KeyUsage, QuotaUsage};

@@ -144,29 +144,13 @@ impl Pacer {
         let now = Instant::now();
         let at = {
             let mut s = self.lock();
-            let (per_min, per_hour) = self.limits(s.factor);
-            let mut t = now;
-            if let Some(gate) = s.gate {
-                t = t.max(gate);
-            }
-            if let Some(&last) = s.minute.back() {
-                t = t.max(last);
-            }
-            if s.minute.len() >= per_min {
-                t = t.max(s.minute[s.minute.len() - per_min] + MINUTE + SLACK);
-            }
-            if s.hour.len() >= per_hour {
-                t = t.max(s.hour[s.hour.len() - per_hour] + HOUR + SLACK);
-            }
-            s.minute.push_back(t);
-            s.hour.push_back(t);
-            // Only the last `quota` bookings can ever constrain (the pace never exceeds it), and
-            // bookings older than a window constrain nothing.
+            let limits = self.limits(s.factor);
             // `limits(1.0)`, not the raw quota: a `Quota` built field by field may hold a zero,
             // which `limits` raises to 1 and which would otherwise prune every booking.
-            let (keep_minute, keep_hour) = self.limits(1.0);
-            prune(&mut s.minute, keep_minute, now, MINUTE + SLACK);
-            prune(&mut s.hour, keep_hour, now, HOUR + SLACK);
+            let keep = self.limits(1.0);
+            let gate = s.gate;
+            let State { minute, hour, .. } = &mut *s;
+            let t = book(now, gate, minute, hour, limits, keep);
             s.requests += 1;
             s.waited += t - now;
             t
@@ -222,6 +206,31 @@ impl Pacer {
         }
     }
 
+    /// The bookings of the last hour (the hour log: every slot that can still constrain a
+    /// request), oldest first, with `now`.
+    pub(crate) fn bookings(&self) -> (Vec<Instant>, Instant) {
+        let s = self.lock();
+        (s.hour.iter().copied().collect(), Instant::now())
+    }
+
+    /// Adds `bookings` (slots another process used on the same key, oldest first) to the logs,
+    /// so that this pacer continues that budget instead of starting a fresh one.
+    pub(crate) fn seed(&self, bookings: &[Instant]) {
+        let now = Instant::now();
+        let keep = self.limits(1.0);
+        let mut s = self.lock();
+        let merge = |log: &mut VecDeque<Instant>| {
+            let mut all: Vec<Instant> = log.iter().chain(bookings).copied().collect();
+            all.sort_unstable();
+            *log = all.into();
+        };
+        merge(&mut s.minute);
+        merge(&mut s.hour);
+        let State { minute, hour, .. } = &mut *s;
+        prune(minute, keep.0, now, MINUTE + SLACK);
+        prune(hour, keep.1, now, HOUR + SLACK);
+    }
+
     /// Count a retry (for the stats).
     pub(crate) fn on_retry(&self) {
         self.lock().retries += 1;
@@ -250,6 +259,42 @@ impl Pacer {
     }
 }
 
+/// Books the next slot at or after `now` in the minute and hour logs (the pacer's whole
+/// arithmetic, over any clock: tokio's `Instant` in the pacer, plain offsets in
+/// [`crate::usage`]): after `gate`, after the last booking, and a window (plus [`SLACK`]) after
+/// the booking `limits` places back in each log; then drops what can no longer constrain (only
+/// the last `keep` bookings can, and none older than a window).
+pub(crate) fn book<T>(
+    now: T,
+    gate: Option<T>,
+    minute: &mut VecDeque<T>,
+    hour: &mut VecDeque<T>,
+    (per_min, per_hour): (usize, usize),
+    (keep_minute, keep_hour): (usize, usize),
+) -> T
+where
+    T: Copy + Ord + std::ops::Add<Duration, Output = T>,
+{
+    let mut t = now;
+    if let Some(gate) = gate {
+        t = t.max(gate);
+    }
+    if let Some(&last) = minute.back() {
+        t = t.max(last);
+    }
+    if minute.len() >= per_min {
+        t = t.max(minute[minute.len() - per_min] + MINUTE + SLACK);
+    }
+    if hour.len() >= per_hour {
+        t = t.max(hour[hour.len() - per_hour] + HOUR + SLACK);
+    }
+    minute.push_back(t);
+    hour.push_back(t);
+    prune(minute, keep_minute, now, MINUTE + SLACK);
+    prune(hour, keep_hour, now, HOUR + SLACK);
+    t
+}
+
 /// Time until the earliest booked slot still ahead of `now` (slots are booked in order, so the
 /// ones ahead are at the back of the log).
 fn next_release(log: &VecDeque<Instant>, now: Instant) -> Duration {
@@ -260,7 +305,10 @@ fn next_release(log: &VecDeque<Instant>, now: Instant) -> Duration {
         .map_or(Duration::ZERO, |&t| t - now)
 }
 
-fn prune(log: &mut VecDeque<Instant>, keep: usize, now: Instant, window: Duration) {
+fn prune<T>(log: &mut VecDeque<T>, keep: usize, now: T, window: Duration)
+where
+    T: Copy + Ord + std::ops::Add<Duration, Output = T>,
+{
     while log.len() > keep {
         log.pop_front();
     }

@@ -154,6 +154,7 @@ pub async fn run_scenario(scenario: &Scenario, cli: &Path, out: &Path) -> Result
         bound_by: planned.bound_by,
         range_secs: planned.range,
         glassix_planned: planned.glassix_calls,
+        migrate_estimate_secs: planned.migrate_now,
         cli_cpu_secs: cpu,
         all_requests,
         peak_rss_kib: peak,
@@ -291,6 +292,7 @@ impl Ctx<'_> {
                 )?,
             ),
             glassix_calls: number(&totals["glassix_calls"], "totals.glassix_calls")? as u64,
+            migrate_now: v["phases"]["migrate_now"]["seconds"].as_f64(),
         })
     }
 }
@@ -301,6 +303,8 @@ struct Planned {
     bound_by: String,
     range: (f64, f64),
     glassix_calls: u64,
+    /// `phases.migrate_now.seconds`, when the plan gave it.
+    migrate_now: Option<f64>,
 }
 
 /// Creates `dir`, replacing an earlier run's; refuses a folder that holds anything else.

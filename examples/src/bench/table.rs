@@ -35,6 +35,9 @@ pub struct Measured {
     pub range_secs: (f64, f64),
     /// Glassix requests the plan counted for `migrate`.
     pub glassix_planned: u64,
+    /// The plan's `phases.migrate_now.seconds`: `migrate` alone if started when the plan was
+    /// made (the harness starts it right after); `None` when the plan did not give it.
+    pub migrate_estimate_secs: Option<f64>,
     /// CPU seconds of every CLI process of the scenario; `None` without `/proc`.
     pub cli_cpu_secs: Option<f64>,
     /// Requests both fakes answered over the whole scenario (discovery included).
@@ -80,6 +83,8 @@ pub struct Row {
     pub estimate_secs: f64,
     /// Estimate ÷ (discover + migrate wall).
     pub estimate_ratio: f64,
+    /// The plan's `migrate` estimate if started now ÷ `migrate` wall.
+    pub migrate_estimate_ratio: Option<f64>,
     /// The plan's binding constraint.
     pub bound_by: String,
     /// The plan's range (low, high seconds).
@@ -125,6 +130,7 @@ impl Row {
             budget_ratio,
             estimate_secs: m.estimate_secs,
             estimate_ratio: ratio(m.estimate_secs, m.discover_secs + m.migrate_secs),
+            migrate_estimate_ratio: m.migrate_estimate_secs.map(|e| ratio(e, m.migrate_secs)),
             bound_by: m.bound_by,
             range_secs: m.range_secs,
             in_range: (m.range_secs.0..=m.range_secs.1)
@@ -140,7 +146,7 @@ impl Row {
 }
 
 /// The column headers, in order.
-pub const HEADERS: [&str; 20] = [
+pub const HEADERS: [&str; 21] = [
     "scenario",
     "tickets",
     "parts",
@@ -155,6 +161,7 @@ pub const HEADERS: [&str; 20] = [
     "budget ratio",
     "estimate s",
     "est/actual",
+    "mig est/actual",
     "range s",
     "bound by",
     "writes/s",
@@ -181,6 +188,7 @@ pub fn cells(row: &Row) -> Vec<String> {
         opt(row.budget_ratio, 3),
         format!("{:.2}", row.estimate_secs),
         format!("{:.2}", row.estimate_ratio),
+        opt(row.migrate_estimate_ratio, 2),
         format!(
             "{:.1}–{:.1}{}",
             row.range_secs.0,

@@ -43,9 +43,17 @@ impl App {
     /// clients to the preflight and to the migration, so that they share tokens, pacers and
     /// rate-limit budgets. No request is sent: a missing secret or a tier without API access
     /// fails here, before either service is contacted.
+    ///
+    /// The Glassix client continues the quota usage the previous command left
+    /// ([`App::saved_quota_usage`]): Glassix counts each key's requests per calendar minute and
+    /// clock hour whichever process sent them.
     pub fn clients(&self) -> Result<Clients, CliError> {
+        let glassix = self.config.glassix_client()?;
+        if let Some(usage) = self.saved_quota_usage() {
+            glassix.continue_quota_usage(&usage);
+        }
         Ok(Clients {
-            glassix: self.config.glassix_client()?,
+            glassix,
             intercom: self.config.intercom_client()?,
         })
     }
@@ -166,11 +174,36 @@ impl App {
         self.finish_render(render).await;
         let d = result.map_err(from_exec)?;
         write_discovery(out, &d)?;
+        out.write_json(QUOTA_USAGE_JSON, &clients.glassix.quota_usage())?;
         Ok(d)
     }
 
+    /// The Glassix keys' usage the previous command left in `paths.out`
+    /// ([`QUOTA_USAGE_JSON`]), if any. A file that cannot be read is reported as a warning and
+    /// ignored: the pacers then start afresh and meet the server's 429s, which they handle.
+    pub fn saved_quota_usage(&self) -> Option<glassix_client::QuotaUsage> {
+        let path = self.config.paths.out.join(QUOTA_USAGE_JSON);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "the Glassix quota usage left by the previous command could not be read; the pacers start afresh");
+                return None;
+            }
+        };
+        match serde_json::from_str(&text) {
+            Ok(u) => Some(u),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "the Glassix quota usage left by the previous command is not valid JSON; the pacers start afresh (delete the file to silence this)");
+                None
+            }
+        }
+    }
+
     /// The rate limits for the estimate: the tier's (or configured) Glassix quota, and
-    /// Intercom's budget as its headers state it (one `GET /me`), else Intercom's default.
+    /// Intercom's budget as its headers state it (one `GET /me`), else Intercom's default,
+    /// for each configured token (the first token's limit taken for every one), capped by the
+    /// workspace share when there are several.
     pub async fn rate_limits(&self) -> RateLimits {
         let mut limits = RateLimits::default();
         let g = &self.config.glassix;
@@ -187,6 +220,8 @@ impl App {
             limits.glassix_per_hour = Some(f64::from(h));
         }
         if let Ok(ic) = self.config.intercom_client() {
+            limits.intercom_tokens = u32::try_from(ic.token_count()).unwrap_or(u32::MAX);
+            limits.intercom_workspace_per_second = ic.workspace_limit().map(|w| w.per_second());
             if ic.admins().me().await.is_ok() {
                 learn_window(&ic).await;
                 let status = ic.rate_limit();
@@ -199,6 +234,11 @@ impl App {
         limits
     }
 }
+
+/// The file in `paths.out` where `discover` leaves each Glassix key's requests of the last
+/// hour, so that the next command's pacers continue that budget (and `plan` can say how long
+/// `migrate` takes if started now).
+pub const QUOTA_USAGE_JSON: &str = "glassix-quota-usage.json";
 
 /// The longest the plan waits to learn Intercom's window length: one real window (10 s) and
 /// a little.

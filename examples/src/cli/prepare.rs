@@ -2,7 +2,7 @@
 //! `plan`.
 
 use migration_core::discover::Discovery;
-use migration_core::plan::{binding_label, human_duration};
+use migration_core::plan::{StartState, binding_label, human_duration};
 use migration_core::spec::MappingSpec;
 
 use super::app::App;
@@ -137,6 +137,11 @@ pub async fn plan(app: &App) -> Result<(), CliError> {
     let m = app.migration(spec, ledger, true, Some(d.tickets.total))?;
     let plan = m.plan(&d).map_err(from_core)?;
     let limits = app.rate_limits().await;
+    // `migrate` if started now: the Glassix keys continue what the previous commands sent.
+    let plan = plan.starting(StartState {
+        usage: app.saved_quota_usage().unwrap_or_default(),
+        at_ms: chrono::Utc::now().timestamp_millis(),
+    });
     let report = plan.report(&limits).map_err(from_core)?;
     out.write(
         names::PLAN_JSON,
@@ -166,6 +171,15 @@ pub async fn plan(app: &App) -> Result<(), CliError> {
         t.range.low,
         t.range.high
     ));
+    if let Some(n) = report.phases.as_ref().and_then(|p| p.migrate_now.as_ref()) {
+        c.line(format!(
+            "If `migrate` starts now: {} ({} waiting for the Glassix quota the previous \
+             commands used); on a fresh quota period: {}.",
+            human_duration(n.seconds),
+            human_duration(n.glassix_seconds),
+            human_duration(n.fresh_seconds)
+        ));
+    }
     for caveat in &report.caveats {
         c.line(format!("Caveat: {caveat}."));
     }

@@ -95,6 +95,9 @@ impl Scan {
             .by_channel
             .entry(full.primary_protocol_type.as_str().to_owned())
             .or_default() += 1;
+        d.longest_ticket_transactions = d
+            .longest_ticket_transactions
+            .max(full.transactions().len() as u64);
         for tr in full.transactions() {
             d.transactions += 1;
             if tr.is_note() {
@@ -203,6 +206,10 @@ pub struct Discovery {
     pub tickets: TicketCounts,
     /// Transactions (messages and notes) over all tickets.
     pub transactions: u64,
+    /// Transactions of the longest ticket: its parts go one after another on one Intercom
+    /// token, so they set a floor under the tickets phase (see [`crate::plan::Workload`]).
+    #[serde(default)]
+    pub longest_ticket_transactions: u64,
     /// Notes (internal transactions).
     pub notes: u64,
     /// Attachments over all transactions.

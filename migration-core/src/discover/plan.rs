@@ -112,6 +112,9 @@ impl Migration {
             seconds_per_request: discovery.cost.seconds_per_request(depts),
             measured_concurrency: discovery.cost.scan_concurrency,
             migrate_concurrency: self.concurrency as u64,
+            longest_chain_requests: discovery.longest_ticket_transactions
+                + INTERCOM_PER_TICKET as u64,
+            start: None,
         }))
     }
 }

@@ -18,6 +18,14 @@ pub struct RateLimits {
     /// Fraction of the Intercom budget the executor aims to use (0 < u ≤ 1): 0.98 by default,
     /// the client keeping 2 % of each window as its safety margin.
     pub intercom_utilisation: f64,
+    /// Intercom app tokens the client spreads its requests over (each with
+    /// `intercom_per_window` of its own).
+    #[serde(default = "one_token")]
+    pub intercom_tokens: u32,
+    /// With several tokens: the requests per second all of them together may send
+    /// (`workspace_share × workspace_limit_per_minute / 60`); `None` with one token.
+    #[serde(default)]
+    pub intercom_workspace_per_second: Option<f64>,
     /// Glassix requests allowed per minute per department key, if known.
     pub glassix_per_minute: Option<f64>,
     /// Glassix requests allowed per hour per department key, if known.
@@ -30,15 +38,23 @@ impl Default for RateLimits {
             intercom_per_window: 1666.0,
             intercom_window_seconds: 10.0,
             intercom_utilisation: 0.98,
+            intercom_tokens: 1,
+            intercom_workspace_per_second: None,
             glassix_per_minute: Some(60.0),
             glassix_per_hour: None,
         }
     }
 }
 
+/// Serde default of [`RateLimits::intercom_tokens`].
+fn one_token() -> u32 {
+    1
+}
+
 impl RateLimits {
-    /// Sustained Intercom requests per second: `per_window / window × utilisation`.
-    pub fn intercom_rate(&self) -> Result<f64> {
+    /// Sustained Intercom requests per second of one token: `per_window / window ×
+    /// utilisation`.
+    pub fn intercom_token_rate(&self) -> Result<f64> {
         let r = self.intercom_per_window / self.intercom_window_seconds * self.intercom_utilisation;
         if !(r.is_finite() && r > 0.0) || self.intercom_utilisation > 1.0 {
             return Err(Error::InvalidRateLimit(format!(
@@ -47,6 +63,25 @@ impl RateLimits {
             )));
         }
         Ok(r)
+    }
+
+    /// Sustained Intercom requests per second over every token: one token's rate × the token
+    /// count, capped with several tokens by the workspace share (which the client spaces
+    /// exactly, without the per-token safety margin).
+    pub fn intercom_rate(&self) -> Result<f64> {
+        let all = self.intercom_token_rate()? * f64::from(self.intercom_tokens.max(1));
+        match self.intercom_workspace_per_second {
+            Some(cap) if self.intercom_tokens > 1 => {
+                if !(cap.is_finite() && cap > 0.0) {
+                    return Err(Error::InvalidRateLimit(format!(
+                        "the Intercom workspace share must allow a positive rate, got {cap} \
+                         requests per second"
+                    )));
+                }
+                Ok(all.min(cap))
+            }
+            _ => Ok(all),
+        }
     }
 
     /// Seconds one department key needs for `calls` requests. Within the hourly quota the

@@ -16,6 +16,7 @@ mod estimate;
 mod graph;
 mod model;
 mod report;
+mod start;
 mod step_id;
 mod workload;
 
@@ -28,6 +29,7 @@ pub use model::{
     TOOL_SPREAD_HIGH, TOOL_SPREAD_LOW, WRITE_COST_FACTOR,
 };
 pub use report::{FORMULA, PlanReport, PlanTotals, StepReport, binding_label, human_duration};
+pub use start::{MigrateNow, StartState};
 pub use step_id::StepId;
 pub use workload::{DepartmentLoad, GlassixCalls, Workload};
 
@@ -181,6 +183,16 @@ impl Plan {
     /// quota over the whole job and models the phases (see [`Phases`]).
     pub fn with_workload(mut self, workload: Workload) -> Self {
         self.workload = Some(workload);
+        self
+    }
+
+    /// The plan with the Glassix keys' recent usage and the moment `migrate` would start: the
+    /// report then also says how long `migrate` takes if started then (see
+    /// [`Phases::migrate_now`]). No effect on a plan without a workload.
+    pub fn starting(mut self, state: StartState) -> Self {
+        if let Some(w) = &mut self.workload {
+            w.start = Some(state);
+        }
         self
     }
 

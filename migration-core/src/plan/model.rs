@@ -9,18 +9,19 @@
 //!   takes `max(its Intercom seconds, its requests × per-request cost)`; a `migrate` request
 //!   costs [`WRITE_COST_FACTOR`] × discovery's measured one;
 //! - **Glassix path**: each department key is paced under its own quota, side by side, over the
-//!   whole job (discovery's requests fill the same minute and hour buckets as `migrate`'s):
-//!   `max over departments of bucket_s(discover + migrate requests on the key's quota)` (not
-//!   the attachment downloads nor the tokens, which the quota does not count), and never less than
-//!   `discover + serial + bucket_s(the department's tickets-phase requests)`, where `bucket_s`
-//!   is [`RateLimits::glassix_bucket_seconds`] half-way into the first bucket (the client
-//!   sends a minute's quota at once, the server counts calendar minutes and clock hours).
+//!   whole job: `max over departments of pace_s(discover + migrate requests on the key's
+//!   quota)` (not the attachment downloads nor the tokens, which the quota does not count), and
+//!   never less than `discover + serial + pace_s(the department's tickets-phase requests)`,
+//!   where `pace_s` is the client's own sliding-log arithmetic ([`super::start`]): `migrate`
+//!   continues the usage discovery left on each key, so the job is paced as one.
 //!
-//! `estimate = max(discover + serial + tickets phase, Glassix path)`.
+//! `estimate = max(discover + serial + tickets phase, Glassix path)`; and, when the plan knows
+//! the keys' recent usage, `migrate` alone if started now ([`super::MigrateNow`]).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::start::{self, MigrateNow};
 use super::{Plan, RateLimits, StepId, Workload};
 use crate::error::Result;
 
@@ -32,9 +33,10 @@ pub const TOOL_SPREAD_HIGH: f64 = 1.5;
 /// How much more a `migrate` request costs the tool (and the fake APIs it is measured against)
 /// than one of discovery's reads: a ledger transaction, hashing, a write on the other side.
 /// Calibrated, not derived: `migrate` ms per request ÷ discovery's, in the bench's unthrottled
-/// rows (debug build, 2 shared cores, load 8–10), was 0.97–1.44 over four runs, 1.27 on
-/// average (`docs/performance.md`). A change to the hot path changes it: measure it again.
-pub const WRITE_COST_FACTOR: f64 = 1.25;
+/// rows after the group commit landed (debug build, 2 shared cores, load 5–7), was 1.12–1.79
+/// over six runs, median 1.31 (`docs/performance.md`, "The estimate"). A change to the hot
+/// path changes it: measure it again.
+pub const WRITE_COST_FACTOR: f64 = 1.3;
 /// Share of requests assumed to be retried once (5xx, 429, lost response) at the high end:
 /// an assumption, not a measurement; a workspace with more faults than that runs longer.
 pub const ASSUMED_RETRY_SHARE: f64 = 0.01;
@@ -52,8 +54,12 @@ pub struct Phases {
     /// The steps that run alone, one after another (preflight, schema, tags, collections,
     /// articles).
     pub serial_seconds: f64,
-    /// The tickets phase's Intercom requests at the Intercom rate.
+    /// The tickets phase's Intercom requests at the Intercom rate (every token).
     pub tickets_intercom_seconds: f64,
+    /// The longest ticket's requests, one after another on one token: at that token's rate,
+    /// or at the measured cost per request if longer. A floor under the tickets phase.
+    #[serde(default)]
+    pub longest_chain_seconds: f64,
     /// The tickets phase's requests (both sides) at the measured per-request cost ×
     /// [`WRITE_COST_FACTOR`]; `None` when the cost was not measured.
     pub tickets_tool_seconds: Option<f64>,
@@ -63,6 +69,11 @@ pub struct Phases {
     pub glassix_seconds: f64,
     /// Per-request cost used (seconds), if measured.
     pub seconds_per_request: Option<f64>,
+    /// `migrate` alone if started when the plan was made (the Glassix keys continuing the
+    /// minute and hour the previous commands used), and on a fresh quota period; present when
+    /// the plan knows the keys' recent usage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migrate_now: Option<MigrateNow>,
 }
 
 /// One department key's share of the Glassix path.
@@ -109,7 +120,13 @@ fn in_tickets_phase(id: &str) -> bool {
 /// The phases, estimate and range of `plan` under `limits` with `w`.
 pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Modelled> {
     let ri = limits.intercom_rate()?;
-    let ri_full = ri / limits.intercom_utilisation.max(f64::MIN_POSITIVE);
+    let ri_token = limits.intercom_token_rate()?;
+    // The whole budget: no per-token safety margin (the workspace share is spaced exactly).
+    let whole = RateLimits {
+        intercom_utilisation: 1.0,
+        ..limits.clone()
+    };
+    let (ri_full, ri_token_full) = (whole.intercom_rate()?, whole.intercom_token_rate()?);
     let cost = w.seconds_per_request;
     let tool = |requests: f64, factor: f64| cost.map(|c| c * factor * requests);
     let phase = |ic_calls: f64, requests: f64, rate: f64, factor: f64| {
@@ -146,32 +163,43 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
             phase(tickets_ic, tickets_ic + tickets_gx as f64, rate, writes),
         )
     };
-    let (discover, serial, tickets) = parts(ri, 1.0);
+    // The longest ticket's requests go in order on one token: a floor under the tickets
+    // phase, at one token's rate and at one request's cost each.
+    let chain = w.longest_chain_requests as f64;
+    let chain_floor = |token_rate: f64, factor: f64| {
+        (chain / token_rate).max(tool(chain, factor * WRITE_COST_FACTOR).unwrap_or(0.0))
+    };
+    let parts = |rate: f64, token_rate: f64, factor: f64| {
+        let (d, s, t) = parts(rate, factor);
+        (d, s, t.max(chain_floor(token_rate, factor)))
+    };
+    let (discover, serial, tickets) = parts(ri, ri_token, 1.0);
     let before_tickets = discover + serial;
-    // The Glassix path, per department: the key's quota scaled by `pace` (1 = configured),
-    // the job starting `phase` into the first bucket.
-    let glassix_path = |pace: f64, phase: f64, before: f64| -> Result<Vec<DepartmentEstimate>> {
-        let scaled = RateLimits {
-            glassix_per_minute: limits.glassix_per_minute.map(|m| m * pace),
-            glassix_per_hour: limits.glassix_per_hour.map(|h| h * pace),
-            ..limits.clone()
-        };
-        let secs = |calls: u64| scaled.glassix_bucket_seconds(calls as f64, phase);
+    // The Glassix path, per department, with the client's pacing (a minute's quota at once,
+    // the next a minute after the first of them) and discovery's requests continued by
+    // `migrate` (the commands carry each key's usage): the key's quota scaled by `pace`
+    // (1 = configured); `apart`: discovery and `migrate` on separate quota periods.
+    let glassix_path = |pace: f64, apart: bool, before: f64| -> Vec<DepartmentEstimate> {
+        let secs = |calls: u64| start::key_seconds(limits, pace, &[], calls, 0);
         w.departments
             .iter()
             .map(|d| {
-                let all = d.discover_calls + d.migrate.quota_paced();
-                let tickets = d.migrate.tickets_phase_paced();
-                Ok(DepartmentEstimate {
+                let migrate = d.migrate.quota_paced();
+                let job = if apart {
+                    secs(d.discover_calls) + secs(migrate)
+                } else {
+                    secs(d.discover_calls + migrate)
+                };
+                DepartmentEstimate {
                     department: d.department.clone(),
                     discover_calls: d.discover_calls,
                     migrate_calls: d.migrate.total(),
-                    seconds: secs(all)?.max(before + secs(tickets)?),
-                })
+                    seconds: job.max(before + secs(d.migrate.tickets_phase_paced())),
+                }
             })
             .collect()
     };
-    let departments = glassix_path(1.0, 0.5, before_tickets)?;
+    let departments = glassix_path(1.0, false, before_tickets);
     let slowest = |ds: &[DepartmentEstimate]| ds.iter().map(|d| d.seconds).fold(0.0, f64::max);
     let glassix = slowest(&departments);
     let intercom_path = before_tickets + tickets;
@@ -187,26 +215,25 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
     };
     // Low end: Intercom at 100 % of its budget, each Glassix key sending a minute's quota at
     // once (the client's sliding log allows it), the tool at its cheapest.
-    let (d_lo, s_lo, t_lo) = parts(ri_full, TOOL_SPREAD_LOW);
+    let (d_lo, s_lo, t_lo) = parts(ri_full, ri_token_full, TOOL_SPREAD_LOW);
     let low_path = d_lo + s_lo + t_lo;
-    let low_gx = slowest(&glassix_path(1.0, 1.0, d_lo + s_lo)?);
-    // High end: a 429 met on a key lowers its pace by the client's decrease factor for the
-    // rest of the run; the tool at its dearest; the assumed retries.
-    // Twice: the client lowers a key's pace at most once per cooldown (a minute), and the
-    // bench saw 429s in two successive minutes when `migrate` followed discovery at once.
-    let decrease = glassix_client::Adaptation::default().decrease.powi(2);
-    let (d_hi, s_hi, t_hi) = parts(ri, TOOL_SPREAD_HIGH);
+    let low_gx = slowest(&glassix_path(1.0, true, d_lo + s_lo));
+    // High end: a 429 met on a key (another integration using it) lowers its pace by the
+    // client's decrease factor for the rest of the run; the tool at its dearest; the assumed
+    // retries.
+    let decrease = glassix_client::Adaptation::default().decrease;
+    let (d_hi, s_hi, t_hi) = parts(ri, ri_token, TOOL_SPREAD_HIGH);
     let total_requests =
         discover_requests + serial_ic + serial_gx as f64 + tickets_ic + tickets_gx as f64;
     let retries = ASSUMED_RETRY_SHARE * total_requests * ASSUMED_RETRY_WAIT_SECONDS
         / w.migrate_concurrency.max(1) as f64;
     let high_path = d_hi + s_hi + t_hi + retries;
-    let high_gx = slowest(&glassix_path(decrease, 0.0, d_hi + s_hi)?);
+    let high_gx = slowest(&glassix_path(decrease, false, d_hi + s_hi));
     let range = Range {
         low_seconds: low_path.max(low_gx).min(estimate),
         low: if low_gx > low_path {
-            "the job starts at the end of a Glassix minute bucket (each key sends a minute's \
-             quota at once, then waits for the next bucket)"
+            "`migrate` starts on a fresh Glassix quota period (more than a minute after \
+             discovery's last request), so discovery's requests do not count against it"
                 .to_owned()
         } else if tool_binds {
             format!(
@@ -219,8 +246,8 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
         high_seconds: high_path.max(high_gx).max(estimate),
         high: if high_gx > high_path {
             format!(
-                "`migrate` follows discovery within the same minute bucket: 429s on a Glassix \
-                 key in two successive minutes lower its pace to {:.0} % for the rest of the run",
+                "a 429 on a Glassix key (another integration using it) lowers its pace to \
+                 {:.0} % for the rest of the run",
                 decrease * 100.0
             )
         } else {
@@ -239,10 +266,15 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
             discover_measured_seconds: w.discover_measured_seconds,
             serial_seconds: serial,
             tickets_intercom_seconds: tickets_ic / ri,
+            longest_chain_seconds: chain_floor(ri_token, 1.0),
             tickets_tool_seconds: tickets_tool,
             departments,
             glassix_seconds: glassix,
             seconds_per_request: cost,
+            migrate_now: w
+                .start
+                .as_ref()
+                .map(|st| start::migrate_now(limits, w, st, serial + tickets)),
         },
         estimate,
         bound_by,

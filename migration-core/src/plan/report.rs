@@ -18,11 +18,16 @@ estimated_s = max(Σ intercom_s, max over departments of Σ glassix_s(dept)); \
 a step alone takes max(its intercom_s, its glassix_s); sequential_upper_bound_s = Σ over steps of that. \
 With a discovery (phases present): estimated_s = max(discover_s + serial_s + tickets_s, glassix_path_s) where \
 discover_s, serial_s (steps outside the tickets phase) and tickets_s (contacts + tickets: reads and writes overlap) \
-are each max(intercom_calls / intercom_rate, requests × measured seconds_per_request), and \
-glassix_path_s = max over departments of bucket_s(discover + migrate requests on that key's quota, \
+are each max(intercom_calls / intercom_rate, requests × measured seconds_per_request), \
+intercom_rate = min(one token's rate × tokens, workspace_share × workspace_limit / 60), \
+tickets_s ≥ the longest ticket's requests / one token's rate (they go in order on one token), and \
+glassix_path_s = max over departments of pace_s(discover + migrate requests on that key's quota, \
 downloads and tokens excluded), \
-bucket_s(n) = 60 × (⌈n / per_minute⌉ − 1.5) (a minute's quota at once, calendar-minute buckets, \
-the start half-way into a bucket on average; clock hours likewise past per_hour)";
+pace_s(n) = the client's sliding log: a minute's quota at once, the next a minute (+ 0.25 s) after \
+the first of them, an hour likewise past per_hour; `migrate` continues the usage discovery left \
+(saved per key), so the job is paced as one; \
+migrate_now_s = max(serial_s + tickets_s, max over departments of pace_s(migrate requests) \
+counting the key's requests of the last minute and hour)";
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,7 +308,8 @@ pub fn binding_label(bound_by: &str) -> &'static str {
 fn phases_markdown(o: &mut String, p: &Phases) {
     let _ = writeln!(
         o,
-        "Phases: discovery {} (measured {}), serial steps {}, tickets phase {} at Intercom's rate{}; \
+        "Phases: discovery {} (measured {}), serial steps {}, tickets phase {} at Intercom's rate{}, \
+         at least {} for the longest ticket (its requests in order on one token); \
          the Glassix path (slowest department, whole job) {}.\n",
         human_duration(p.discover_seconds),
         p.discover_measured_seconds
@@ -315,8 +321,20 @@ fn phases_markdown(o: &mut String, p: &Phases) {
             human_duration(s),
             p.seconds_per_request.unwrap_or(0.0) * 1000.0
         )),
+        human_duration(p.longest_chain_seconds),
         human_duration(p.glassix_seconds)
     );
+    if let Some(n) = &p.migrate_now {
+        let _ = writeln!(
+            o,
+            "If `migrate` starts now ({}): **{}** (the Glassix keys continue the minute and hour \
+             the previous commands used: {} of quota wait); on a fresh quota period: {}.\n",
+            n.at,
+            human_duration(n.seconds),
+            human_duration(n.glassix_seconds),
+            human_duration(n.fresh_seconds)
+        );
+    }
     let _ = writeln!(
         o,
         "| Department | Discovery calls | Migrate calls | Glassix time |\n|---|---:|---:|---:|"

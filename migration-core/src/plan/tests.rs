@@ -82,6 +82,7 @@ fn estimate_figures_follow_the_formula() {
         intercom_utilisation: 1.0,
         glassix_per_minute: Some(60.0),
         glassix_per_hour: Some(1800.0), // does not bind under 1,800 calls: 1 req/s
+        ..RateLimits::default()
     };
     let mut b = Step::new("b", "second")
         .after(["a"])
@@ -229,6 +230,8 @@ fn modelled(
         seconds_per_request,
         measured_concurrency: 12,
         migrate_concurrency: 8,
+        longest_chain_requests: 0,
+        start: None,
     })
 }
 
@@ -239,6 +242,7 @@ fn limits(per_minute: f64, per_hour: f64, intercom_per_s: f64) -> RateLimits {
         intercom_utilisation: 1.0,
         glassix_per_minute: Some(per_minute),
         glassix_per_hour: Some(per_hour),
+        ..RateLimits::default()
     }
 }
 
@@ -250,29 +254,95 @@ fn departments_are_paced_side_by_side_over_the_whole_job() {
     let r = plan.report(&limits(60.0, 100_000.0, 1000.0)).unwrap();
     let p = r.phases.as_ref().unwrap();
     let secs: Vec<f64> = p.departments.iter().map(|d| d.seconds).collect();
-    // 121 requests need three minute buckets: 60 × (3 − 1.5) = 90 s from a start half-way
-    // into the first; 61 need two (30 s); 21 one (0 s, the tickets phase alone is longer).
-    assert!((secs[0] - 90.0).abs() < 1e-9, "{secs:?}");
-    assert!((secs[1] - 30.0).abs() < 1e-9, "{secs:?}");
+    // The client's sliding log, `migrate` continuing discovery's: 121 requests go in three
+    // bursts, a minute and 250 ms apart (120.5 s); 61 in two (60.25 s); 21 in one (0 s).
+    assert!((secs[0] - 120.5).abs() < 1e-9, "{secs:?}");
+    assert!((secs[1] - 60.25).abs() < 1e-9, "{secs:?}");
+    assert!(secs[2] < 1.0, "{secs:?}");
     // The slowest department, not the sum, and discovery's calls counted with it.
-    assert!((p.glassix_seconds - 90.0).abs() < 1e-9);
-    assert!((r.totals.estimated_seconds - 90.0).abs() < 1e-9);
+    assert!((p.glassix_seconds - 120.5).abs() < 1e-9);
+    assert!((r.totals.estimated_seconds - 120.5).abs() < 1e-9);
     assert_eq!(r.totals.bound_by, "glassix");
-    // The hourly quota applies too: at 100/h the 121 requests wait for a second clock hour.
+    // The hourly quota applies too: at 100/h the 101st request waits for the first to be an
+    // hour (and 250 ms) old.
     let r = plan.report(&limits(60.0, 100.0, 1000.0)).unwrap();
-    assert!((r.totals.estimated_seconds - 1800.0).abs() < 1e-9);
-    // The range: a start at a bucket's end at the low end (60 s), a pace lowered twice by
-    // 429s (33.75/min: four buckets, from a bucket's start) at the high end (180 s).
+    assert!((r.totals.estimated_seconds - 3600.25).abs() < 1e-9);
+    // The range: discovery and `migrate` on separate quota periods at the low end (100
+    // requests: 60.25 s, then 21 at once), a pace lowered by a 429 (45/min: three bursts) at
+    // the high end.
     let r = plan.report(&limits(60.0, 100_000.0, 1000.0)).unwrap();
     let range = &r.totals.range;
-    assert!((range.low_seconds - 60.0).abs() < 1e-9, "{range:?}");
-    assert!((range.high_seconds - 180.0).abs() < 1e-6, "{range:?}");
+    assert!((range.low_seconds - 60.25).abs() < 1e-9, "{range:?}");
+    assert!((range.high_seconds - 120.5).abs() < 1e-6, "{range:?}");
     assert!(
         r.caveats.iter().any(|c| c.contains("wider than")),
         "{:?}",
         r.caveats
     );
     assert!(range.high.contains("429"), "{range:?}");
+}
+
+#[test]
+fn migrate_started_now_continues_the_minute_discovery_used() {
+    // One key at 120/min; discovery sent 105 requests on it, `migrate` will send 20 list pages
+    // and a user listing (21). The plan is made 10 s after discovery's burst.
+    let dept = "00000000-0000-0000-0000-000000000001";
+    let mut plan = modelled(10, 1.0, &[(105, 20)], None);
+    let w = plan.workload().unwrap().clone();
+    let mut departments = w.departments.clone();
+    departments[0].department = dept.to_owned();
+    plan = plan.with_workload(Workload { departments, ..w });
+    let at_ms = 1_000_000;
+    let usage: glassix_client::QuotaUsage = serde_json::from_value(serde_json::json!({
+        "recorded_at_ms": at_ms - 9_000,
+        "keys": [{ "department": dept, "sent_at_ms": vec![at_ms - 10_000; 105] }],
+    }))
+    .unwrap();
+    let l = limits(120.0, 3000.0, 1000.0);
+    // Without the usage the plan says nothing about "now".
+    assert!(
+        plan.report(&l)
+            .unwrap()
+            .phases
+            .unwrap()
+            .migrate_now
+            .is_none()
+    );
+    let now = plan
+        .clone()
+        .starting(StartState { usage, at_ms })
+        .report(&l)
+        .unwrap();
+    let n = now.phases.as_ref().unwrap().migrate_now.clone().unwrap();
+    // 15 of the minute's 120 are left: the 16th waits for discovery's first request to be a
+    // minute (and 250 ms) old, 50.25 s from now.
+    assert!((n.glassix_seconds - 50.25).abs() < 1e-9, "{n:?}");
+    assert!((n.seconds - 50.25).abs() < 1e-9, "{n:?}");
+    // On a fresh quota period the 21 requests go at once: the Intercom side binds.
+    let serial_and_tickets = (8.0 + 10.0) / 1000.0;
+    assert!((n.fresh_seconds - serial_and_tickets).abs() < 1e-9, "{n:?}");
+    assert!(n.at.starts_with("1970-01-01T00:16:40"), "{n:?}");
+    let md = now.to_markdown();
+    assert!(md.contains("If `migrate` starts now"), "{md}");
+    // A key the usage does not name starts afresh.
+    let other: glassix_client::QuotaUsage = serde_json::from_value(serde_json::json!({
+        "recorded_at_ms": at_ms,
+        "keys": [{ "department": "00000000-0000-0000-0000-000000000002",
+                   "sent_at_ms": vec![at_ms; 120] }],
+    }))
+    .unwrap();
+    let n = plan
+        .starting(StartState {
+            usage: other,
+            at_ms,
+        })
+        .report(&l)
+        .unwrap()
+        .phases
+        .unwrap()
+        .migrate_now
+        .unwrap();
+    assert!(n.glassix_seconds < 1e-9, "{n:?}");
 }
 
 #[test]
@@ -340,4 +410,76 @@ fn bucket_seconds_count_the_buckets_a_client_waits_for() {
     // Past the hourly quota: the next clock hour, then its minute buckets.
     assert_eq!(secs(3100.0, 0.0), 3600.0);
     assert_eq!(secs(3300.0, 0.5), 1800.0 + 120.0);
+}
+
+#[test]
+fn several_tokens_multiply_the_rate_up_to_the_workspace_share() {
+    // 20/s per token, 98 % used: 19.6/s. Three tokens: 58.8/s, above a workspace share of
+    // 47.5/s, which caps them (spaced exactly, no margin).
+    let one = RateLimits {
+        intercom_per_window: 200.0,
+        intercom_window_seconds: 10.0,
+        ..limits(100_000.0, 1_000_000.0, 20.0)
+    };
+    let one = RateLimits {
+        intercom_utilisation: 0.98,
+        ..one
+    };
+    let three = RateLimits {
+        intercom_tokens: 3,
+        intercom_workspace_per_second: Some(47.5),
+        ..one.clone()
+    };
+    assert!((one.intercom_rate().unwrap() - 19.6).abs() < 1e-9);
+    assert!((three.intercom_rate().unwrap() - 47.5).abs() < 1e-9);
+    assert!((three.intercom_token_rate().unwrap() - 19.6).abs() < 1e-9);
+    let uncapped = RateLimits {
+        intercom_workspace_per_second: Some(100.0),
+        ..three.clone()
+    };
+    assert!((uncapped.intercom_rate().unwrap() - 58.8).abs() < 1e-9);
+    let broken = RateLimits {
+        intercom_workspace_per_second: Some(0.0),
+        ..three.clone()
+    };
+    assert!(matches!(
+        broken.intercom_rate(),
+        Err(Error::InvalidRateLimit(_))
+    ));
+
+    // 100 tickets × 19 calls = 1,900 tickets-phase requests: 96.9 s on one token, 40 s on
+    // three.
+    let mut plan = modelled(100, 19.0, &[(5, 1)], None);
+    let tickets = |r: &PlanReport| r.phases.as_ref().unwrap().tickets_intercom_seconds;
+    let r1 = plan.report(&one).unwrap();
+    let r3 = plan.report(&three).unwrap();
+    assert!((tickets(&r1) - 1900.0 / 19.6).abs() < 1e-9);
+    assert!((tickets(&r3) - 1900.0 / 47.5).abs() < 1e-9);
+    assert_eq!(r3.totals.bound_by, "intercom");
+    // Discovery (5 reads) and the preflight (8) at the same rate, before the tickets phase.
+    let expected = (5.0 + 8.0 + 1900.0) / 47.5;
+    assert!((r3.totals.estimated_seconds - expected).abs() < 1e-9);
+
+    // One ticket of 1,000 requests (the generator's long conversation): they stay on one
+    // token, in order, so the phase takes at least 1,000 / 19.6 s whatever the token count.
+    let w = plan.workload().unwrap().clone();
+    plan = plan.with_workload(Workload {
+        longest_chain_requests: 1000,
+        ..w
+    });
+    let r3 = plan.report(&three).unwrap();
+    let p = r3.phases.as_ref().unwrap();
+    assert!((p.longest_chain_seconds - 1000.0 / 19.6).abs() < 1e-9);
+    let expected = (5.0 + 8.0) / 47.5 + 1000.0 / 19.6;
+    assert!((r3.totals.estimated_seconds - expected).abs() < 1e-9);
+    assert!(r3.to_markdown().contains("for the longest ticket"));
+    // With a measured cost per request, the chain is also at least its requests × that cost
+    // (× the write factor): 1,000 × 0.1 s × 1.25 = 125 s, above the token's 51 s.
+    let w = plan.workload().unwrap().clone();
+    plan = plan.with_workload(Workload {
+        seconds_per_request: Some(0.1),
+        ..w
+    });
+    let p = plan.report(&three).unwrap().phases.unwrap();
+    assert!((p.longest_chain_seconds - 1000.0 * 0.1 * WRITE_COST_FACTOR).abs() < 1e-9);
 }

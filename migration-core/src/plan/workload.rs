@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::start::StartState;
+
 /// Glassix requests on one department key, by what they are.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct GlassixCalls {
@@ -88,6 +90,16 @@ pub struct Workload {
     pub measured_concurrency: u64,
     /// Requests in flight during `migrate` (the configured concurrency).
     pub migrate_concurrency: u64,
+    /// Intercom requests of the longest ticket (create, one per part, the finishing update):
+    /// they go one after another on one token, so the tickets phase takes at least their count
+    /// at one token's rate, and their count × one request's cost.
+    #[serde(default)]
+    pub longest_chain_requests: u64,
+    /// The Glassix keys' recent usage and the moment `migrate` would start, when known: the
+    /// plan then says how long `migrate` takes if started then (see
+    /// [`super::Phases::migrate_now`]).
+    #[serde(default)]
+    pub start: Option<StartState>,
 }
 
 impl Workload {
