@@ -37,15 +37,41 @@ pub(crate) async fn run(st: &RunState, rec: &mut Recorder) -> ExecResult<()> {
         Some(ObjectKind::Tag),
         Some(names.len() as u64),
     );
-    for (key, name) in names {
-        let outcome = match ensure_tag(st, &key, &name, existing.get(&key).cloned()).await {
+    for (key, name) in &names {
+        let outcome = match ensure_tag(st, key, name, existing.get(key).cloned()).await {
             Ok(end) => end,
-            Err(Fault::Record(f)) => RecordEnd::new(ObjectKind::Tag, &name, Outcome::Failed(f)),
+            Err(Fault::Record(f)) => RecordEnd::new(ObjectKind::Tag, name, Outcome::Failed(f)),
             Err(Fault::Run(e)) => return Err(*e),
         };
         rec.record(StepId::Tags, outcome)?;
     }
+    finish_rule_tags(st, rec, &names, &existing).await?;
     rec.finish(StepId::Tags);
+    Ok(())
+}
+
+/// Tags a tag rule made on the way (not in any department's list) that an earlier run left
+/// failed or pending: a ticket needing one later finds it in the directory and never records
+/// it, so it is finished here: found in Intercom → migrated (see [`ensure_tag`] for created or
+/// reused); not there → created now (the ledger knows a record needs it).
+async fn finish_rule_tags(
+    st: &RunState,
+    rec: &mut Recorder,
+    listed: &BTreeMap<String, String>,
+    existing: &BTreeMap<String, String>,
+) -> ExecResult<()> {
+    for (name, _) in st.ledger.unfinished_records(&ObjectKind::Tag)? {
+        let key = name.trim().to_lowercase();
+        if key.is_empty() || listed.contains_key(&key) {
+            continue;
+        }
+        let end = match ensure_tag(st, &key, &name, existing.get(&key).cloned()).await {
+            Ok(end) => end,
+            Err(Fault::Record(f)) => RecordEnd::new(ObjectKind::Tag, &name, Outcome::Failed(f)),
+            Err(Fault::Run(e)) => return Err(*e),
+        };
+        rec.record(StepId::Tags, end)?;
+    }
     Ok(())
 }
 
@@ -117,8 +143,10 @@ async fn ensure_tag(
     if let Some(id) = existing {
         // Migrated before: unchanged. New to the ledger, or left failed or pending by an
         // earlier run (its create's answer lost, say): the tag is there now, so the record is
-        // migrated; as reused, because the ledger cannot show that this migration created it
-        // (a rollback then leaves the tag rather than risk deleting one of the workspace's).
+        // migrated: as created when a create of this migration settled on this very tag (the
+        // ledger's intent names it), else as reused, because the ledger cannot show that this
+        // migration created it (a rollback then leaves the tag rather than risk deleting one
+        // of the workspace's). Intercom gives a tag no creation time to compare.
         let migrated = st
             .ledger
             .lookup(&kind, name)?
@@ -126,11 +154,16 @@ async fn ensure_tag(
         return Ok(if migrated {
             RecordEnd::new(kind, name, Outcome::Unchanged { target_id: id })
         } else {
-            let reused = Outcome::Migrated {
-                target_id: id,
-                write: Write::Reused,
+            let write = if st.ledger.creating_run(&kind, name, &id)?.is_some() {
+                Write::Found
+            } else {
+                Write::Reused
             };
-            RecordEnd::new(kind, name, reused).hash(hash)
+            let found = Outcome::Migrated {
+                target_id: id,
+                write,
+            };
+            RecordEnd::new(kind, name, found).hash(hash)
         });
     }
     let req = CreateTag {
