@@ -34,10 +34,20 @@ fn migrated() -> (Ctx, serde_json::Value) {
 fn rollback_everything_then_the_state_is_the_snapshot_and_a_dry_run_writes_nothing() {
     let (ctx, before) = migrated();
     let writes = ctx.intercom_writes();
-    let dry = ctx.run(&["rollback", "--dry-run", "--no-progress"]);
+    // With progress (one line per step off a terminal): the dry run's step says "would be".
+    let dry = ctx.run(&["rollback", "--dry-run"]);
     dry.expect_code(0);
     assert_eq!(ctx.intercom_writes(), writes, "a dry run sends no write");
     assert!(dry.stdout.contains("would be deleted"), "{}", dry.dump());
+    assert!(
+        dry.stdout.contains("would be undone")
+            && !dry
+                .stdout
+                .lines()
+                .any(|l| l.contains("undone") && !l.contains("would be")),
+        "{}",
+        dry.dump()
+    );
 
     // Off a terminal, everything needs --yes.
     let refused = ctx.run(&["rollback", "--no-progress"]);
