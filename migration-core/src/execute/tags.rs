@@ -126,7 +126,21 @@ pub(crate) async fn tag_id(st: &RunState, name: &str) -> Result<Option<String>, 
     if let Some(id) = st.directory().tag_id(&key) {
         return Ok(Some(id.to_owned()));
     }
-    ensure_tag(st, &key, name.trim(), None).await?;
+    match ensure_tag(st, &key, name.trim(), None).await {
+        Ok(_) => {}
+        // The tag's own record ends failed too (the record needing it fails with it): else it
+        // would stay pending, in no column of the run's counts. The next run's tags step
+        // finishes it ([`finish_rule_tags`]).
+        Err(Fault::Record(f)) => {
+            let status = st.ledger.lookup(&ObjectKind::Tag, name.trim())?;
+            if status.is_none_or(|r| r.status == ObjectStatus::Pending) {
+                st.ledger
+                    .mark_failed(&ObjectKind::Tag, name.trim(), &f.message, st.run)?;
+            }
+            return Err(Fault::Record(f));
+        }
+        Err(run) => return Err(run),
+    }
     Ok(st.directory().tag_id(&key).map(str::to_owned))
 }
 
