@@ -747,7 +747,7 @@ async fn a_run_scope_restores_what_that_run_changed_on_objects_an_earlier_run_cr
                 .snapshot
                 .tickets
                 .iter()
-                .find(|g| g["id"].to_string() == t.source_id)?;
+                .find(|g| g["id"].to_string().as_str() == t.source_id.as_str())?;
             let customer = g["participants"]
                 .as_array()?
                 .iter()

@@ -252,8 +252,10 @@ fn parent_of(ledger: &Ledger, source_id: &str) -> ExecResult<(String, Option<Run
     Ok((String::new(), None))
 }
 
-/// Objects an earlier run created and `run` updated (fields, state, tags): a rollback of `run`
-/// keeps them as `run` left them (no before-image is kept of objects the migration created).
+/// Objects an earlier run created and `run` wrote last without a before-image of `run` (parts
+/// appended, tags attached or detached, a conversation's actions, or a run recorded before
+/// per-run images): a rollback of `run` keeps what `run` changed on them. (Those with an image
+/// are restored instead: the caller drops them from this list.)
 fn updated_by(ledger: &Ledger, run: RunId) -> ExecResult<Vec<LeftItem>> {
     let mut out = Vec::new();
     for item in ledger.written_by_run(run)? {
@@ -267,9 +269,9 @@ fn updated_by(ledger: &Ledger, run: RunId) -> ExecResult<Vec<LeftItem>> {
         out.push(LeftItem::of(
             &item,
             format!(
-                "created by run {} and updated by run {}: the fields run {} changed are kept \
-                 (the ledger keeps no before-image of objects the migration created); roll back \
-                 run {} to remove it, or fix it in Intercom",
+                "created by run {} and updated by run {}: what run {} changed on it without a \
+                 before-image (parts appended, tags attached or detached, a conversation's \
+                 actions) is kept; roll back run {} to remove it, or fix it in Intercom",
                 created.0, run.0, run.0, created.0
             ),
             false,
