@@ -816,3 +816,64 @@ async fn a_run_scope_restores_what_that_run_changed_on_objects_an_earlier_run_cr
         "the next delta writes the ticket again"
     );
 }
+
+/// A field an earlier run changed first and run R changed again goes back to the value it had
+/// before R (R's own before-image), not to the first-ever one: pre-existing contacts renamed by
+/// two deltas get the first delta's name back from `rollback --run <second delta>`, and their
+/// own name from a full rollback after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_scope_restores_a_field_to_its_value_before_that_run() {
+    let sb = common::sandbox(30, 12).await;
+    let existing = common::pre_existing_contacts_with_history(&sb).await;
+    assert!(!existing.is_empty(), "the workspace has such customers");
+    let originals: Vec<serde_json::Value> = existing
+        .iter()
+        .map(|e| contact_state(&sb, &e.intercom_id)["name"].clone())
+        .collect();
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, ledger.clone(), false);
+    assert!(common::run(&m).await.is_balanced());
+    let mut deltas = Vec::new();
+    for (round, name) in ["First rename", "Second rename"].iter().enumerate() {
+        for e in &existing {
+            common::glassix_change(
+                &sb,
+                &format!("contacts/{}", e.glassix_id),
+                serde_json::json!({ "name": name }),
+            )
+            .await;
+            common::glassix_change(
+                &sb,
+                &format!("tickets/{}/add_transaction", e.glassix_ticket),
+                serde_json::json!({"kind": "Message", "text": format!("Round {round}"), "from_customer": true}),
+            )
+            .await;
+        }
+        let (progress, _rx) = ProgressSender::channel(4096);
+        let d = m
+            .delta(migration_core::execute::DEFAULT_DELTA_MARGIN, progress)
+            .await
+            .expect("delta completes");
+        deltas.push(d.run_id);
+    }
+    let s = rollback(&m, &RollbackScope::Run(deltas[1])).await;
+    assert_eq!(s.failed(), 0, "{:?}", s.left);
+    for e in &existing {
+        assert_eq!(
+            contact_state(&sb, &e.intercom_id)["name"],
+            "First rename",
+            "{}: the value before the second delta",
+            e.email
+        );
+    }
+    let s = rollback(&m, &RollbackScope::All).await;
+    assert_eq!(s.failed(), 0, "{:?}", s.left);
+    for (e, original) in existing.iter().zip(&originals) {
+        assert_eq!(
+            contact_state(&sb, &e.intercom_id)["name"],
+            *original,
+            "{}: its own name",
+            e.email
+        );
+    }
+}
