@@ -460,9 +460,11 @@ fn ticket_fields(u: &UpdateTicket) -> Vec<String> {
 }
 
 /// Before a run updates ticket `ticket_id` (record `owner`) that an earlier run created,
-/// records this run's image of the fields the update touches (first touch per run), from one
-/// `GET /tickets/{id}`; with them the admin the update acts as (`admin_id`), whom a restore
-/// acts as too. A ticket this run created, and dry runs, record nothing.
+/// records this run's image of the fields the update touches (first touch per run), from the
+/// ledger's expectation of the ticket (what the migration last wrote on it) when it names
+/// every field, else from one `GET /tickets/{id}`; with them the admin the update acts as
+/// (`admin_id`), whom a restore acts as too. A ticket this run created, and dry runs, record
+/// nothing.
 pub(crate) async fn remember_ticket_before(
     st: &RunState,
     owner: &str,
@@ -482,12 +484,38 @@ pub(crate) async fn remember_ticket_before(
     if new.is_empty() {
         return Ok(());
     }
+    // What the migration last wrote on it, when that names every field; else one read.
+    let written = st.ledger.expectation(&kind, ticket_id)?.map(|e| e.fields);
+    let mut image: BTreeMap<String, Value> = match written {
+        Some(w) if new.iter().all(|f| w.contains_key(f)) => new
+            .into_iter()
+            .map(|f| {
+                let v = w.get(&f).cloned().unwrap_or(Value::Null);
+                (f, v)
+            })
+            .collect(),
+        _ => read_ticket_fields(st, ticket_id, new).await?,
+    };
+    if let Some(admin) = &u.admin_id {
+        image.insert(TICKET_ACTOR.to_owned(), Value::from(admin.as_str()));
+    }
+    st.ledger
+        .record_run_image(&kind, ticket_id, owner, st.run, &image)?;
+    Ok(())
+}
+
+/// The current values of before-image `fields` of ticket `ticket_id` (`GET /tickets/{id}`).
+async fn read_ticket_fields(
+    st: &RunState,
+    ticket_id: &str,
+    fields: Vec<String>,
+) -> Result<BTreeMap<String, Value>, Fault> {
     let t = st.intercom.tickets().get(ticket_id).await?;
     let id = |v: &Option<String>| match v.as_deref() {
         None | Some("0") | Some("") => Value::Null,
         Some(s) => Value::from(s),
     };
-    let mut image: BTreeMap<String, Value> = new
+    Ok(fields
         .into_iter()
         .map(|f| {
             let v = if let Some(a) = f.strip_prefix("ticket_attributes.") {
@@ -508,13 +536,7 @@ pub(crate) async fn remember_ticket_before(
             };
             (f, v)
         })
-        .collect();
-    if let Some(admin) = &u.admin_id {
-        image.insert(TICKET_ACTOR.to_owned(), Value::from(admin.as_str()));
-    }
-    st.ledger
-        .record_run_image(&kind, ticket_id, owner, st.run, &image)?;
-    Ok(())
+        .collect())
 }
 
 /// The pseudo-field of a ticket's before-image naming the admin a restore acts as.
