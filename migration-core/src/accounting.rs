@@ -30,6 +30,15 @@ pub struct RunCounts {
     pub skipped: u64,
     /// Failed.
     pub failed: u64,
+    /// Of `migrated`: records already up to date in Intercom, for which nothing was written (a
+    /// rerun or a delta meeting a record it migrated before). Not a fifth outcome: they are
+    /// counted in `migrated` too, so `source == migrated + queued + skipped + failed` holds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unchanged: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl RunCounts {
@@ -58,6 +67,7 @@ impl RunCounts {
             queued: c.queued,
             skipped: c.skipped,
             failed: c.failed,
+            unchanged: 0,
         }
     }
 }
@@ -104,7 +114,11 @@ impl Accounting {
     pub fn record(&mut self, kind: &ObjectKind, outcome: &Outcome) {
         let c = self.entry(kind);
         match outcome {
-            Outcome::Migrated { .. } | Outcome::Unchanged { .. } => c.migrated += 1,
+            Outcome::Migrated { .. } => c.migrated += 1,
+            Outcome::Unchanged { .. } => {
+                c.migrated += 1;
+                c.unchanged += 1;
+            }
             Outcome::Queued(_) => c.queued += 1,
             Outcome::Skipped(_) => c.skipped += 1,
             Outcome::Failed(_) => c.failed += 1,

@@ -123,9 +123,14 @@ fn finished(
             counts.migrated, counts.skipped
         );
     }
+    let migrated = match counts.unchanged {
+        0 => format!("{} migrated", counts.migrated),
+        n if n == counts.migrated => format!("{n} migrated before and unchanged"),
+        n => format!("{} migrated ({n} of them unchanged)", counts.migrated),
+    };
     format!(
-        "done in {secs:.1}s: {} migrated, {} queued, {} skipped, {} failed",
-        counts.migrated, counts.queued, counts.skipped, counts.failed
+        "done in {secs:.1}s: {migrated}, {} queued, {} skipped, {} failed",
+        counts.queued, counts.skipped, counts.failed
     )
 }
 
@@ -341,6 +346,30 @@ impl Lines {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_that_wrote_nothing_says_its_records_were_unchanged() {
+        let counts = |migrated, unchanged| migration_core::accounting::RunCounts {
+            source: migrated + 1,
+            migrated,
+            skipped: 1,
+            unchanged,
+            ..Default::default()
+        };
+        let d = Duration::from_millis(1500);
+        assert_eq!(
+            finished("tags", &counts(7, 7), d),
+            "done in 1.5s: 7 migrated before and unchanged, 0 queued, 1 skipped, 0 failed"
+        );
+        assert_eq!(
+            finished("tags", &counts(7, 2), d),
+            "done in 1.5s: 7 migrated (2 of them unchanged), 0 queued, 1 skipped, 0 failed"
+        );
+        assert_eq!(
+            finished("tags", &counts(7, 0), d),
+            "done in 1.5s: 7 migrated, 0 queued, 1 skipped, 0 failed"
+        );
+    }
 
     #[test]
     fn a_wait_is_named_with_its_service_reason_and_seconds() {

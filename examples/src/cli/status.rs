@@ -77,7 +77,7 @@ pub(crate) fn time(t: DateTime<Utc>) -> String {
 pub fn verification_text(ledger: &Ledger) -> Result<String, CliError> {
     let Some(stamp) = Stamp::last(ledger).map_err(from_core)? else {
         return Ok(
-            "Verification: none yet (`glassix-to-intercom verify` reads everything back from              Intercom)."
+            "Verification: none yet (`glassix-to-intercom verify` reads everything back from Intercom)."
                 .to_owned(),
         );
     };

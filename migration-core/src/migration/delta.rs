@@ -192,7 +192,7 @@ impl CutoverReport {
         };
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
             crate::Error::LedgerState(format!(
-                "meta `{LAST_CUTOVER}` is not JSON ({e}); delete that row (it is rewritten by                  the next delta)"
+                "meta `{LAST_CUTOVER}` is not JSON ({e}); delete that row (it is rewritten by the next delta)"
             ))
         })?;
         if v["run_id"].as_i64() != Some(run.0) {

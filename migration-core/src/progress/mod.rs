@@ -189,7 +189,11 @@ impl StepProgress {
     /// [`StepProgress::queued`] and [`StepProgress::failed`], which call this.
     pub fn record(&mut self, kind: &ObjectKind, source_id: &str, outcome: Outcome) {
         match &outcome {
-            Outcome::Migrated { .. } | Outcome::Unchanged { .. } => self.counts.migrated += 1,
+            Outcome::Migrated { .. } => self.counts.migrated += 1,
+            Outcome::Unchanged { .. } => {
+                self.counts.migrated += 1;
+                self.counts.unchanged += 1;
+            }
             Outcome::Queued(_) => self.counts.queued += 1,
             Outcome::Skipped(_) => self.counts.skipped += 1,
             Outcome::Failed(_) => self.counts.failed += 1,

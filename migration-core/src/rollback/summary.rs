@@ -150,6 +150,7 @@ impl RollbackSummary {
             queued: 0,
             skipped: t.left,
             failed: t.failed,
+            unchanged: 0,
         }
     }
 

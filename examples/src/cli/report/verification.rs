@@ -62,11 +62,11 @@ fn made(v: &Verification, stale: Option<&Stale>) -> Markup {
     html! {
         @match &v.made {
             Some(m) => p id="verification-made" {
-                "Made " (super::super::status::time(m.at)) " by version " (m.tool_version) ",                  checking what the ledger recorded through "
+                "Made " (super::super::status::time(m.at)) " by version " (m.tool_version) ", checking what the ledger recorded through "
                 @match m.through_run { Some(r) => { "run " (r) }, None => { "no run" } } "."
             },
             None => p id="verification-made" class="muted" {
-                "When this verification was made is not recorded (written by an earlier                  build): run " code { "glassix-to-intercom verify" } " to date it."
+                "When this verification was made is not recorded (written by an earlier build): run " code { "glassix-to-intercom verify" } " to date it."
             },
         }
         @if let Some(s) = stale {
