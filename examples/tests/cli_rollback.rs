@@ -34,10 +34,20 @@ fn migrated() -> (Ctx, serde_json::Value) {
 fn rollback_everything_then_the_state_is_the_snapshot_and_a_dry_run_writes_nothing() {
     let (ctx, before) = migrated();
     let writes = ctx.intercom_writes();
-    let dry = ctx.run(&["rollback", "--dry-run", "--no-progress"]);
+    // With progress (one line per step off a terminal): the dry run's step says "would be".
+    let dry = ctx.run(&["rollback", "--dry-run"]);
     dry.expect_code(0);
     assert_eq!(ctx.intercom_writes(), writes, "a dry run sends no write");
     assert!(dry.stdout.contains("would be deleted"), "{}", dry.dump());
+    assert!(
+        dry.stdout.contains("would be undone")
+            && !dry
+                .stdout
+                .lines()
+                .any(|l| l.contains("undone") && !l.contains("would be")),
+        "{}",
+        dry.dump()
+    );
 
     // Off a terminal, everything needs --yes.
     let refused = ctx.run(&["rollback", "--no-progress"]);
@@ -201,4 +211,61 @@ fn kill_9_during_rollback_then_rollback_again_converges() {
 #[ignore = "soak: 30 kills, about a minute"]
 fn kill_9_during_rollback_at_30_seeded_moments() {
     kill_and_rerun(30, 2026);
+}
+
+/// A rollback killed half-way must be finished before anything else writes: `migrate` and
+/// `delta` refuse (exit 2), naming the rollback run and the command that finishes it, and send
+/// no write; after `rollback` with the same scope they run again.
+#[test]
+fn an_interrupted_rollback_blocks_migrate_and_delta_until_it_is_finished() {
+    let (ctx, before) = migrated();
+    let start = ctx.intercom_writes();
+    let mut child = ctx
+        .command(&["rollback", "--yes", "--no-progress"])
+        .spawn()
+        .unwrap();
+    let reached = support::poll(Duration::from_secs(60), || {
+        ctx.intercom_writes() >= start + 5 || child.try_wait().unwrap().is_some()
+    });
+    assert!(reached, "the rollback made progress");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the rollback was still running when killed"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let rollback_run = ctx
+        .ledger()
+        .runs()
+        .unwrap()
+        .into_iter()
+        .rfind(|r| r.mode == migration_core::ledger::RunMode::Rollback)
+        .unwrap()
+        .id;
+    let writes = ctx.intercom_writes();
+    for cmd in ["migrate", "delta"] {
+        let out = ctx.run(&[cmd, "--no-progress"]);
+        out.expect_code(2);
+        let text = out.dump();
+        assert!(
+            text.contains(&format!("rollback run {} was interrupted", rollback_run.0)),
+            "{cmd}: {text}"
+        );
+        assert!(
+            text.contains("`glassix-to-intercom rollback --yes`"),
+            "{cmd}: {text}"
+        );
+    }
+    assert_eq!(ctx.intercom_writes(), writes, "a refused run sends nothing");
+
+    ctx.run(&["rollback", "--yes", "--no-progress"])
+        .expect_code(0);
+    assert_eq!(common::canonical(&ctx.sb), before);
+    // Finished: migrate runs again.
+    ctx.run(&["migrate", "--no-progress"]).expect_code(0);
+    assert_ne!(
+        common::canonical(&ctx.sb),
+        before,
+        "the migration wrote again"
+    );
 }

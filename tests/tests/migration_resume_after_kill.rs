@@ -313,5 +313,98 @@ async fn a_tag_left_failed_is_finished_by_the_next_run() {
         .unwrap();
     assert_eq!(r.status, ObjectStatus::Migrated, "{r:?}");
     assert_eq!(r.target_id.as_deref(), Some(tag.target_id.as_str()));
-    assert_eq!(r.origin, Some(Origin::Reused));
+    // The first run's create settled on this very tag (its intent names it): created.
+    assert_eq!(r.origin, Some(Origin::Created));
+}
+
+/// The same for a tag a tag rule made on the way (not in any department's list): a ticket
+/// needing it finds it in Intercom's tag list and never records it, so the tags step finishes
+/// it (created: the ledger's intent names it), and one left pending whose tag is not in
+/// Intercom is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_rule_tag_left_failed_or_pending_is_finished_by_the_next_run() {
+    use migration_core::ledger::{ObjectStatus, Origin, RunMode};
+    let sb = common::sandbox(20, 12).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, ledger.clone(), false);
+    assert!(common::run(&m).await.is_balanced());
+    let listed: Vec<String> = sb
+        .snapshot
+        .departments
+        .iter()
+        .flat_map(|d| d.tags.iter())
+        .filter_map(|t| t["name"].as_str().map(|n| n.trim().to_lowercase()))
+        .collect();
+    let rule_tags: Vec<_> = ledger
+        .rollback_order()
+        .unwrap()
+        .into_iter()
+        .filter(|i| {
+            i.kind == ObjectKind::Tag && !listed.contains(&i.source_id.trim().to_lowercase())
+        })
+        .collect();
+    assert!(!rule_tags.is_empty(), "the spec's tag rules made tags");
+    let failed = &rule_tags[0];
+    let run = ledger.begin_run(RunMode::Migrate, "answers lost").unwrap();
+    ledger
+        .mark_failed(
+            &ObjectKind::Tag,
+            &failed.source_id,
+            "the create's answer was lost",
+            run,
+        )
+        .unwrap();
+    ledger
+        .finish_run(
+            run,
+            migration_core::ledger::RunStatus::Failed,
+            &serde_json::json!({}),
+        )
+        .unwrap();
+
+    let again = common::run(&m).await;
+    assert!(again.is_balanced(), "{:?}", again.imbalance);
+    let r = ledger
+        .lookup(&ObjectKind::Tag, &failed.source_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.status, ObjectStatus::Migrated, "{r:?}");
+    assert_eq!(r.target_id.as_deref(), Some(failed.target_id.as_str()));
+    assert_eq!(r.origin, Some(Origin::Created));
+    assert_eq!(
+        ledger.counts(&ObjectKind::Tag).unwrap().failed,
+        0,
+        "no tag is left failed"
+    );
+}
+
+/// Every write's answer lost, from the first request: each run's counts add up (every record
+/// ends migrated, queued, skipped or failed: a tag a tag rule creates on the way, whose create
+/// fails with its ticket, used to stay `pending`, in no column), and fault-free runs after it
+/// converge with no tag left failed. Ignored (about 4 minutes on the 2-core machine: every
+/// write is retried and settled by look-up in real time):
+/// `cargo test -p workspace-tests --test migration_resume_after_kill -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "soak: every write's answer lost, about 4 minutes"]
+async fn with_every_write_answer_lost_each_run_balances() {
+    let sb = common::sandbox(2, 12).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    sb.intercom.set_faults(FaultConfig {
+        lose_response_every_write: 1,
+        ..FaultConfig::default()
+    });
+    let first = common::run(&common::migration(&sb, ledger.clone(), false)).await;
+    println!(
+        "all answers lost: tags {:?}; ledger {:?}",
+        first.counts_of(&ObjectKind::Tag),
+        ledger.counts(&ObjectKind::Tag).unwrap()
+    );
+    assert!(first.is_balanced(), "{:?}", first.imbalance);
+    sb.intercom.set_faults(FaultConfig::default());
+    for _ in 0..2 {
+        let r = common::run(&common::migration(&sb, ledger.clone(), false)).await;
+        assert!(r.is_balanced(), "{:?}", r.imbalance);
+    }
+    assert_eq!(ledger.counts(&ObjectKind::Tag).unwrap().failed, 0);
+    assert!(ledger.open_intents().unwrap().is_empty());
 }

@@ -556,3 +556,324 @@ async fn a_lost_create_settled_on_a_pre_existing_contact_never_deletes_it() {
         );
     }
 }
+
+/// After the ledger is lost, `recover` adopts what Intercom holds. A contact that existed
+/// before the migration (matched by e-mail, created two hours before it) is older than the
+/// migration's own `glassix_original_id` attribute: it is recorded as reused, not created, so a
+/// full rollback keeps it, with the attribute value and tag of its own; the contacts the
+/// migration made are adopted as created and deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pre_existing_contact_adopted_after_a_lost_ledger_survives_a_rollback() {
+    let sb = common::sandbox(20, 12).await;
+    sb.intercom.clock().advance(chrono::Duration::hours(-2));
+    let existing = common::pre_existing_contacts_with_history(&sb).await;
+    sb.intercom.clock().advance(chrono::Duration::hours(2));
+    assert!(!existing.is_empty(), "the workspace has such customers");
+    let own = |sb: &SandboxHandle, id: &str| {
+        let c = contact_state(sb, id);
+        (
+            c["custom_attributes"]["crm_tier"].clone(),
+            c["tag_ids"].clone(),
+        )
+    };
+    let originals: Vec<_> = existing.iter().map(|e| own(&sb, &e.intercom_id)).collect();
+
+    let lost = Arc::new(Ledger::open_in_memory().unwrap());
+    let r1 = common::run(&common::migration(&sb, lost.clone(), false)).await;
+    assert!(r1.is_balanced(), "{:?}", r1.imbalance);
+    let created = lost.counts(&ObjectKind::Contact).unwrap().migrated;
+    drop(lost);
+
+    let rebuilt = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, rebuilt.clone(), false);
+    let (progress, _rx) = ProgressSender::channel(4096);
+    let (r2, _) = m.recover(progress).await.expect("recover completes");
+    assert!(r2.is_balanced(), "{:?}", r2.imbalance);
+    for e in &existing {
+        let r = rebuilt
+            .lookup(&ObjectKind::Contact, &e.glassix_id)
+            .unwrap()
+            .expect("the contact record");
+        assert_eq!(r.target_id.as_deref(), Some(e.intercom_id.as_str()));
+        assert_eq!(r.origin, Some(Origin::Reused), "{}", e.email);
+    }
+    let summary = rollback(&m, &RollbackScope::All).await;
+    assert_eq!(summary.failed(), 0, "{:?}", summary.left);
+    assert!(
+        summary.per_kind[&ObjectKind::Contact].deleted > 0,
+        "the contacts the migration made are deleted: {:?}",
+        summary.per_kind
+    );
+    for (e, original) in existing.iter().zip(&originals) {
+        assert!(
+            sb.intercom.state().contacts.contains_key(&e.intercom_id),
+            "{}: the rollback deleted {}",
+            e.email,
+            e.intercom_id
+        );
+        let (tier, tags) = own(&sb, &e.intercom_id);
+        assert_eq!(tier, original.0, "{}: its own attribute value", e.email);
+        for t in original.1.as_array().into_iter().flatten() {
+            assert!(
+                tags.as_array().is_some_and(|a| a.contains(t)),
+                "{}: its own tag {t} is kept",
+                e.email
+            );
+        }
+    }
+    let left = sb.intercom.state().contacts.len();
+    assert_eq!(
+        left,
+        existing.len(),
+        "only the pre-existing contacts are left ({created} were migrated)"
+    );
+}
+
+/// A customer merged into another's contact (the same e-mail up to case and white space) is
+/// recorded as migrated to the survivor's contact (origin `reused`, as `merge_into_survivor`
+/// records it). When a rollback deletes that contact, the merged record is rolled back too: a
+/// later `migrate` maps it afresh instead of pointing at a deleted contact, and the ledger's
+/// counts add up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_merged_into_a_deleted_contact_are_rolled_back_with_it() {
+    use migration_core::ledger::ObjectStatus;
+    let sb = common::sandbox(10, 3).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, ledger.clone(), false);
+    assert!(common::run(&m).await.is_balanced());
+    let survivor = ledger
+        .rollback_order()
+        .unwrap()
+        .into_iter()
+        .find(|i| i.kind == ObjectKind::Contact)
+        .expect("a contact the migration created");
+    let run = ledger.begin_run(RunMode::Migrate, "merge").unwrap();
+    ledger
+        .mark_migrated(
+            &ObjectKind::Contact,
+            "merged-twin",
+            &survivor.target_id,
+            "h",
+            Origin::Reused,
+            run,
+        )
+        .unwrap();
+    ledger
+        .finish_run(
+            run,
+            migration_core::ledger::RunStatus::Succeeded,
+            &serde_json::json!({}),
+        )
+        .unwrap();
+
+    let summary = rollback(&m, &RollbackScope::All).await;
+    assert_eq!(summary.failed(), 0, "{:?}", summary.left);
+    let twin = ledger
+        .lookup(&ObjectKind::Contact, "merged-twin")
+        .unwrap()
+        .unwrap();
+    assert_eq!(twin.status, ObjectStatus::RolledBack, "{twin:?}");
+    let contacts = ledger.counts(&ObjectKind::Contact).unwrap();
+    assert_eq!(
+        contacts.migrated, 0,
+        "no contact record points at a deleted contact"
+    );
+    assert_eq!(contacts.rolled_back, contacts.total(), "{contacts:?}");
+}
+
+/// The Intercom tickets and contacts as `/__sandbox/state` serves them, without `updated_at`
+/// (any write moves it) and `previous_ticket_state_id` (Intercom's history of the state: a
+/// restore is one more state change).
+fn tickets_and_contacts(sb: &SandboxHandle) -> serde_json::Value {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("updated_at");
+                m.remove("previous_ticket_state_id");
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let s = sb.intercom.state_json();
+    let mut v = serde_json::json!({ "tickets": s["tickets"], "contacts": s["contacts"] });
+    strip(&mut v);
+    v
+}
+
+/// The paths at which `a` and `b` differ, with both values.
+fn differences(a: &serde_json::Value, b: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let (l, r) = (&x.get(k).cloned(), &y.get(k).cloned());
+                let (l, r) = (
+                    l.clone().unwrap_or(Value::Null),
+                    r.clone().unwrap_or(Value::Null),
+                );
+                differences(&l, &r, &format!("{at}.{k}"), out);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (l, r)) in x.iter().zip(y).enumerate() {
+                differences(l, r, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ if a != b => out.push(format!("{at}: {a} → {b}")),
+        _ => {}
+    }
+}
+
+/// `rollback --run <delta>` restores what the delta changed on objects the first run created:
+/// a ticket's state and its customer's name go back to what the first run wrote (the delta's
+/// before-images of that run), and the tickets and contacts equal the state after the first
+/// run; the records are written again by the next run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_scope_restores_what_that_run_changed_on_objects_an_earlier_run_created() {
+    let sb = common::sandbox(30, 21).await;
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, ledger.clone(), false);
+    assert!(common::run(&m).await.is_balanced());
+    let after_first = tickets_and_contacts(&sb);
+    // A first-run ticket with a customer the first run created.
+    let created: Vec<_> = ledger.rollback_order().unwrap();
+    let (ticket, customer) = created
+        .iter()
+        .filter(|i| i.kind == ObjectKind::Ticket)
+        .find_map(|t| {
+            let g = sb
+                .snapshot
+                .tickets
+                .iter()
+                .find(|g| g["id"].to_string().as_str() == t.source_id.as_str())?;
+            let customer = g["participants"]
+                .as_array()?
+                .iter()
+                .filter(|p| p["type"] == "Client")
+                .filter_map(|p| p["contactId"].as_str())
+                .find(|c| {
+                    created.iter().any(|i| {
+                        i.kind == ObjectKind::Contact && i.source_id.eq_ignore_ascii_case(c)
+                    })
+                })?
+                .to_owned();
+            Some((t.clone(), customer))
+        })
+        .expect("a ticket whose customer the first run created");
+    let open = sb.intercom.state().tickets[&ticket.target_id].open;
+    common::glassix_change(
+        &sb,
+        &format!("tickets/{}/set_state", ticket.source_id),
+        serde_json::json!({ "state": if open { "Closed" } else { "Open" } }),
+    )
+    .await;
+    common::glassix_change(
+        &sb,
+        &format!("contacts/{customer}"),
+        serde_json::json!({ "name": "Renamed after the first run" }),
+    )
+    .await;
+    let (progress, _rx) = ProgressSender::channel(4096);
+    let delta = m
+        .delta(migration_core::execute::DEFAULT_DELTA_MARGIN, progress)
+        .await
+        .expect("delta completes");
+    assert_eq!(
+        sb.intercom.state().tickets[&ticket.target_id].open,
+        !open,
+        "the delta changed the ticket's state"
+    );
+    assert_ne!(tickets_and_contacts(&sb), after_first, "the delta wrote");
+    let renamed = sb
+        .intercom
+        .state()
+        .contacts
+        .values()
+        .any(|c| c.name.as_deref() == Some("Renamed after the first run"));
+    assert!(renamed, "the delta renamed the customer");
+
+    let s = rollback(&m, &RollbackScope::Run(delta.run_id)).await;
+    println!("{}", s.to_markdown());
+    assert_eq!(s.failed(), 0, "{:?}", s.left);
+    assert!(s.totals().restored >= 2, "{:?}", s.per_kind);
+    let now = tickets_and_contacts(&sb);
+    let mut diff = Vec::new();
+    differences(&after_first, &now, "", &mut diff);
+    assert!(
+        diff.is_empty(),
+        "differs from the state after the first run: {diff:#?}"
+    );
+    // The ledger writes them again next time: a delta brings Glassix's changes back.
+    let (progress, _rx) = ProgressSender::channel(4096);
+    m.delta(migration_core::execute::DEFAULT_DELTA_MARGIN, progress)
+        .await
+        .expect("delta completes");
+    assert_eq!(
+        sb.intercom.state().tickets[&ticket.target_id].open,
+        !open,
+        "the next delta writes the ticket again"
+    );
+}
+
+/// A field an earlier run changed first and run R changed again goes back to the value it had
+/// before R (R's own before-image), not to the first-ever one: pre-existing contacts renamed by
+/// two deltas get the first delta's name back from `rollback --run <second delta>`, and their
+/// own name from a full rollback after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_scope_restores_a_field_to_its_value_before_that_run() {
+    let sb = common::sandbox(30, 12).await;
+    let existing = common::pre_existing_contacts_with_history(&sb).await;
+    assert!(!existing.is_empty(), "the workspace has such customers");
+    let originals: Vec<serde_json::Value> = existing
+        .iter()
+        .map(|e| contact_state(&sb, &e.intercom_id)["name"].clone())
+        .collect();
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let m = common::migration(&sb, ledger.clone(), false);
+    assert!(common::run(&m).await.is_balanced());
+    let mut deltas = Vec::new();
+    for (round, name) in ["First rename", "Second rename"].iter().enumerate() {
+        for e in &existing {
+            common::glassix_change(
+                &sb,
+                &format!("contacts/{}", e.glassix_id),
+                serde_json::json!({ "name": name }),
+            )
+            .await;
+            common::glassix_change(
+                &sb,
+                &format!("tickets/{}/add_transaction", e.glassix_ticket),
+                serde_json::json!({"kind": "Message", "text": format!("Round {round}"), "from_customer": true}),
+            )
+            .await;
+        }
+        let (progress, _rx) = ProgressSender::channel(4096);
+        let d = m
+            .delta(migration_core::execute::DEFAULT_DELTA_MARGIN, progress)
+            .await
+            .expect("delta completes");
+        deltas.push(d.run_id);
+    }
+    let s = rollback(&m, &RollbackScope::Run(deltas[1])).await;
+    assert_eq!(s.failed(), 0, "{:?}", s.left);
+    for e in &existing {
+        assert_eq!(
+            contact_state(&sb, &e.intercom_id)["name"],
+            "First rename",
+            "{}: the value before the second delta",
+            e.email
+        );
+    }
+    let s = rollback(&m, &RollbackScope::All).await;
+    assert_eq!(s.failed(), 0, "{:?}", s.left);
+    for (e, original) in existing.iter().zip(&originals) {
+        assert_eq!(
+            contact_state(&sb, &e.intercom_id)["name"],
+            *original,
+            "{}: its own name",
+            e.email
+        );
+    }
+}

@@ -116,6 +116,13 @@ fn finished(
             counts.migrated, counts.skipped, counts.failed
         );
     }
+    if step == migration_core::rollback::ROLLBACK_DRY_RUN_STEP {
+        return format!(
+            "done in {secs:.1}s: {} would be undone (deleted, archived or restored), {} would \
+             be left; nothing was sent",
+            counts.migrated, counts.skipped
+        );
+    }
     let migrated = match counts.unchanged {
         0 => format!("{} migrated", counts.migrated),
         n if n == counts.migrated => format!("{n} migrated before and unchanged"),

@@ -124,7 +124,11 @@ pub async fn rollback(app: &App, args: &RollbackArgs) -> Result<Exit, CliError> 
     let scope = scope(args)?;
     let ledger = Arc::new(open_ledger(app, false)?);
     let items = plan(&ledger, &scope).map_err(from_exec)?;
-    if items.is_empty() {
+    // An interrupted rollback whose last objects were done still has to be finished.
+    let unfinished = migration_core::rollback::unfinished(&ledger)
+        .map_err(from_exec)?
+        .is_some();
+    if items.is_empty() && !unfinished {
         c.line(
             "Nothing to roll back: the ledger lists no object the migration created or changed \
              in this scope.",
@@ -198,7 +202,7 @@ pub fn summary_line(s: &RollbackSummary) -> String {
     let verb = if s.dry_run { "would be " } else { "" };
     format!(
         "Rollback{}: {} {verb}deleted, {} {verb}archived, {} {verb}restored, {} already gone, {} \
-         left for the admin, {} failed; {} Intercom write calls{}; {:.1} s.",
+         {verb}left for the admin, {} failed; {} Intercom write calls{}; {:.1} s.",
         if s.dry_run { " (dry run)" } else { "" },
         t.deleted,
         t.archived,

@@ -82,6 +82,72 @@ pub(crate) async fn needed(
     Ok(adopt)
 }
 
+/// Whether this run adopts ([`needed`], or `recover`); when it does, first records in the
+/// ledger's meta ([`MIGRATION_STARTED`]) when the migration that made what it adopts started,
+/// once per ledger.
+pub(crate) async fn prepare(
+    client: &intercom_client::Client,
+    ledger: &Ledger,
+    target: Target,
+    recovering: bool,
+) -> ExecResult<bool> {
+    let adopt = recovering || needed(client, ledger, target).await?;
+    if adopt && ledger.meta(MIGRATION_STARTED)?.is_none() {
+        let at = first_mark(client).await?;
+        if at.is_none() {
+            tracing::warn!(
+                "Intercom has no `{ATTR_ORIGINAL_ID}` attribute with a creation time: every \
+                 contact adopted by this run is recorded as one that existed before the \
+                 migration (a rollback keeps it)"
+            );
+        }
+        ledger.set_meta(
+            MIGRATION_STARTED,
+            &at.map(|t| t.to_string()).unwrap_or_default(),
+        )?;
+    }
+    Ok(adopt)
+}
+
+/// Meta key: when the migration whose objects a ledger adopted started, as Unix seconds (empty:
+/// unknown). The time is the `created_at` of the contact attribute `glassix_original_id`: this
+/// migration's own attribute, created by its first run's schema step before any contact. A
+/// contact adopted by look-up (matched by e-mail) that is older than it existed before the
+/// migration and is recorded as reused, so that a rollback never deletes it (see
+/// `contacts::existed_before`).
+///
+/// Residual risk: when the attribute is older than the migration that made the contacts (a
+/// rehearsal rolled back earlier archives it, and the next migration takes it out of the
+/// archive), a contact created in Intercom by someone else between the two counts as made by
+/// the migration, and a full rollback deletes it.
+pub(crate) const MIGRATION_STARTED: &str = "adopt.migration_started";
+
+/// The `created_at` of the `glassix_original_id` contact attribute (archived or not), if
+/// Intercom has it and says when it was made.
+async fn first_mark(client: &intercom_client::Client) -> ExecResult<Option<i64>> {
+    let attrs = client
+        .attributes()
+        .list_data_attributes(Some(intercom_client::models::AttributeModel::Contact), true)
+        .await?;
+    Ok(attrs
+        .iter()
+        .filter(|a| a.name.as_deref() == Some(ATTR_ORIGINAL_ID))
+        .filter_map(|a| match a.extra.get("created_at") {
+            Some(serde_json::Value::Number(n)) => n.as_i64(),
+            Some(serde_json::Value::String(s)) => s.parse().ok(),
+            _ => None,
+        })
+        .min())
+}
+
+/// When the migration whose objects this ledger adopted started (see [`MIGRATION_STARTED`]):
+/// `None` when unknown.
+pub(crate) fn migration_started(ledger: &Ledger) -> ExecResult<Option<i64>> {
+    Ok(ledger
+        .meta(MIGRATION_STARTED)?
+        .and_then(|v| v.parse::<i64>().ok()))
+}
+
 /// Watermark set by `recover`: until a `migrate` succeeds after it, creates are still preceded
 /// by look-ups (a record `recover` could not attribute may yet exist in Intercom).
 pub(crate) const RECOVERED: &str = "recover.adopting_since";

@@ -237,28 +237,36 @@ const EXISTED_BEFORE_MARGIN_SECS: i64 = 60;
 /// look-up can find one that existed before the migration: Intercom answered the lost create
 /// with a 409 for its e-mail. Such a contact is recorded as reused, so that a rollback restores
 /// it instead of deleting it; it is told apart by its `created_at`, earlier than the intent.
-/// A contact without `created_at` counts as pre-existing: a rollback must never delete what the
-/// migration cannot show it created. Costs one read, on this rare path only.
+/// Likewise a contact adopted after a lost ledger (`Write::Adopted`, `recover` or a new
+/// ledger) is compared with the time the original migration started
+/// (`adopt::MIGRATION_STARTED`; unknown: reused). A contact without `created_at` counts as
+/// pre-existing: a rollback must never delete what the migration cannot show it created. Costs
+/// one read, on these rare paths only.
 async fn existed_before(
     st: &RunState,
     kind: &ObjectKind,
     sid: &str,
     outcome: Outcome,
 ) -> Result<Outcome, Fault> {
-    let Outcome::Migrated {
-        target_id,
-        write: Write::Found,
-    } = &outcome
-    else {
-        return Ok(outcome);
-    };
-    let Some(intent_at) = st.ledger.settling_intent_time(kind, sid, target_id)? else {
-        return Ok(outcome);
+    let (target_id, since) = match &outcome {
+        Outcome::Migrated {
+            target_id,
+            write: Write::Found,
+        } => match st.ledger.settling_intent_time(kind, sid, target_id)? {
+            Some(at) => (target_id, Some(at.timestamp())),
+            None => return Ok(outcome),
+        },
+        Outcome::Migrated {
+            target_id,
+            write: Write::Adopted,
+        } => (target_id, super::adopt::migration_started(&st.ledger)?),
+        _ => return Ok(outcome),
     };
     let contact = st.intercom.contacts().get(target_id).await?;
-    let older = contact
-        .created_at
-        .is_none_or(|c| c < intent_at.timestamp() - EXISTED_BEFORE_MARGIN_SECS);
+    let older = match (contact.created_at, since) {
+        (Some(c), Some(since)) => c < since - EXISTED_BEFORE_MARGIN_SECS,
+        _ => true,
+    };
     if !older {
         return Ok(outcome);
     }
@@ -266,11 +274,18 @@ async fn existed_before(
     tracing::info!(
         source_id = sid,
         contact = %target_id,
-        "a lost create was settled by a contact that existed before the migration: recorded as reused (a rollback restores it, never deletes it)"
+        "a contact that existed before the migration was found by look-up: recorded as reused (a rollback restores it, never deletes it)"
     );
-    Ok(Outcome::Migrated {
-        target_id: target_id.clone(),
-        write: Write::Reused,
+    Ok(match outcome {
+        // Still counted as adopted; its origin is now `reused`.
+        Outcome::Migrated {
+            target_id,
+            write: Write::Found,
+        } => Outcome::Migrated {
+            target_id,
+            write: Write::Reused,
+        },
+        other => other,
     })
 }
 

@@ -147,7 +147,7 @@ pub(crate) async fn run(
     // The run's ledger writes that follow an Intercom call are committed in groups; an intent
     // still commits before its create is sent (`ledger::group_commits`).
     let group = objects.group_commits();
-    let adopt = recovering || adopt::needed(&intercom, &objects, target).await?;
+    let adopt = adopt::prepare(&intercom, &objects, target, recovering).await?;
     let st = Arc::new(RunState::new(
         glassix,
         intercom,

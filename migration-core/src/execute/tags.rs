@@ -37,15 +37,41 @@ pub(crate) async fn run(st: &RunState, rec: &mut Recorder) -> ExecResult<()> {
         Some(ObjectKind::Tag),
         Some(names.len() as u64),
     );
-    for (key, name) in names {
-        let outcome = match ensure_tag(st, &key, &name, existing.get(&key).cloned()).await {
+    for (key, name) in &names {
+        let outcome = match ensure_tag(st, key, name, existing.get(key).cloned()).await {
             Ok(end) => end,
-            Err(Fault::Record(f)) => RecordEnd::new(ObjectKind::Tag, &name, Outcome::Failed(f)),
+            Err(Fault::Record(f)) => RecordEnd::new(ObjectKind::Tag, name, Outcome::Failed(f)),
             Err(Fault::Run(e)) => return Err(*e),
         };
         rec.record(StepId::Tags, outcome)?;
     }
+    finish_rule_tags(st, rec, &names, &existing).await?;
     rec.finish(StepId::Tags);
+    Ok(())
+}
+
+/// Tags a tag rule made on the way (not in any department's list) that an earlier run left
+/// failed or pending: a ticket needing one later finds it in the directory and never records
+/// it, so it is finished here: found in Intercom → migrated (see [`ensure_tag`] for created or
+/// reused); not there → created now (the ledger knows a record needs it).
+async fn finish_rule_tags(
+    st: &RunState,
+    rec: &mut Recorder,
+    listed: &BTreeMap<String, String>,
+    existing: &BTreeMap<String, String>,
+) -> ExecResult<()> {
+    for (name, _) in st.ledger.unfinished_records(&ObjectKind::Tag)? {
+        let key = name.trim().to_lowercase();
+        if key.is_empty() || listed.contains_key(&key) {
+            continue;
+        }
+        let end = match ensure_tag(st, &key, &name, existing.get(&key).cloned()).await {
+            Ok(end) => end,
+            Err(Fault::Record(f)) => RecordEnd::new(ObjectKind::Tag, &name, Outcome::Failed(f)),
+            Err(Fault::Run(e)) => return Err(*e),
+        };
+        rec.record(StepId::Tags, end)?;
+    }
     Ok(())
 }
 
@@ -100,7 +126,21 @@ pub(crate) async fn tag_id(st: &RunState, name: &str) -> Result<Option<String>, 
     if let Some(id) = st.directory().tag_id(&key) {
         return Ok(Some(id.to_owned()));
     }
-    ensure_tag(st, &key, name.trim(), None).await?;
+    match ensure_tag(st, &key, name.trim(), None).await {
+        Ok(_) => {}
+        // The tag's own record ends failed too (the record needing it fails with it): else it
+        // would stay pending, in no column of the run's counts. The next run's tags step
+        // finishes it ([`finish_rule_tags`]).
+        Err(Fault::Record(f)) => {
+            let status = st.ledger.lookup(&ObjectKind::Tag, name.trim())?;
+            if status.is_none_or(|r| r.status == ObjectStatus::Pending) {
+                st.ledger
+                    .mark_failed(&ObjectKind::Tag, name.trim(), &f.message, st.run)?;
+            }
+            return Err(Fault::Record(f));
+        }
+        Err(run) => return Err(run),
+    }
     Ok(st.directory().tag_id(&key).map(str::to_owned))
 }
 
@@ -117,8 +157,10 @@ async fn ensure_tag(
     if let Some(id) = existing {
         // Migrated before: unchanged. New to the ledger, or left failed or pending by an
         // earlier run (its create's answer lost, say): the tag is there now, so the record is
-        // migrated; as reused, because the ledger cannot show that this migration created it
-        // (a rollback then leaves the tag rather than risk deleting one of the workspace's).
+        // migrated: as created when a create of this migration settled on this very tag (the
+        // ledger's intent names it), else as reused, because the ledger cannot show that this
+        // migration created it (a rollback then leaves the tag rather than risk deleting one
+        // of the workspace's). Intercom gives a tag no creation time to compare.
         let migrated = st
             .ledger
             .lookup(&kind, name)?
@@ -126,11 +168,16 @@ async fn ensure_tag(
         return Ok(if migrated {
             RecordEnd::new(kind, name, Outcome::Unchanged { target_id: id })
         } else {
-            let reused = Outcome::Migrated {
-                target_id: id,
-                write: Write::Reused,
+            let write = if st.ledger.creating_run(&kind, name, &id)?.is_some() {
+                Write::Found
+            } else {
+                Write::Reused
             };
-            RecordEnd::new(kind, name, reused).hash(hash)
+            let found = Outcome::Migrated {
+                target_id: id,
+                write,
+            };
+            RecordEnd::new(kind, name, found).hash(hash)
         });
     }
     let req = CreateTag {

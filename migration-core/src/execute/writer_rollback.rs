@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use intercom_client::models::{Contact, UpdateContact, UpdateDataAttribute, UpdateTicketType};
+use intercom_client::models::{
+    AssigneeType, Contact, UpdateContact, UpdateDataAttribute, UpdateTicket, UpdateTicketType,
+};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -266,6 +268,73 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// Puts back fields of a ticket a run updated but did not create, from that run's image
+    /// (`fields`: `ticket_attributes.<name>`, `ticket_state_id`, `open`, `snoozed_until`,
+    /// `admin_assignee_id`, `team_assignee_id`, and [`TICKET_ACTOR`]): one `PUT /tickets/{id}`,
+    /// and a second when both an admin and a team were assigned, or only a team (`assignee_id`
+    /// "0" first unassigns both). The expectation follows.
+    pub(crate) async fn restore_ticket(
+        &self,
+        id: &str,
+        fields: &BTreeMap<String, Value>,
+    ) -> IcResult<Undone> {
+        let text = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        let mut u = UpdateTicket {
+            admin_id: fields.get(TICKET_ACTOR).and_then(text),
+            ..UpdateTicket::default()
+        };
+        let mut attrs = intercom_client::models::CustomAttributes::new();
+        for (f, v) in fields {
+            if let Some(a) = f.strip_prefix("ticket_attributes.") {
+                attrs.insert(a.to_owned(), v.clone());
+            }
+        }
+        if !attrs.is_empty() {
+            u.ticket_attributes = Some(attrs);
+        }
+        u.ticket_state_id = fields.get("ticket_state_id").and_then(text);
+        u.open = fields.get("open").and_then(Value::as_bool);
+        u.snoozed_until = fields.get("snoozed_until").and_then(Value::as_i64);
+        let admin = fields.get("admin_assignee_id").and_then(text);
+        let team = fields.get("team_assignee_id").and_then(text);
+        let assigned = fields.contains_key("admin_assignee_id");
+        let mut then_team = None;
+        let mut kind = None;
+        if assigned {
+            match (admin, team) {
+                (Some(a), t) => {
+                    u.assignee_id = Some(a);
+                    kind = Some(AssigneeType::Admin);
+                    then_team = t;
+                }
+                (None, t) => {
+                    u.assignee_id = Some("0".to_owned());
+                    then_team = t;
+                }
+            }
+        }
+        let r = self.update_ticket_assigning(id, &u, kind).await;
+        if let Err(e) = r {
+            return gone_is_done(Err(e));
+        }
+        if let Some(team) = then_team {
+            let t = UpdateTicket {
+                admin_id: u.admin_id.clone(),
+                assignee_id: Some(team),
+                ..UpdateTicket::default()
+            };
+            self.update_ticket_assigning(id, &t, Some(AssigneeType::Team))
+                .await?;
+        }
+        Ok(Undone::Restored)
+    }
+}
+
 /// A change the migration is about to make on a contact.
 pub(crate) enum ContactChange<'a> {
     /// `PUT /contacts/{id}` with these fields.
@@ -298,12 +367,19 @@ impl ContactChange<'_> {
     }
 }
 
-/// Before the migration changes contact `contact_id` for the record `owner` (a contact source
-/// id): when `owner` was found and reused (a contact that existed before the migration), records
-/// the current values of the fields the change touches that have no before-image yet (first
-/// touch only), reading the contact once (`GET /contacts/{id}`) only when some field is new.
-/// Contacts the migration created, and dry runs, record nothing. A read that fails fails the
-/// record: the change is not sent without its before-image.
+/// Before the migration changes contact `contact_id` for the record `owner`, records what the
+/// fields the change touches hold now, unless this run created the contact (a rollback of the
+/// run deletes it) or this is a dry run:
+///
+/// * for a contact that existed before the migration (origin `reused`), the first-ever image
+///   of each field (`before_images`, first touch only; a full rollback restores it);
+/// * for any contact this run did not create (reused, or created by an earlier run), this
+///   run's image of each field (`run_before_images`, first touch per run; `rollback --run`
+///   restores it).
+///
+/// The values come from the ledger's expectation of the contact (what the migration last
+/// wrote on it) when it holds every field needed; otherwise from one `GET /contacts/{id}`. A
+/// read that fails fails the record: the change is not sent without its before-image.
 pub(crate) async fn remember_before(
     st: &RunState,
     owner: &str,
@@ -312,34 +388,159 @@ pub(crate) async fn remember_before(
 ) -> Result<(), Fault> {
     let kind = ObjectKind::Contact;
     let fields = change.fields();
-    if fields.is_empty() {
+    // A dry writer has a report (and records nothing in Intercom, so nothing to restore).
+    if fields.is_empty() || st.writer.dry_report().is_some() {
         return Ok(());
     }
     let reused = st
         .ledger
         .lookup(&kind, owner)?
         .is_some_and(|r| r.origin == Some(Origin::Reused));
-    // A dry writer has a report (and records nothing in Intercom, so nothing to restore).
-    if !reused || st.writer.dry_report().is_some() {
+    if !reused && st.ledger.creating_run(&kind, owner, contact_id)? == Some(st.run) {
         return Ok(());
     }
-    let known = st.ledger.imaged_fields(&kind, contact_id)?;
+    let first: Vec<String> = if reused {
+        let known = st.ledger.imaged_fields(&kind, contact_id)?;
+        fields
+            .iter()
+            .filter(|f| !known.contains(*f))
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let known = st.ledger.run_imaged_fields(&kind, contact_id, st.run)?;
+    let this_run: Vec<String> = fields.into_iter().filter(|f| !known.contains(f)).collect();
+    if first.is_empty() && this_run.is_empty() {
+        return Ok(());
+    }
+    // The first-ever image needs Intercom's own values (the migration may never have written
+    // the field); a run's image can come from what the migration last wrote.
+    let written = st.ledger.expectation(&kind, contact_id)?.map(|e| e.fields);
+    let from_ledger = first.is_empty()
+        && written
+            .as_ref()
+            .is_some_and(|w| this_run.iter().all(|f| w.contains_key(f)));
+    let value_of: Box<dyn Fn(&str) -> Value> = match (from_ledger, written) {
+        (true, Some(w)) => Box::new(move |f| w.get(f).cloned().unwrap_or(Value::Null)),
+        _ => {
+            let contact = st.intercom.contacts().get(contact_id).await?;
+            Box::new(move |f| current_value(&contact, f))
+        }
+    };
+    let image = |names: &[String]| -> BTreeMap<String, Value> {
+        names.iter().map(|f| (f.clone(), value_of(f))).collect()
+    };
+    if !first.is_empty() {
+        st.ledger
+            .record_before_image(&kind, contact_id, owner, st.run, &image(&first))?;
+    }
+    if !this_run.is_empty() {
+        st.ledger
+            .record_run_image(&kind, contact_id, owner, st.run, &image(&this_run))?;
+    }
+    Ok(())
+}
+
+/// The before-image fields of a ticket update: its attributes, state, snooze and assignee.
+fn ticket_fields(u: &UpdateTicket) -> Vec<String> {
+    let mut out: Vec<String> = u
+        .ticket_attributes
+        .iter()
+        .flatten()
+        .map(|(k, _)| format!("ticket_attributes.{k}"))
+        .collect();
+    if u.ticket_state_id.is_some() || u.open.is_some() || u.snoozed_until.is_some() {
+        out.extend(["ticket_state_id", "open", "snoozed_until"].map(str::to_owned));
+    }
+    if u.assignee_id.is_some() {
+        out.extend(["admin_assignee_id", "team_assignee_id"].map(str::to_owned));
+    }
+    out
+}
+
+/// Before a run updates ticket `ticket_id` (record `owner`) that an earlier run created,
+/// records this run's image of the fields the update touches (first touch per run), from the
+/// ledger's expectation of the ticket (what the migration last wrote on it) when it names
+/// every field, else from one `GET /tickets/{id}`; with them the admin the update acts as
+/// (`admin_id`), whom a restore acts as too. A ticket this run created, and dry runs, record
+/// nothing.
+pub(crate) async fn remember_ticket_before(
+    st: &RunState,
+    owner: &str,
+    ticket_id: &str,
+    u: &UpdateTicket,
+) -> Result<(), Fault> {
+    let kind = ObjectKind::Ticket;
+    let fields = ticket_fields(u);
+    if fields.is_empty()
+        || st.writer.dry_report().is_some()
+        || st.ledger.creating_run(&kind, owner, ticket_id)? == Some(st.run)
+    {
+        return Ok(());
+    }
+    let known = st.ledger.run_imaged_fields(&kind, ticket_id, st.run)?;
     let new: Vec<String> = fields.into_iter().filter(|f| !known.contains(f)).collect();
     if new.is_empty() {
         return Ok(());
     }
-    let contact = st.intercom.contacts().get(contact_id).await?;
-    let image: BTreeMap<String, Value> = new
-        .into_iter()
-        .map(|f| {
-            let v = current_value(&contact, &f);
-            (f, v)
-        })
-        .collect();
+    // What the migration last wrote on it, when that names every field; else one read.
+    let written = st.ledger.expectation(&kind, ticket_id)?.map(|e| e.fields);
+    let mut image: BTreeMap<String, Value> = match written {
+        Some(w) if new.iter().all(|f| w.contains_key(f)) => new
+            .into_iter()
+            .map(|f| {
+                let v = w.get(&f).cloned().unwrap_or(Value::Null);
+                (f, v)
+            })
+            .collect(),
+        _ => read_ticket_fields(st, ticket_id, new).await?,
+    };
+    if let Some(admin) = &u.admin_id {
+        image.insert(TICKET_ACTOR.to_owned(), Value::from(admin.as_str()));
+    }
     st.ledger
-        .record_before_image(&kind, contact_id, owner, st.run, &image)?;
+        .record_run_image(&kind, ticket_id, owner, st.run, &image)?;
     Ok(())
 }
+
+/// The current values of before-image `fields` of ticket `ticket_id` (`GET /tickets/{id}`).
+async fn read_ticket_fields(
+    st: &RunState,
+    ticket_id: &str,
+    fields: Vec<String>,
+) -> Result<BTreeMap<String, Value>, Fault> {
+    let t = st.intercom.tickets().get(ticket_id).await?;
+    let id = |v: &Option<String>| match v.as_deref() {
+        None | Some("0") | Some("") => Value::Null,
+        Some(s) => Value::from(s),
+    };
+    Ok(fields
+        .into_iter()
+        .map(|f| {
+            let v = if let Some(a) = f.strip_prefix("ticket_attributes.") {
+                t.ticket_attributes.get(a).cloned().unwrap_or(Value::Null)
+            } else {
+                match f.as_str() {
+                    "ticket_state_id" => t
+                        .ticket_state
+                        .as_ref()
+                        .map(|s| Value::from(s.id.clone()))
+                        .unwrap_or(Value::Null),
+                    "open" => t.open.map(Value::Bool).unwrap_or(Value::Null),
+                    "snoozed_until" => t.snoozed_until.map(Value::from).unwrap_or(Value::Null),
+                    "admin_assignee_id" => id(&t.admin_assignee_id),
+                    "team_assignee_id" => id(&t.team_assignee_id),
+                    _ => Value::Null,
+                }
+            };
+            (f, v)
+        })
+        .collect())
+}
+
+/// The pseudo-field of a ticket's before-image naming the admin a restore acts as.
+pub(crate) const TICKET_ACTOR: &str = "admin_id";
 
 /// What `contact` holds in before-image field `field` (`null`: absent; a tag: whether it is
 /// attached, `null` when the contact lists only part of its tags and not this one).

@@ -144,6 +144,21 @@ impl Ledger {
         })
     }
 
+    /// The run of the newest rollback intent still open (a rollback interrupted during a
+    /// call), if any.
+    pub fn open_undo_run(&self) -> Result<Option<RunId>> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT run_id FROM intents WHERE outcome = 'open' AND fingerprint LIKE 'undo:%'
+              ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .optional()
+        .map(|r| r.flatten().map(RunId))
+        .map_err(Error::ledger("find an interrupted rollback's open intent"))
+    }
+
     /// Counts of a run's rollback intents: (completed, abandoned, open).
     pub fn undo_intent_counts(&self, run: RunId) -> Result<(u64, u64, u64)> {
         let conn = self.lock();
@@ -156,6 +171,34 @@ impl Ledger {
         )
         .map(|(a, b, c)| (a.max(0) as u64, b.max(0) as u64, c.max(0) as u64))
         .map_err(Error::ledger("count a run's rollback intents"))
+    }
+}
+
+impl Ledger {
+    /// The records of `kind` left unfinished (`failed` or `pending`): `(source id, status)`, by
+    /// source id.
+    pub fn unfinished_records(
+        &self,
+        kind: &ObjectKind,
+    ) -> Result<Vec<(String, super::ObjectStatus)>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT source_id, status FROM objects
+                  WHERE kind = ?1 AND status IN ('failed', 'pending') ORDER BY source_id",
+            )
+            .map_err(Error::ledger("list unfinished records"))?;
+        let rows = stmt
+            .query_map(params![kind.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(Error::ledger("list unfinished records"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, status) = row.map_err(Error::ledger("list unfinished records"))?;
+            out.push((id, super::ObjectStatus::parse(&status)?));
+        }
+        Ok(out)
     }
 }
 

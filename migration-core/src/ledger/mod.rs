@@ -38,6 +38,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 mod types;
+mod undo;
 mod watermarks;
 mod writes;
 

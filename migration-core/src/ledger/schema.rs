@@ -186,6 +186,21 @@ const MIGRATIONS: &[&str] = &[
     INSERT OR IGNORE INTO meta (key, value)
         SELECT 'before_images.from_run', CAST(COALESCE(MAX(id), 0) + 1 AS TEXT) FROM runs;
     "#,
+    // 9: per-run before-images: what a field of an object the run did not create (a
+    // pre-existing contact, or an object an earlier run created) held before that run first
+    // changed it, one row per (object, field, run); `rollback --run N` restores run N's.
+    r#"
+    CREATE TABLE IF NOT EXISTS run_before_images (
+        kind        TEXT NOT NULL,
+        target_id   TEXT NOT NULL,
+        field       TEXT NOT NULL,
+        run_id      INTEGER NOT NULL REFERENCES runs(id),
+        value       TEXT NOT NULL,
+        source_id   TEXT,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (kind, target_id, field, run_id)
+    );
+    "#,
 ];
 
 /// The SQL of migration `i` (from version `i` to `i + 1`), for tests that build an older ledger.

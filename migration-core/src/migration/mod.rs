@@ -338,6 +338,8 @@ impl Migration {
         delta: Option<delta::DeltaStart>,
     ) -> ExecResult<RunResult> {
         if !self.dry_run {
+            // An interrupted rollback is finished before anything else writes.
+            crate::rollback::require_finished(&self.ledger)?;
             self.spec.require_confirmed()?;
             self.bind_workspace().await?;
         }

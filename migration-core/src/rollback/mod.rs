@@ -23,6 +23,7 @@
 //!
 //! The run is recorded in `runs` with mode `rollback`, its [`RollbackSummary`] as its counts.
 
+mod guard;
 mod plan;
 mod restore;
 mod summary;
@@ -33,6 +34,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
+pub use guard::{UNFINISHED, Unfinished, require_finished, unfinished};
 pub use plan::{Restore, RollbackPlan, plan};
 pub use summary::{KindUndo, LeftItem, RollbackSummary};
 
@@ -45,6 +47,9 @@ use crate::progress::{ProgressEvent, ProgressSender, RateTracker};
 
 /// The progress step name of a rollback.
 pub const ROLLBACK_STEP: &str = "rollback";
+
+/// The progress step name of a rollback's dry run (what it counts would be undone).
+pub const ROLLBACK_DRY_RUN_STEP: &str = "rollback (dry run)";
 
 /// Which created objects a rollback undoes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +105,7 @@ pub fn select(ledger: &Ledger, scope: &RollbackScope) -> ExecResult<Vec<Rollback
 struct Ticker {
     tracker: RateTracker,
     last: Instant,
+    step: &'static str,
 }
 
 impl Ticker {
@@ -107,7 +113,7 @@ impl Ticker {
         self.tracker.add(1);
         if self.last.elapsed() >= Duration::from_secs(1) {
             self.last = Instant::now();
-            progress.send(self.tracker.event(ROLLBACK_STEP));
+            progress.send(self.tracker.event(self.step));
         }
     }
 }
@@ -139,7 +145,9 @@ impl Migration {
         } else {
             // Calls an interrupted rollback left open are sent again by this one.
             self.ledger.abandon_open_undo_intents()?;
-            Some(self.ledger.begin_run(RunMode::Rollback, "rollback")?)
+            let run = self.ledger.begin_run(RunMode::Rollback, "rollback")?;
+            guard::started(&self.ledger, run, scope)?;
+            Some(run)
         };
         let mut summary = RollbackSummary::new(run, self.dry_run);
         let schema_ids = if plan
@@ -151,13 +159,19 @@ impl Migration {
         } else {
             BTreeMap::new()
         };
+        let step = if self.dry_run {
+            ROLLBACK_DRY_RUN_STEP
+        } else {
+            ROLLBACK_STEP
+        };
         progress.send(ProgressEvent::StepStarted {
-            step: ROLLBACK_STEP.to_owned(),
+            step: step.to_owned(),
             total: Some(plan.len() as u64),
         });
         let mut ticker = Ticker {
             tracker: RateTracker::new(Some(plan.len() as u64), Duration::from_secs(10)),
             last: Instant::now(),
+            step,
         };
         let width = self.concurrency.max(1);
         // Restores first: they detach tags the migration created (deleted last) and write
@@ -216,7 +230,7 @@ impl Migration {
         };
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         progress.send(ProgressEvent::StepFinished {
-            step: ROLLBACK_STEP.to_owned(),
+            step: step.to_owned(),
             counts: summary.run_counts(),
             elapsed: started.elapsed(),
         });
@@ -227,8 +241,40 @@ impl Migration {
                 RunStatus::Failed
             };
             self.ledger.finish_run(run, status, &summary)?;
+            if let RollbackScope::Run(undone) = scope {
+                if plan.restores.iter().any(|r| r.run.is_some()) {
+                    self.relist_from_before(*undone)?;
+                }
+            }
+            guard::finished(&self.ledger, scope)?;
         }
         Ok(summary)
+    }
+
+    /// After `rollback --run N` put objects back as they were before run N, the next `delta`
+    /// must list again what run N listed, so that it writes Glassix's newer values again:
+    /// every department's listing watermark goes back to the start of the last migrate or
+    /// delta before run N (run N listed from that run's watermark, which is no earlier).
+    fn relist_from_before(&self, undone: RunId) -> ExecResult<()> {
+        let Some(earlier) = self
+            .ledger
+            .runs()?
+            .into_iter()
+            .filter(|r| r.id < undone && matches!(r.mode, RunMode::Migrate | RunMode::Delta))
+            .map(|r| r.started_at)
+            .max()
+        else {
+            return Ok(());
+        };
+        let marks = self.ledger.listing_watermarks()?;
+        if marks.values().all(|t| *t <= earlier) {
+            return Ok(());
+        }
+        let back = marks
+            .into_iter()
+            .map(|(d, t)| (d, t.min(earlier)))
+            .collect();
+        Ok(self.ledger.set_listing_watermarks(&back)?)
     }
 
     /// Intercom ids of the data and conversation attributes, by (kind, name): the ledger keeps

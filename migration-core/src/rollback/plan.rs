@@ -22,6 +22,9 @@ pub struct Restore {
     pub target_id: String,
     /// The fields to put back (those of the scope).
     pub fields: Vec<BeforeField>,
+    /// `Some(run)`: the image is that run's (a rollback of one run), `None`: the first-ever
+    /// image of an object that existed before the migration.
+    pub run: Option<RunId>,
 }
 
 /// Everything a rollback of one scope does (see [`plan`]).
@@ -56,15 +59,24 @@ pub fn plan(ledger: &Ledger, scope: &RollbackScope) -> ExecResult<RollbackPlan> 
     if !scope.is_everything() {
         items = parts_alone(ledger, scope, items, &mut left)?;
     }
+    let mut restores = Vec::new();
     if let RollbackScope::Run(run) = scope {
-        left.extend(updated_by(ledger, *run)?);
+        restores = run_restores(ledger, *run, &items)?;
+        let restored: BTreeSet<(ObjectKind, String)> = restores
+            .iter()
+            .map(|r| (r.kind.clone(), r.target_id.clone()))
+            .collect();
+        left.extend(
+            updated_by(ledger, *run)?
+                .into_iter()
+                .filter(|l| !restored.contains(&(l.kind.clone(), l.target_id.clone()))),
+        );
     }
     let created: BTreeSet<(ObjectKind, String)> = ledger
         .rollback_order()?
         .into_iter()
         .map(|i| (i.kind, i.target_id))
         .collect();
-    let mut restores = Vec::new();
     for image in ledger.before_images()? {
         // An object the migration created is deleted, not restored.
         if created.contains(&(image.kind.clone(), image.target_id.clone())) {
@@ -78,11 +90,18 @@ pub fn plan(ledger: &Ledger, scope: &RollbackScope) -> ExecResult<RollbackPlan> 
             RollbackScope::All => image.fields,
             RollbackScope::Kinds(k) if k.contains(&image.kind) => image.fields,
             RollbackScope::Ids(ids) if ids.contains(&source_id) => image.fields,
-            RollbackScope::Run(run) => image
-                .fields
-                .into_iter()
-                .filter(|f| f.run == Some(*run))
-                .collect(),
+            // A ledger older than per-run images: the first-ever image of the run's fields.
+            RollbackScope::Run(run)
+                if !restores
+                    .iter()
+                    .any(|r| r.kind == image.kind && r.target_id == image.target_id) =>
+            {
+                image
+                    .fields
+                    .into_iter()
+                    .filter(|f| f.run == Some(*run))
+                    .collect()
+            }
             _ => Vec::new(),
         };
         if !fields.is_empty() {
@@ -91,6 +110,7 @@ pub fn plan(ledger: &Ledger, scope: &RollbackScope) -> ExecResult<RollbackPlan> 
                 source_id,
                 target_id: image.target_id,
                 fields,
+                run: None,
             });
         }
     }
@@ -125,6 +145,32 @@ pub fn plan(ledger: &Ledger, scope: &RollbackScope) -> ExecResult<RollbackPlan> 
         restores,
         left,
     })
+}
+
+/// The objects `run` changed but did not create, to restore from `run`'s before-images (those
+/// this rollback deletes are not restored).
+fn run_restores(ledger: &Ledger, run: RunId, deleted: &[RollbackItem]) -> ExecResult<Vec<Restore>> {
+    let deleted: BTreeSet<(&ObjectKind, &str)> = deleted
+        .iter()
+        .map(|i| (&i.kind, i.target_id.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for image in ledger.run_images(run)? {
+        if deleted.contains(&(&image.kind, image.target_id.as_str())) {
+            continue;
+        }
+        out.push(Restore {
+            source_id: image
+                .source_id
+                .clone()
+                .unwrap_or_else(|| image.target_id.clone()),
+            kind: image.kind,
+            target_id: image.target_id,
+            fields: image.fields,
+            run: Some(run),
+        });
+    }
+    Ok(out)
 }
 
 /// Parts (and other objects removed with a parent) whose parent is not deleted by this
@@ -206,8 +252,10 @@ fn parent_of(ledger: &Ledger, source_id: &str) -> ExecResult<(String, Option<Run
     Ok((String::new(), None))
 }
 
-/// Objects an earlier run created and `run` updated (fields, state, tags): a rollback of `run`
-/// keeps them as `run` left them (no before-image is kept of objects the migration created).
+/// Objects an earlier run created and `run` wrote last without a before-image of `run` (parts
+/// appended, tags attached or detached, a conversation's actions, or a run recorded before
+/// per-run images): a rollback of `run` keeps what `run` changed on them. (Those with an image
+/// are restored instead: the caller drops them from this list.)
 fn updated_by(ledger: &Ledger, run: RunId) -> ExecResult<Vec<LeftItem>> {
     let mut out = Vec::new();
     for item in ledger.written_by_run(run)? {
@@ -221,9 +269,9 @@ fn updated_by(ledger: &Ledger, run: RunId) -> ExecResult<Vec<LeftItem>> {
         out.push(LeftItem::of(
             &item,
             format!(
-                "created by run {} and updated by run {}: the fields run {} changed are kept \
-                 (the ledger keeps no before-image of objects the migration created); roll back \
-                 run {} to remove it, or fix it in Intercom",
+                "created by run {} and updated by run {}: what run {} changed on it without a \
+                 before-image (parts appended, tags attached or detached, a conversation's \
+                 actions) is kept; roll back run {} to remove it, or fix it in Intercom",
                 created.0, run.0, run.0, created.0
             ),
             false,

@@ -3,8 +3,11 @@
 //! `DELETE /contacts/{id}/tags/{tag}` per tag the migration attached. A tag whose earlier
 //! presence is unknown is left attached and reported.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
+use crate::ObjectKind;
 use crate::execute::Undone;
 use crate::execute::writer::Writer;
 
@@ -21,6 +24,9 @@ pub(super) struct Restored {
 
 /// Sends the calls that put `r` back.
 pub(super) async fn restore(writer: &Writer, r: &Restore) -> Restored {
+    if r.kind == ObjectKind::Ticket {
+        return ticket(writer, r).await;
+    }
     let mut body = Map::new();
     let mut attrs = Map::new();
     let mut detach = Vec::new();
@@ -103,5 +109,33 @@ pub(super) async fn restore(writer: &Writer, r: &Restore) -> Restored {
         result: Ok(outcome),
         fields,
         partial,
+    }
+}
+
+/// A ticket a run updated (state, assignee, attributes): put back as it was before that run.
+async fn ticket(writer: &Writer, r: &Restore) -> Restored {
+    let fields: BTreeMap<String, Value> = r
+        .fields
+        .iter()
+        .map(|f| (f.field.clone(), f.value.clone()))
+        .collect();
+    match writer.restore_ticket(&r.target_id, &fields).await {
+        Ok(u) => Restored {
+            result: Ok(u),
+            fields: fields.into_keys().collect(),
+            partial: None,
+        },
+        Err(e) => Restored {
+            result: Err(format!(
+                "{} {} (Intercom id {}): restoring the values it held before run {} failed: \
+                 {e}; run `rollback` again to retry it",
+                r.kind,
+                r.source_id,
+                r.target_id,
+                r.run.map(|r| r.0).unwrap_or_default()
+            )),
+            fields: Vec::new(),
+            partial: None,
+        },
     }
 }

@@ -174,7 +174,7 @@ impl fmt::Display for RollbackSummary {
         }
         writeln!(
             f,
-            "| kind | {verb}deleted | {verb}archived | {verb}restored | already gone | left for the admin | failed |\n|---|---|---|---|---|---|---|"
+            "| kind | {verb}deleted | {verb}archived | {verb}restored | already gone | {verb}left for the admin | failed |\n|---|---|---|---|---|---|---|"
         )?;
         for (kind, k) in &self.per_kind {
             writeln!(
@@ -197,7 +197,12 @@ impl fmt::Display for RollbackSummary {
             self.elapsed_ms as f64 / 1000.0
         )?;
         if !self.left.is_empty() {
-            writeln!(f, "## Not undone\n")?;
+            let heading = if self.dry_run {
+                "Would not be undone"
+            } else {
+                "Not undone"
+            };
+            writeln!(f, "## {heading}\n")?;
             for l in &self.left {
                 writeln!(
                     f,

@@ -109,6 +109,9 @@ impl Migration {
         if let (Step::Done(_), Some(run)) = (&step, run) {
             self.ledger
                 .mark_rolled_back(&item.kind, &item.source_id, run)?;
+            // Customers merged into this contact point at it too.
+            self.ledger
+                .mark_sharing_rolled_back(&item.kind, &item.target_id, run)?;
         }
         Ok(step)
     }
@@ -180,13 +183,32 @@ impl Migration {
             self.ledger.settle_undo_intent(intent, out.result.is_ok())?;
         }
         if run.is_some() && !out.fields.is_empty() {
-            self.ledger
-                .forget_before_image(&r.kind, &r.target_id, &out.fields)?;
-        }
-        if let (Ok(_), Some(run)) = (&out.result, run) {
-            if self.ledger.lookup(&r.kind, &r.source_id)?.is_some() {
-                self.ledger.mark_rolled_back(&r.kind, &r.source_id, run)?;
+            match r.run {
+                // One run's image (and the first-ever image when that run recorded it).
+                Some(_) => {
+                    self.ledger
+                        .forget_run_image(&r.kind, &r.target_id, r.run, &out.fields)?
+                }
+                None => {
+                    self.ledger
+                        .forget_before_image(&r.kind, &r.target_id, &out.fields)?;
+                    self.ledger
+                        .forget_run_image(&r.kind, &r.target_id, None, &out.fields)?;
+                }
             }
+        }
+        match (&out.result, run, r.run) {
+            // Back as before one run: the next run writes it again.
+            (Ok(_), Some(_), Some(_)) => self.ledger.mark_rewrite(&r.kind, &r.source_id)?,
+            (Ok(_), Some(run), None) => {
+                if self.ledger.lookup(&r.kind, &r.source_id)?.is_some() {
+                    self.ledger.mark_rolled_back(&r.kind, &r.source_id, run)?;
+                }
+                // Customers merged into this contact point at it too.
+                self.ledger
+                    .mark_sharing_rolled_back(&r.kind, &r.target_id, run)?;
+            }
+            _ => {}
         }
         let step = match out.result {
             Ok(u) => Step::Done(u),
