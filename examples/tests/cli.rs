@@ -699,6 +699,39 @@ fn migrate_with_a_confirmed_spec_exits_0_and_its_outputs_add_up() {
     ctx.assert_no_secret_in_files();
 }
 
+/// Requests booked on the Glassix keys, as the last command left them for the next.
+fn booked_glassix_requests(ctx: &Ctx) -> usize {
+    let path = ctx.out("glassix-quota-usage.json");
+    if !path.exists() {
+        return 0;
+    }
+    let usage = ctx.read_json("glassix-quota-usage.json");
+    usage["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| k["sent_at_ms"].as_array().expect("sent_at_ms").len())
+        .sum()
+}
+
+#[test]
+fn migrate_leaves_its_glassix_quota_usage_for_the_next_command() {
+    // Glassix counts each key's requests per calendar minute whichever process sent them: a
+    // `delta` right after `migrate` must continue migrate's minute, not start afresh.
+    let ctx = ctx();
+    ctx.prepare_spec(true, true);
+    let before = booked_glassix_requests(&ctx);
+    ctx.run(&["migrate"]).expect_code(0);
+    let after = booked_glassix_requests(&ctx);
+    let tickets = ctx.ticket_counts();
+    assert!(
+        after >= before + tickets.migrated as usize,
+        "migrate read every ticket on its key: {after} booked after, {before} before, {} \
+         tickets migrated",
+        tickets.migrated
+    );
+}
+
 #[test]
 fn migrate_without_fallbacks_is_blocked_on_provisioning_exit_3() {
     let ctx = ctx();

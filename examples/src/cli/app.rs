@@ -46,13 +46,20 @@ impl App {
     ///
     /// The Glassix client continues the quota usage the previous command left
     /// ([`App::saved_quota_usage`]): Glassix counts each key's requests per calendar minute and
-    /// clock hour whichever process sent them.
+    /// clock hour whichever process sent them. When the last clone of the clients is dropped
+    /// (the command ends, however it ends), their own usage is left in its place for the next
+    /// command: `delta` right after `migrate` continues `migrate`'s minute instead of meeting
+    /// Glassix's 429s.
     pub fn clients(&self) -> Result<Clients, CliError> {
         let glassix = self.config.glassix_client()?;
         if let Some(usage) = self.saved_quota_usage() {
             glassix.continue_quota_usage(&usage);
         }
         Ok(Clients {
+            _usage: Arc::new(UsageKeeper {
+                path: self.config.paths.out.join(QUOTA_USAGE_JSON),
+                glassix: glassix.clone(),
+            }),
             glassix,
             intercom: self.config.intercom_client()?,
         })
@@ -174,7 +181,6 @@ impl App {
         self.finish_render(render).await;
         let d = result.map_err(from_exec)?;
         write_discovery(out, &d)?;
-        out.write_json(QUOTA_USAGE_JSON, &clients.glassix.quota_usage())?;
         Ok(d)
     }
 
@@ -271,6 +277,39 @@ pub struct Clients {
     pub glassix: glassix_client::Client,
     /// The Intercom client.
     pub intercom: intercom_client::Client,
+    /// Leaves the Glassix keys' usage for the next command when the last clone is dropped.
+    _usage: Arc<UsageKeeper>,
+}
+
+/// Writes the Glassix keys' quota usage ([`QUOTA_USAGE_JSON`]) when dropped.
+#[derive(Debug)]
+struct UsageKeeper {
+    path: std::path::PathBuf,
+    glassix: glassix_client::Client,
+}
+
+impl UsageKeeper {
+    fn write(&self) -> std::io::Result<()> {
+        let usage = self.glassix.quota_usage();
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let body = serde_json::to_vec_pretty(&usage).map_err(std::io::Error::other)?;
+        // Written aside, then renamed: a command killed while writing leaves the previous file.
+        let tmp = self.path.with_extension("json.tmp");
+        std::fs::write(&tmp, body)?;
+        std::fs::rename(&tmp, &self.path)
+    }
+}
+
+impl Drop for UsageKeeper {
+    fn drop(&mut self) {
+        if let Err(e) = self.write() {
+            // Nothing is lost but pacing: the next command starts its pacers afresh and meets
+            // the server's 429s, which it handles.
+            tracing::warn!(path = %self.path.display(), error = %e, "the Glassix quota usage could not be saved for the next command");
+        }
+    }
 }
 
 /// How long the preflight waits for each service before it calls it unreachable. The clients
