@@ -866,6 +866,23 @@ async fn a_run_scope_restores_a_field_to_its_value_before_that_run() {
             e.email
         );
     }
+    // The ledger's expectation follows the restore: `verify` reads everything back equal.
+    let (progress, _rx) = ProgressSender::channel(4096);
+    let v = m
+        .verify(&migration_core::verify::VerifyOptions::default(), progress)
+        .await
+        .expect("verify completes");
+    let differing: Vec<_> = v
+        .objects
+        .iter()
+        .filter(|o| !o.diffs.is_empty())
+        .map(|o| (o.kind.to_string(), o.target_id.clone(), o.diffs.clone()))
+        .collect();
+    assert!(
+        v.all_equal(),
+        "after rollback --run, verify finds: {:?}; differing: {differing:?}",
+        v.summary
+    );
     let s = rollback(&m, &RollbackScope::All).await;
     assert_eq!(s.failed(), 0, "{:?}", s.left);
     for (e, original) in existing.iter().zip(&originals) {

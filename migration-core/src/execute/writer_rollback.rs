@@ -241,6 +241,16 @@ impl Writer {
                 },
             )
             .await;
+        if matches!(r, Ok(Undone::Restored)) {
+            // What `verify` reads back from now on (a run-scoped rollback leaves the contact
+            // migrated, and checked).
+            self.expected(
+                ObjectKind::Contact,
+                id,
+                None,
+                crate::verify::expect::contact_restored(fields),
+            );
+        }
         gone_is_done(r)
     }
 
@@ -264,6 +274,14 @@ impl Writer {
                 },
             )
             .await;
+        if matches!(r, Ok(Undone::Restored)) {
+            self.expected(
+                ObjectKind::Contact,
+                id,
+                None,
+                crate::verify::expect::untagged(tag),
+            );
+        }
         gone_is_done(r)
     }
 }

@@ -138,7 +138,9 @@ impl Migration {
         let writer = if self.dry_run {
             Writer::dry(self.sample_size)
         } else {
-            Writer::live(self.intercom.clone())
+            // Restores record what Intercom holds from then on, as writes do: `verify` after a
+            // run-scoped rollback compares restored objects with their restored values.
+            Writer::live(self.intercom.clone()).expecting(self.ledger.clone())
         };
         let run = if self.dry_run {
             None

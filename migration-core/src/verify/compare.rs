@@ -62,6 +62,18 @@ pub(crate) fn fields(
     (compared, diffs)
 }
 
+/// Narrows the `tags` found to those expected, so that the comparison asks only whether every
+/// expected tag is there (for an object that had tags of its own before the migration).
+pub(crate) fn keep_expected_tags(expected: &ExpectedFields, found: &mut ExpectedFields) {
+    let want: Vec<Value> = match expected.get("tags") {
+        Some(Value::Array(w)) => w.iter().map(|t| canonical("tags", t)).collect(),
+        _ => Vec::new(),
+    };
+    if let Some(Value::Array(have)) = found.get_mut("tags") {
+        have.retain(|t| want.contains(&canonical("tags", t)));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -70,6 +82,21 @@ mod tests {
 
     fn f(v: Value) -> ExpectedFields {
         serde_json::from_value(v).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_pre_existing_objects_own_tags_are_not_differences_but_a_missing_one_is() {
+        let want = f(json!({"tags": ["37"]}));
+        let mut have = f(json!({"tags": ["3", 37]}));
+        keep_expected_tags(&want, &mut have);
+        assert!(fields(&want, &have, None).1.is_empty());
+        let mut have = f(json!({"tags": ["3"]}));
+        keep_expected_tags(&want, &mut have);
+        assert_eq!(
+            fields(&want, &have, None).1.len(),
+            1,
+            "the attached tag is missing"
+        );
     }
 
     #[test]

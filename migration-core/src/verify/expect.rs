@@ -83,13 +83,35 @@ pub(crate) fn contact_update(req: &UpdateContact) -> ExpectedFields {
     contact_fields!(req)
 }
 
+/// A contact put back by a rollback (`PUT /contacts/{id}` with `body`: top-level fields and
+/// `custom_attributes`, `null` where the field was absent): what it holds from now on.
+pub(crate) fn contact_restored(body: &serde_json::Map<String, Value>) -> ExpectedFields {
+    let mut f = ExpectedFields::new();
+    for (k, v) in body {
+        match (k.as_str(), v) {
+            ("custom_attributes", Value::Object(attrs)) => {
+                for (a, v) in attrs {
+                    f.insert(format!("custom_attributes.{a}"), v.clone());
+                }
+            }
+            // The contact fields `verify` compares (those of [`ContactFields`]); the others a
+            // restore puts back (e.g. `signed_up_at`) are not read back for any contact.
+            ("role" | "external_id" | "email" | "phone" | "name", _) => {
+                f.insert(k.clone(), v.clone());
+            }
+            _ => {}
+        }
+    }
+    f
+}
+
 /// A tag applied to a contact, ticket or conversation.
 pub(crate) fn tagged(tag: &str) -> ExpectedFields {
     ExpectedFields::from([("tags".to_owned(), json!([tag]))])
 }
 
-/// A tag detached from a ticket or conversation (a delta removing a tag the migration
-/// attached): it leaves the expected tag set.
+/// A tag detached from a contact, ticket or conversation (a delta removing a tag the
+/// migration attached, or a rollback detaching it): it leaves the expected tag set.
 pub(crate) fn untagged(tag: &str) -> ExpectedFields {
     ExpectedFields::from([(crate::ledger::SET_REMOVED.to_owned(), json!([tag]))])
 }

@@ -393,7 +393,12 @@ async fn check(
                 found: Value::Bool(false),
             });
         }
-        Ok(Some(f)) => {
+        Ok(Some(mut f)) => {
+            if item.reused {
+                // A contact that existed before the migration keeps tags of its own: the
+                // migration answers for the tags it attached, not for those.
+                compare::keep_expected_tags(&exp.fields, &mut f.fields);
+            }
             let (n, d) = compare::fields(&exp.fields, &f.fields, None);
             c.fields_checked += n;
             c.diffs.extend(d);
