@@ -150,8 +150,12 @@ impl Conn {
     /// it, for an intent just written with [`Durability::Awaited`] (`None`: it is committed
     /// already).
     fn awaited_commit(&self) -> Option<(u64, watch::Receiver<Durable>)> {
-        (!self.db.is_autocommit())
-            .then(|| (self.durable.borrow().committed + 1, self.durable.subscribe()))
+        (!self.db.is_autocommit()).then(|| {
+            (
+                self.durable.borrow().committed + 1,
+                self.durable.subscribe(),
+            )
+        })
     }
 
     /// Runs `f` as one write: in a transaction of its own, or (grouped) in a savepoint of the

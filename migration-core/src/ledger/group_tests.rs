@@ -54,7 +54,10 @@ async fn awaited_intents_of_callers_in_flight_share_one_commit_and_are_on_disk()
         l.complete_intent(i.id, target, "h").unwrap();
     }
     group.finish().unwrap();
-    assert_eq!(status_on_disk(&dir, &part, "g2"), Some(ObjectStatus::Migrated));
+    assert_eq!(
+        status_on_disk(&dir, &part, "g2"),
+        Some(ObjectStatus::Migrated)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
