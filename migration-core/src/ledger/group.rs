@@ -311,7 +311,7 @@ impl Ledger {
 
     /// [`Ledger::group_commits`] for a run with `in_flight` callers that may await an intent
     /// at once ([`Ledger::record_intent_durable`]; e.g. the tickets in flight): the commit
-    /// thread gathers the intents that arrive within [`GATHER`] of the first, and commits as
+    /// thread gathers the intents that arrive within half a millisecond of the first, and commits as
     /// soon as `in_flight` of them await (no other can join).
     pub fn group_commits_for(&self, in_flight: usize) -> GroupCommit<'_> {
         let mut c = lock(&self.conn);
