@@ -145,9 +145,9 @@ pub(crate) async fn run(
     );
     let target = target::Target::of(&spec);
     // The run's ledger writes that follow an Intercom call are committed in groups; an intent
-    // is on disk before its create is sent, committed with the intents of the other tickets in
-    // flight (`ledger::group_commits_for`).
-    let group = objects.group_commits_for(concurrency);
+    // is on disk before its create is sent, committed with the intents of the other tickets
+    // ready at the same moment (`Ledger::record_intent_durable`).
+    let group = objects.group_commits();
     let adopt = recovering || adopt::needed(&intercom, &objects, target).await?;
     let st = Arc::new(RunState::new(
         glassix,

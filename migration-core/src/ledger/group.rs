@@ -4,19 +4,28 @@
 //! at once, as always. During a run ([`Ledger::group_commits`]) the writes that only *follow*
 //! an Intercom call (an intent completed or settled, a part registered, a record's status, its
 //! notes, what Intercom should hold) are **deferred**: they join one open transaction, which is
-//! committed by the next write that must be durable (an intent, before its create is sent), or
-//! when [`MAX_PENDING`] writes or [`MAX_AGE`] have gathered, or by a background thread when the
-//! run is idle, or when the group ends. One commit (one WAL append) then carries many writes,
-//! instead of one each.
+//! committed with the next intents, or by the next write that must be durable at once (a run, a
+//! watermark), or when [`MAX_PENDING`] writes or [`MAX_AGE`] have gathered, or by the group's
+//! background thread when the run is idle, or when the group ends. One commit (one WAL append)
+//! then carries many writes, instead of one each.
+//!
+//! **Intents are grouped too** ([`Ledger::record_intent_durable`]): an intent joins the open
+//! transaction and its caller *awaits* the commit that carries it (a `watch` of the number of
+//! commits made) before sending its create. The first intent of a commit leads it: it yields
+//! once, so that every task ready to run records its intent meanwhile, then commits them all on
+//! its own thread (no hand-off: a commit thread woken per commit cost more in thread wake-ups
+//! than it saved). The background thread commits intents waiting longer than [`MAX_AGE`] (a
+//! leader dropped before its commit).
 //!
 //! Why this keeps the crash-safety contract (`docs/executor.md` §4): the file always holds a
 //! *prefix* of the writes, in order (one connection, one transaction at a time), and an intent
 //! is committed before its create is sent (its caller sends only once the commit that carries
-//! it has returned; a failed commit fails every waiting caller, which then sends nothing). A crash can lose only deferred writes made after the
-//! last commit, and each of them is one the next run redoes safely: a completion lost leaves
-//! the intent open (the next run looks the object up and finds it, never creating it again); a
-//! status, note, part registration or expectation lost is written again when the record is
-//! reached again (a ticket stays `incomplete:` until its end is recorded).
+//! it has returned; a failed commit fails every waiting caller, which then sends nothing). A
+//! crash can lose only deferred writes made after the last commit, and each of them is one the
+//! next run redoes safely: a completion lost leaves the intent open (the next run looks the
+//! object up and finds it, never creating it again); a status, note, part registration or
+//! expectation lost is written again when the record is reached again (a ticket stays
+//! `incomplete:` until its end is recorded).
 //!
 //! Each write inside an open group runs in a savepoint: a write that fails is undone alone,
 //! never the writes before it.
@@ -37,10 +46,6 @@ pub(super) const MAX_PENDING: u32 = 512;
 /// commit.
 pub(super) const MAX_AGE: Duration = Duration::from_millis(50);
 
-/// How long the commit thread gathers intents after the first one awaits, unless as many as
-/// the run has callers in flight await already ([`Ledger::group_commits_for`]).
-pub(super) const GATHER: Duration = Duration::from_micros(500);
-
 /// The connection, and what is waiting in its open transaction.
 #[derive(Debug)]
 pub(super) struct Conn {
@@ -59,11 +64,6 @@ pub(super) struct Conn {
     waiting: u32,
     /// When the first of them was written.
     first_waiting: Option<Instant>,
-    /// Awaiting intents that make the commit thread commit without gathering longer: the
-    /// callers the run has in flight (1 when unknown).
-    gather: u32,
-    /// How long the commit thread gathers ([`GATHER`]).
-    gather_for: Duration,
     /// Commits made, and whether one failed: what callers of
     /// [`Ledger::record_intent_durable`] await.
     durable: watch::Sender<Durable>,
@@ -138,8 +138,6 @@ impl Conn {
             generation: 0,
             waiting: 0,
             first_waiting: None,
-            gather: 1,
-            gather_for: GATHER,
             durable: watch::Sender::new(Durable::default()),
             wake: None,
             tally: Tally::default(),
@@ -306,16 +304,7 @@ impl Ledger {
     /// run redoes (`docs/executor.md`, "Group commit", explains why nothing is ever sent
     /// twice).
     pub fn group_commits(&self) -> GroupCommit<'_> {
-        self.group_commits_for(1)
-    }
-
-    /// [`Ledger::group_commits`] for a run with `in_flight` callers that may await an intent
-    /// at once ([`Ledger::record_intent_durable`]; e.g. the tickets in flight): the commit
-    /// thread gathers the intents that arrive within half a millisecond of the first, and commits as
-    /// soon as `in_flight` of them await (no other can join).
-    pub fn group_commits_for(&self, in_flight: usize) -> GroupCommit<'_> {
         let mut c = lock(&self.conn);
-        c.gather = u32::try_from(in_flight.max(1)).unwrap_or(u32::MAX);
         if !c.group {
             c.group = true;
             c.generation += 1;
@@ -340,12 +329,6 @@ impl Ledger {
         }
     }
 
-    /// Gathers for `d` instead of [`GATHER`] (a test on a loaded machine).
-    #[cfg(test)]
-    pub(super) fn set_gather_time(&self, d: Duration) {
-        lock(&self.conn).gather_for = d;
-    }
-
     /// Commits made on the connection so far.
     #[cfg(test)]
     pub(super) fn commits_made(&self) -> u64 {
@@ -366,23 +349,28 @@ impl Ledger {
         operation: &'static str,
         f: impl FnOnce(&Connection) -> Result<T>,
     ) -> Result<T> {
-        let (out, awaited, wake) = {
+        let (out, awaited, leader) = {
             let mut c = lock(&self.conn);
             let out = c.write(operation, Durability::Awaited, f)?;
             let awaited = c.awaited_commit();
-            // The thread is woken for the first intent of a commit (it gathers the later ones)
-            // and when every caller in flight awaits (it commits without gathering longer).
-            let wake = (c.waiting == 1 || c.waiting == c.gather)
-                .then(|| c.wake.clone())
-                .flatten();
-            (out, awaited, wake)
+            (out, awaited, c.waiting == 1)
         };
-        if let Some(w) = wake {
-            w.notify();
-        }
         let Some((commit, mut rx)) = awaited else {
             return Ok(out);
         };
+        if leader {
+            // The first intent of a commit leads it: it lets every task that is ready run
+            // first (their intents join the open transaction), then commits them all on this
+            // thread, with no hand-off to another thread. Should this task be dropped before
+            // (a run stopped), the commit thread commits the waiting intents within MAX_AGE.
+            tokio::task::yield_now().await;
+            let mut c = lock(&self.conn);
+            if c.durable.borrow().committed < commit {
+                if let Err(e) = c.commit(operation) {
+                    c.broken = Some(e.to_string());
+                }
+            }
+        }
         let seen = rx
             .wait_for(|d| d.committed >= commit || d.failed.is_some())
             .await
@@ -404,10 +392,8 @@ impl Ledger {
 /// [`Ledger::write_durable`]), and a group whose oldest deferred write is older than
 /// [`MAX_AGE`]; stops when the group ends or the ledger is dropped.
 fn commit_thread(conn: &Weak<Mutex<Conn>>, wake: &Wake, generation: u64) {
-    let mut timeout = MAX_AGE;
     loop {
-        wake.wait(timeout);
-        timeout = MAX_AGE;
+        wake.wait(MAX_AGE);
         let Some(conn) = conn.upgrade() else {
             return;
         };
@@ -415,15 +401,8 @@ fn commit_thread(conn: &Weak<Mutex<Conn>>, wake: &Wake, generation: u64) {
         if !c.group || c.generation != generation {
             return;
         }
-        // Gather: more intents may join while fewer than the callers in flight await.
-        if let Some(first) = c.first_waiting {
-            let waited = first.elapsed();
-            if c.waiting < c.gather && waited < c.gather_for {
-                timeout = c.gather_for - waited;
-                continue;
-            }
-        }
-        if c.waiting > 0 || c.oldest.is_some_and(|t| t.elapsed() >= MAX_AGE) {
+        let stale = |t: Option<Instant>| t.is_some_and(|t| t.elapsed() >= MAX_AGE);
+        if stale(c.first_waiting) || stale(c.oldest) {
             if let Err(e) = c.commit("commit grouped writes") {
                 c.broken = Some(e.to_string());
             }

@@ -17,12 +17,10 @@ fn status_on_disk(dir: &tempfile::TempDir, kind: &ObjectKind, id: &str) -> Optio
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn awaited_intents_of_callers_in_flight_share_one_commit_and_are_on_disk() {
+async fn awaited_intents_of_callers_ready_at_once_share_one_commit_and_are_on_disk() {
     let (dir, l) = ledger();
     let run = l.begin_run(RunMode::Migrate, "h").unwrap();
-    let group = l.group_commits_for(3);
-    // Long enough that no commit is made before the third intent, whatever the load.
-    l.set_gather_time(std::time::Duration::from_secs(30));
+    let group = l.group_commits();
     let part = ObjectKind::Part;
     // A deferred write before them rides in the same commit.
     l.mark_skipped(&ObjectKind::Contact, "c1", &Reason::new("x", "y"), run)
@@ -37,7 +35,7 @@ async fn awaited_intents_of_callers_in_flight_share_one_commit_and_are_on_disk()
     assert_eq!(
         l.commits_made() - before,
         1,
-        "three callers in flight, three intents, one commit"
+        "three callers ready at once, three intents, one commit"
     );
     for id in ["g1", "g2", "g3"] {
         assert_eq!(
@@ -61,12 +59,11 @@ async fn awaited_intents_of_callers_in_flight_share_one_commit_and_are_on_disk()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lone_awaited_intent_is_committed_after_a_short_gathering() {
+async fn a_lone_awaited_intent_is_committed_without_waiting_for_the_commit_thread() {
     let (dir, l) = ledger();
     let run = l.begin_run(RunMode::Migrate, "h").unwrap();
-    // Eight callers could be in flight; only one records an intent: the thread does not wait
-    // for seven more, only for the gathering time.
-    let group = l.group_commits_for(8);
+    // Only one caller records an intent: it commits at once (after letting ready tasks run).
+    let group = l.group_commits();
     let t = ObjectKind::Ticket;
     let started = std::time::Instant::now();
     l.record_intent_durable(&t, "1", "fp", run).await.unwrap();
@@ -102,7 +99,7 @@ async fn outside_a_group_an_awaited_intent_commits_at_once() {
 async fn a_refused_intent_in_a_group_awaits_nothing_and_leaves_the_others() {
     let (dir, l) = ledger();
     let run = l.begin_run(RunMode::Migrate, "h").unwrap();
-    let group = l.group_commits_for(2);
+    let group = l.group_commits();
     let t = ObjectKind::Ticket;
     l.record_intent_durable(&t, "1", "fp", run).await.unwrap();
     let err = l
