@@ -67,7 +67,8 @@ pub(crate) struct Req {
     pub(crate) method: Method,
     pub(crate) segments: Vec<String>,
     pub(crate) query: Vec<(String, String)>,
-    pub(crate) body: Option<serde_json::Value>,
+    /// The JSON body, serialised once (a retry sends the same bytes).
+    pub(crate) body: Option<Bytes>,
     pub(crate) idempotency: Idempotency,
     /// A 409 on this request means "duplicate contact".
     pub(crate) duplicate_contact_on_conflict: bool,
@@ -115,9 +116,9 @@ impl Req {
         }
     }
     pub(crate) fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        let value = serde_json::to_value(body)
+        let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::InvalidRequest(format!("{} {}: {e}", self.method, self.path())))?;
-        self.body = Some(value);
+        self.body = Some(Bytes::from(bytes));
         Ok(self)
     }
     pub(crate) fn path(&self) -> String {
@@ -331,9 +332,9 @@ impl Client {
             .header("Intercom-Version", inner.version.as_str());
         builder = builder.header(AUTHORIZATION, lane.auth.clone());
         if let Some(body) = &req.body {
-            let bytes = serde_json::to_vec(body)
-                .map_err(|e| Error::InvalidRequest(format!("{method} {path}: {e}")))?;
-            builder = builder.header(CONTENT_TYPE, "application/json").body(bytes);
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
         }
 
         let outcome = async {
@@ -502,8 +503,18 @@ fn rate_limit_wait(
     }
 }
 
-/// Decodes a 2xx body, naming the JSON path of the first bad field.
+/// Decodes a 2xx body, naming the JSON path of the first bad field. The body is decoded
+/// plainly; only a body that fails is decoded again, tracking the path, to name the field.
 pub(crate) fn decode<T: DeserializeOwned>(req: &Req, bytes: &[u8]) -> Result<T> {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(_) => decode_with_path(req, bytes),
+    }
+}
+
+/// [`decode`] tracking the JSON path (the error names the field).
+#[cold]
+fn decode_with_path<T: DeserializeOwned>(req: &Req, bytes: &[u8]) -> Result<T> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| Error::Decode {
         method: req.method.to_string(),

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::client::{Client, Req};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The `pages` object of a list response (`cursor_pages`; lenient about `next` being a URL).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -125,7 +125,18 @@ pub(crate) fn body_cursor<P: ListPage>(
         let mut req = req.clone();
         async move {
             let Some(cursor) = state else { return Ok(None) };
-            if let Some(Value::Object(body)) = req.body.as_mut() {
+            let mut body = match req.body.as_deref().map(serde_json::from_slice::<Value>) {
+                Some(Ok(v)) => v,
+                Some(Err(e)) => {
+                    return Err(Error::InvalidRequest(format!(
+                        "{} {}: the search body is not JSON: {e}",
+                        req.method,
+                        req.path()
+                    )));
+                }
+                None => Value::Null,
+            };
+            if let Value::Object(body) = &mut body {
                 let mut pagination = serde_json::Map::new();
                 if let Some(n) = per_page {
                     pagination.insert("per_page".into(), Value::from(n));
@@ -138,6 +149,7 @@ pub(crate) fn body_cursor<P: ListPage>(
                 } else {
                     body.insert("pagination".into(), Value::Object(pagination));
                 }
+                req = req.json(&body)?;
             }
             let page: P = client.execute(req).await?;
             let (items, pages) = page.into_parts();

@@ -64,6 +64,30 @@ async fn full_migration_matches_the_source_record_by_record() {
     }
 
     let state = sb.intercom.state();
+    // Only unavoidable calls (#17 item 4): `PUT /tickets/{id}` only for a ticket whose final
+    // state is not the one `POST /tickets` leaves it in (open, in the submitted state).
+    let submitted = state
+        .ticket_states
+        .iter()
+        .find(|s| s.category == "submitted")
+        .map(|s| s.id.clone())
+        .unwrap();
+    let as_created = state
+        .tickets
+        .values()
+        .filter(|t| t.open && t.snoozed_until.is_none() && t.ticket_state_id == submitted)
+        .count();
+    let puts: u64 = stats
+        .by_endpoint
+        .get("PUT /tickets/{id}")
+        .map(|m| m.values().sum())
+        .unwrap_or(0);
+    assert!(as_created > 0, "some tickets stay submitted and open");
+    assert_eq!(
+        puts,
+        (state.tickets.len() - as_created) as u64,
+        "one PUT per ticket whose state differs from a new ticket's, none for the {as_created} others"
+    );
     // Intercom tickets by Glassix id: each migrated ticket exactly once.
     let mut by_glassix: BTreeMap<i64, Vec<&helpdesk_sandbox::intercom::model::Ticket>> =
         BTreeMap::new();

@@ -30,12 +30,19 @@ struct Args {
     /// The CLI binary to measure; default: `glassix-to-intercom` beside this binary.
     #[arg(long)]
     cli: Option<PathBuf>,
+    /// Generate this many tickets instead of the scenario's size (e.g. the memory check:
+    /// `--scenario unthrottled-1k --tickets 2000`, then `--tickets 20000`).
+    #[arg(long)]
+    tickets: Option<usize>,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let all = scenarios(args.quick);
+    let mut all = scenarios(args.quick);
+    if let Some(n) = args.tickets {
+        all.iter_mut().for_each(|s| s.tickets = n);
+    }
     if args.list {
         let list: String = all
             .iter()

@@ -145,7 +145,8 @@ pub(crate) async fn run(
     );
     let target = target::Target::of(&spec);
     // The run's ledger writes that follow an Intercom call are committed in groups; an intent
-    // still commits before its create is sent (`ledger::group_commits`).
+    // is on disk before its create is sent, committed with the intents of the other tickets
+    // ready at the same moment (`Ledger::record_intent_durable`).
     let group = objects.group_commits();
     let adopt = adopt::prepare(&intercom, &objects, target, recovering).await?;
     let st = Arc::new(RunState::new(

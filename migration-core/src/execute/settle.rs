@@ -137,9 +137,11 @@ where
     L: Fn() -> LF,
     LF: Future<Output = Result<Option<String>, Fault>>,
 {
+    // On disk before the create is sent: awaited, committed with the other tickets' intents.
     let intent = st
         .ledger
-        .record_intent(k.kind, k.source_id, k.hash, st.run)?;
+        .record_intent_durable(k.kind, k.source_id, k.hash, st.run)
+        .await?;
     match create().await {
         Ok(Created { id, reused }) => {
             let (origin, write) = if reused {

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use crate::intercom_schema::Attributes;
 use crate::ledger::{Ledger, RunId};
-use crate::map::{AttributeModel, Directory, KnowledgeBaseExport, Mappers, ResolvedContact};
+use crate::map::{
+    AttributeModel, Directory, KnowledgeBaseExport, Mappers, ResolvedContact, StateCategory,
+};
 use crate::outcome::Failure;
 use crate::spec::MappingSpec;
 
@@ -147,6 +149,17 @@ impl RunState {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The state a new ticket of the migration's ticket type starts in: the type's state of
+    /// category *submitted* (as `map` picks it), if known.
+    pub(crate) fn submitted_state(&self) -> Option<String> {
+        self.directory
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .ticket_type
+            .as_ref()
+            .and_then(|t| t.states.get(&StateCategory::Submitted).cloned())
     }
 
     /// Changes the directory.

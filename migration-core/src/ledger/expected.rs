@@ -335,6 +335,27 @@ mod tests {
     }
 
     #[test]
+    fn forgetting_a_verification_looks_it_up_by_index_not_by_scanning() -> Result<()> {
+        let l = Ledger::open_in_memory()?;
+        let plan: Vec<String> = {
+            let conn = l.lock();
+            let mut s = conn
+                .prepare(
+                    "EXPLAIN QUERY PLAN DELETE FROM verified WHERE target_id = ?1 OR target_id = ?2",
+                )
+                .map_err(Error::ledger("explain"))?;
+            s.query_map(params!["a", "b"], |r| r.get::<_, String>(3))
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(Error::ledger("explain"))?
+        };
+        assert!(
+            plan.iter().all(|p| p.contains("verified_target")),
+            "every step uses the index: {plan:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
     fn parts_are_listed_in_written_order_and_forget_the_parents_verification() -> Result<()> {
         let l = Ledger::open_in_memory()?;
         l.expect(&ObjectKind::Ticket, "7", None, &ExpectedFields::new())?;

@@ -4,26 +4,37 @@
 //! at once, as always. During a run ([`Ledger::group_commits`]) the writes that only *follow*
 //! an Intercom call (an intent completed or settled, a part registered, a record's status, its
 //! notes, what Intercom should hold) are **deferred**: they join one open transaction, which is
-//! committed by the next write that must be durable (an intent, before its create is sent), or
-//! when [`MAX_PENDING`] writes or [`MAX_AGE`] have gathered, or by a background thread when the
-//! run is idle, or when the group ends. One commit (one WAL append) then carries many writes,
-//! instead of one each.
+//! committed with the next intents, or by the next write that must be durable at once (a run, a
+//! watermark), or when [`MAX_PENDING`] writes or [`MAX_AGE`] have gathered, or by the group's
+//! background thread when the run is idle, or when the group ends. One commit (one WAL append)
+//! then carries many writes, instead of one each.
+//!
+//! **Intents are grouped too** ([`Ledger::record_intent_durable`]): an intent joins the open
+//! transaction and its caller *awaits* the commit that carries it (a `watch` of the number of
+//! commits made) before sending its create. The first intent of a commit leads it: it yields
+//! once, so that every task ready to run records its intent meanwhile, then commits them all on
+//! its own thread (no hand-off: a commit thread woken per commit cost more in thread wake-ups
+//! than it saved). The background thread commits intents waiting longer than [`MAX_AGE`] (a
+//! leader dropped before its commit).
 //!
 //! Why this keeps the crash-safety contract (`docs/executor.md` §4): the file always holds a
 //! *prefix* of the writes, in order (one connection, one transaction at a time), and an intent
-//! is committed before its create is sent. A crash can lose only deferred writes made after the
-//! last commit, and each of them is one the next run redoes safely: a completion lost leaves
-//! the intent open (the next run looks the object up and finds it, never creating it again); a
-//! status, note, part registration or expectation lost is written again when the record is
-//! reached again (a ticket stays `incomplete:` until its end is recorded).
+//! is committed before its create is sent (its caller sends only once the commit that carries
+//! it has returned; a failed commit fails every waiting caller, which then sends nothing). A
+//! crash can lose only deferred writes made after the last commit, and each of them is one the
+//! next run redoes safely: a completion lost leaves the intent open (the next run looks the
+//! object up and finds it, never creating it again); a status, note, part registration or
+//! expectation lost is written again when the record is reached again (a ticket stays
+//! `incomplete:` until its end is recorded).
 //!
 //! Each write inside an open group runs in a savepoint: a write that fails is undone alone,
 //! never the writes before it.
 
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
+use tokio::sync::watch;
 
 use super::Ledger;
 use crate::error::{Error, Result};
@@ -49,6 +60,59 @@ pub(super) struct Conn {
     broken: Option<String>,
     /// Which group the background thread serves (a thread of an ended group stops).
     generation: u64,
+    /// Intents in the open transaction whose callers await its commit.
+    waiting: u32,
+    /// When the first of them was written.
+    first_waiting: Option<Instant>,
+    /// Commits made, and whether one failed: what callers of
+    /// [`Ledger::record_intent_durable`] await.
+    durable: watch::Sender<Durable>,
+    /// The open group's commit thread (`None` outside a group, or when it could not start:
+    /// intents then commit at once).
+    wake: Option<Arc<Wake>>,
+    /// Commits and awaited intents of the open group (logged when it ends).
+    tally: Tally,
+}
+
+/// What callers of [`Ledger::record_intent_durable`] await.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Durable {
+    /// Commits made on the connection.
+    committed: u64,
+    /// A commit failed (the reason): the intents it carried may not be on disk.
+    failed: Option<String>,
+}
+
+/// Commits and awaited intents of one group.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    commits: u64,
+    intents: u64,
+}
+
+/// Wakes a group's commit thread.
+#[derive(Debug, Default)]
+pub(super) struct Wake {
+    /// Woken (or told to stop) and not yet seen by the thread.
+    signalled: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Wake {
+    fn notify(&self) {
+        *self.signalled.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.cv.notify_one();
+    }
+
+    /// Waits until notified or `timeout` has passed.
+    fn wait(&self, timeout: Duration) {
+        let guard = self.signalled.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut guard, _) = self
+            .cv
+            .wait_timeout_while(guard, timeout, |s| !*s)
+            .unwrap_or_else(|p| p.into_inner());
+        *guard = false;
+    }
 }
 
 /// Whether a write may wait for a later commit.
@@ -58,6 +122,9 @@ pub(super) enum Durability {
     Now,
     /// Committed with a later write when writes are grouped; at once otherwise.
     Deferred,
+    /// Committed by the group's commit thread, which is woken; the caller awaits that commit
+    /// ([`Conn::awaited_commit`]). At once when no commit thread serves a group.
+    Awaited,
 }
 
 impl Conn {
@@ -69,7 +136,24 @@ impl Conn {
             oldest: None,
             broken: None,
             generation: 0,
+            waiting: 0,
+            first_waiting: None,
+            durable: watch::Sender::new(Durable::default()),
+            wake: None,
+            tally: Tally::default(),
         }
+    }
+
+    /// The number of the commit that will carry the open transaction, and a receiver to await
+    /// it, for an intent just written with [`Durability::Awaited`] (`None`: it is committed
+    /// already).
+    fn awaited_commit(&self) -> Option<(u64, watch::Receiver<Durable>)> {
+        (!self.db.is_autocommit()).then(|| {
+            (
+                self.durable.borrow().committed + 1,
+                self.durable.subscribe(),
+            )
+        })
     }
 
     /// Runs `f` as one write: in a transaction of its own, or (grouped) in a savepoint of the
@@ -111,6 +195,12 @@ impl Conn {
         if joined {
             self.exec("RELEASE ledger_write", operation)?;
         }
+        if durability == Durability::Awaited && self.wake.is_some() {
+            self.waiting += 1;
+            self.first_waiting.get_or_insert_with(Instant::now);
+            self.tally.intents += 1;
+            return Ok(out);
+        }
         let defer = durability == Durability::Deferred && self.group;
         if defer {
             self.pending += 1;
@@ -127,10 +217,23 @@ impl Conn {
     pub(super) fn commit(&mut self, operation: &'static str) -> Result<()> {
         self.pending = 0;
         self.oldest = None;
+        self.waiting = 0;
+        self.first_waiting = None;
         if self.db.is_autocommit() {
             return Ok(());
         }
-        self.exec("COMMIT", operation)
+        let done = self.exec("COMMIT", operation);
+        match &done {
+            Ok(()) => {
+                self.tally.commits += 1;
+                self.durable.send_modify(|d| d.committed += 1);
+            }
+            Err(e) => {
+                let why = e.to_string();
+                self.durable.send_modify(|d| d.failed = Some(why));
+            }
+        }
+        done
     }
 
     fn exec(&self, sql: &str, operation: &'static str) -> Result<()> {
@@ -179,7 +282,17 @@ impl Drop for GroupCommit<'_> {
 fn end_group(ledger: &Ledger) -> Result<()> {
     let mut c = lock(&ledger.conn);
     c.group = false;
-    c.commit("commit grouped writes")
+    if let Some(wake) = c.wake.take() {
+        wake.notify();
+    }
+    let done = c.commit("commit grouped writes");
+    let tally = std::mem::take(&mut c.tally);
+    tracing::debug!(
+        commits = tally.commits,
+        intents = tally.intents,
+        "ledger group ended"
+    );
+    done
 }
 
 impl Ledger {
@@ -191,42 +304,96 @@ impl Ledger {
     /// run redoes (`docs/executor.md`, "Group commit", explains why nothing is ever sent
     /// twice).
     pub fn group_commits(&self) -> GroupCommit<'_> {
-        let start = {
-            let mut c = lock(&self.conn);
-            let start = !c.group;
+        let mut c = lock(&self.conn);
+        if !c.group {
             c.group = true;
-            if start {
-                c.generation += 1;
-            }
-            start.then_some(c.generation)
-        };
-        if let Some(generation) = start {
+            c.generation += 1;
+            let generation = c.generation;
             let weak = Arc::downgrade(&self.conn);
+            let wake = Arc::new(Wake::default());
+            let theirs = Arc::clone(&wake);
             let spawned = std::thread::Builder::new()
                 .name("ledger-commit".into())
-                .spawn(move || commit_when_idle(&weak, generation));
-            if let Err(e) = spawned {
-                // Without the thread, a group left idle is committed by the next write.
-                tracing::debug!(error = %e, "no background commit thread for the ledger");
+                .spawn(move || commit_thread(&weak, &theirs, generation));
+            match spawned {
+                Ok(_) => c.wake = Some(wake),
+                // Without the thread, intents commit at once and a group left idle is
+                // committed by the next write.
+                Err(e) => tracing::debug!(error = %e, "no commit thread for the ledger"),
             }
         }
+        drop(c);
         GroupCommit {
             ledger: self,
             done: false,
         }
     }
 
+    /// Commits made on the connection so far.
+    #[cfg(test)]
+    pub(super) fn commits_made(&self) -> u64 {
+        lock(&self.conn).durable.borrow().committed
+    }
+
     /// Commits the deferred writes now.
     pub fn flush(&self) -> Result<()> {
         lock(&self.conn).commit("commit grouped writes")
     }
+
+    /// Runs `f` as a write that must be on disk before the caller goes on (an intent, before
+    /// its create is sent): within a group it joins the open transaction and this awaits the
+    /// commit that carries it (made by the group's commit thread together with the other
+    /// intents recorded meanwhile); outside a group it is committed at once.
+    pub(super) async fn write_durable<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        let (out, awaited, leader) = {
+            let mut c = lock(&self.conn);
+            let out = c.write(operation, Durability::Awaited, f)?;
+            let awaited = c.awaited_commit();
+            (out, awaited, c.waiting == 1)
+        };
+        let Some((commit, mut rx)) = awaited else {
+            return Ok(out);
+        };
+        if leader {
+            // The first intent of a commit leads it: it lets every task that is ready run
+            // first (their intents join the open transaction), then commits them all on this
+            // thread, with no hand-off to another thread. Should this task be dropped before
+            // (a run stopped), the commit thread commits the waiting intents within MAX_AGE.
+            tokio::task::yield_now().await;
+            let mut c = lock(&self.conn);
+            if c.durable.borrow().committed < commit {
+                if let Err(e) = c.commit(operation) {
+                    c.broken = Some(e.to_string());
+                }
+            }
+        }
+        let seen = rx
+            .wait_for(|d| d.committed >= commit || d.failed.is_some())
+            .await
+            .map(|d| d.clone());
+        match seen {
+            Ok(d) if d.committed >= commit => Ok(out),
+            Ok(d) => Err(Error::LedgerState(format!(
+                "the ledger could not commit ({}): a create is not sent before its intent is on                  disk. Stop, check the disk and the ledger file, and run again (what was sent                  is looked up, never sent twice)",
+                d.failed.unwrap_or_default()
+            ))),
+            Err(_) => Err(Error::LedgerState(
+                "the ledger closed while an intent awaited its commit".into(),
+            )),
+        }
+    }
 }
 
-/// Commits a group whose oldest write is older than [`MAX_AGE`], until the group ends or the
-/// ledger is dropped.
-fn commit_when_idle(conn: &Weak<Mutex<Conn>>, generation: u64) {
+/// The commit thread of a group: commits as soon as an intent awaits (woken by
+/// [`Ledger::write_durable`]), and a group whose oldest deferred write is older than
+/// [`MAX_AGE`]; stops when the group ends or the ledger is dropped.
+fn commit_thread(conn: &Weak<Mutex<Conn>>, wake: &Wake, generation: u64) {
     loop {
-        std::thread::sleep(MAX_AGE);
+        wake.wait(MAX_AGE);
         let Some(conn) = conn.upgrade() else {
             return;
         };
@@ -234,7 +401,8 @@ fn commit_when_idle(conn: &Weak<Mutex<Conn>>, generation: u64) {
         if !c.group || c.generation != generation {
             return;
         }
-        if c.oldest.is_some_and(|t| t.elapsed() >= MAX_AGE) {
+        let stale = |t: Option<Instant>| t.is_some_and(|t| t.elapsed() >= MAX_AGE);
+        if stale(c.first_waiting) || stale(c.oldest) {
             if let Err(e) = c.commit("commit grouped writes") {
                 c.broken = Some(e.to_string());
             }

@@ -27,6 +27,8 @@ mod digest;
 mod expected;
 mod fields;
 mod group;
+#[cfg(test)]
+mod group_tests;
 mod intents;
 mod meta;
 mod objects;

@@ -116,6 +116,25 @@ impl Ledger {
         })
     }
 
+    /// [`Ledger::record_intent`] for a caller that sends its create only once this returns:
+    /// while writes are grouped ([`Ledger::group_commits`]) the intent joins the open
+    /// transaction and this awaits the commit that carries it, which the group's commit thread
+    /// makes for every intent recorded meanwhile (the intents of all the tickets in flight share
+    /// one commit). Outside a group it is committed at once, like [`Ledger::record_intent`].
+    /// Either way the intent is on disk when this returns `Ok`.
+    pub async fn record_intent_durable(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        fingerprint: &str,
+        run: RunId,
+    ) -> Result<Intent> {
+        self.write_durable("record intent", |tx| {
+            LedgerBatch { tx }.record_intent(kind, source_id, fingerprint, run)
+        })
+        .await
+    }
+
     /// The create announced by `intent` succeeded with `target_id`: close the intent and record
     /// the object as migrated (created by the migration), in one transaction.
     pub fn complete_intent(
