@@ -52,15 +52,7 @@ impl Ledger {
         kind: &ObjectKind,
         target_id: &str,
     ) -> Result<std::collections::BTreeSet<String>> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached("SELECT field FROM before_images WHERE kind = ?1 AND target_id = ?2")
-            .map_err(Error::ledger("read before-image fields"))?;
-        let rows = stmt
-            .query_map(params![kind.as_str(), target_id], |r| r.get::<_, String>(0))
-            .map_err(Error::ledger("read before-image fields"))?;
-        rows.map(|r| r.map_err(Error::ledger("read before-image fields")))
-            .collect()
+        imaged(&self.lock(), Table::FirstEver, kind, target_id)
     }
 
     /// Records the values `fields` held before `run` changes them (first touch only: a field
@@ -74,82 +66,21 @@ impl Ledger {
         fields: &BTreeMap<String, Value>,
     ) -> Result<usize> {
         self.write("record before-image", |tx| {
-            let mut n = 0;
-            let now = now_text();
-            for (field, value) in fields {
-                n += tx
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO before_images
-                           (kind, target_id, field, value, source_id, run_id, recorded_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            kind.as_str(),
-                            target_id,
-                            field,
-                            value.to_string(),
-                            source_id,
-                            run.0,
-                            now
-                        ])
-                    })
-                    .map_err(Error::ledger("record before-image"))?;
-            }
-            Ok(n)
+            record(
+                tx,
+                Table::FirstEver,
+                kind,
+                target_id,
+                source_id,
+                run,
+                fields,
+            )
         })
     }
 
     /// Every before-image, by object (kind, then Intercom id).
     pub fn before_images(&self) -> Result<Vec<BeforeImage>> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT kind, target_id, field, value, source_id, run_id FROM before_images
-                 ORDER BY kind, target_id, field",
-            )
-            .map_err(Error::ledger("read before-images"))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<i64>>(5)?,
-                ))
-            })
-            .map_err(Error::ledger("read before-images"))?;
-        let mut out: Vec<BeforeImage> = Vec::new();
-        for row in rows {
-            let (kind, target_id, field, value, source_id, run) =
-                row.map_err(Error::ledger("read before-images"))?;
-            let value: Value = serde_json::from_str(&value).map_err(|e| {
-                Error::LedgerState(format!(
-                    "before-image of {kind} {target_id} field `{field}` is not JSON ({e}); \
-                     restore that field by hand"
-                ))
-            })?;
-            let kind = ObjectKind::from(kind);
-            let f = BeforeField {
-                field,
-                value,
-                run: run.map(RunId),
-            };
-            match out.last_mut() {
-                Some(last) if last.kind == kind && last.target_id == target_id => {
-                    last.fields.push(f);
-                }
-                _ => out.push(BeforeImage {
-                    kind,
-                    target_id,
-                    source_id,
-                    fields: vec![f],
-                }),
-            }
-        }
-        Ok(out)
+        images(&self.lock(), Table::FirstEver)
     }
 
     /// Forgets the before-image of `fields` of `target_id` (restored: the next change is a
@@ -203,6 +134,157 @@ impl Ledger {
         rows.map(|r| r.map_err(Error::ledger("list reused objects of older runs")))
             .collect()
     }
+}
+
+/// Which of the two before-image tables: one shape, two lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Table {
+    /// `before_images`: the first-ever image of a field of an object the migration did not
+    /// create (a full rollback restores it).
+    FirstEver,
+    /// `run_before_images`: the image of one run (`rollback --run` restores it).
+    OfRun(RunId),
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::FirstEver => "before_images",
+            Table::OfRun(_) => "run_before_images",
+        }
+    }
+
+    fn run(self) -> Option<i64> {
+        match self {
+            Table::FirstEver => None,
+            Table::OfRun(r) => Some(r.0),
+        }
+    }
+
+    /// What the ledger error says it was doing.
+    fn doing(self, what: &'static str) -> &'static str {
+        match (self, what) {
+            (Table::FirstEver, "read fields") => "read before-image fields",
+            (Table::FirstEver, "record") => "record before-image",
+            (Table::FirstEver, _) => "read before-images",
+            (Table::OfRun(_), "read fields") => "read a run's before-image fields",
+            (Table::OfRun(_), "record") => "record a run's before-image",
+            (Table::OfRun(_), _) => "read a run's before-images",
+        }
+    }
+}
+
+/// The fields of `target_id` that already have an image in `table` (of its run, for a run's).
+pub(super) fn imaged(
+    conn: &rusqlite::Connection,
+    table: Table,
+    kind: &ObjectKind,
+    target_id: &str,
+) -> Result<std::collections::BTreeSet<String>> {
+    let doing = table.doing("read fields");
+    let sql = format!(
+        "SELECT field FROM {} WHERE kind = ?1 AND target_id = ?2 AND (?3 IS NULL OR run_id = ?3)",
+        table.name()
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(Error::ledger(doing))?;
+    let rows = stmt
+        .query_map(params![kind.as_str(), target_id, table.run()], |r| {
+            r.get::<_, String>(0)
+        })
+        .map_err(Error::ledger(doing))?;
+    rows.map(|r| r.map_err(Error::ledger(doing))).collect()
+}
+
+/// Records `fields` of `target_id` in `table`, first touch only (a field already imaged there
+/// keeps its value). Answers how many were new.
+pub(super) fn record(
+    tx: &rusqlite::Connection,
+    table: Table,
+    kind: &ObjectKind,
+    target_id: &str,
+    source_id: &str,
+    run: RunId,
+    fields: &BTreeMap<String, Value>,
+) -> Result<usize> {
+    let doing = table.doing("record");
+    let sql = format!(
+        "INSERT OR IGNORE INTO {}
+           (kind, target_id, field, run_id, value, source_id, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        table.name()
+    );
+    let now = now_text();
+    let mut n = 0;
+    for (field, value) in fields {
+        n += tx
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.execute(params![
+                    kind.as_str(),
+                    target_id,
+                    field,
+                    run.0,
+                    value.to_string(),
+                    source_id,
+                    now
+                ])
+            })
+            .map_err(Error::ledger(doing))?;
+    }
+    Ok(n)
+}
+
+/// Every image in `table` (of its run, for a run's), by object (kind, then Intercom id).
+pub(super) fn images(conn: &rusqlite::Connection, table: Table) -> Result<Vec<BeforeImage>> {
+    let doing = table.doing("read");
+    let sql = format!(
+        "SELECT kind, target_id, field, value, source_id, run_id FROM {}
+          WHERE ?1 IS NULL OR run_id = ?1 ORDER BY kind, target_id, field",
+        table.name()
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(Error::ledger(doing))?;
+    let rows = stmt
+        .query_map(params![table.run()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+            ))
+        })
+        .map_err(Error::ledger(doing))?;
+    let mut out: Vec<BeforeImage> = Vec::new();
+    for row in rows {
+        let (kind, target_id, field, value, source_id, run) = row.map_err(Error::ledger(doing))?;
+        let value: Value = serde_json::from_str(&value).map_err(|e| {
+            let whose = match table {
+                Table::FirstEver => "before-image".to_owned(),
+                Table::OfRun(r) => format!("run {}'s before-image", r.0),
+            };
+            Error::LedgerState(format!(
+                "{whose} of {kind} {target_id} field `{field}` is not JSON ({e}); restore that \
+                 field by hand"
+            ))
+        })?;
+        let kind = ObjectKind::from(kind);
+        let f = BeforeField {
+            field,
+            value,
+            run: run.map(RunId),
+        };
+        match out.last_mut() {
+            Some(last) if last.kind == kind && last.target_id == target_id => last.fields.push(f),
+            _ => out.push(BeforeImage {
+                kind,
+                target_id,
+                source_id,
+                fields: vec![f],
+            }),
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -15,8 +15,9 @@ use std::collections::BTreeMap;
 use rusqlite::params;
 use serde_json::Value;
 
+use super::before_images::{Table, imaged, images, record};
 use super::objects::set_status;
-use super::{BeforeField, BeforeImage, Ledger, ObjectStatus, RunId, now_text};
+use super::{BeforeImage, Ledger, ObjectStatus, RunId};
 use crate::error::{Error, Result};
 use crate::kind::ObjectKind;
 
@@ -56,20 +57,7 @@ impl Ledger {
         target_id: &str,
         run: RunId,
     ) -> Result<std::collections::BTreeSet<String>> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT field FROM run_before_images
-                  WHERE kind = ?1 AND target_id = ?2 AND run_id = ?3",
-            )
-            .map_err(Error::ledger("read a run's before-image fields"))?;
-        let rows = stmt
-            .query_map(params![kind.as_str(), target_id, run.0], |r| {
-                r.get::<_, String>(0)
-            })
-            .map_err(Error::ledger("read a run's before-image fields"))?;
-        rows.map(|r| r.map_err(Error::ledger("read a run's before-image fields")))
-            .collect()
+        imaged(&self.lock(), Table::OfRun(run), kind, target_id)
     }
 
     /// Records the values `fields` of `target_id` held before `run` first changes them (first
@@ -83,83 +71,24 @@ impl Ledger {
         fields: &BTreeMap<String, Value>,
     ) -> Result<usize> {
         self.write("record a run's before-image", |tx| {
-            let mut n = 0;
-            let now = now_text();
-            for (field, value) in fields {
-                n += tx
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO run_before_images
-                           (kind, target_id, field, run_id, value, source_id, recorded_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            kind.as_str(),
-                            target_id,
-                            field,
-                            run.0,
-                            value.to_string(),
-                            source_id,
-                            now
-                        ])
-                    })
-                    .map_err(Error::ledger("record a run's before-image"))?;
-            }
-            Ok(n)
+            record(
+                tx,
+                Table::OfRun(run),
+                kind,
+                target_id,
+                source_id,
+                run,
+                fields,
+            )
         })
     }
 
     /// The before-images `run` recorded, by object (kind, then Intercom id); each field's
     /// [`BeforeField::run`] is `run`.
+    ///
+    /// [`BeforeField::run`]: super::BeforeField::run
     pub fn run_images(&self, run: RunId) -> Result<Vec<BeforeImage>> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT kind, target_id, field, value, source_id FROM run_before_images
-                  WHERE run_id = ?1 ORDER BY kind, target_id, field",
-            )
-            .map_err(Error::ledger("read a run's before-images"))?;
-        let rows = stmt
-            .query_map(params![run.0], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                ))
-            })
-            .map_err(Error::ledger("read a run's before-images"))?;
-        let mut out: Vec<BeforeImage> = Vec::new();
-        for row in rows {
-            let (kind, target_id, field, value, source_id) =
-                row.map_err(Error::ledger("read a run's before-images"))?;
-            let value: Value = serde_json::from_str(&value).map_err(|e| {
-                Error::LedgerState(format!(
-                    "run {}'s before-image of {kind} {target_id} field `{field}` is not JSON \
-                     ({e}); restore that field by hand",
-                    run.0
-                ))
-            })?;
-            let kind = ObjectKind::from(kind);
-            let f = BeforeField {
-                field,
-                value,
-                run: Some(run),
-            };
-            match out.last_mut() {
-                Some(last) if last.kind == kind && last.target_id == target_id => {
-                    last.fields.push(f)
-                }
-                _ => out.push(BeforeImage {
-                    kind,
-                    target_id,
-                    source_id,
-                    fields: vec![f],
-                }),
-            }
-        }
-        Ok(out)
+        images(&self.lock(), Table::OfRun(run))
     }
 
     /// Forgets `run`'s before-image of `fields` of `target_id` (restored), and the first-ever
