@@ -807,13 +807,19 @@ async fn a_run_scope_restores_what_that_run_changed_on_objects_an_earlier_run_cr
     );
     // The ledger writes them again next time: a delta brings Glassix's changes back.
     let (progress, _rx) = ProgressSender::channel(4096);
-    m.delta(migration_core::execute::DEFAULT_DELTA_MARGIN, progress)
+    let again = m
+        .delta(migration_core::execute::DEFAULT_DELTA_MARGIN, progress)
         .await
         .expect("delta completes");
     assert_eq!(
         sb.intercom.state().tickets[&ticket.target_id].open,
         !open,
-        "the next delta writes the ticket again"
+        "the next delta writes the ticket again: {:?} {:?}; ledger row {:?}",
+        again.cutover,
+        again.this_run,
+        ledger
+            .lookup(&ObjectKind::Ticket, &ticket.source_id)
+            .unwrap()
     );
 }
 

@@ -105,6 +105,12 @@ impl Target {
             if let (false, CreateRequest::Ticket(c)) = (fresh, &plan.create) {
                 u.ticket_attributes = c.ticket_attributes.clone();
             }
+            if !fresh {
+                // A ticket written before may have been closed since (by an earlier write, or
+                // put back closed by `rollback --run`): open is explicit, as in a delta, so that
+                // an open Glassix ticket opens it again (a state id alone does not).
+                u.open = Some(f.state != crate::map::TargetState::Closed);
+            }
             w.update_ticket(target_id, &u).await?;
         }
         if let Some(u) = &f.conversation_update {
