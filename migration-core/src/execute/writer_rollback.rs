@@ -241,15 +241,20 @@ impl Writer {
                 },
             )
             .await;
+        self.contact_undone(id, r, || crate::verify::expect::contact_restored(fields))
+    }
+
+    /// Settles an undo call on contact `id`: on success, what Intercom holds from now on is
+    /// recorded (`verify` reads it back: a run-scoped rollback leaves the contact migrated, and
+    /// checked); a contact already gone counts as done.
+    fn contact_undone(
+        &self,
+        id: &str,
+        r: IcResult<Undone>,
+        expectation: impl FnOnce() -> crate::ledger::ExpectedFields,
+    ) -> IcResult<Undone> {
         if matches!(r, Ok(Undone::Restored)) {
-            // What `verify` reads back from now on (a run-scoped rollback leaves the contact
-            // migrated, and checked).
-            self.expected(
-                ObjectKind::Contact,
-                id,
-                None,
-                crate::verify::expect::contact_restored(fields),
-            );
+            self.expected(ObjectKind::Contact, id, None, expectation());
         }
         gone_is_done(r)
     }
@@ -274,15 +279,7 @@ impl Writer {
                 },
             )
             .await;
-        if matches!(r, Ok(Undone::Restored)) {
-            self.expected(
-                ObjectKind::Contact,
-                id,
-                None,
-                crate::verify::expect::untagged(tag),
-            );
-        }
-        gone_is_done(r)
+        self.contact_undone(id, r, || crate::verify::expect::untagged(tag))
     }
 }
 
