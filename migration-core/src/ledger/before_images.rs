@@ -162,16 +162,27 @@ impl Table {
     }
 
     /// What the ledger error says it was doing.
-    fn doing(self, what: &'static str) -> &'static str {
-        match (self, what) {
-            (Table::FirstEver, "read fields") => "read before-image fields",
-            (Table::FirstEver, "record") => "record before-image",
-            (Table::FirstEver, _) => "read before-images",
-            (Table::OfRun(_), "read fields") => "read a run's before-image fields",
-            (Table::OfRun(_), "record") => "record a run's before-image",
-            (Table::OfRun(_), _) => "read a run's before-images",
+    fn doing(self, op: Op) -> &'static str {
+        match (self, op) {
+            (Table::FirstEver, Op::ReadFields) => "read before-image fields",
+            (Table::FirstEver, Op::Record) => "record before-image",
+            (Table::FirstEver, Op::Read) => "read before-images",
+            (Table::OfRun(_), Op::ReadFields) => "read a run's before-image fields",
+            (Table::OfRun(_), Op::Record) => "record a run's before-image",
+            (Table::OfRun(_), Op::Read) => "read a run's before-images",
         }
     }
+}
+
+/// What is done with a before-image table (names the operation in ledger errors).
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    /// List the fields an object has an image of.
+    ReadFields,
+    /// Record fields.
+    Record,
+    /// Read every image.
+    Read,
 }
 
 /// The fields of `target_id` that already have an image in `table` (of its run, for a run's).
@@ -181,7 +192,7 @@ pub(super) fn imaged(
     kind: &ObjectKind,
     target_id: &str,
 ) -> Result<std::collections::BTreeSet<String>> {
-    let doing = table.doing("read fields");
+    let doing = table.doing(Op::ReadFields);
     let sql = format!(
         "SELECT field FROM {} WHERE kind = ?1 AND target_id = ?2 AND (?3 IS NULL OR run_id = ?3)",
         table.name()
@@ -206,7 +217,7 @@ pub(super) fn record(
     run: RunId,
     fields: &BTreeMap<String, Value>,
 ) -> Result<usize> {
-    let doing = table.doing("record");
+    let doing = table.doing(Op::Record);
     let sql = format!(
         "INSERT OR IGNORE INTO {}
            (kind, target_id, field, run_id, value, source_id, recorded_at)
@@ -236,7 +247,7 @@ pub(super) fn record(
 
 /// Every image in `table` (of its run, for a run's), by object (kind, then Intercom id).
 pub(super) fn images(conn: &rusqlite::Connection, table: Table) -> Result<Vec<BeforeImage>> {
-    let doing = table.doing("read");
+    let doing = table.doing(Op::Read);
     let sql = format!(
         "SELECT kind, target_id, field, value, source_id, run_id FROM {}
           WHERE ?1 IS NULL OR run_id = ?1 ORDER BY kind, target_id, field",
