@@ -14,12 +14,12 @@ use crate::map::{
 use crate::outcome::{Outcome, Write};
 
 use super::attributes;
+use super::before_image::{ContactChange, remember_before};
 use super::error::Fault;
 use super::recorder::RecordEnd;
 use super::settle::{Created, Once, find_contact, upsert_once};
 use super::state::{ContactState, RunState, Survivor};
 use super::tags::tag_id;
-use super::writer_rollback::{ContactChange, remember_before};
 
 /// The customers of one ticket: how each stands, by contact source id, and the ends of the
 /// contacts handled for the first time in this run.

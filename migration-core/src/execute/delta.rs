@@ -280,7 +280,7 @@ pub(crate) async fn apply(
                     u.assignee_id = Some(id);
                     assignee = kind;
                 }
-                super::writer_rollback::remember_ticket_before(st, &plan.source_id, target, &u)
+                super::before_image::remember_ticket_before(st, &plan.source_id, target, &u)
                     .await?;
                 st.writer
                     .update_ticket_assigning(target, &u, assignee)

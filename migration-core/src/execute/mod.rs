@@ -37,6 +37,7 @@
 mod adopt;
 mod attachments;
 mod attributes;
+mod before_image;
 mod contacts;
 mod delta;
 mod error;
