@@ -702,30 +702,6 @@ fn tickets_and_contacts(sb: &SandboxHandle) -> serde_json::Value {
     v
 }
 
-/// The paths at which `a` and `b` differ, with both values.
-fn differences(a: &serde_json::Value, b: &serde_json::Value, at: &str, out: &mut Vec<String>) {
-    use serde_json::Value;
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
-                let (l, r) = (&x.get(k).cloned(), &y.get(k).cloned());
-                let (l, r) = (
-                    l.clone().unwrap_or(Value::Null),
-                    r.clone().unwrap_or(Value::Null),
-                );
-                differences(&l, &r, &format!("{at}.{k}"), out);
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (l, r)) in x.iter().zip(y).enumerate() {
-                differences(l, r, &format!("{at}[{i}]"), out);
-            }
-        }
-        _ if a != b => out.push(format!("{at}: {a} → {b}")),
-        _ => {}
-    }
-}
-
 /// `rollback --run <delta>` restores what the delta changed on objects the first run created:
 /// a ticket's state and its customer's name go back to what the first run wrote (the delta's
 /// before-images of that run), and the tickets and contacts equal the state after the first
@@ -800,7 +776,7 @@ async fn a_run_scope_restores_what_that_run_changed_on_objects_an_earlier_run_cr
     assert!(s.totals().restored >= 2, "{:?}", s.per_kind);
     let now = tickets_and_contacts(&sb);
     let mut diff = Vec::new();
-    differences(&after_first, &now, "", &mut diff);
+    common::differences(&after_first, &now, "", &mut diff);
     assert!(
         diff.is_empty(),
         "differs from the state after the first run: {diff:#?}"

@@ -6,11 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use intercom_client::models::{Contact, UpdateContact, UpdateTicket};
+use intercom_client::models::{Contact, UpdateContact, UpdateConversation, UpdateTicket};
 use serde_json::Value;
 
 use crate::ObjectKind;
-use crate::ledger::Origin;
+use crate::ledger::{ExpectedFields, Origin, RecordSections};
+use crate::verify::found;
 
 use super::error::Fault;
 use super::state::RunState;
@@ -123,7 +124,7 @@ pub(crate) async fn remember_before(
 }
 
 /// The before-image fields of a ticket update: its attributes, state, snooze and assignee.
-fn ticket_fields(u: &UpdateTicket) -> Vec<String> {
+pub(crate) fn ticket_fields(u: &UpdateTicket) -> Vec<String> {
     let mut out: Vec<String> = u
         .ticket_attributes
         .iter()
@@ -134,93 +135,144 @@ fn ticket_fields(u: &UpdateTicket) -> Vec<String> {
         out.extend(["ticket_state_id", "open", "snoozed_until"].map(str::to_owned));
     }
     if u.assignee_id.is_some() {
-        out.extend(["admin_assignee_id", "team_assignee_id"].map(str::to_owned));
+        out.extend(ASSIGNEES.map(str::to_owned));
     }
     out
 }
 
-/// Before a run updates ticket `ticket_id` (record `owner`) that an earlier run created,
-/// records this run's image of the fields the update touches (first touch per run), from the
-/// ledger's expectation of the ticket (what the migration last wrote on it) when it names
-/// every field, else from one `GET /tickets/{id}`; with them the admin the update acts as
-/// (`admin_id`), whom a restore acts as too. A ticket this run created, and dry runs, record
-/// nothing.
-pub(crate) async fn remember_ticket_before(
+/// The before-image fields of a conversation's update (`PUT /conversations/{id}`): its title
+/// and custom attributes.
+pub(crate) fn conversation_update_fields(u: &UpdateConversation) -> Vec<String> {
+    let mut out: Vec<String> = u
+        .custom_attributes
+        .iter()
+        .flatten()
+        .map(|(k, _)| format!("custom_attributes.{k}"))
+        .collect();
+    if u.title.is_some() {
+        out.push("title".to_owned());
+    }
+    out
+}
+
+/// The before-image fields of a conversation's state (an open, close or snooze action).
+pub(crate) const CONVERSATION_STATE: [&str; 2] = ["state", "snoozed_until"];
+
+/// The before-image fields of an assignment (ticket or conversation): both assignees.
+pub(crate) const ASSIGNEES: [&str; 2] = ["admin_assignee_id", "team_assignee_id"];
+
+/// The before-image fields of tags attached or detached (`tags.<tag id>`: whether it was
+/// attached).
+pub(crate) fn tag_fields<'a>(tags: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    tags.into_iter().map(|t| format!("tags.{t}")).collect()
+}
+
+/// Before a run changes ticket or conversation `target_id` (record `owner`) that an earlier run
+/// created, records this run's image of `fields` (first touch per run; names as `verify` reads
+/// them, tags as `tags.<tag id>`), with the admin the change acts as (`actor`, kept as
+/// [`ACTOR`]), whom a restore acts as too, and, from a delta, the sections the record was last
+/// written with (`sections`, kept as [`SECTIONS`]: a restore puts them back, so that the next
+/// delta applies the newer values again section by section). Values come from the ledger's expectation of the
+/// object (what the migration last wrote on it) when it names every field but tags; else, and
+/// always for tags (someone may have attached one in Intercom), from one read of the object. An
+/// object this run created, and dry runs, record nothing. A read that fails fails the record:
+/// the change is not sent without its before-image.
+pub(crate) async fn remember_object_before(
     st: &RunState,
+    kind: ObjectKind,
     owner: &str,
-    ticket_id: &str,
-    u: &UpdateTicket,
+    target_id: &str,
+    mut fields: Vec<String>,
+    actor: Option<&str>,
+    sections: Option<&RecordSections>,
 ) -> Result<(), Fault> {
-    let kind = ObjectKind::Ticket;
-    let fields = ticket_fields(u);
     if fields.is_empty()
         || st.writer.dry_report().is_some()
-        || st.ledger.creating_run(&kind, owner, ticket_id)? == Some(st.run)
+        || st.ledger.creating_run(&kind, owner, target_id)? == Some(st.run)
     {
         return Ok(());
     }
-    let known = st.ledger.run_imaged_fields(&kind, ticket_id, st.run)?;
-    let new: Vec<String> = fields.into_iter().filter(|f| !known.contains(f)).collect();
+    let known = st.ledger.run_imaged_fields(&kind, target_id, st.run)?;
+    let sections = match sections {
+        Some(s) if !known.contains(SECTIONS) => Some(serde_json::to_value(s).map_err(|e| {
+            Fault::record(format!(
+                "{kind} {owner}: its sections do not encode for its before-image ({e})"
+            ))
+        })?),
+        _ => None,
+    };
+    fields.retain(|f| !known.contains(f));
+    let new = fields;
     if new.is_empty() {
         return Ok(());
     }
-    // What the migration last wrote on it, when that names every field; else one read.
-    let written = st.ledger.expectation(&kind, ticket_id)?.map(|e| e.fields);
-    let mut image: BTreeMap<String, Value> = match written {
-        Some(w) if new.iter().all(|f| w.contains_key(f)) => new
-            .into_iter()
-            .map(|f| {
-                let v = w.get(&f).cloned().unwrap_or(Value::Null);
-                (f, v)
-            })
-            .collect(),
-        _ => read_ticket_fields(st, ticket_id, new).await?,
+    let written = st.ledger.expectation(&kind, target_id)?.map(|e| e.fields);
+    let holds = match written {
+        Some(w)
+            if new
+                .iter()
+                .all(|f| !f.starts_with("tags.") && w.contains_key(f)) =>
+        {
+            w
+        }
+        _ => read_fields(st, &kind, target_id).await?,
     };
-    if let Some(admin) = &u.admin_id {
-        image.insert(TICKET_ACTOR.to_owned(), Value::from(admin.as_str()));
+    let mut image: BTreeMap<String, Value> = new
+        .into_iter()
+        .map(|f| {
+            let v = image_value(&holds, &f);
+            (f, v)
+        })
+        .collect();
+    if let Some(admin) = actor.filter(|a| !a.is_empty()) {
+        image.insert(ACTOR.to_owned(), Value::from(admin));
+    }
+    if let Some(s) = sections {
+        image.insert(SECTIONS.to_owned(), s);
     }
     st.ledger
-        .record_run_image(&kind, ticket_id, owner, st.run, &image)?;
+        .record_run_image(&kind, target_id, owner, st.run, &image)?;
     Ok(())
 }
 
-/// The current values of before-image `fields` of ticket `ticket_id` (`GET /tickets/{id}`).
-async fn read_ticket_fields(
+/// What a ticket or conversation holds now, in `verify`'s field names (one `GET`).
+async fn read_fields(
     st: &RunState,
-    ticket_id: &str,
-    fields: Vec<String>,
-) -> Result<BTreeMap<String, Value>, Fault> {
-    let t = st.intercom.tickets().get(ticket_id).await?;
-    let id = |v: &Option<String>| match v.as_deref() {
-        None | Some("0") | Some("") => Value::Null,
-        Some(s) => Value::from(s),
+    kind: &ObjectKind,
+    target_id: &str,
+) -> Result<ExpectedFields, Fault> {
+    let found = match kind {
+        ObjectKind::Ticket => found::ticket(st.intercom.tickets().get(target_id).await?),
+        _ => found::conversation(st.intercom.conversations().get(target_id).await?),
     };
-    Ok(fields
-        .into_iter()
-        .map(|f| {
-            let v = if let Some(a) = f.strip_prefix("ticket_attributes.") {
-                t.ticket_attributes.get(a).cloned().unwrap_or(Value::Null)
-            } else {
-                match f.as_str() {
-                    "ticket_state_id" => t
-                        .ticket_state
-                        .as_ref()
-                        .map(|s| Value::from(s.id.clone()))
-                        .unwrap_or(Value::Null),
-                    "open" => t.open.map(Value::Bool).unwrap_or(Value::Null),
-                    "snoozed_until" => t.snoozed_until.map(Value::from).unwrap_or(Value::Null),
-                    "admin_assignee_id" => id(&t.admin_assignee_id),
-                    "team_assignee_id" => id(&t.team_assignee_id),
-                    _ => Value::Null,
-                }
-            };
-            (f, v)
-        })
-        .collect())
+    Ok(found.fields)
 }
 
-/// The pseudo-field of a ticket's before-image naming the admin a restore acts as.
-pub(crate) const TICKET_ACTOR: &str = "admin_id";
+/// The before-image value of field `f` in `holds` (fields in `verify`'s names): a tag's
+/// `tags.<id>` is whether `tags` lists it; an absent field, or an assignee "0", is `null`.
+fn image_value(holds: &ExpectedFields, f: &str) -> Value {
+    if let Some(tag) = f.strip_prefix("tags.") {
+        let listed = holds
+            .get("tags")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|t| t.as_str() == Some(tag)));
+        return Value::Bool(listed);
+    }
+    match holds.get(f) {
+        None => Value::Null,
+        Some(v) if ASSIGNEES.contains(&f) && matches!(v.as_str(), Some("0" | "")) => Value::Null,
+        Some(v) if ASSIGNEES.contains(&f) && v.as_i64() == Some(0) => Value::Null,
+        Some(v) => v.clone(),
+    }
+}
+
+/// The pseudo-field of a ticket's or conversation's before-image naming the admin a restore
+/// acts as.
+pub(crate) const ACTOR: &str = "admin_id";
+
+/// The pseudo-field of a ticket's or conversation's before-image holding the sections
+/// ([`RecordSections`]) the record was written with before the run.
+pub(crate) const SECTIONS: &str = "record_sections";
 
 /// What `contact` holds in before-image field `field` (`null`: absent; a tag: whether it is
 /// attached, `null` when the contact lists only part of its tags and not this one).

@@ -19,6 +19,7 @@ use crate::ledger::{ObjectStatus, RecordSections};
 use crate::map::{CreateRequest, FieldNote, TargetState, TicketPlan};
 use crate::outcome::{Outcome, Write};
 
+use super::before_image;
 use super::error::{ExecResult, Fault};
 use super::recorder::RecordEnd;
 use super::state::RunState;
@@ -252,38 +253,67 @@ pub(crate) async fn apply(
             plan.source_id
         )));
     }
+    // Tag ids first: every field the delta changes gets its before-image before any write.
+    let mut added = Vec::new();
+    for name in &c.tags_added {
+        let known = f
+            .tags
+            .iter()
+            .find(|t| &t.name == name)
+            .and_then(|t| t.id.clone());
+        let id = match known {
+            Some(i) => Some(i),
+            None => tag_id(st, name).await?,
+        };
+        added.extend(id);
+    }
+    // Only a tag the migration attached is removed; one that no longer exists in Intercom is
+    // already gone.
+    let removed: Vec<String> = c
+        .tags_removed
+        .iter()
+        .filter_map(|name| {
+            st.directory()
+                .tag_id(&name.trim().to_lowercase())
+                .map(str::to_owned)
+        })
+        .collect();
+    let mut imaged = before_image::tag_fields(added.iter().chain(&removed));
+    let ticket_update = match (st.target, c.fields || c.state || c.assignee) {
+        (Target::Tickets, true) => Some(ticket_update(&c, plan, actor)),
+        _ => None,
+    };
+    match (&ticket_update, st.target) {
+        (Some((u, _)), _) => imaged.extend(before_image::ticket_fields(u)),
+        (None, Target::Conversations) => {
+            if let (true, Some(u)) = (c.fields, &f.conversation_update) {
+                imaged.extend(before_image::conversation_update_fields(u));
+            }
+            if c.assignee {
+                imaged.extend(before_image::ASSIGNEES.map(str::to_owned));
+            }
+            if c.state {
+                imaged.extend(before_image::CONVERSATION_STATE.map(str::to_owned));
+            }
+        }
+        (None, Target::Tickets) => {}
+    }
+    let kind = st.target.kind();
+    before_image::remember_object_before(
+        st,
+        kind,
+        &plan.source_id,
+        target,
+        imaged,
+        Some(actor),
+        Some(before),
+    )
+    .await?;
     match st.target {
         Target::Tickets => {
-            if c.fields || c.state || c.assignee {
-                let mut u = UpdateTicket {
-                    admin_id: (!actor.is_empty()).then(|| actor.to_owned()),
-                    ..UpdateTicket::default()
-                };
-                if let (true, CreateRequest::Ticket(create)) = (c.fields, &plan.create) {
-                    u.ticket_attributes = create.ticket_attributes.clone();
-                }
-                if c.state {
-                    if let Some(mapped) = &f.ticket_update {
-                        u.ticket_state_id = mapped.ticket_state_id.clone();
-                        u.snoozed_until = mapped.snoozed_until;
-                    }
-                    // Explicit, so that a reopen after an applied close opens it again.
-                    u.open = Some(f.state != TargetState::Closed);
-                }
-                let mut assignee = None;
-                if c.assignee {
-                    let (id, kind) = match (&f.admin_assignee, &f.team_assignee) {
-                        (Some(a), _) => (a.clone(), Some(AssigneeType::Admin)),
-                        (None, Some(t)) => (t.clone(), Some(AssigneeType::Team)),
-                        (None, None) => ("0".to_owned(), None),
-                    };
-                    u.assignee_id = Some(id);
-                    assignee = kind;
-                }
-                super::before_image::remember_ticket_before(st, &plan.source_id, target, &u)
-                    .await?;
+            if let Some((u, assignee)) = &ticket_update {
                 st.writer
-                    .update_ticket_assigning(target, &u, assignee)
+                    .update_ticket_assigning(target, u, *assignee)
                     .await?;
             }
         }
@@ -320,38 +350,50 @@ pub(crate) async fn apply(
             }
         }
     }
-    for name in &c.tags_added {
-        let known = f
-            .tags
-            .iter()
-            .find(|t| &t.name == name)
-            .and_then(|t| t.id.clone());
-        let id = match known {
-            Some(i) => i,
-            None => match tag_id(st, name).await? {
-                Some(i) => i,
-                None => continue,
-            },
-        };
-        st.target.tag(&st.writer, target, &id, actor).await?;
+    for id in &added {
+        st.target.tag(&st.writer, target, id, actor).await?;
     }
-    for name in &c.tags_removed {
-        // Only a tag the migration attached is removed; one that no longer exists in Intercom
-        // is already gone.
-        let Some(id) = st
-            .directory()
-            .tag_id(&name.trim().to_lowercase())
-            .map(str::to_owned)
-        else {
-            continue;
-        };
-        match st.target {
-            Target::Tickets => st.writer.untag_ticket(target, &id, actor).await?,
-            Target::Conversations => st.writer.untag_conversation(target, &id, actor).await?,
-        }
+    for id in &removed {
+        st.target.untag(&st.writer, target, id, actor).await?;
     }
     st.delta.changed(&plan.source_id, &c);
     Ok(notes)
+}
+
+/// The ticket update a delta sends for changed fields, state or assignee (acting as `actor`),
+/// with the kind of its single assignee.
+fn ticket_update(
+    c: &Changes,
+    plan: &TicketPlan,
+    actor: &str,
+) -> (UpdateTicket, Option<AssigneeType>) {
+    let f = &plan.finish;
+    let mut u = UpdateTicket {
+        admin_id: (!actor.is_empty()).then(|| actor.to_owned()),
+        ..UpdateTicket::default()
+    };
+    if let (true, CreateRequest::Ticket(create)) = (c.fields, &plan.create) {
+        u.ticket_attributes = create.ticket_attributes.clone();
+    }
+    if c.state {
+        if let Some(mapped) = &f.ticket_update {
+            u.ticket_state_id = mapped.ticket_state_id.clone();
+            u.snoozed_until = mapped.snoozed_until;
+        }
+        // Explicit, so that a reopen after an applied close opens it again.
+        u.open = Some(f.state != TargetState::Closed);
+    }
+    let mut assignee = None;
+    if c.assignee {
+        let (id, kind) = match (&f.admin_assignee, &f.team_assignee) {
+            (Some(a), _) => (a.clone(), Some(AssigneeType::Admin)),
+            (None, Some(t)) => (t.clone(), Some(AssigneeType::Team)),
+            (None, None) => ("0".to_owned(), None),
+        };
+        u.assignee_id = Some(id);
+        assignee = kind;
+    }
+    (u, assignee)
 }
 
 /// In a delta: the ticket's listing entry shows the same `lastActivity` it had when it was last

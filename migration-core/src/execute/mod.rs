@@ -37,7 +37,7 @@
 mod adopt;
 mod attachments;
 mod attributes;
-mod before_image;
+pub(crate) mod before_image;
 mod contacts;
 mod delta;
 mod error;

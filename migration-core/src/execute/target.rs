@@ -133,6 +133,20 @@ impl Target {
         }
     }
 
+    /// Detaches tag `tag_id`, as `admin`.
+    pub(crate) async fn untag(
+        self,
+        w: &Writer,
+        target_id: &str,
+        tag_id: &str,
+        admin: &str,
+    ) -> IcResult<()> {
+        match self {
+            Target::Tickets => w.untag_ticket(target_id, tag_id, admin).await,
+            Target::Conversations => w.untag_conversation(target_id, tag_id, admin).await,
+        }
+    }
+
     /// Which of a conversation's finishing `actions` are already in effect (its state and
     /// assignees read back): used for an adopted conversation, whose actions the ledger does not
     /// know, so that none is sent twice. A ticket has no actions.

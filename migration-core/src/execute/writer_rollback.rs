@@ -6,11 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use intercom_client::models::{AssigneeType, UpdateDataAttribute, UpdateTicket, UpdateTicketType};
+use intercom_client::models::{
+    AssigneeType, ConversationAction, UpdateConversation, UpdateDataAttribute, UpdateTicket,
+    UpdateTicketType,
+};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::before_image::TICKET_ACTOR;
+use super::before_image::ACTOR;
 
 use crate::ObjectKind;
 
@@ -281,7 +284,7 @@ impl Writer {
 impl Writer {
     /// Puts back fields of a ticket a run updated but did not create, from that run's image
     /// (`fields`: `ticket_attributes.<name>`, `ticket_state_id`, `open`, `snoozed_until`,
-    /// `admin_assignee_id`, `team_assignee_id`, and [`TICKET_ACTOR`]): one `PUT /tickets/{id}`,
+    /// `admin_assignee_id`, `team_assignee_id`, and [`ACTOR`]): one `PUT /tickets/{id}`,
     /// and a second when both an admin and a team were assigned, or only a team (`assignee_id`
     /// "0" first unassigns both). The expectation follows.
     pub(crate) async fn restore_ticket(
@@ -289,13 +292,8 @@ impl Writer {
         id: &str,
         fields: &BTreeMap<String, Value>,
     ) -> IcResult<Undone> {
-        let text = |v: &Value| match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        };
         let mut u = UpdateTicket {
-            admin_id: fields.get(TICKET_ACTOR).and_then(text),
+            admin_id: fields.get(ACTOR).and_then(text),
             ..UpdateTicket::default()
         };
         let mut attrs = intercom_client::models::CustomAttributes::new();
@@ -342,5 +340,99 @@ impl Writer {
                 .await?;
         }
         Ok(Undone::Restored)
+    }
+}
+
+/// A before-image value as an id or text (`null` and other types: none).
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl Writer {
+    /// Puts back fields of a conversation a run changed but did not create, from that run's
+    /// image (`fields`: `title`, `custom_attributes.<name>`, `admin_assignee_id`,
+    /// `team_assignee_id`, `state`, `snoozed_until`, and [`ACTOR`]): one
+    /// `PUT /conversations/{id}` for the title and attributes, then an assignment per assignee
+    /// (`"0"` unassigns) and an open, close or snooze action, as [`ACTOR`]. Intercom records
+    /// the actions in the conversation's history, as it did the run's own. A snooze whose time
+    /// has passed opens the conversation (Intercom snoozes only into the future). The
+    /// expectations follow.
+    pub(crate) async fn restore_conversation(
+        &self,
+        id: &str,
+        fields: &BTreeMap<String, Value>,
+    ) -> IcResult<Undone> {
+        let actor = fields.get(ACTOR).and_then(text).unwrap_or_default();
+        let mut attrs = intercom_client::models::CustomAttributes::new();
+        for (f, v) in fields {
+            if let Some(a) = f.strip_prefix("custom_attributes.") {
+                attrs.insert(a.to_owned(), v.clone());
+            }
+        }
+        let update = UpdateConversation {
+            title: fields
+                .get("title")
+                .map(|t| t.as_str().unwrap_or_default().to_owned()),
+            custom_attributes: (!attrs.is_empty()).then_some(attrs),
+            ..UpdateConversation::default()
+        };
+        if update.title.is_some() || update.custom_attributes.is_some() {
+            if let Err(e) = self.update_conversation(id, &update).await {
+                return gone_is_done(Err(e));
+            }
+        }
+        let mut actions = Vec::new();
+        for (field, kind) in [
+            ("admin_assignee_id", AssigneeType::Admin),
+            ("team_assignee_id", AssigneeType::Team),
+        ] {
+            if let Some(v) = fields.get(field) {
+                let who = text(v).unwrap_or_else(|| "0".to_owned());
+                actions.push(ConversationAction::assign(actor.clone(), kind, who));
+            }
+        }
+        if let Some(state) = fields.get("state").and_then(Value::as_str) {
+            let until = fields.get("snoozed_until").and_then(Value::as_i64);
+            let now = chrono::Utc::now().timestamp();
+            actions.push(match (state, until) {
+                ("closed", _) => ConversationAction::close(actor.clone()),
+                ("snoozed", Some(t)) if t > now => ConversationAction::snooze(actor.clone(), t),
+                _ => ConversationAction::open(actor.clone()),
+            });
+        }
+        for action in &actions {
+            // A 404: the conversation is gone.
+            if let Err(e) = self.act_conversation(id, action).await {
+                return gone_is_done(Err(e));
+            }
+        }
+        Ok(Undone::Restored)
+    }
+
+    /// Attaches (`attached`) or detaches a tag on a ticket or conversation, as `admin`, to put
+    /// a before-image's `tags.<id>` back. A detach answered 404 (not attached, or the object
+    /// is gone) is done.
+    pub(crate) async fn restore_tag(
+        &self,
+        kind: &ObjectKind,
+        id: &str,
+        tag: &str,
+        attached: bool,
+        admin: &str,
+    ) -> IcResult<()> {
+        let r = match (kind, attached) {
+            (ObjectKind::Ticket, true) => self.tag_ticket(id, tag, admin).await,
+            (ObjectKind::Ticket, false) => self.untag_ticket(id, tag, admin).await,
+            (_, true) => self.tag_conversation(id, tag, admin).await,
+            (_, false) => self.untag_conversation(id, tag, admin).await,
+        };
+        match r {
+            Err(e) if !attached && e.is_not_found() => Ok(()),
+            other => other,
+        }
     }
 }

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::before_images::{Table, imaged, images, record};
 use super::objects::set_status;
-use super::{BeforeImage, Ledger, ObjectStatus, RunId};
+use super::{BeforeImage, Ledger, ObjectStatus, RecordSections, RunId};
 use crate::error::{Error, Result};
 use crate::kind::ObjectKind;
 
@@ -126,23 +126,49 @@ impl Ledger {
 
 impl Ledger {
     /// After a rollback of one run restored `kind`/`source_id` (an object that run updated but
-    /// did not create) to what it held before: forgets the sections the record was last
-    /// written with and marks its source hash stale, so that the next `migrate` or `delta`
-    /// writes it again in full (Intercom holds its earlier values; Glassix may still hold the
-    /// newer ones).
-    pub fn mark_rewrite(&self, kind: &ObjectKind, source_id: &str) -> Result<()> {
+    /// did not create) to what it held before: marks its source hash stale, so that the next
+    /// `migrate` or `delta` writes it again (Intercom holds its earlier values; Glassix may
+    /// still hold the newer ones). With `before`, the sections it was written with before that
+    /// run (its before-image kept them), those replace the recorded ones, keeping the parts
+    /// written since (Intercom has no part delete) and no listing activity (the next delta
+    /// reads it): the next delta applies the newer values section by section, tags detached
+    /// and conversation actions included. Without, the sections are forgotten and the record
+    /// is written again in full. `run`: the rollback's run.
+    pub fn mark_rewrite(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        before: Option<RecordSections>,
+        run: RunId,
+    ) -> Result<()> {
+        if let Some(mut before) = before {
+            if let Some(now) = self.record_sections(kind, source_id)? {
+                before.parts = now.parts;
+            }
+            before.last_activity = None;
+            self.set_record_sections(kind, source_id, &before, run)?;
+            return self.write("mark a restored record to be written again", |tx| {
+                mark_stale(tx, kind, source_id)
+            });
+        }
         self.write("mark a restored record to be written again", |tx| {
             tx.prepare_cached("DELETE FROM record_sections WHERE kind = ?1 AND source_id = ?2")
                 .and_then(|mut s| s.execute(params![kind.as_str(), source_id]))
                 .map_err(Error::ledger("forget a restored record's sections"))?;
-            tx.prepare_cached(
-                "UPDATE objects SET source_hash = 'restored:' || COALESCE(source_hash, '')
-                  WHERE kind = ?1 AND source_id = ?2 AND status = 'migrated'
-                    AND COALESCE(source_hash, '') NOT LIKE 'restored:%'",
-            )
-            .and_then(|mut s| s.execute(params![kind.as_str(), source_id]))
-            .map_err(Error::ledger("mark a restored record stale"))?;
-            Ok(())
+            mark_stale(tx, kind, source_id)
         })
     }
+}
+
+/// Marks the source hash of `kind`/`source_id` stale (`restored:` prefix): the next run writes
+/// the record again.
+fn mark_stale(tx: &rusqlite::Connection, kind: &ObjectKind, source_id: &str) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE objects SET source_hash = 'restored:' || COALESCE(source_hash, '')
+          WHERE kind = ?1 AND source_id = ?2 AND status = 'migrated'
+            AND COALESCE(source_hash, '') NOT LIKE 'restored:%'",
+    )
+    .and_then(|mut s| s.execute(params![kind.as_str(), source_id]))
+    .map(drop)
+    .map_err(Error::ledger("mark a restored record stale"))
 }

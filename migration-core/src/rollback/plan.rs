@@ -253,8 +253,8 @@ fn parent_of(ledger: &Ledger, source_id: &str) -> ExecResult<(String, Option<Run
 }
 
 /// Objects an earlier run created and `run` wrote last without a before-image of `run` (parts
-/// appended, tags attached or detached, a conversation's actions, or a run recorded before
-/// per-run images): a rollback of `run` keeps what `run` changed on them. (Those with an image
+/// appended, a ticket written again in full, or a run recorded before per-run images): a
+/// rollback of `run` keeps what `run` changed on them. (Those with an image
 /// are restored instead: the caller drops them from this list.)
 fn updated_by(ledger: &Ledger, run: RunId) -> ExecResult<Vec<LeftItem>> {
     let mut out = Vec::new();
@@ -270,8 +270,8 @@ fn updated_by(ledger: &Ledger, run: RunId) -> ExecResult<Vec<LeftItem>> {
             &item,
             format!(
                 "created by run {} and updated by run {}: what run {} changed on it without a \
-                 before-image (parts appended, tags attached or detached, a conversation's \
-                 actions) is kept; roll back run {} to remove it, or fix it in Intercom",
+                 before-image (parts appended, a ticket written again in full, or a run \
+                 recorded before this ledger kept per-run images) is kept; roll back run {} to remove it, or fix it in Intercom",
                 created.0, run.0, run.0, created.0
             ),
             false,

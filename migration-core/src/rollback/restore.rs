@@ -1,7 +1,9 @@
-//! Restoring an object the migration did not create from its before-image: one
+//! Restoring an object from its before-image: a contact the migration did not create gets one
 //! `PUT /contacts/{id}` with the old values (`null` where a field was absent), and one
-//! `DELETE /contacts/{id}/tags/{tag}` per tag the migration attached. A tag whose earlier
-//! presence is unknown is left attached and reported.
+//! `DELETE /contacts/{id}/tags/{tag}` per tag the migration attached (a tag whose earlier
+//! presence is unknown is left attached and reported); a ticket or conversation an earlier run
+//! created gets back what one run changed on it: its fields, state and assignees, and its tags
+//! attached or detached as they were.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +11,9 @@ use serde_json::{Map, Value};
 
 use crate::ObjectKind;
 use crate::execute::Undone;
+use crate::execute::before_image::{ACTOR, SECTIONS};
 use crate::execute::writer::Writer;
+use crate::ledger::BeforeField;
 
 use super::plan::Restore;
 use super::summary::LeftItem;
@@ -24,8 +28,8 @@ pub(super) struct Restored {
 
 /// Sends the calls that put `r` back.
 pub(super) async fn restore(writer: &Writer, r: &Restore) -> Restored {
-    if r.kind == ObjectKind::Ticket {
-        return ticket(writer, r).await;
+    if matches!(r.kind, ObjectKind::Ticket | ObjectKind::Conversation) {
+        return ticket_or_conversation(writer, r).await;
     }
     let mut body = Map::new();
     let mut attrs = Map::new();
@@ -112,30 +116,79 @@ pub(super) async fn restore(writer: &Writer, r: &Restore) -> Restored {
     }
 }
 
-/// A ticket a run updated (state, assignee, attributes): put back as it was before that run.
-async fn ticket(writer: &Writer, r: &Restore) -> Restored {
-    let fields: BTreeMap<String, Value> = r
-        .fields
-        .iter()
+/// A ticket or conversation a run updated (attributes, state, assignees, tags): put back as it
+/// was before that run. The fields put back before a failure are forgotten; the rest is
+/// retried by the next rollback.
+async fn ticket_or_conversation(writer: &Writer, r: &Restore) -> Restored {
+    let (tags, fields): (Vec<&BeforeField>, Vec<&BeforeField>) =
+        r.fields.iter().partition(|f| f.field.starts_with("tags."));
+    let fields: BTreeMap<String, Value> = fields
+        .into_iter()
         .map(|f| (f.field.clone(), f.value.clone()))
         .collect();
-    match writer.restore_ticket(&r.target_id, &fields).await {
-        Ok(u) => Restored {
-            result: Ok(u),
-            fields: fields.into_keys().collect(),
-            partial: None,
-        },
-        Err(e) => Restored {
-            result: Err(format!(
-                "{} {} (Intercom id {}): restoring the values it held before run {} failed: \
-                 {e}; run `rollback` again to retry it",
-                r.kind,
-                r.source_id,
-                r.target_id,
-                r.run.map(|r| r.0).unwrap_or_default()
-            )),
-            fields: Vec::new(),
-            partial: None,
-        },
+    let failed = |e: intercom_client::Error| {
+        format!(
+            "{} {} (Intercom id {}): restoring the values it held before run {} failed: {e}; \
+             run `rollback` again to retry it",
+            r.kind,
+            r.source_id,
+            r.target_id,
+            r.run.map(|r| r.0).unwrap_or_default()
+        )
+    };
+    let mut done: Vec<String> = Vec::new();
+    if fields.keys().any(|k| k != ACTOR && k != SECTIONS) {
+        let put = match r.kind {
+            ObjectKind::Ticket => writer.restore_ticket(&r.target_id, &fields).await,
+            _ => writer.restore_conversation(&r.target_id, &fields).await,
+        };
+        match put {
+            Ok(Undone::AlreadyGone) => {
+                return Restored {
+                    result: Ok(Undone::AlreadyGone),
+                    fields: r.fields.iter().map(|f| f.field.clone()).collect(),
+                    partial: None,
+                };
+            }
+            Ok(_) => done.extend(fields.keys().cloned()),
+            Err(e) => {
+                return Restored {
+                    result: Err(failed(e)),
+                    fields: Vec::new(),
+                    partial: None,
+                };
+            }
+        }
+    }
+    let actor = fields
+        .get(ACTOR)
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    for f in tags {
+        let tag = f.field.trim_start_matches("tags.");
+        let attached = f.value == Value::Bool(true);
+        match writer
+            .restore_tag(&r.kind, &r.target_id, tag, attached, actor)
+            .await
+        {
+            Ok(()) => done.push(f.field.clone()),
+            Err(e) => {
+                return Restored {
+                    result: Err(failed(e)),
+                    fields: done,
+                    partial: None,
+                };
+            }
+        }
+    }
+    for pseudo in [ACTOR, SECTIONS] {
+        if fields.contains_key(pseudo) && !done.iter().any(|f| f == pseudo) {
+            done.push(pseudo.to_owned());
+        }
+    }
+    Restored {
+        result: Ok(Undone::Restored),
+        fields: done,
+        partial: None,
     }
 }

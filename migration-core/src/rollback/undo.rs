@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::execute::before_image::SECTIONS;
 use crate::execute::writer::Writer;
 use crate::execute::{ExecResult, Undone};
 use crate::kind::{ObjectKind, RollbackAction};
@@ -199,7 +200,25 @@ impl Migration {
         }
         match (&out.result, run, r.run) {
             // Back as before one run: the next run writes it again.
-            (Ok(_), Some(_), Some(_)) => self.ledger.mark_rewrite(&r.kind, &r.source_id)?,
+            (Ok(_), Some(run), Some(_)) => {
+                // Sections that do not decode: the record is written again in full instead.
+                let sections = match r.fields.iter().find(|f| f.field == SECTIONS) {
+                    None => None,
+                    Some(f) => match serde_json::from_value(f.value.clone()) {
+                        Ok(s) => Some(s),
+                        Err(e) => {
+                            tracing::warn!(
+                                kind = %r.kind, record = %r.source_id, error = %e,
+                                "the sections kept in the before-image do not decode; the \
+                                 next run writes the record again in full"
+                            );
+                            None
+                        }
+                    },
+                };
+                self.ledger
+                    .mark_rewrite(&r.kind, &r.source_id, sections, run)?
+            }
             (Ok(_), Some(run), None) => {
                 if self.ledger.lookup(&r.kind, &r.source_id)?.is_some() {
                     self.ledger.mark_rolled_back(&r.kind, &r.source_id, run)?;

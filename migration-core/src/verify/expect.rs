@@ -226,12 +226,19 @@ pub(crate) fn conversation_update(req: &UpdateConversation) -> ExpectedFields {
 pub(crate) fn action(a: &ConversationAction) -> ExpectedFields {
     let mut f = ExpectedFields::new();
     match a {
-        ConversationAction::Close { .. } => put(&mut f, "state", Some("closed")),
+        // Closing or opening ends a snooze.
+        ConversationAction::Close { .. } => {
+            put(&mut f, "state", Some("closed"));
+            f.insert("snoozed_until".to_owned(), Value::Null);
+        }
         ConversationAction::Snooze { snoozed_until, .. } => {
             put(&mut f, "state", Some("snoozed"));
             put(&mut f, "snoozed_until", Some(*snoozed_until));
         }
-        ConversationAction::Open { .. } => put(&mut f, "state", Some("open")),
+        ConversationAction::Open { .. } => {
+            put(&mut f, "state", Some("open"));
+            f.insert("snoozed_until".to_owned(), Value::Null);
+        }
         ConversationAction::Assign {
             kind, assignee_id, ..
         } => {

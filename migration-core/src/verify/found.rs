@@ -112,7 +112,8 @@ fn contact(c: Contact) -> Found {
     }
 }
 
-fn ticket(t: Ticket) -> Found {
+/// A ticket read back, in `expect`'s field names (tags as the sorted ids in `tags`).
+pub(crate) fn ticket(t: Ticket) -> Found {
     let mut f = ExpectedFields::new();
     put(&mut f, "ticket_type_id", t.ticket_type.map(|x| x.id));
     let contacts = t
@@ -151,7 +152,8 @@ fn ticket(t: Ticket) -> Found {
     }
 }
 
-fn conversation(c: Conversation) -> Found {
+/// A conversation read back, in `expect`'s field names (tags as the sorted ids in `tags`).
+pub(crate) fn conversation(c: Conversation) -> Found {
     let mut f = ExpectedFields::new();
     let contacts = c
         .contacts

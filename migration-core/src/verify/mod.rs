@@ -25,7 +25,7 @@
 
 pub(crate) mod compare;
 pub(crate) mod expect;
-mod found;
+pub(crate) mod found;
 pub mod sample;
 mod stamp;
 

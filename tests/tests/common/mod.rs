@@ -539,3 +539,32 @@ pub(crate) fn fast_retrying_migration(sb: &SandboxHandle, ledger: Arc<Ledger>) -
         .unwrap();
     migration_with_clients(sb, ledger, false, spec(sb, true), glassix, intercom)
 }
+
+/// The paths at which `a` and `b` differ, with both values.
+pub(crate) fn differences(
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    at: &str,
+    out: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let (l, r) = (&x.get(k).cloned(), &y.get(k).cloned());
+                let (l, r) = (
+                    l.clone().unwrap_or(Value::Null),
+                    r.clone().unwrap_or(Value::Null),
+                );
+                differences(&l, &r, &format!("{at}.{k}"), out);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (l, r)) in x.iter().zip(y).enumerate() {
+                differences(l, r, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ if a != b => out.push(format!("{at}: {a} → {b}")),
+        _ => {}
+    }
+}
