@@ -13,6 +13,7 @@
 mod common;
 
 use common::glassix_change as change;
+use common::{assert_verified_equal, delta};
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -20,37 +21,10 @@ use std::sync::Arc;
 use helpdesk_sandbox::SandboxHandle;
 use helpdesk_sandbox::glassix::Mutation;
 use migration_core::ObjectKind;
-use migration_core::execute::{DEFAULT_DELTA_MARGIN, Migration, RunResult};
+use migration_core::execute::{DEFAULT_DELTA_MARGIN, Migration};
 use migration_core::ledger::{Ledger, ObjectStatus, RunMode};
 use migration_core::progress::{ProgressEvent, ProgressSender};
-use migration_core::verify::{CheckOutcome, VerifyOptions};
 use serde_json::{Value, json};
-
-async fn delta(m: &Migration) -> RunResult {
-    let (progress, _rx) = ProgressSender::channel(4096);
-    m.delta(DEFAULT_DELTA_MARGIN, progress)
-        .await
-        .expect("delta completes")
-}
-
-/// Reads every migrated object back: what the delta wrote (reopen, reassignment, tags added
-/// and detached, fields, new parts, the contact, the article) is what Intercom holds.
-async fn assert_verified_equal(m: &Migration) {
-    let (progress, _rx) = ProgressSender::channel(4096);
-    let mut options = VerifyOptions::default();
-    options.again = true;
-    let v = m
-        .verify(&options, progress)
-        .await
-        .expect("verify completes");
-    let differing: Vec<_> = v
-        .objects
-        .iter()
-        .filter(|o| !matches!(o.outcome, CheckOutcome::Equal | CheckOutcome::Unchecked))
-        .collect();
-    assert!(v.all_equal(), "{:?} {differing:?}", v.summary);
-    assert!(v.summary.objects > 0);
-}
 
 /// Glassix reads of one endpoint (`tickets/get`, `contacts/get`) so far.
 fn reads(sb: &SandboxHandle, endpoint: &str) -> u64 {

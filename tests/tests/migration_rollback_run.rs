@@ -15,45 +15,21 @@ mod common;
 use std::sync::Arc;
 
 use common::glassix_change as change;
+use common::{assert_verified_equal, delta};
 use helpdesk_sandbox::SandboxHandle;
 use migration_core::ObjectKind;
-use migration_core::execute::{DEFAULT_DELTA_MARGIN, Migration, RunResult};
+use migration_core::execute::Migration;
 use migration_core::ledger::Ledger;
 use migration_core::progress::ProgressSender;
 use migration_core::rollback::{RollbackScope, RollbackSummary};
 use migration_core::spec::MappingSpec;
-use migration_core::verify::{CheckOutcome, VerifyOptions};
 use serde_json::{Value, json};
-
-async fn delta(m: &Migration) -> RunResult {
-    let (progress, _rx) = ProgressSender::channel(4096);
-    m.delta(DEFAULT_DELTA_MARGIN, progress)
-        .await
-        .expect("delta completes")
-}
 
 async fn rollback(m: &Migration, scope: &RollbackScope) -> RollbackSummary {
     let (progress, _rx) = ProgressSender::channel(4096);
     m.rollback(scope, progress)
         .await
         .expect("rollback completes")
-}
-
-/// Every object `verify` reads back equals what the ledger expects.
-async fn assert_verified_equal(m: &Migration) {
-    let (progress, _rx) = ProgressSender::channel(4096);
-    let mut options = VerifyOptions::default();
-    options.again = true;
-    let v = m
-        .verify(&options, progress)
-        .await
-        .expect("verify completes");
-    let differing: Vec<_> = v
-        .objects
-        .iter()
-        .filter(|o| !matches!(o.outcome, CheckOutcome::Equal | CheckOutcome::Unchecked))
-        .collect();
-    assert!(v.all_equal(), "{:?} {differing:?}", v.summary);
 }
 
 /// A workspace migrated once with `spec`, its ledger and migration.
@@ -135,13 +111,36 @@ fn sorted_tags(v: &Value) -> Value {
     v
 }
 
-fn assert_same(before: &Value, now: &Value, what: &str) {
+/// `rollback --run <run>` restores object `id` of collection `of` (not left, none failed) to
+/// `before` (tags as a set), and `verify` reads everything back equal.
+async fn rollback_restores(
+    sb: &SandboxHandle,
+    m: &Migration,
+    run: migration_core::ledger::RunId,
+    of: &str,
+    id: &str,
+    before: &Value,
+) {
+    let s = rollback(m, &RollbackScope::Run(run)).await;
+    println!("{}", s.to_markdown());
+    assert_eq!(s.failed(), 0, "{:?}", s.left);
+    assert!(
+        !s.left.iter().any(|l| l.target_id == id),
+        "{of} {id} is restored, not left: {:?}",
+        s.left
+    );
     let mut diff = Vec::new();
-    common::differences(before, now, "", &mut diff);
+    common::differences(
+        &sorted_tags(before),
+        &sorted_tags(&object_state(sb, of, id)),
+        "",
+        &mut diff,
+    );
     assert!(
         diff.is_empty(),
-        "{what} differs from after the first run: {diff:#?}"
+        "{of} {id} differs from after the first run: {diff:#?}"
     );
+    assert_verified_equal(m).await;
 }
 
 /// Tickets: a delta replaces a ticket's tags and flips its state; `rollback --run` of the delta
@@ -181,20 +180,7 @@ async fn a_run_scope_puts_back_a_tickets_tags_and_state() {
         "the delta changed its state"
     );
 
-    let s = rollback(&m, &RollbackScope::Run(d.run_id)).await;
-    println!("{}", s.to_markdown());
-    assert_eq!(s.failed(), 0, "{:?}", s.left);
-    assert!(
-        !s.left.iter().any(|l| l.target_id == target),
-        "the ticket is restored, not left: {:?}",
-        s.left
-    );
-    assert_same(
-        &sorted_tags(&after_first),
-        &sorted_tags(&object_state(&sb, "tickets", &target)),
-        "the ticket",
-    );
-    assert_verified_equal(&m).await;
+    rollback_restores(&sb, &m, d.run_id, "tickets", &target, &after_first).await;
     // The next delta applies Glassix's changes again: the added tag back on, the others off.
     delta(&m).await;
     let again = object_state(&sb, "tickets", &target);
@@ -247,20 +233,7 @@ async fn a_run_scope_puts_back_a_conversations_state_assignee_and_tags() {
         "the delta retagged it"
     );
 
-    let s = rollback(&m, &RollbackScope::Run(d.run_id)).await;
-    println!("{}", s.to_markdown());
-    assert_eq!(s.failed(), 0, "{:?}", s.left);
-    assert!(
-        !s.left.iter().any(|l| l.target_id == target),
-        "the conversation is restored, not left: {:?}",
-        s.left
-    );
-    assert_same(
-        &sorted_tags(&after_first),
-        &sorted_tags(&object_state(&sb, "conversations", &target)),
-        "the conversation",
-    );
-    assert_verified_equal(&m).await;
+    rollback_restores(&sb, &m, d.run_id, "conversations", &target, &after_first).await;
     // The next delta brings Glassix's changes back.
     let d2 = delta(&m).await;
     let again = object_state(&sb, "conversations", &target);

@@ -568,3 +568,31 @@ pub(crate) fn differences(
         _ => {}
     }
 }
+
+/// Runs a delta (default margin) to its end.
+pub(crate) async fn delta(m: &Migration) -> RunResult {
+    let (progress, _rx) = ProgressSender::channel(4096);
+    m.delta(migration_core::execute::DEFAULT_DELTA_MARGIN, progress)
+        .await
+        .expect("delta completes")
+}
+
+/// Reads every migrated object back (`verify --again`): all equal to the ledger's
+/// expectations, and something was read.
+pub(crate) async fn assert_verified_equal(m: &Migration) {
+    use migration_core::verify::{CheckOutcome, VerifyOptions};
+    let (progress, _rx) = ProgressSender::channel(4096);
+    let mut options = VerifyOptions::default();
+    options.again = true;
+    let v = m
+        .verify(&options, progress)
+        .await
+        .expect("verify completes");
+    let differing: Vec<_> = v
+        .objects
+        .iter()
+        .filter(|o| !matches!(o.outcome, CheckOutcome::Equal | CheckOutcome::Unchecked))
+        .collect();
+    assert!(v.all_equal(), "{:?} {differing:?}", v.summary);
+    assert!(v.summary.objects > 0);
+}
