@@ -15,7 +15,10 @@
 //! fewest requests waiting or in flight, and every later request to that object goes to the same
 //! token, so every part appended to a ticket or a conversation goes through one token, in the
 //! order the caller sends them (the caller sends them one after the other). A busy object (a
-//! conversation of 500 parts) therefore does not drag new objects onto its token. Requests not
+//! conversation of 500 parts) therefore does not drag new objects onto its token; once an object
+//! has sent [`LONG_OBJECT_REQUESTS`] requests, its token counts [`LONG_OBJECT_WEIGHT`] more busy
+//! while the object is live, so that new objects keep off it and the long chain goes at its
+//! token's rate. Requests not
 //! addressed to an object (creates, searches, listings) go to the least busy token. The
 //! object → token table forgets everything past [`STICKY_CAPACITY`] objects (an object seen
 //! again later may then change token once; its order is still the caller's).
@@ -70,8 +73,8 @@ impl WorkspaceLimit {
     }
 }
 
-/// Spaces sends evenly at the workspace share. When callers wait, the slot goes to the one whose
-/// object is oldest (see [`Routed::age`]): a long conversation is not slowed down by every new
+/// Spaces sends evenly at the workspace share (on a fixed schedule: a late wake-up does not
+/// lower the rate). When callers wait, the slot goes to the one whose object is oldest (see [`Routed::age`]): a long conversation is not slowed down by every new
 /// ticket started after it, so it does not end the run alone.
 #[derive(Debug)]
 pub(crate) struct WorkspacePacer {
@@ -132,7 +135,12 @@ impl WorkspacePacer {
                 let now = Instant::now();
                 let head = s.waiting.first() == Some(&me);
                 if head && s.next <= now {
-                    s.next = now + self.interval;
+                    // On schedule: a caller woken late (the timer's resolution, a busy
+                    // machine) does not push every later slot back; at most one interval of
+                    // lateness is caught up, so a window sees at most one request more than
+                    // the share's evenly spaced count, however it is aligned.
+                    let floor = now.checked_sub(self.interval).unwrap_or(now);
+                    s.next = s.next.max(floor) + self.interval;
                     return;
                 }
                 if head {
@@ -146,8 +154,21 @@ impl WorkspacePacer {
     }
 }
 
-/// Objects the router remembers before it starts afresh (≈ 24 MB at most).
+/// Objects the router remembers before it starts afresh (≈ 32 MB at most).
 pub const STICKY_CAPACITY: usize = 1_000_000;
+
+/// Requests to one object after which it counts as long (a conversation of many parts): its
+/// token then counts [`LONG_OBJECT_WEIGHT`] more requests busy while the object is live.
+pub const LONG_OBJECT_REQUESTS: u32 = 32;
+
+/// How busy a token carrying a live long object counts, on top of its requests: new objects go
+/// elsewhere unless every other token has this many more requests waiting or in flight. A long
+/// object's parts go one after another on its token, each behind every request queued there;
+/// keeping new objects off that token lets the chain go at the token's rate.
+pub const LONG_OBJECT_WEIGHT: usize = 4;
+
+/// A long object is live while it sent a request within this long.
+pub const LONG_OBJECT_HOLD: Duration = Duration::from_secs(2);
 
 /// Chooses the token of each request.
 #[derive(Debug)]
@@ -156,10 +177,25 @@ pub(crate) struct Router {
     round_robin: AtomicUsize,
     /// Requests routed to each token and not finished.
     load: Vec<AtomicUsize>,
-    /// Object (hash of collection and id) → (token, age).
-    sticky: Mutex<HashMap<u64, (usize, u64)>>,
+    /// Which token each object uses, and which tokens carry a live long object.
+    table: Mutex<Table>,
     /// The next age handed out.
     ages: AtomicU64,
+}
+
+#[derive(Debug)]
+struct Table {
+    /// Object (hash of collection and id) → its token, age and requests so far.
+    sticky: HashMap<u64, Sticky>,
+    /// Per token: until when it carries a live long object.
+    long_until: Vec<Option<Instant>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Sticky {
+    token: usize,
+    age: u64,
+    requests: u32,
 }
 
 /// Counts a request as waiting or in flight on its token until dropped.
@@ -182,10 +218,14 @@ impl Drop for Routed<'_> {
 
 impl Router {
     pub(crate) fn new(tokens: usize) -> Self {
+        let n = tokens.max(1);
         Self {
             round_robin: AtomicUsize::new(0),
-            load: (0..tokens.max(1)).map(|_| AtomicUsize::new(0)).collect(),
-            sticky: Mutex::new(HashMap::new()),
+            load: (0..n).map(|_| AtomicUsize::new(0)).collect(),
+            table: Mutex::new(Table {
+                sticky: HashMap::new(),
+                long_until: vec![None; n],
+            }),
             ages: AtomicU64::new(0),
         }
     }
@@ -211,33 +251,62 @@ impl Router {
         self.ages.fetch_add(1, Ordering::Relaxed)
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn pick(&self, segments: &[String]) -> (usize, u64) {
         let n = self.load.len();
         if n <= 1 {
             return (0, self.new_age());
         }
+        let now = Instant::now();
+        let mut table = self.lock();
         let Some((collection, id)) = object_key(segments) else {
-            return (self.least_busy(), self.new_age());
+            return (self.least_busy(&table.long_until, now), self.new_age());
         };
         let key = fnv1a(collection, id);
-        let mut sticky = self.sticky.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(t) = sticky.get(&key) {
-            return *t;
+        if let Some(s) = table.sticky.get_mut(&key) {
+            s.requests = s.requests.saturating_add(1);
+            let (token, age, long) = (s.token, s.age, s.requests >= LONG_OBJECT_REQUESTS);
+            if long {
+                if let Some(u) = table.long_until.get_mut(token) {
+                    *u = Some(now + LONG_OBJECT_HOLD);
+                }
+            }
+            return (token, age);
         }
-        if sticky.len() >= STICKY_CAPACITY {
-            sticky.clear();
+        if table.sticky.len() >= STICKY_CAPACITY {
+            table.sticky.clear();
         }
-        let t = (self.least_busy(), self.new_age());
-        sticky.insert(key, t);
+        let t = (self.least_busy(&table.long_until, now), self.new_age());
+        table.sticky.insert(
+            key,
+            Sticky {
+                token: t.0,
+                age: t.1,
+                requests: 1,
+            },
+        );
         t
     }
 
-    fn least_busy(&self) -> usize {
+    /// The token with the fewest requests waiting or in flight, a token carrying a live long
+    /// object counting [`LONG_OBJECT_WEIGHT`] more.
+    fn least_busy(&self, long_until: &[Option<Instant>], now: Instant) -> usize {
         let n = self.load.len();
         let start = self.round_robin.fetch_add(1, Ordering::Relaxed) % n;
+        let busy = |t: usize| {
+            let long = long_until
+                .get(t)
+                .copied()
+                .flatten()
+                .is_some_and(|until| until > now);
+            self.load[t].load(Ordering::Relaxed) + if long { LONG_OBJECT_WEIGHT } else { 0 }
+        };
         (0..n)
             .map(|i| (start + i) % n)
-            .min_by_key(|t| self.load[*t].load(Ordering::Relaxed))
+            .min_by_key(|t| busy(*t))
             .unwrap_or(0)
     }
 }
@@ -307,6 +376,39 @@ mod tests {
         assert!(r.load.iter().all(|l| l.load(Ordering::Relaxed) == 0));
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn new_objects_keep_off_the_token_of_a_live_long_object() {
+        let r = Router::new(3);
+        let long: Vec<usize> = (0..LONG_OBJECT_REQUESTS)
+            .map(|_| pick(&r, &["conversations", "77", "reply"]))
+            .collect();
+        let hot = long[0];
+        assert!(long.iter().all(|t| *t == hot));
+        // Nothing in flight anywhere: only the long object's weight keeps new objects away.
+        for i in 0..30 {
+            assert_ne!(pick(&r, &["tickets", &format!("{}", 100 + i)]), hot);
+            assert_ne!(
+                pick(&r, &["tickets"]),
+                hot,
+                "a create went to the long chain's token"
+            );
+        }
+        // Unless every other token is busier by the weight.
+        let mut others: Vec<Routed<'_>> = Vec::new();
+        for i in 0..2 * LONG_OBJECT_WEIGHT {
+            others.push(r.route(&segs(&["tickets", &format!("{}", 900 + i)]), None));
+        }
+        assert!(others.iter().all(|o| o.token != hot));
+        assert_eq!(pick(&r, &["tickets", "5000"]), hot);
+        drop(others);
+        // The chain ended: its token takes new objects again once the hold has passed.
+        tokio::time::advance(LONG_OBJECT_HOLD + Duration::from_millis(1)).await;
+        let used: BTreeSet<usize> = (0..30)
+            .map(|i| pick(&r, &["tickets", &format!("{}", 200 + i)]))
+            .collect();
+        assert!(used.contains(&hot));
+    }
+
     #[test]
     fn requests_without_an_object_are_spread_round_robin() {
         let r = Router::new(3);
@@ -371,6 +473,37 @@ mod tests {
             "{order:?}"
         );
         assert!(p.lock().waiting.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_late_caller_does_not_push_the_schedule_back() {
+        // One slot a second. A caller 0.3 s late for its slot is served at once, and the next
+        // slot stays on the schedule (2 s, not 2.3 s); after an idle spell at most one slot
+        // is caught up.
+        let p = WorkspacePacer::new(WorkspaceLimit {
+            per_minute: 60,
+            share: 1.0,
+        });
+        let start = Instant::now();
+        let mut at = Vec::new();
+        p.acquire(0).await;
+        at.push(start.elapsed());
+        tokio::time::sleep(Duration::from_millis(1_300)).await;
+        for _ in 0..2 {
+            p.acquire(0).await;
+            at.push(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        for _ in 0..3 {
+            p.acquire(0).await;
+            at.push(start.elapsed());
+        }
+        let ms = |v: u64| Duration::from_millis(v);
+        assert_eq!(
+            at,
+            vec![ms(0), ms(1_300), ms(2_000), ms(7_000), ms(7_000), ms(8_000)],
+            "{at:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

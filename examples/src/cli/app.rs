@@ -109,6 +109,10 @@ impl App {
         if let Some(n) = expected_tickets {
             b = b.expected_tickets(n);
         }
+        // The longest tickets discovery saw start first (a delta ignores them).
+        if let Some(d) = read_discovery(&c.paths.out.join(names::DISCOVERY_JSON)) {
+            b = b.first_tickets(d.first_tickets());
+        }
         b.build().map_err(from_exec)
     }
 

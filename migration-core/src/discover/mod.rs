@@ -98,6 +98,14 @@ impl Scan {
         d.longest_ticket_transactions = d
             .longest_ticket_transactions
             .max(full.transactions().len() as u64);
+        keep_longest(
+            &mut d.longest_tickets,
+            LongTicket {
+                department_id: department.clone(),
+                id: full.id,
+                transactions: full.transactions().len() as u64,
+            },
+        );
         for tr in full.transactions() {
             d.transactions += 1;
             if tr.is_note() {
@@ -210,6 +218,10 @@ pub struct Discovery {
     /// token, so they set a floor under the tickets phase (see [`crate::plan::Workload`]).
     #[serde(default)]
     pub longest_ticket_transactions: u64,
+    /// The longest tickets, most transactions first (at most [`LONGEST_KEPT`]);
+    /// [`Discovery::first_tickets`] are the ones `migrate` starts first.
+    #[serde(default)]
+    pub longest_tickets: Vec<LongTicket>,
     /// Notes (internal transactions).
     pub notes: u64,
     /// Attachments over all transactions.
@@ -252,6 +264,33 @@ pub struct Discovery {
     /// How long discovery took and what it sent (the plan's measured per-request cost).
     #[serde(default)]
     pub cost: DiscoveryCost,
+}
+
+/// How many of the longest tickets discovery keeps.
+pub const LONGEST_KEPT: usize = 4;
+
+/// The share of all transactions above which a ticket is started first: its parts go one after
+/// another on one token, so such a ticket's chain is at least this share of a one-token run
+/// (and a larger share of a run on several tokens).
+pub const FIRST_TICKET_SHARE: f64 = 0.10;
+
+/// One of the longest tickets discovery read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LongTicket {
+    /// Its department (key, lower case).
+    pub department_id: String,
+    /// Glassix ticket id.
+    pub id: i64,
+    /// Its transactions (messages and notes).
+    pub transactions: u64,
+}
+
+/// Keeps `t` among the [`LONGEST_KEPT`] longest (most transactions first, then lowest id, so
+/// the list does not depend on the order the departments' tickets arrive in).
+fn keep_longest(longest: &mut Vec<LongTicket>, t: LongTicket) {
+    longest.push(t);
+    longest.sort_by(|a, b| b.transactions.cmp(&a.transactions).then(a.id.cmp(&b.id)));
+    longest.truncate(LONGEST_KEPT);
 }
 
 /// Agents and departments matched against the Intercom workspace.
@@ -317,6 +356,19 @@ impl Discovery {
             channels: self.channels.clone(),
             customers: self.customers,
         }
+    }
+
+    /// The tickets `migrate` starts before the listing reaches them: those of
+    /// [`Discovery::longest_tickets`] holding at least [`FIRST_TICKET_SHARE`] of all
+    /// transactions, longest first. A ticket that long would otherwise set the run's tail
+    /// when the listing reaches it late: its parts go in order on one Intercom token.
+    pub fn first_tickets(&self) -> Vec<LongTicket> {
+        let floor = self.transactions as f64 * FIRST_TICKET_SHARE;
+        self.longest_tickets
+            .iter()
+            .filter(|t| t.transactions > 0 && t.transactions as f64 >= floor)
+            .cloned()
+            .collect()
     }
 
     /// Pretty JSON.

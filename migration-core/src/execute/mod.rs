@@ -26,6 +26,7 @@
 //! | `tags` | tags (listed, found or created) |
 //! | `contacts` | contacts of a ticket's participants |
 //! | `tickets` | the tickets step and one ticket's pipeline |
+//! | `first` | the longest tickets, started ahead of the listing |
 //! | `delta`, `writer_delta` | section hashes, changes applied section by section, listing watermarks |
 //! | `parts` | a ticket's parts, in order |
 //! | `attachments` | a part's files |
@@ -41,6 +42,7 @@ pub(crate) mod before_image;
 mod contacts;
 mod delta;
 mod error;
+mod first;
 mod knowledge;
 mod parts;
 mod preflight;
@@ -104,6 +106,7 @@ pub(crate) struct RunInputs {
 
 pub(crate) use adopt::{RECOVERED, unattributed};
 pub(crate) use delta::Tally;
+pub(crate) use first::FirstTicket;
 pub(crate) use target::Target;
 pub(crate) use tickets::Window;
 

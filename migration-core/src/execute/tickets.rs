@@ -25,6 +25,7 @@ use crate::plan::StepId;
 use super::attributes;
 use super::contacts::{self, TicketContacts};
 use super::error::{ExecError, ExecResult, Fault};
+use super::first::{Claim, Claims, FirstTicket};
 use super::parts;
 use super::recorder::{RecordEnd, Recorder};
 use super::settle::{Created, Once, keep, upsert_once};
@@ -48,6 +49,9 @@ pub(crate) struct Window {
     /// A delta: a ticket whose listing entry shows the `lastActivity` it was last written with
     /// is not read.
     pub(crate) delta: bool,
+    /// Tickets started before the listing reaches them, longest first (see [`super::first`];
+    /// not in a delta).
+    pub(crate) first: Vec<FirstTicket>,
 }
 
 /// Passes over the tickets given up in a run because of a passing fault, after the listing is
@@ -79,11 +83,35 @@ pub(crate) async fn run(
     // its share of the concurrency, so a multi-department workspace is not read one department
     // after another.
     let departments = st.glassix.departments();
-    let per_department = concurrency.div_ceil(departments.len().max(1)).max(1);
     let delta = window.delta;
-    let mut results = futures::stream::select_all(departments.iter().map(|d| {
+    // The longest tickets first (not in a delta, which lists what changed): each in a slot of
+    // its own, the listing streams share the rest of the concurrency.
+    let first: Vec<(glassix_client::Department, i64)> = if delta {
+        Vec::new()
+    } else {
+        window
+            .first
+            .iter()
+            .filter_map(|f| {
+                departments
+                    .iter()
+                    .find(|d| crate::map::guid_key(d.id()) == f.department)
+                    .map(|d| (d.clone(), f.id))
+            })
+            .collect()
+    };
+    let first_slots = super::first::slots(first.len(), concurrency);
+    let first: Vec<_> = first.into_iter().take(first_slots).collect();
+    let claims = Arc::new(Claims::new(first.iter().map(|(_, id)| *id)));
+    let per_department = concurrency
+        .saturating_sub(first_slots)
+        .max(1)
+        .div_ceil(departments.len().max(1))
+        .max(1);
+    let listings = departments.iter().map(|d| {
         let dept = d.clone();
         let st = st.clone();
+        let claims = claims.clone();
         let dept_id = d.id().to_string();
         let mut query = query.clone();
         if let Some(since) = window.department_since.get(&dept_id) {
@@ -95,9 +123,14 @@ pub(crate) async fn run(
             .map(move |listed| {
                 let st = st.clone();
                 let dept = dept.clone();
+                let claims = claims.clone();
                 async move {
                     match listed {
                         Ok(t) => {
+                            if claims.taken_by_first(t.id).await {
+                                // Started first; its ends are recorded there.
+                                return Ok((Ok(Vec::new()), dept, t.id));
+                            }
                             let skipped = if delta {
                                 super::delta::unchanged_by_listing(&st, &t)
                             } else {
@@ -116,7 +149,38 @@ pub(crate) async fn run(
             })
             .buffer_unordered(per_department)
             .boxed()
-    }));
+    });
+    let (since, until) = (window.since, window.until);
+    let firsts = futures::stream::iter(first.into_iter().map(|(dept, id)| {
+        let st = st.clone();
+        let claims = claims.clone();
+        async move {
+            let ends = match dept.ticket(id).await {
+                Ok(t) if super::first::in_window(&t, since, until) => {
+                    claims.decide(id, Claim::Taken);
+                    tracing::info!(ticket = id, "started ahead of the listing (longest first)");
+                    process_read(&st, &dept, t).await
+                }
+                Ok(_) => {
+                    claims.decide(id, Claim::Left);
+                    Ok(Vec::new())
+                }
+                Err(e) if e.is_not_found() => {
+                    claims.decide(id, Claim::Gone);
+                    Ok(Vec::new())
+                }
+                Err(e) => {
+                    tracing::debug!(ticket = id, error = %e, "left to the listing");
+                    claims.decide(id, Claim::Left);
+                    Ok(Vec::new())
+                }
+            };
+            Ok::<_, glassix_client::Error>((ends, dept, id))
+        }
+    }))
+    .buffer_unordered(first_slots.max(1))
+    .boxed();
+    let mut results = futures::stream::select_all(listings.chain(std::iter::once(firsts)));
     let mut listing_error = None;
     let mut held = Vec::new();
     while let Some(r) = results.next().await {
@@ -139,6 +203,9 @@ pub(crate) async fn run(
         }
     }
     drop(results);
+    if listing_error.is_none() {
+        end_gone(st, rec, &claims)?;
+    }
     for pass in 1..=RETRY_PASSES {
         if held.is_empty() {
             break;
@@ -175,6 +242,32 @@ pub(crate) async fn run(
         Some(e) => Err(ExecError::Glassix(e)),
         None => Ok(()),
     }
+}
+
+/// The tickets started first that Glassix no longer has (404) and no listing reached: each
+/// ends `skipped` with the reason, unless the ledger already holds a row for it (an earlier
+/// run's outcome is kept).
+fn end_gone(st: &RunState, rec: &mut Recorder, claims: &Claims) -> ExecResult<()> {
+    let kind = st.target.kind();
+    for id in claims.gone_unlisted() {
+        let sid = id.to_string();
+        if st.ledger.lookup(&kind, &sid)?.is_some() {
+            continue;
+        }
+        let reason = crate::ledger::Reason::new(
+            "not_in_source",
+            format!(
+                "ticket {id} was found by discovery, but Glassix answers 404 for it now and no \
+                 department's listing has it (deleted, or moved to a department this migration \
+                 does not read); nothing was written. Run `discover` again to refresh the list."
+            ),
+        );
+        rec.record(
+            StepId::Tickets,
+            RecordEnd::new(kind.clone(), sid, Outcome::Skipped(reason)),
+        )?;
+    }
+    Ok(())
 }
 
 /// Whether `ticket`'s end is held for a later pass (a passing failure while holding is allowed).
@@ -230,11 +323,44 @@ pub(crate) async fn process(
     dept: &glassix_client::Department,
     id: i64,
 ) -> ExecResult<Vec<RecordEnd>> {
+    process_source(st, dept, Source::Id(id)).await
+}
+
+/// [`process`] of a ticket already read whole.
+async fn process_read(
+    st: &RunState,
+    dept: &glassix_client::Department,
+    ticket: Ticket,
+) -> ExecResult<Vec<RecordEnd>> {
+    process_source(st, dept, Source::Read(Box::new(ticket))).await
+}
+
+/// A ticket to process: its id (read it) or the ticket read whole.
+enum Source {
+    Id(i64),
+    Read(Box<Ticket>),
+}
+
+impl Source {
+    fn id(&self) -> i64 {
+        match self {
+            Source::Id(id) => *id,
+            Source::Read(t) => t.id,
+        }
+    }
+}
+
+async fn process_source(
+    st: &RunState,
+    dept: &glassix_client::Department,
+    source: Source,
+) -> ExecResult<Vec<RecordEnd>> {
     let kind = st.target.kind();
+    let id = source.id();
     let span = tracing::info_span!("record", kind = %kind, source_id = id);
     async {
         let mut ends = Vec::new();
-        let end = match one(st, dept, id, &mut ends).await {
+        let end = match one(st, dept, source, &mut ends).await {
             Ok(end) => end,
             Err(Fault::Record(f)) => RecordEnd::new(kind, id.to_string(), Outcome::Failed(f)),
             Err(Fault::Run(e)) => return Err(*e),
@@ -251,12 +377,15 @@ pub(crate) async fn process(
 async fn one(
     st: &RunState,
     dept: &glassix_client::Department,
-    id: i64,
+    source: Source,
     ends: &mut Vec<RecordEnd>,
 ) -> Result<RecordEnd, Fault> {
     let kind = st.target.kind();
-    let sid = id.to_string();
-    let ticket = dept.ticket(id).await?;
+    let sid = source.id().to_string();
+    let ticket = match source {
+        Source::Id(id) => dept.ticket(id).await?,
+        Source::Read(t) => *t,
+    };
     st.delta
         .read(&dept.id().to_string(), &sid, ticket.last_activity);
     let hash = stable_hash(&ticket)?;

@@ -66,6 +66,7 @@ pub struct Migration {
     pub(crate) until: Option<DateTime<Utc>>,
     pub(crate) sample_size: usize,
     pub(crate) expected_tickets: Option<u64>,
+    pub(crate) first_tickets: Vec<crate::discover::LongTicket>,
 }
 
 impl std::fmt::Debug for Migration {
@@ -95,6 +96,7 @@ pub struct MigrationBuilder {
     until: Option<DateTime<Utc>>,
     sample_size: Option<usize>,
     expected_tickets: Option<u64>,
+    first_tickets: Vec<crate::discover::LongTicket>,
 }
 
 impl std::fmt::Debug for MigrationBuilder {
@@ -176,6 +178,18 @@ impl MigrationBuilder {
         self
     }
 
+    /// Tickets to start before the listing reaches them (e.g.
+    /// [`crate::discover::Discovery::first_tickets`]): a long ticket's parts go one after
+    /// another, so started at its place in the listing it may end the run alone. Ignored by a
+    /// delta; a ticket no longer in its department is left to the listing.
+    pub fn first_tickets(
+        mut self,
+        tickets: impl IntoIterator<Item = crate::discover::LongTicket>,
+    ) -> Self {
+        self.first_tickets.extend(tickets);
+        self
+    }
+
     /// Checks the configuration and builds the migration.
     pub fn build(self) -> ExecResult<Migration> {
         let missing = |what: &str| ExecError::Config(format!("`{what}` is required"));
@@ -206,6 +220,7 @@ impl MigrationBuilder {
             until: self.until,
             sample_size: self.sample_size.unwrap_or(5),
             expected_tickets: self.expected_tickets,
+            first_tickets: self.first_tickets,
         })
     }
 }
@@ -383,6 +398,14 @@ impl Migration {
                     .map(|d| d.department_since.clone())
                     .unwrap_or_default(),
                 delta: delta.is_some(),
+                first: self
+                    .first_tickets
+                    .iter()
+                    .map(|t| crate::execute::FirstTicket {
+                        department: t.department_id.clone(),
+                        id: t.id,
+                    })
+                    .collect(),
             },
             concurrency: self.concurrency,
             recovering,

@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 
 pub use estimate::RateLimits;
 pub use model::{
-    ASSUMED_RETRY_SHARE, ASSUMED_RETRY_WAIT_SECONDS, DepartmentEstimate, Phases, Range,
-    TOOL_SPREAD_HIGH, TOOL_SPREAD_LOW, WRITE_COST_FACTOR,
+    ASSUMED_RETRY_SHARE, ASSUMED_RETRY_WAIT_SECONDS, CHAIN_LATENCY_FACTOR, DepartmentEstimate,
+    Phases, Range, TOOL_SPREAD_HIGH, TOOL_SPREAD_LOW, WRITE_COST_FACTOR,
 };
 pub use report::{FORMULA, PlanReport, PlanTotals, StepReport, binding_label, human_duration};
 pub use start::{MigrateNow, StartState};

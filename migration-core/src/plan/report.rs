@@ -20,7 +20,9 @@ With a discovery (phases present): estimated_s = max(discover_s + serial_s + tic
 discover_s, serial_s (steps outside the tickets phase) and tickets_s (contacts + tickets: reads and writes overlap) \
 are each max(intercom_calls / intercom_rate, requests × measured seconds_per_request), \
 intercom_rate = min(one token's rate × tokens, workspace_share × workspace_limit / 60), \
-tickets_s ≥ the longest ticket's requests / one token's rate (they go in order on one token), and \
+tickets_s ≥ the longest ticket's requests / one token's rate, and ≥ those requests × \
+seconds_per_request × the chain latency factor (they go in order on one token, one round trip each; \
+`migrate` starts that ticket first), and \
 glassix_path_s = max over departments of pace_s(discover + migrate requests on that key's quota, \
 downloads and tokens excluded), \
 pace_s(n) = the client's sliding log: a minute's quota at once, the next a minute (+ 0.25 s) after \
@@ -309,7 +311,7 @@ fn phases_markdown(o: &mut String, p: &Phases) {
     let _ = writeln!(
         o,
         "Phases: discovery {} (measured {}), serial steps {}, tickets phase {} at Intercom's rate{}, \
-         at least {} for the longest ticket (its requests in order on one token); \
+         at least {} for the longest ticket (its requests in order on one token, started first); \
          the Glassix path (slowest department, whole job) {}.\n",
         human_duration(p.discover_seconds),
         p.discover_measured_seconds

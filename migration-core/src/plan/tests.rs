@@ -473,13 +473,14 @@ fn several_tokens_multiply_the_rate_up_to_the_workspace_share() {
     let expected = (5.0 + 8.0) / 47.5 + 1000.0 / 19.6;
     assert!((r3.totals.estimated_seconds - expected).abs() < 1e-9);
     assert!(r3.to_markdown().contains("for the longest ticket"));
-    // With a measured cost per request, the chain is also at least its requests × that cost
-    // (× the write factor): 1,000 × 0.1 s × 1.25 = 125 s, above the token's 51 s.
+    // With a measured cost per request, the chain is also at least its requests, one round
+    // trip each (the cost × the chain's latency factor): 1,000 × 0.01 s × 7 = 70 s, above the
+    // token's 51 s.
     let w = plan.workload().unwrap().clone();
     plan = plan.with_workload(Workload {
-        seconds_per_request: Some(0.1),
+        seconds_per_request: Some(0.01),
         ..w
     });
     let p = plan.report(&three).unwrap().phases.unwrap();
-    assert!((p.longest_chain_seconds - 1000.0 * 0.1 * WRITE_COST_FACTOR).abs() < 1e-9);
+    assert!((p.longest_chain_seconds - 1000.0 * 0.01 * CHAIN_LATENCY_FACTOR).abs() < 1e-9);
 }
