@@ -99,9 +99,9 @@ async fn the_longest_ticket_starts_first_and_every_ticket_ends_once() {
         found.longest_tickets
     );
 
-    // A ticket the listing reaches last in its department, started first instead; besides
-    // it, one Glassix does not have (404) and one named under the wrong department (404 there,
-    // listed in its own).
+    // A ticket the listing reaches last in its department, started first instead (named
+    // twice); besides it, one Glassix does not have (404) and one named under the wrong
+    // department (404 there, listed in its own).
     let dept = field(long, "departmentId");
     let in_dept: Vec<&serde_json::Value> = tickets
         .iter()
@@ -141,7 +141,13 @@ async fn the_longest_ticket_starts_first_and_every_ticket_ends_once() {
     let run = common::run(&migration(
         &sb,
         ledger.clone(),
-        vec![named(late_id), named(ghost_id), named(other_id)],
+        // Named twice: started once.
+        vec![
+            named(late_id),
+            named(ghost_id),
+            named(late_id),
+            named(other_id),
+        ],
     ))
     .await;
     assert!(run.is_balanced(), "{:?}", run.imbalance);

@@ -86,12 +86,15 @@ pub(crate) async fn run(
     let delta = window.delta;
     // The longest tickets first (not in a delta, which lists what changed): each in a slot of
     // its own, the listing streams share the rest of the concurrency.
+    let mut named = std::collections::HashSet::new();
     let first: Vec<(glassix_client::Department, i64)> = if delta {
         Vec::new()
     } else {
         window
             .first
             .iter()
+            // A ticket named twice is started once.
+            .filter(|f| named.insert(f.id))
             .filter_map(|f| {
                 departments
                     .iter()
