@@ -880,6 +880,24 @@ fn migrate_under_5xx_answers_completes_in_one_run() {
         "{tickets:?}"
     );
     assert!(tickets.migrated > 0);
+    // What the faults cost is reported, and the next `plan` says so beside its estimate.
+    let retried = summary["retries"]["intercom_retries"].as_u64().unwrap_or(0);
+    assert!(retried > 0, "{summary:#}");
+    assert!(
+        out.stdout
+            .contains("Calls sent again after a 429, a server or a transport error"),
+        "{}",
+        out.dump()
+    );
+    let plan = ctx.run(&["plan"]);
+    plan.expect_code(0);
+    assert!(
+        plan.stdout.contains(&format!(
+            "sent {retried} Intercom and 0 Glassix calls again"
+        )),
+        "{}",
+        plan.dump()
+    );
 
     ctx.sb
         .intercom

@@ -243,6 +243,7 @@ impl ClientBuilder {
                 token_pacer: Pacer::new(self.token_quota, self.adaptation),
                 departments,
                 order,
+                retries: Default::default(),
             }),
         })
     }
@@ -302,6 +303,8 @@ pub(crate) struct Inner {
     pub(crate) token_pacer: Pacer,
     pub(crate) departments: HashMap<Uuid, Arc<DeptState>>,
     pub(crate) order: Vec<Uuid>,
+    /// Waits before calls were sent again.
+    pub(crate) retries: crate::retry::RetryTally,
 }
 
 impl Inner {
@@ -390,6 +393,9 @@ impl fmt::Debug for Client {
 /// Pace and counters of the whole client.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ClientStats {
+    /// Waits before calls were sent again (429s, server and transport errors), every
+    /// department together.
+    pub retries: crate::RetryStats,
     /// The token endpoint's limiter (workspace-wide).
     pub token: PaceStats,
     /// Tokens issued, over all departments.
@@ -497,6 +503,7 @@ impl Client {
         let departments: Vec<DepartmentStats> =
             self.departments().iter().map(Department::stats).collect();
         ClientStats {
+            retries: self.inner.retries.stats(),
             token: self.inner.token_pacer.stats(),
             tokens_issued: departments.iter().map(|d| d.tokens_issued).sum(),
             departments,

@@ -78,7 +78,7 @@ pub use models::{
     Transaction, User,
 };
 pub use paging::{DEFAULT_WINDOW, TicketQuery, format_list_date};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, RetryStats};
 pub use secrecy::SecretString;
 pub use throttle::{Adaptation, PaceStats};
 pub use usage::{KeyUsage, QuotaUsage};

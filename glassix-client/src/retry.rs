@@ -116,6 +116,52 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(delta.to_std().unwrap_or(Duration::ZERO))
 }
 
+/// What the retry policy has waited so far, over every call of a client and its clones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RetryStats {
+    /// Waits started before sending a call again (after a 429, a server or transport error).
+    pub retries: u64,
+    /// Their lengths added up. Calls in flight wait side by side, so this is not the time a
+    /// run lost: it says how much waiting the faults caused.
+    pub waited: Duration,
+}
+
+impl RetryStats {
+    /// What was added since `earlier` (a snapshot of the same client).
+    pub fn since(self, earlier: RetryStats) -> RetryStats {
+        RetryStats {
+            retries: self.retries.saturating_sub(earlier.retries),
+            waited: self.waited.saturating_sub(earlier.waited),
+        }
+    }
+}
+
+/// The running totals behind [`RetryStats`], shared by a client's clones.
+#[derive(Debug, Default)]
+pub(crate) struct RetryTally {
+    retries: std::sync::atomic::AtomicU64,
+    waited_us: std::sync::atomic::AtomicU64,
+}
+
+impl RetryTally {
+    /// Counts one wait of `wait` before a call is sent again.
+    pub(crate) fn record(&self, wait: Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.retries.fetch_add(1, Relaxed);
+        let us = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
+        self.waited_us.fetch_add(us, Relaxed);
+    }
+
+    /// The totals so far.
+    pub(crate) fn stats(&self) -> RetryStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        RetryStats {
+            retries: self.retries.load(Relaxed),
+            waited: Duration::from_micros(self.waited_us.load(Relaxed)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

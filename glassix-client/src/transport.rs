@@ -151,6 +151,7 @@ impl Inner {
                     if failures < max_failures && fits(started, budget, wait) {
                         tracing::warn!(endpoint = req.endpoint, attempt = sends, wait_ms = wait.as_millis() as u64, error = %e, "glassix: transport error, retrying");
                         self.note_retry(req);
+                        self.retries.record(wait);
                         tokio::time::sleep(wait).await;
                         continue;
                     }
@@ -228,6 +229,7 @@ impl Inner {
                         retry_after = asked.is_some(),
                         "glassix: 429 Too Many Requests"
                     );
+                    self.retries.record(pause);
                     match req.pacer {
                         // The limiter holds back every request of the department, this one included.
                         Some(p) => p.on_rate_limited(pause),
@@ -251,6 +253,7 @@ impl Inner {
                             "glassix: server error, retrying"
                         );
                         self.note_retry(req);
+                        self.retries.record(wait);
                         tokio::time::sleep(wait).await;
                         continue;
                     }

@@ -288,6 +288,13 @@ async fn five_429s_then_a_503_then_200_succeeds_without_using_the_failure_budget
         waited >= Duration::from_millis(46_500 + 1_500) && waited <= Duration::from_secs(93 + 3),
         "{waited:?}"
     );
+    // The client's tally of waits (the run summary and `plan` report it): every one counted.
+    let r = client.stats().retries;
+    assert_eq!(r.retries, 6);
+    assert!(
+        r.waited >= Duration::from_millis(46_500 + 1_500) && r.waited <= waited,
+        "{r:?} against {waited:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -239,6 +239,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 permits: Semaphore::new(self.max_concurrency),
                 rng: Mutex::new(rng),
+                retries: Default::default(),
             }),
         })
     }

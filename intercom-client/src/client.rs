@@ -42,6 +42,8 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) permits: Semaphore,
     pub(crate) rng: Mutex<SmallRng>,
+    /// Waits before calls were sent again.
+    pub(crate) retries: crate::retry::RetryTally,
 }
 
 /// One app token and the pacer of its app's limit.
@@ -150,6 +152,12 @@ struct Budget {
 }
 
 impl Client {
+    /// How many times, and how long in all, this client (and its clones) waited before sending
+    /// a call again (after 429s, server and transport errors).
+    pub fn retry_stats(&self) -> crate::RetryStats {
+        self.inner.retries.stats()
+    }
+
     /// Starts a builder.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -292,6 +300,7 @@ impl Client {
                         return Err(otherwise);
                     }
                     tracing::debug!(method = %req.method, path = %req.path(), ?wait, "retrying");
+                    self.inner.retries.record(wait);
                     tokio::time::sleep(wait).await;
                 }
             }

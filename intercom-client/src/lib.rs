@@ -72,5 +72,5 @@ pub use config::{DEFAULT_API_VERSION, Region, Timeouts};
 pub use error::{ApiErrorBody, ApiErrorItem, Error, ErrorCode, Result};
 pub use pagination::Pages;
 pub use rate_limit::{DefaultBudget, PacingConfig, RateLimitStatus};
-pub use retry::{Idempotency, RetryPolicy};
+pub use retry::{Idempotency, RetryPolicy, RetryStats};
 pub use workspace::WorkspaceLimit;

@@ -205,6 +205,13 @@ async fn a_429_without_headers_backs_off_briefly_and_the_wait_grows() {
         "{waited:?}"
     );
     assert_eq!(c.rate_limit().throttled, 3);
+    // The client counts what it waited (the run summary and `plan` report it).
+    let r = c.retry_stats();
+    assert_eq!(r.retries, 3);
+    assert!(
+        r.waited >= Duration::from_millis(1_750) && r.waited <= waited,
+        "{r:?} against {waited:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -84,6 +84,20 @@ async fn one_run_converges(tickets: usize, seed: u64, long: usize) {
         ic.by_status
     );
     assert!(gx_5xx > 0, "Glassix faults happened: {:?}", gx.by_status);
+    // The run reports what the faults cost: calls sent again, and their waits.
+    let w = r.retries;
+    assert!(
+        w.intercom_retries > 0 && w.intercom_waited_secs > 0.0,
+        "Intercom retries reported: {w:?}"
+    );
+    assert!(
+        w.glassix_retries >= 1 && w.glassix_waited_secs > 0.0,
+        "Glassix retries reported: {w:?}"
+    );
+    assert!(
+        w.intercom_retries <= ic.by_status.values().sum::<u64>(),
+        "no more retries than requests: {w:?}"
+    );
     assert_eq!(
         common::canonical(&sb),
         expected,

@@ -209,6 +209,10 @@ pub struct Summary {
     /// watermarks, tickets that changed while it ran).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cutover: Option<migration_core::execute::CutoverReport>,
+    /// The clients' waits before sending calls again during the run (429s, server and
+    /// transport errors); none when no call was sent again, or when rebuilt from the ledger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<migration_core::migration::RetryWaits>,
 }
 
 /// How a run ended, as the summary states it and the ledger records it
@@ -261,6 +265,7 @@ impl Summary {
         Summary {
             steps: result.steps.clone(),
             cutover: result.cutover.clone(),
+            retries: Some(result.retries).filter(|r| !r.is_empty()),
             ..summary
         }
     }
@@ -399,7 +404,19 @@ impl Summary {
             next,
             steps: Vec::new(),
             cutover: None,
+            retries: None,
         }
+    }
+
+    /// One sentence on the calls sent again after faults, when there were any.
+    pub fn retry_line(&self) -> Option<String> {
+        let r = self.retries.filter(|r| !r.is_empty())?;
+        Some(format!(
+            "Calls sent again after a 429, a server or a transport error: Intercom {} ({:.1} s of \
+             waits), Glassix {} ({:.1} s of waits). Calls in flight wait side by side, so these \
+             seconds add up every wait and are not all time the run lost.",
+            r.intercom_retries, r.intercom_waited_secs, r.glassix_retries, r.glassix_waited_secs
+        ))
     }
 
     /// The summary table, in plain text for the terminal.
@@ -424,6 +441,10 @@ impl Summary {
             }
             out.push('\n');
         }
+        if let Some(line) = self.retry_line() {
+            out.push_str(&line);
+            out.push('\n');
+        }
         out
     }
 
@@ -441,6 +462,10 @@ impl Summary {
                 let _ = write!(out, ", {w} Intercom write calls");
             }
             out.push_str(".\n\n");
+        }
+        if let Some(line) = self.retry_line() {
+            out.push_str(&line);
+            out.push_str("\n\n");
         }
         out.push_str("| Object | Source | Migrated | Queued | Skipped | Failed | Unfinished |\n|---|---:|---:|---:|---:|---:|---:|\n");
         for o in &self.objects {

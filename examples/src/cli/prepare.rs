@@ -142,7 +142,10 @@ pub async fn plan(app: &App) -> Result<(), CliError> {
         usage: app.saved_quota_usage().unwrap_or_default(),
         at_ms: chrono::Utc::now().timestamp_millis(),
     });
-    let report = plan.report(&limits).map_err(from_core)?;
+    let mut report = plan.report(&limits).map_err(from_core)?;
+    if let Some(caveat) = last_run_retries(app) {
+        report.caveats.push(caveat);
+    }
     out.write(
         names::PLAN_JSON,
         &format!("{}\n", report.to_json().map_err(from_core)?),
@@ -193,6 +196,45 @@ pub async fn plan(app: &App) -> Result<(), CliError> {
     print_written(app, &out);
     c.line("Next: `glassix-to-intercom migrate --dry-run`, then `migrate`.");
     Ok(())
+}
+
+/// What the last run's faults cost (`out/run-summary.json`, when it recorded calls sent
+/// again): the plan assumes a workspace that answers; one that failed as often before will
+/// likely do so again.
+fn last_run_retries(app: &App) -> Option<String> {
+    let path = app.config.paths.out.join(names::SUMMARY_JSON);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "the last run's summary could not be read; its retries are not shown");
+            return None;
+        }
+    };
+    let summary: super::outputs::Summary = match serde_json::from_str(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "the last run's summary does not decode; its retries are not shown");
+            return None;
+        }
+    };
+    let r = summary.retries.filter(|r| !r.is_empty())?;
+    let took = summary
+        .elapsed_seconds
+        .map(|s| format!(" (it took {})", human_duration(s)))
+        .unwrap_or_default();
+    Some(format!(
+        "the last run (run {}, {}){took} sent {} Intercom and {} Glassix calls again after \
+         429s, server or transport errors, with {:.1} s and {:.1} s of waits added up over the \
+         calls in flight; this estimate assumes a workspace that answers, so if it fails as \
+         often again, expect longer than the range",
+        summary.run_id,
+        summary.mode,
+        r.intercom_retries,
+        r.glassix_retries,
+        r.intercom_waited_secs,
+        r.glassix_waited_secs
+    ))
 }
 
 /// Lists the files a command wrote.

@@ -37,7 +37,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 
 pub use delta::{CutoverReport, DEFAULT_DELTA_MARGIN, LAST_CUTOVER};
-pub use result::RunResult;
+pub use result::{RetryWaits, RunResult};
 
 use crate::accounting::Accounting;
 use crate::execute::writer::Writer;
@@ -359,6 +359,7 @@ impl Migration {
             self.bind_workspace().await?;
         }
         let started = tokio::time::Instant::now();
+        let retries_before = (self.intercom.retry_stats(), self.glassix.stats().retries);
         let spec_hash = self.spec.hash()?;
         let mode = if self.dry_run {
             RunMode::DryRun
@@ -464,6 +465,10 @@ impl Migration {
             steps: executed.steps,
             adopted: executed.adopted,
             intercom_writes: executed.writes,
+            retries: RetryWaits::between(
+                retries_before,
+                (self.intercom.retry_stats(), self.glassix.stats().retries),
+            ),
             elapsed: started.elapsed(),
             imbalance: balanced.err().map(|e| e.to_string()),
             dry,

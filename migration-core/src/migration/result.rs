@@ -33,6 +33,10 @@ pub struct RunResult {
     pub adopted: BTreeMap<ObjectKind, u64>,
     /// Intercom write calls (creates, replies, updates, tags) sent by this run.
     pub intercom_writes: u64,
+    /// Waits of both clients before sending calls again during this run (after 429s, server
+    /// and transport errors).
+    #[serde(default)]
+    pub retries: RetryWaits,
     /// Wall-clock time of the run.
     pub elapsed: Duration,
     /// `None` when the counts add up; otherwise which kinds do not.
@@ -53,5 +57,41 @@ impl RunResult {
     /// Counts of one kind (zero when the kind was not seen).
     pub fn counts_of(&self, kind: &ObjectKind) -> RunCounts {
         self.counts.get(kind).copied().unwrap_or_default()
+    }
+}
+
+/// The clients' waits before sending calls again during one run (429s, server and transport
+/// errors, lost answers), per service. Calls in flight wait side by side: the seconds add up
+/// every wait and are not time the run lost, but they say how much the faults cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RetryWaits {
+    /// Intercom calls sent again.
+    pub intercom_retries: u64,
+    /// Their waits, added up, in seconds.
+    pub intercom_waited_secs: f64,
+    /// Glassix calls sent again.
+    pub glassix_retries: u64,
+    /// Their waits, added up, in seconds.
+    pub glassix_waited_secs: f64,
+}
+
+impl RetryWaits {
+    /// The waits between two snapshots of (Intercom, Glassix) retry counters.
+    pub fn between(
+        before: (intercom_client::RetryStats, glassix_client::RetryStats),
+        after: (intercom_client::RetryStats, glassix_client::RetryStats),
+    ) -> Self {
+        let (ic, gx) = (after.0.since(before.0), after.1.since(before.1));
+        RetryWaits {
+            intercom_retries: ic.retries,
+            intercom_waited_secs: ic.waited.as_secs_f64(),
+            glassix_retries: gx.retries,
+            glassix_waited_secs: gx.waited.as_secs_f64(),
+        }
+    }
+
+    /// Whether no call was sent again.
+    pub fn is_empty(&self) -> bool {
+        self.intercom_retries == 0 && self.glassix_retries == 0
     }
 }
