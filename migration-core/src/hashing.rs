@@ -22,8 +22,15 @@ use crate::error::{Error, Result};
 /// assert_eq!(source_hash(&a).unwrap(), source_hash(&b).unwrap());
 /// ```
 pub fn source_hash<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    let canonical = canonical_json(value)?;
-    Ok(hex::encode(Sha256::digest(canonical.as_bytes())))
+    let value = serde_json::to_value(value).map_err(Error::json("canonicalising a value"))?;
+    value_hash(&value)
+}
+
+/// [`source_hash`] of a value already in JSON form (not converted again).
+fn value_hash(value: &Value) -> Result<String> {
+    let mut out = Vec::with_capacity(1024);
+    write_canonical(value, &mut out)?;
+    Ok(hex::encode(Sha256::digest(&out)))
 }
 
 /// [`source_hash`] of `value` without its links (`uri`, `imageUri`, thumbnails, any presigned
@@ -33,9 +40,11 @@ pub fn stable_hash<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     fn strip(v: &mut Value) {
         match v {
             Value::Object(m) => {
+                // Compared without case (no lower-cased copy of every key).
                 m.retain(|k, _| {
-                    let k = k.to_ascii_lowercase();
-                    !k.ends_with("uri") && k != "thumbnails"
+                    let k = k.as_bytes();
+                    let link = k.len() >= 3 && k[k.len() - 3..].eq_ignore_ascii_case(b"uri");
+                    !link && !k.eq_ignore_ascii_case(b"thumbnails")
                 });
                 m.values_mut().for_each(strip);
             }
@@ -52,50 +61,50 @@ pub fn stable_hash<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     }
     let mut v = serde_json::to_value(value).map_err(Error::json("hashing a record"))?;
     strip(&mut v);
-    source_hash(&v)
+    value_hash(&v)
 }
 
 /// The canonical JSON text hashed by [`source_hash`]: keys sorted at every level, compact.
 pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     let value = serde_json::to_value(value).map_err(Error::json("canonicalising a value"))?;
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_canonical(&value, &mut out)?;
-    Ok(out)
+    // serde_json writes UTF-8 only: the lossy path is never taken.
+    Ok(String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
-fn write_canonical(value: &Value, out: &mut String) -> Result<()> {
+/// Writes `value`'s canonical JSON to `out` (keys and scalars written in place, no text built
+/// per key).
+fn write_canonical(value: &Value, out: &mut Vec<u8>) -> Result<()> {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (key, v)) in members.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(
-                    &serde_json::to_string(key).map_err(Error::json("canonicalising a key"))?,
-                );
-                out.push(':');
-                if let Some(v) = map.get(key) {
-                    write_canonical(v, out)?;
-                }
+                serde_json::to_writer(&mut *out, key)
+                    .map_err(Error::json("canonicalising a key"))?;
+                out.push(b':');
+                write_canonical(v, out)?;
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out)?;
             }
-            out.push(']');
+            out.push(b']');
         }
-        scalar => out.push_str(
-            &serde_json::to_string(scalar).map_err(Error::json("canonicalising a scalar"))?,
-        ),
+        scalar => serde_json::to_writer(&mut *out, scalar)
+            .map_err(Error::json("canonicalising a scalar"))?,
     }
     Ok(())
 }
@@ -142,6 +151,22 @@ mod tests {
         }
         assert_eq!(source_hash(&h).unwrap(), source_hash(&bt).unwrap());
         assert_eq!(source_hash(&h).unwrap().len(), 64);
+    }
+
+    /// The canonical text (and so every hash the ledgers hold) is fixed: links are dropped
+    /// whatever the case of their key, escapes and numbers are serde_json's.
+    #[test]
+    fn stable_hash_of_a_record_is_the_sha256_of_its_fixed_canonical_text() {
+        let record = json!({
+            "z": {"Name": "x", "imageURI": "https://x/i", "Thumbnails": ["t"]},
+            "n": [1, 2.5, null, true], "a": "é\"\n", "URI": "https://x/u",
+        });
+        let stripped = json!({"z": {"Name": "x"}, "n": [1, 2.5, null, true], "a": "é\"\n"});
+        let text = r#"{"a":"é\"\n","n":[1,2.5,null,true],"z":{"Name":"x"}}"#;
+        assert_eq!(canonical_json(&stripped).unwrap(), text);
+        let sha = "29e4fdf13227917c731243e5b76442d60c63fc7d34ec12a580374990fd7f7f91";
+        assert_eq!(stable_hash(&record).unwrap(), sha);
+        assert_eq!(source_hash(&stripped).unwrap(), sha);
     }
 
     #[test]

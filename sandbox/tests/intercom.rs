@@ -828,6 +828,112 @@ async fn tickets_types_states_and_conversion() {
     );
 }
 
+/// The ticket type a ticket answer carries is rendered once and kept (`render_cache`): every
+/// change to the type, to one of its attributes or to the ticket states must show in the next
+/// answer.
+#[tokio::test]
+async fn a_ticket_answer_shows_every_change_to_its_ticket_type() {
+    let (_h, api) = start(IntercomConfig::default()).await;
+    let c = contact(&api, "tt@example.com").await;
+    let tt_id = api
+        .post(
+            "/ticket_types",
+            json!({ "name": "Glassix ticket", "category": "Customer" }),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let attrs = |b: &Value| {
+        b["ticket_type"]["ticket_type_attributes"]["ticket_type_attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["name"].as_str().unwrap().to_string(),
+                    a["description"].as_str().unwrap().to_string(),
+                    a["archived"].as_bool().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let r = api
+        .post(
+            "/tickets",
+            json!({ "ticket_type_id": tt_id, "contacts": [{ "id": c }] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let tid = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(attrs(&r.body).len(), 2, "{}", r.text);
+    // Read twice: the second answer comes from the cache and is the same.
+    let first = api.get(&format!("/tickets/{tid}")).await;
+    let again = api.get(&format!("/tickets/{tid}")).await;
+    assert_eq!(first.body, again.body);
+    // A new attribute.
+    let a = api
+        .post(
+            &format!("/ticket_types/{tt_id}/attributes"),
+            json!({ "name": "Channel", "description": "where", "data_type": "string" }),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let attr_id = a.body["id"].as_str().unwrap().to_string();
+    let r = api.get(&format!("/tickets/{tid}")).await;
+    assert_eq!(attrs(&r.body).len(), 3);
+    assert!(attrs(&r.body).contains(&("Channel".into(), "where".into(), false)));
+    // The attribute changed, then archived: seen by an update's answer and by a read.
+    let u = api
+        .put(
+            &format!("/ticket_types/{tt_id}/attributes/{attr_id}"),
+            json!({ "description": "the channel" }),
+        )
+        .await;
+    assert_eq!(u.status, StatusCode::OK, "{}", u.text);
+    let r = api
+        .put(&format!("/tickets/{tid}"), json!({ "open": true }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(attrs(&r.body).contains(&("Channel".into(), "the channel".into(), false)));
+    let u = api
+        .put(
+            &format!("/ticket_types/{tt_id}/attributes/{attr_id}"),
+            json!({ "archived": true }),
+        )
+        .await;
+    assert_eq!(u.status, StatusCode::OK, "{}", u.text);
+    let r = api.get(&format!("/tickets/{tid}")).await;
+    assert!(attrs(&r.body).contains(&("Channel".into(), "the channel".into(), true)));
+    // The type itself renamed.
+    let u = api
+        .put(
+            &format!("/ticket_types/{tt_id}"),
+            json!({ "name": "Renamed" }),
+        )
+        .await;
+    assert_eq!(u.status, StatusCode::OK, "{}", u.text);
+    let r = api.get(&format!("/tickets/{tid}")).await;
+    assert_eq!(r.body["ticket_type"]["name"], "Renamed");
+    assert_eq!(
+        r.body["ticket_type"],
+        api.get(&format!("/ticket_types/{tt_id}")).await.body
+    );
+    // A search hit carries the same type.
+    let s = api
+        .post(
+            "/tickets/search",
+            json!({ "query": { "field": "id", "operator": "=", "value": tid } }),
+        )
+        .await;
+    assert_eq!(
+        s.body["tickets"][0]["ticket_type"], r.body["ticket_type"],
+        "{}",
+        s.text
+    );
+}
+
 #[tokio::test]
 async fn help_center_collections_and_articles() {
     let (h, api) = start(IntercomConfig::default()).await;

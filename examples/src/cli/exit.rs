@@ -186,8 +186,23 @@ impl StopListener {
     /// and starts listening. `console` tells the operator what happens.
     pub fn install(console: super::console::Console) -> Result<Self, CliError> {
         let (tx, rx) = tokio::sync::watch::channel(None);
-        let mut signals = Signals::new()?;
-        tokio::spawn(async move {
+        // The listener has a thread and a runtime of its own: the CLI's runtime has one thread,
+        // and a second signal must end the process at once even while that thread is busy
+        // saving where the run stands.
+        let cannot = |e: std::io::Error| {
+            CliError::failure(format!(
+                "cannot listen for SIGINT and SIGTERM: {e}; nothing was started"
+            ))
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(cannot)?;
+        let mut signals = {
+            let _in_listener_runtime = runtime.enter();
+            Signals::new()?
+        };
+        let listen = async move {
             while let Some(signal) = signals.next().await {
                 let first = tx.borrow().is_none();
                 if first && !tx.is_closed() {
@@ -205,7 +220,11 @@ impl StopListener {
                     std::process::exit(signal.exit_code());
                 }
             }
-        });
+        };
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || runtime.block_on(listen))
+            .map_err(cannot)?;
         Ok(StopListener { rx })
     }
 

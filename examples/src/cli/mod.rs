@@ -70,7 +70,12 @@ pub fn main_with(mappers: Mappers) -> ExitCode {
     };
     init_logging(args.verbose);
     let console = Console::new(args.no_progress);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: the run's work is one stream of small steps (a request, its ledger writes),
+    // and on a multi-thread runtime the hand-offs between workers cost more CPU than a second
+    // worker gave (docs/performance.md, "Hot path", third pass). Nothing blocks the thread for
+    // long: ledger writes are short transactions in WAL mode with `synchronous = NORMAL` (no
+    // fsync per commit); the ledger's idle-commit thread is its own.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

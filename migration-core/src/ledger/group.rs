@@ -378,7 +378,7 @@ impl Ledger {
         match seen {
             Ok(d) if d.committed >= commit => Ok(out),
             Ok(d) => Err(Error::LedgerState(format!(
-                "the ledger could not commit ({}): a create is not sent before its intent is on                  disk. Stop, check the disk and the ledger file, and run again (what was sent                  is looked up, never sent twice)",
+                "the ledger could not commit ({}): a create is not sent before its intent is on disk. Stop, check the disk and the ledger file, and run again (what was sent is looked up, never sent twice)",
                 d.failed.unwrap_or_default()
             ))),
             Err(_) => Err(Error::LedgerState(

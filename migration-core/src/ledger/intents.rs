@@ -241,7 +241,7 @@ impl Ledger {
     }
 }
 
-pub(super) fn load_open(tx: &Connection, intent: IntentId) -> Result<Intent> {
+fn load_open(tx: &Connection, intent: IntentId) -> Result<Intent> {
     let row = tx
         .prepare_cached(
             "SELECT id, kind, source_id, fingerprint, run_id, created_at, outcome
@@ -267,18 +267,37 @@ pub(super) fn load_open(tx: &Connection, intent: IntentId) -> Result<Intent> {
     }
 }
 
-pub(super) fn close(
+/// Settles the open intent `intent` with `outcome` and answers it as it was recorded: one
+/// statement (`UPDATE … RETURNING`) on the hot path; an intent that does not exist or is already
+/// settled is left as it is, and [`load_open`] names the error.
+pub(super) fn close_open(
     tx: &Connection,
     intent: IntentId,
     outcome: IntentOutcome,
     target_id: Option<&str>,
-) -> Result<()> {
-    tx.prepare_cached(
-        "UPDATE intents SET outcome = ?1, target_id = ?2, settled_at = ?3 WHERE id = ?4",
-    )
-    .and_then(|mut s| s.execute(params![outcome.as_str(), target_id, now_text(), intent.0]))
-    .map_err(Error::ledger("close intent"))?;
-    Ok(())
+) -> Result<Intent> {
+    let closed = tx
+        .prepare_cached(&format!(
+            "UPDATE intents SET outcome = ?1, target_id = ?2, settled_at = ?3
+              WHERE id = ?4 AND outcome = 'open' RETURNING {INTENT_COLUMNS}"
+        ))
+        .and_then(|mut s| {
+            s.query_row(
+                params![outcome.as_str(), target_id, now_text(), intent.0],
+                |r| Ok(row_to_intent(r)),
+            )
+            .optional()
+        })
+        .map_err(Error::ledger("close intent"))?;
+    match closed {
+        Some(open) => open,
+        None => load_open(tx, intent).and_then(|_| {
+            Err(Error::LedgerState(format!(
+                "intent {} could not be settled",
+                intent.0
+            )))
+        }),
+    }
 }
 
 fn row_to_intent(r: &Row<'_>) -> Result<Intent> {

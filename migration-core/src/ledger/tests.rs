@@ -91,12 +91,25 @@ fn intent_then_complete_records_the_object() {
     assert_eq!(rec.origin, Some(Origin::Created));
     assert_eq!(rec.run_id, Some(run));
     assert!(l.open_intents().unwrap().is_empty());
-    // Completing twice fails and changes nothing.
-    assert!(l.complete_intent(intent.id, "ic_2", "hash1").is_err());
+    // Completing or settling twice fails, says why, and changes nothing.
+    let twice = l.complete_intent(intent.id, "ic_2", "hash1").unwrap_err();
+    assert!(twice.to_string().contains("already completed"), "{twice}");
+    let twice = l
+        .settle_intent(intent.id, Settlement::NotCreated)
+        .unwrap_err();
+    assert!(twice.to_string().contains("already completed"), "{twice}");
     assert_eq!(
         l.lookup(&k, "c1").unwrap().unwrap().target_id.as_deref(),
         Some("ic_1")
     );
+    assert_eq!(
+        l.lookup(&k, "c1").unwrap().unwrap().status,
+        ObjectStatus::Migrated
+    );
+    let unknown = l
+        .complete_intent(IntentId(intent.id.0 + 100), "ic_3", "h")
+        .unwrap_err();
+    assert!(unknown.to_string().contains("does not exist"), "{unknown}");
     // Creating a migrated record again is refused.
     assert!(l.record_intent(&k, "c1", "fp", run).is_err());
 }

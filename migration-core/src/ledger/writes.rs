@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::intents::{close, load_open};
+use super::intents::close_open;
 use super::objects::{migrated_in, set_status};
 use super::{
     Intent, IntentId, IntentOutcome, Ledger, LossyNote, ObjectStatus, Origin, PartRecord, Reason,
@@ -435,8 +435,7 @@ impl LedgerBatch<'_> {
         origin: Origin,
     ) -> Result<()> {
         let tx = self.tx;
-        let open = load_open(tx, intent)?;
-        close(tx, intent, IntentOutcome::Completed, Some(target_id))?;
+        let open = close_open(tx, intent, IntentOutcome::Completed, Some(target_id))?;
         migrated_in(
             tx,
             &open.kind,
@@ -452,13 +451,12 @@ impl LedgerBatch<'_> {
     pub fn settle_intent(&self, intent: IntentId, settlement: Settlement) -> Result<()> {
         {
             let tx = self.tx;
-            let open = load_open(tx, intent)?;
             match settlement {
                 Settlement::Found {
                     target_id,
                     source_hash,
                 } => {
-                    close(tx, intent, IntentOutcome::Completed, Some(&target_id))?;
+                    let open = close_open(tx, intent, IntentOutcome::Completed, Some(&target_id))?;
                     migrated_in(
                         tx,
                         &open.kind,
@@ -470,7 +468,7 @@ impl LedgerBatch<'_> {
                     )
                 }
                 Settlement::NotCreated => {
-                    close(tx, intent, IntentOutcome::Abandoned, None)?;
+                    let open = close_open(tx, intent, IntentOutcome::Abandoned, None)?;
                     set_status(
                         tx,
                         &open.kind,

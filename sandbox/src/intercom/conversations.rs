@@ -276,7 +276,7 @@ fn respond(sh: &Shared, ws: MutexGuard<'_, IntercomState>, id: &str) -> ApiResul
         .ok_or_else(conversation_not_found)?;
     let out = render::conversation_deferred(&ws, c, Some(sh.config.max_parts_returned));
     drop(ws);
-    ok(out.finish())
+    out.respond()
 }
 
 /// `POST /conversations/{id}/reply` (`last` with a user reply means that contact's latest).

@@ -99,3 +99,15 @@ pub(crate) fn parse_body(bytes: &[u8]) -> Result<serde_json::Map<String, Value>,
 pub(crate) fn ok(v: Value) -> ApiResult {
     Ok(axum::Json(v).into_response())
 }
+
+/// `200` with a JSON body already serialised (the `Content-Type` [`ok`] sends).
+pub(crate) fn ok_json_bytes(json: Vec<u8>) -> ApiResult {
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response())
+}

@@ -16,6 +16,7 @@ mod layer;
 pub mod model;
 mod rate_limit;
 mod render;
+mod render_cache;
 mod sandbox_parts;
 mod search;
 mod seed;

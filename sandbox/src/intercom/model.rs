@@ -471,6 +471,9 @@ pub struct IntercomState {
     /// Index: external id → contact id.
     #[serde(skip)]
     pub(crate) by_external_id: HashMap<String, String>,
+    /// Ticket types as rendered in answers (a cache, not state).
+    #[serde(skip)]
+    pub(crate) rendered_types: super::render_cache::RenderedTypes,
 }
 
 impl IntercomState {

@@ -6,10 +6,13 @@
 //! the JSON after releasing it, so one long conversation does not stall every other request.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::errors::{ApiError, ApiResult, ok_json_bytes};
 use super::model::*;
+use super::render_cache::RenderedType;
 
 pub(crate) const WORKSPACE_ID: &str = "sandbox0";
 
@@ -208,6 +211,9 @@ impl PartsView {
 /// [`Deferred::finish`] renders once the lock is released.
 pub(crate) struct Deferred {
     head: Value,
+    /// A ticket's type, rendered once for every answer that carries it
+    /// ([`super::render_cache::RenderedTypes`]).
+    ticket_type: Option<Arc<RenderedType>>,
     parts: Option<PartsView>,
 }
 
@@ -215,12 +221,52 @@ impl Deferred {
     /// The complete JSON (call it after dropping the state guard).
     pub(crate) fn finish(self) -> Value {
         let mut v = self.head;
+        if let Some(tt) = self.ticket_type {
+            v["ticket_type"] = tt.value.clone();
+        }
         if let Some(view) = self.parts {
             let (key, list) = view.render();
             v[key.as_str()] = list;
         }
         v
     }
+
+    /// The answer, `200` with the same JSON as [`Deferred::finish`], written straight to bytes
+    /// with the ticket type's JSON copied in as it was serialised (call it after dropping the
+    /// state guard).
+    pub(crate) fn respond(self) -> ApiResult {
+        let mut buf = Vec::with_capacity(4096);
+        write_json(&mut buf, &self.head)?;
+        // The head is an object: its members go on before the closing brace.
+        if buf.pop() != Some(b'}') {
+            return Err(ApiError::internal());
+        }
+        if let Some(tt) = &self.ticket_type {
+            member(&mut buf, "ticket_type")?;
+            buf.extend_from_slice(tt.json.as_bytes());
+        }
+        if let Some(view) = self.parts {
+            let (key, list) = view.render();
+            member(&mut buf, &key)?;
+            write_json(&mut buf, &list)?;
+        }
+        buf.push(b'}');
+        ok_json_bytes(buf)
+    }
+}
+
+fn write_json(buf: &mut Vec<u8>, v: &Value) -> Result<(), ApiError> {
+    serde_json::to_writer(buf, v).map_err(|_| ApiError::internal())
+}
+
+/// Starts the member `key` of an object whose `{` and earlier members are in `buf`.
+fn member(buf: &mut Vec<u8>, key: &str) -> Result<(), ApiError> {
+    if buf.last() != Some(&b'{') {
+        buf.push(b',');
+    }
+    serde_json::to_writer(&mut *buf, key).map_err(|_| ApiError::internal())?;
+    buf.push(b':');
+    Ok(())
 }
 
 fn contact_list(ws: &IntercomState, ids: &[String]) -> Value {
@@ -269,6 +315,7 @@ pub(crate) fn conversation_deferred(
     });
     Deferred {
         head: v,
+        ticket_type: None,
         parts: max_parts.map(|max| PartsView::capture(ws, &c.parts, max, "conversation")),
     }
 }
@@ -313,10 +360,10 @@ pub(crate) fn ticket(ws: &IntercomState, t: &Ticket, max_parts: usize) -> Value 
 pub(crate) fn ticket_deferred(ws: &IntercomState, t: &Ticket, max_parts: usize) -> Deferred {
     let state = ws.ticket_states.iter().find(|s| s.id == t.ticket_state_id);
     let tt = ws.ticket_types.get(&t.ticket_type_id);
-    let head = without_nulls(
+    let mut head = without_nulls(
         json!({
             "type": "ticket", "id": t.id, "ticket_id": t.ticket_id, "ticket_attributes": t.ticket_attributes,
-            "ticket_state": state.map(ticket_state), "ticket_type": tt.map(|tt| ticket_type(ws, tt)),
+            "ticket_state": state.map(ticket_state),
             "contacts": contact_list(ws, &t.contact_ids),
             "admin_assignee_id": t.admin_assignee_id, "team_assignee_id": t.team_assignee_id,
             "created_at": t.created_at, "updated_at": t.updated_at, "open": t.open, "snoozed_until": t.snoozed_until,
@@ -326,8 +373,13 @@ pub(crate) fn ticket_deferred(ws: &IntercomState, t: &Ticket, max_parts: usize) 
         }),
         &["snoozed_until"],
     );
+    let rendered = tt.map(|tt| ws.rendered_types.get(ws, tt));
+    if rendered.is_none() {
+        head["ticket_type"] = Value::Null;
+    }
     Deferred {
         head,
+        ticket_type: rendered,
         parts: Some(PartsView::capture(ws, &t.parts, max_parts, "ticket")),
     }
 }

@@ -168,7 +168,7 @@ pub(crate) async fn create(State(sh): St, body: Bytes) -> ApiResult {
     let out = render::ticket_deferred(&ws, &ticket, sh.config.max_parts_returned);
     ws.tickets.insert(id, ticket);
     drop(ws);
-    ok(out.finish())
+    out.respond()
 }
 
 /// `POST /tickets/{id}/reply` → the new `ticket_part`. Contacts cannot reply on Back-office tickets.
@@ -264,7 +264,7 @@ pub(crate) async fn update(State(sh): St, Path(id): Path<String>, body: Bytes) -
     let out = render::ticket_deferred(&ws, &t, sh.config.max_parts_returned);
     ws.tickets.insert(id, t);
     drop(ws);
-    ok(out.finish())
+    out.respond()
 }
 
 /// `GET /tickets/{id}`.
@@ -273,7 +273,7 @@ pub(crate) async fn get_one(State(sh): St, Path(id): Path<String>) -> ApiResult 
     let t = ws.tickets.get(&id).ok_or_else(ticket_not_found)?;
     let out = render::ticket_deferred(&ws, t, sh.config.max_parts_returned);
     drop(ws);
-    ok(out.finish())
+    out.respond()
 }
 
 /// `DELETE /tickets/{id}`: permanent.
