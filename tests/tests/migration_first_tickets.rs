@@ -18,7 +18,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{TimeZone, Utc};
 use migration_core::ObjectKind;
 use migration_core::discover::LongTicket;
 use migration_core::execute::Migration;
@@ -35,24 +34,16 @@ fn migration(
     ledger: Arc<Ledger>,
     first: Vec<LongTicket>,
 ) -> Migration {
-    let exports = sb
-        .exports
-        .first()
-        .and_then(|f| f.parent())
-        .expect("exports written");
-    Migration::builder()
-        .exports(exports)
-        .glassix(common::glassix(sb))
-        .intercom(common::intercom(sb))
-        .spec(common::spec(sb, true))
-        .ledger(ledger)
-        .departments(common::departments(sb))
-        .since(Utc.with_ymd_and_hms(2024, 12, 1, 0, 0, 0).unwrap())
-        .until(Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).unwrap())
-        .concurrency(8)
-        .first_tickets(first)
-        .build()
-        .expect("migration builds")
+    common::builder(
+        sb,
+        ledger,
+        common::spec(sb, true),
+        common::glassix(sb),
+        common::intercom(sb),
+    )
+    .first_tickets(first)
+    .build()
+    .expect("migration builds")
 }
 
 /// Glassix id → rank among the Intercom tickets (creation order).

@@ -227,6 +227,21 @@ pub(crate) fn migration_with_clients(
     glassix: glassix_client::Client,
     intercom: intercom_client::Client,
 ) -> Migration {
+    builder(sb, ledger, spec, glassix, intercom)
+        .dry_run(dry_run)
+        .build()
+        .expect("migration builds")
+}
+
+/// The builder every test migration starts from: the sandbox's exports and departments, the
+/// generator's whole window, concurrency 8, `spec` and the clients given.
+pub(crate) fn builder(
+    sb: &SandboxHandle,
+    ledger: Arc<Ledger>,
+    spec: MappingSpec,
+    glassix: glassix_client::Client,
+    intercom: intercom_client::Client,
+) -> migration_core::MigrationBuilder {
     let exports = sb
         .exports
         .first()
@@ -243,9 +258,6 @@ pub(crate) fn migration_with_clients(
         .until(Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).unwrap())
         .concurrency(8)
         .expected_tickets(sb.snapshot.tickets.len() as u64)
-        .dry_run(dry_run)
-        .build()
-        .expect("migration builds")
 }
 
 pub(crate) async fn run(m: &Migration) -> RunResult {
