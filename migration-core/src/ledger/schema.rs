@@ -207,6 +207,12 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX IF NOT EXISTS verified_target ON verified (target_id);
     "#,
+    // 11: intents looked up by record (`creating_run`: which run created an object, asked
+    // before every write on a contact with tags, every delta change and every rollback item),
+    // which scanned the whole table: a cost per contact that grew with the run.
+    r#"
+    CREATE INDEX IF NOT EXISTS intents_record ON intents (kind, source_id);
+    "#,
 ];
 
 /// The SQL of migration `i` (from version `i` to `i + 1`), for tests that build an older ledger.

@@ -625,3 +625,33 @@ fn dropping_the_ledger_commits_its_group() {
         Some(ObjectStatus::Failed)
     );
 }
+
+/// `creating_run` (asked before every write on a contact with tags, every delta change and
+/// every rollback item) finds a record's intents by index, not by scanning every intent.
+#[test]
+fn the_run_that_created_an_object_is_found_by_index_not_by_scanning() {
+    let (_d, l) = ledger();
+    let plan: Vec<String> = {
+        let conn = l.lock();
+        let mut s = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT run_id FROM intents WHERE kind = ?1 AND source_id = ?2
+                   AND target_id = ?3 AND fingerprint NOT LIKE 'undo:%' ORDER BY id LIMIT 1",
+            )
+            .unwrap();
+        s.query_map(rusqlite::params!["contact", "c1", "t1"], |r| {
+            r.get::<_, String>(3)
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .unwrap()
+    };
+    assert!(
+        plan.iter().any(|p| p.contains("intents_record")),
+        "the look-up uses the index: {plan:?}"
+    );
+    assert!(
+        !plan.iter().any(|p| p.starts_with("SCAN intents")),
+        "no full scan: {plan:?}"
+    );
+}
