@@ -192,19 +192,29 @@ impl App {
     /// ([`QUOTA_USAGE_JSON`]), if any. A file that cannot be read is reported as a warning and
     /// ignored: the pacers then start afresh and meet the server's 429s, which they handle.
     pub fn saved_quota_usage(&self) -> Option<glassix_client::QuotaUsage> {
-        let path = self.config.paths.out.join(QUOTA_USAGE_JSON);
+        self.saved_json(
+            QUOTA_USAGE_JSON,
+            "the Glassix quota usage left by the previous command; the pacers start afresh",
+        )
+    }
+
+    /// A JSON file an earlier command left in `paths.out`, decoded, if any. A file that cannot
+    /// be read or decoded is reported as a warning naming `what` it held (and what follows)
+    /// and ignored.
+    pub fn saved_json<T: serde::de::DeserializeOwned>(&self, name: &str, what: &str) -> Option<T> {
+        let path = self.config.paths.out.join(name);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
             Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "the Glassix quota usage left by the previous command could not be read; the pacers start afresh");
+                tracing::warn!(path = %path.display(), error = %e, "could not read {what}");
                 return None;
             }
         };
         match serde_json::from_str(&text) {
             Ok(u) => Some(u),
             Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "the Glassix quota usage left by the previous command is not valid JSON; the pacers start afresh (delete the file to silence this)");
+                tracing::warn!(path = %path.display(), error = %e, "not valid JSON: {what} (delete the file to silence this)");
                 None
             }
         }

@@ -202,22 +202,10 @@ pub async fn plan(app: &App) -> Result<(), CliError> {
 /// again): the plan assumes a workspace that answers; one that failed as often before will
 /// likely do so again.
 fn last_run_retries(app: &App) -> Option<String> {
-    let path = app.config.paths.out.join(names::SUMMARY_JSON);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "the last run's summary could not be read; its retries are not shown");
-            return None;
-        }
-    };
-    let summary: super::outputs::Summary = match serde_json::from_str(&text) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "the last run's summary does not decode; its retries are not shown");
-            return None;
-        }
-    };
+    let summary: super::outputs::Summary = app.saved_json(
+        names::SUMMARY_JSON,
+        "the last run's summary; its retries are not shown",
+    )?;
     let r = summary.retries.filter(|r| !r.is_empty())?;
     let took = summary
         .elapsed_seconds

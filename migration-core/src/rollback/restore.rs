@@ -181,14 +181,10 @@ async fn ticket_or_conversation(writer: &Writer, r: &Restore) -> Restored {
             }
         }
     }
-    for pseudo in [ACTOR, SECTIONS] {
-        if fields.contains_key(pseudo) && !done.iter().any(|f| f == pseudo) {
-            done.push(pseudo.to_owned());
-        }
-    }
+    // Every field is back, the acting admin and the sections included.
     Restored {
         result: Ok(Undone::Restored),
-        fields: done,
+        fields: r.fields.iter().map(|f| f.field.clone()).collect(),
         partial: None,
     }
 }
