@@ -34,6 +34,9 @@ struct Args {
     /// `--scenario unthrottled-1k --tickets 2000`, then `--tickets 20000`).
     #[arg(long)]
     tickets: Option<usize>,
+    /// Run the migration with this concurrency instead of the scenario's (tickets in flight).
+    #[arg(long)]
+    concurrency: Option<usize>,
 }
 
 #[tokio::main]
@@ -42,6 +45,9 @@ async fn main() -> ExitCode {
     let mut all = scenarios(args.quick);
     if let Some(n) = args.tickets {
         all.iter_mut().for_each(|s| s.tickets = n);
+    }
+    if let Some(n) = args.concurrency {
+        all.iter_mut().for_each(|s| s.concurrency = n);
     }
     if args.list {
         let list: String = all

@@ -151,12 +151,7 @@ pub(crate) async fn ticket_type(st: &RunState, rec: &mut Recorder) -> ExecResult
             };
             let outcome = upsert_once(
                 st,
-                Once {
-                    kind: &kind,
-                    source_id: &name,
-                    hash: &hash,
-                    stored: &hash,
-                },
+                Once::new(&kind, &name, &hash, &hash),
                 || async { st.writer.create_ticket_type(&req).await.map(Created::from) },
                 || async {
                     Ok(intercom_schema::find_ticket_type(&st.intercom, &name)
@@ -309,12 +304,7 @@ async fn define(
     let name = def.name.clone();
     let outcome = upsert_once(
         st,
-        Once {
-            kind: &kind,
-            source_id: &def.name,
-            hash: &hash,
-            stored: &hash,
-        },
+        Once::new(&kind, &def.name, &hash, &hash),
         || async {
             match def.model {
                 AttributeModel::Contact => {

@@ -162,12 +162,7 @@ async fn one(
     let stored = format!("incomplete:{hash}");
     let outcome = upsert_once(
         st,
-        Once {
-            kind: &kind,
-            source_id: &sid,
-            hash: &hash,
-            stored: &stored,
-        },
+        Once::new(&kind, &sid, &hash, &stored),
         || async {
             let (id, reused) = st.writer.create_contact(&plan.request).await?;
             Ok(Created { id, reused })

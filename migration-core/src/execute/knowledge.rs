@@ -163,12 +163,7 @@ async fn collection(st: &RunState, sid: &str, req: &CreateCollection) -> Result<
     let hash = source_hash(req)?;
     let outcome = upsert_once(
         st,
-        Once {
-            kind: &ObjectKind::Collection,
-            source_id: sid,
-            hash: &hash,
-            stored: &hash,
-        },
+        Once::new(&ObjectKind::Collection, sid, &hash, &hash),
         || async { st.writer.create_collection(req).await.map(Created::from) },
         || async {
             let mut s = st.intercom.help_center().collections(Some(50));
@@ -190,12 +185,7 @@ async fn article(st: &RunState, sid: &str, req: &CreateArticle) -> Result<Outcom
     let hash = source_hash(req)?;
     let outcome = upsert_once(
         st,
-        Once {
-            kind: &ObjectKind::Article,
-            source_id: sid,
-            hash: &hash,
-            stored: &hash,
-        },
+        Once::new(&ObjectKind::Article, sid, &hash, &hash),
         || async { st.writer.create_article(req).await.map(Created::from) },
         || async {
             let mut s = st.intercom.help_center().articles(Some(50));

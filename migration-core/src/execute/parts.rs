@@ -2,6 +2,8 @@
 //! first), and on an unknown outcome looked up by reading the ticket back (matched by
 //! `created_at`, author and body).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use glassix_client::models::Ticket;
 
 use crate::ObjectKind;
@@ -13,7 +15,7 @@ use crate::outcome::{Failure, Outcome, Retry, Write};
 use super::attachments;
 use super::error::{ExecError, Fault};
 use super::recorder::RecordEnd;
-use super::settle::{Created, Once, keep, part_matches, upsert_once};
+use super::settle::{Created, OnDiskFirst, Once, keep, part_matches, upsert_once};
 use super::state::RunState;
 
 /// What writing a ticket's parts came to.
@@ -40,9 +42,17 @@ pub(crate) async fn write_all(
         notes: Vec::new(),
         failed: None,
     };
+    let in_flight = InFlight::before_parts(st, plan).await?;
+    let parent = Parent {
+        dept,
+        ticket,
+        plan,
+        target,
+        in_flight: &in_flight,
+    };
     for p in &plan.parts {
         let key = p.ledger_key();
-        match one(st, dept, ticket, plan, p, target, &mut out.notes).await {
+        match one(st, &parent, p, &mut out.notes).await {
             Ok(end) => out.ends.push(end),
             Err(Fault::Record(f)) => {
                 out.failed = Some(f.clone().context(format!("part {key}")));
@@ -53,7 +63,58 @@ pub(crate) async fn write_all(
             Err(Fault::Run(e)) => return Err(*e),
         }
     }
+    // Every part this run sent is settled in the ledger (a failed one was not created, or its
+    // intent stays open): the mark goes, in a write after theirs.
+    if in_flight.marked {
+        st.ledger.clear_parts_in_flight(&plan.source_id)?;
+    }
     Ok(out)
+}
+
+/// The ticket's parts-in-flight mark while its parts are written
+/// ([`crate::ledger::Ledger::mark_parts_in_flight`]).
+struct InFlight {
+    /// The mark is on disk: put there by this run before its first part, or left by a run
+    /// that stopped while sending the ticket's parts.
+    marked: bool,
+    /// The mark was left by a stopped run and no part has been created by this one yet: a
+    /// part not settled in the ledger may still be in Intercom, so it is looked up first.
+    /// Parts are sent strictly in order, so once one is not found (and created), none after
+    /// it can have been sent.
+    uncertain: AtomicBool,
+}
+
+impl InFlight {
+    /// Reads the mark a stopped run left, or puts this run's on disk when a part of the plan
+    /// is not migrated yet (and so may be sent), awaiting its commit.
+    async fn before_parts(st: &RunState, plan: &TicketPlan) -> Result<Self, ExecError> {
+        if st.ledger.parts_in_flight(&plan.source_id)?.is_some() {
+            return Ok(InFlight {
+                marked: true,
+                uncertain: AtomicBool::new(true),
+            });
+        }
+        let migrated: std::collections::HashSet<String> = st
+            .ledger
+            .parts_for(&plan.source_id)?
+            .into_iter()
+            .filter(|r| r.status == ObjectStatus::Migrated)
+            .map(|r| r.transaction_guid)
+            .collect();
+        let to_send = plan
+            .parts
+            .iter()
+            .any(|p| !migrated.contains(&p.ledger_key()));
+        if to_send {
+            st.ledger
+                .mark_parts_in_flight(&plan.source_id, st.run)
+                .await?;
+        }
+        Ok(InFlight {
+            marked: to_send,
+            uncertain: AtomicBool::new(false),
+        })
+    }
 }
 
 /// Registers the conversation's opening message (the conversation itself) as its first part,
@@ -78,15 +139,29 @@ pub(crate) fn opening_part(
     Ok(RecordEnd::new(ObjectKind::Part, key, Outcome::created(target)).hash(h))
 }
 
+/// The ticket (or conversation) whose parts [`one`] writes.
+struct Parent<'a> {
+    dept: &'a glassix_client::Department,
+    ticket: &'a Ticket,
+    plan: &'a TicketPlan,
+    /// Its Intercom id.
+    target: &'a str,
+    in_flight: &'a InFlight,
+}
+
 async fn one(
     st: &RunState,
-    dept: &glassix_client::Department,
-    ticket: &Ticket,
-    plan: &TicketPlan,
+    parent: &Parent<'_>,
     p: &PartPlan,
-    target: &str,
     notes: &mut Vec<FieldNote>,
 ) -> Result<RecordEnd, Fault> {
+    let Parent {
+        dept,
+        ticket,
+        plan,
+        target,
+        in_flight,
+    } = *parent;
     let kind = ObjectKind::Part;
     let key = p.ledger_key();
     let hash = source_hash(p)?;
@@ -102,10 +177,10 @@ async fn one(
     let outcome = upsert_once(
         st,
         Once {
-            kind: &kind,
-            source_id: &key,
-            hash: &hash,
-            stored: &hash,
+            on_disk_first: OnDiskFirst::ParentMark {
+                look_first: in_flight.uncertain.load(Ordering::Relaxed),
+            },
+            ..Once::new(&kind, &key, &hash, &hash)
         },
         || async {
             let (files, left_out) = attachments::files(dept, ticket, p).await;
@@ -127,6 +202,15 @@ async fn one(
             .unwrap_or_else(std::sync::PoisonError::into_inner),
     );
     let outcome = outcome?;
+    if matches!(
+        outcome,
+        Outcome::Migrated {
+            write: Write::Created,
+            ..
+        }
+    ) {
+        in_flight.uncertain.store(false, Ordering::Relaxed);
+    }
     Ok(match outcome {
         // A written message cannot be edited: the new hash is recorded, the part kept.
         Outcome::Migrated {

@@ -35,6 +35,45 @@ pub(crate) struct Once<'a> {
     pub(crate) source_id: &'a str,
     pub(crate) hash: &'a str,
     pub(crate) stored: &'a str,
+    /// What is on disk before the create is sent.
+    pub(crate) on_disk_first: OnDiskFirst,
+}
+
+impl<'a> Once<'a> {
+    /// A record whose intent is on disk before its create ([`OnDiskFirst::Intent`]).
+    pub(crate) fn new(
+        kind: &'a ObjectKind,
+        source_id: &'a str,
+        hash: &'a str,
+        stored: &'a str,
+    ) -> Self {
+        Once {
+            kind,
+            source_id,
+            hash,
+            stored,
+            on_disk_first: OnDiskFirst::Intent,
+        }
+    }
+}
+
+/// What is on disk before a create is sent, so that a run that dies after sending it never
+/// sends it again (`docs/executor.md` §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnDiskFirst {
+    /// The record's own intent, committed (grouped with the intents other tasks record
+    /// meanwhile) and the commit awaited; completed or settled after the answer.
+    Intent,
+    /// A part: its ticket's parts-in-flight mark
+    /// ([`crate::ledger::Ledger::mark_parts_in_flight`]), put on disk before the ticket's first
+    /// part is sent. The part has no intent of its own: its outcome is recorded as a grouped
+    /// write after the answer. `look_first`: the mark was left by a run that stopped while
+    /// sending the ticket's parts, so this part may be in Intercom without a trace in the
+    /// ledger: it is looked up before it is created.
+    ParentMark {
+        /// Look the part up before creating it.
+        look_first: bool,
+    },
 }
 
 /// Creates the record at most once, or reports it unchanged, or — when its source changed since
@@ -45,7 +84,10 @@ pub(crate) struct Once<'a> {
 /// - an open intent (a create whose answer was lost) → `lookup` first: found → `Found`;
 /// - otherwise an intent is recorded, `create` sent, and the intent completed (`Created`, or
 ///   `Reused` when the create answered with an object that existed before); a lost answer is
-///   settled by `lookup`; an answered error abandons the intent (the create did not happen);
+///   settled by `lookup`; an answered error abandons the intent (the create did not happen).
+///   A part has no intent of its own ([`OnDiskFirst::ParentMark`]): its ticket's
+///   parts-in-flight mark is on disk instead, and its outcome is recorded after the answer;
+///   with `look_first` it is looked up before it is created;
 /// - a create that did not happen because of a passing fault (a 5xx, a lost answer whose object
 ///   is not found) is sent again within the run, up to [`CREATE_ATTEMPTS`] times with a pause
 ///   that doubles from 100 ms; a refusal (4xx) is not.
@@ -68,8 +110,10 @@ where
         kind,
         source_id,
         hash,
-        stored,
+        stored: _,
+        on_disk_first,
     } = &once;
+    let look_first = matches!(on_disk_first, OnDiskFirst::ParentMark { look_first: true });
     match st.ledger.needs_write(kind, source_id, hash)? {
         WriteNeed::Unchanged { target_id } => return Ok(Outcome::Unchanged { target_id }),
         WriteNeed::Update { target_id } => {
@@ -80,16 +124,29 @@ where
             });
         }
         WriteNeed::SettleIntent(intent) => match lookup().await? {
-            Some(target_id) => return found(st, intent.id, target_id, stored, Write::Found),
+            Some(target_id) => {
+                return found(st, &once, Some(intent.id), target_id, Write::Found);
+            }
             None => st.ledger.settle_intent(intent.id, Settlement::NotCreated)?,
         },
-        WriteNeed::Create if st.adopt => {
-            // A lost or new ledger: this migration may have created the object already.
+        WriteNeed::Create if st.adopt || look_first => {
+            // A lost or new ledger: this migration may have created the object already; or a
+            // part a stopped run may have sent without a trace in the ledger.
             if let Some(target_id) = lookup().await? {
-                let intent = st.ledger.record_intent(kind, source_id, hash, st.run)?;
-                return found(st, intent.id, target_id, stored, Write::Adopted);
+                let intent = match on_disk_first {
+                    OnDiskFirst::Intent => {
+                        Some(st.ledger.record_intent(kind, source_id, hash, st.run)?.id)
+                    }
+                    OnDiskFirst::ParentMark { .. } => None,
+                };
+                let write = if st.adopt {
+                    Write::Adopted
+                } else {
+                    Write::Found
+                };
+                return found(st, &once, intent, target_id, write);
             }
-            if st.recovering {
+            if st.adopt && st.recovering {
                 return Ok(Outcome::Skipped(Reason::new(
                     NOT_IN_INTERCOM,
                     "`recover` found no object for this record in Intercom; `migrate` creates it",
@@ -123,8 +180,9 @@ fn retry_pause(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(100 * 2u64.pow(attempt.saturating_sub(1).min(6)))
 }
 
-/// One create attempt: intent, create, completion; a lost answer settled by look-up. `Ok(Err)`
-/// is a create that did not happen (the intent is abandoned), with its failure.
+/// One create attempt: intent (unless a parent mark covers it), create, completion; a lost
+/// answer settled by look-up. `Ok(Err)` is a create that did not happen (the intent, if any,
+/// is abandoned), with its failure.
 async fn create_attempt<C, CF, L, LF>(
     st: &RunState,
     k: &Once<'_>,
@@ -137,11 +195,18 @@ where
     L: Fn() -> LF,
     LF: Future<Output = Result<Option<String>, Fault>>,
 {
-    // On disk before the create is sent: awaited, committed with the other tickets' intents.
-    let intent = st
-        .ledger
-        .record_intent_durable(k.kind, k.source_id, k.hash, st.run)
-        .await?;
+    // On disk before the create is sent: the record's intent, awaited (committed with the
+    // other tasks' intents); or, for a part, its ticket's parts-in-flight mark, which
+    // `parts::write_all` put on disk before the ticket's first part.
+    let intent = match k.on_disk_first {
+        OnDiskFirst::Intent => Some(
+            st.ledger
+                .record_intent_durable(k.kind, k.source_id, k.hash, st.run)
+                .await?
+                .id,
+        ),
+        OnDiskFirst::ParentMark { .. } => None,
+    };
     match create().await {
         Ok(Created { id, reused }) => {
             let (origin, write) = if reused {
@@ -149,17 +214,26 @@ where
             } else {
                 (Origin::Created, Write::Created)
             };
-            st.ledger
-                .complete_intent_as(intent.id, &id, k.stored, origin)?;
+            match intent {
+                Some(intent) => st
+                    .ledger
+                    .complete_intent_as(intent, &id, k.stored, origin)?,
+                None => {
+                    st.ledger
+                        .mark_migrated(k.kind, k.source_id, &id, k.stored, origin, st.run)?
+                }
+            }
             Ok(Ok(Outcome::Migrated {
                 target_id: id,
                 write,
             }))
         }
         Err(intercom_client::Error::OutcomeUnknown { reason, .. }) => match lookup().await? {
-            Some(target_id) => Ok(Ok(found(st, intent.id, target_id, k.stored, Write::Found)?)),
+            Some(target_id) => Ok(Ok(found(st, k, intent, target_id, Write::Found)?)),
             None => {
-                st.ledger.settle_intent(intent.id, Settlement::NotCreated)?;
+                if let Some(intent) = intent {
+                    st.ledger.settle_intent(intent, Settlement::NotCreated)?;
+                }
                 Ok(Err(Failure {
                     message: format!(
                         "the create's outcome was unknown ({reason}) and the object was not \
@@ -171,27 +245,40 @@ where
         },
         Err(e) => {
             // An answered error: the create did not happen.
-            st.ledger.settle_intent(intent.id, Settlement::NotCreated)?;
+            if let Some(intent) = intent {
+                st.ledger.settle_intent(intent, Settlement::NotCreated)?;
+            }
             Ok(Err(Failure::from_intercom(&e)))
         }
     }
 }
 
-/// Settles `intent` with the object a look-up found, recorded with `stored` as its hash.
+/// Records the object a look-up found for `k` (hash `k.stored`): settles its intent, or, for a
+/// part without one, records it as migrated.
 fn found(
     st: &RunState,
-    intent: IntentId,
+    k: &Once<'_>,
+    intent: Option<IntentId>,
     target_id: String,
-    stored: &str,
     write: Write,
 ) -> Result<Outcome, Fault> {
-    st.ledger.settle_intent(
-        intent,
-        Settlement::Found {
-            target_id: target_id.clone(),
-            source_hash: stored.to_owned(),
-        },
-    )?;
+    match intent {
+        Some(intent) => st.ledger.settle_intent(
+            intent,
+            Settlement::Found {
+                target_id: target_id.clone(),
+                source_hash: k.stored.to_owned(),
+            },
+        )?,
+        None => st.ledger.mark_migrated(
+            k.kind,
+            k.source_id,
+            &target_id,
+            k.stored,
+            Origin::Created,
+            st.run,
+        )?,
+    }
     Ok(Outcome::Migrated { target_id, write })
 }
 

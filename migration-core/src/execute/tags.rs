@@ -186,12 +186,7 @@ async fn ensure_tag(
     };
     let outcome = upsert_once(
         st,
-        Once {
-            kind: &kind,
-            source_id: name,
-            hash: &hash,
-            stored: &hash,
-        },
+        Once::new(&kind, name, &hash, &hash),
         || async { st.writer.create_tag(&req).await.map(Created::from) },
         || async { Ok(existing_tags(st).await?.get(key).cloned()) },
         keep,

@@ -549,12 +549,7 @@ async fn load(
     let created_at = plan.create.created_at();
     let outcome = upsert_once(
         st,
-        Once {
-            kind: &kind,
-            source_id: &sid,
-            hash,
-            stored: &stored,
-        },
+        Once::new(&kind, &sid, hash, &stored),
         || async {
             st.target
                 .create(&st.writer, &plan.create)
@@ -743,12 +738,7 @@ async fn finish(
         }
         let outcome = upsert_once(
             st,
-            Once {
-                kind: &kind,
-                source_id: &key,
-                hash: &h,
-                stored: &h,
-            },
+            Once::new(&kind, &key, &h, &h),
             || async {
                 st.writer.act_conversation(target, action).await?;
                 Ok(Created::from(target.to_owned()))

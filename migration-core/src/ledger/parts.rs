@@ -1,11 +1,72 @@
 //! `parts`: the per-message mapping (Glassix transaction → Intercom part), in ticket order.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
-use super::{Ledger, ObjectStatus, PartRecord};
+use super::{Ledger, ObjectStatus, PartRecord, RunId, now_text};
 use crate::error::{Error, Result};
 
 impl Ledger {
+    /// Records, **on disk before this returns**, that `run` may now send parts of the ticket
+    /// (or conversation) `ticket_source_id`. While it is recorded, the parts' own intents may
+    /// wait for a later commit (they are grouped, not awaited one by one): a run that dies
+    /// with the mark still on disk leaves the next run to look up every unsettled part of the
+    /// ticket, in order, before it sends one ([`Ledger::parts_in_flight`]). Marking a ticket
+    /// already marked keeps the earlier mark (an interrupted run's parts are still unsettled).
+    pub async fn mark_parts_in_flight(&self, ticket_source_id: &str, run: RunId) -> Result<()> {
+        self.write_durable("mark parts in flight", |tx| {
+            tx.prepare_cached(
+                "INSERT INTO parts_in_flight (ticket_source_id, run_id, opened_at)
+                 VALUES (?1, ?2, ?3) ON CONFLICT (ticket_source_id) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![ticket_source_id, run.0, now_text()]))
+            .map(|_| ())
+            .map_err(Error::ledger("mark parts in flight"))
+        })
+        .await
+    }
+
+    /// The run that marked the ticket's parts in flight and has not cleared the mark: `Some`
+    /// after a run that died (or stopped) while sending them, so some of its parts may be in
+    /// Intercom without their completion in the ledger. `None` when no part of the ticket can
+    /// have been sent unrecorded.
+    pub fn parts_in_flight(&self, ticket_source_id: &str) -> Result<Option<RunId>> {
+        let conn = self.lock();
+        conn.prepare_cached("SELECT run_id FROM parts_in_flight WHERE ticket_source_id = ?1")
+            .and_then(|mut s| {
+                s.query_row(params![ticket_source_id], |r| r.get::<_, Option<i64>>(0))
+                    .optional()
+            })
+            .map(|r| r.map(|run| RunId(run.unwrap_or_default())))
+            .map_err(Error::ledger("read parts in flight"))
+    }
+
+    /// The tickets (or conversations) whose parts-in-flight mark a stopped run left: the next
+    /// run looks up their unsettled parts before it sends any.
+    pub fn tickets_with_parts_in_flight(&self) -> Result<Vec<String>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT ticket_source_id FROM parts_in_flight ORDER BY ticket_source_id",
+            )
+            .map_err(Error::ledger("list parts in flight"))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(Error::ledger("list parts in flight"))?;
+        rows.map(|r| r.map_err(Error::ledger("list parts in flight")))
+            .collect()
+    }
+
+    /// Clears the mark once every part the run sent is settled in the ledger (written after
+    /// those settlements, so a crash that loses one of them keeps the mark as well).
+    pub fn clear_parts_in_flight(&self, ticket_source_id: &str) -> Result<()> {
+        self.write_deferred("clear parts in flight", |tx| {
+            tx.prepare_cached("DELETE FROM parts_in_flight WHERE ticket_source_id = ?1")
+                .and_then(|mut s| s.execute(params![ticket_source_id]))
+                .map(|_| ())
+                .map_err(Error::ledger("clear parts in flight"))
+        })
+    }
+
     /// The messages of a ticket in position order.
     pub fn parts_for(&self, ticket_source_id: &str) -> Result<Vec<PartRecord>> {
         let conn = self.lock();

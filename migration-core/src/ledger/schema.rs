@@ -213,6 +213,18 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX IF NOT EXISTS intents_record ON intents (kind, source_id);
     "#,
+    // 12: the tickets whose parts a run may be sending (`Ledger::mark_parts_in_flight`): on
+    // disk before the first part of a ticket is sent in a run, cleared after its last part is
+    // settled. A part's own intent is then grouped with the next commit instead of being
+    // committed before each reply; a ticket still listed after a crash has its unsettled
+    // parts looked up before any is sent (docs/executor.md, "Parts in flight").
+    r#"
+    CREATE TABLE IF NOT EXISTS parts_in_flight (
+        ticket_source_id TEXT PRIMARY KEY,
+        run_id           INTEGER REFERENCES runs(id),
+        opened_at        TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The SQL of migration `i` (from version `i` to `i + 1`), for tests that build an older ledger.

@@ -346,6 +346,13 @@ impl LedgerBatch<'_> {
                     params![run.0, now, source_id],
                 )
                 .map_err(Error::ledger("roll back parts"))?;
+                tx.execute(
+                    "DELETE FROM parts_in_flight WHERE ticket_source_id = ?1",
+                    params![source_id],
+                )
+                .map_err(Error::ledger(
+                    "forget a rolled-back record's parts in flight",
+                ))?;
             }
             // What a delta compared the record with is gone with it: the next run writes it
             // again in full (its parts and tags included), not only the sections that changed.

@@ -1,0 +1,151 @@
+//! A run that dies while a ticket's parts are being sent (`kill -9`, a power cut) leaves parts
+//! in Intercom of which the ledger file holds no trace: a part's intent and completion are
+//! grouped into the next commit, not awaited before its reply is sent. What is on disk before
+//! the first part is sent is the ticket's parts-in-flight mark; the next run looks the
+//! unsettled parts up, in order, before sending any, so none is sent twice.
+//!
+//! The crash is simulated by copying the ledger file and its WAL while the run is live (what
+//! `kill -9` leaves: the committed frames only), at a moment when the sandbox has answered
+//! replies whose intents are not in the copy.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    missing_docs
+)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use helpdesk_sandbox::SandboxHandle;
+use migration_core::ObjectKind;
+use migration_core::ledger::Ledger;
+use migration_core::progress::ProgressSender;
+
+const TICKETS: usize = 20;
+const SEED: u64 = 9;
+const LONG: usize = 300;
+
+/// Replies Intercom answered with a 2xx (ticket parts created).
+fn replies(sb: &SandboxHandle) -> u64 {
+    sb.intercom
+        .stats()
+        .by_endpoint
+        .iter()
+        .filter(|(endpoint, _)| endpoint.starts_with("POST ") && endpoint.ends_with("/reply"))
+        .flat_map(|(_, statuses)| statuses.iter())
+        .filter(|(status, _)| status.starts_with('2'))
+        .map(|(_, n)| *n)
+        .sum()
+}
+
+/// Copies the ledger file and its WAL as a process killed now would leave them.
+fn crash_copy(from: &Path, to: &Path) {
+    let wal = |p: &Path| {
+        let mut s = p.as_os_str().to_owned();
+        s.push("-wal");
+        std::path::PathBuf::from(s)
+    };
+    std::fs::copy(from, to).unwrap();
+    if wal(from).exists() {
+        std::fs::copy(wal(from), wal(to)).unwrap();
+    }
+}
+
+/// Parts the copy knows of (migrated, or with an intent still open).
+fn traced_parts(ledger: &Ledger) -> u64 {
+    let migrated = ledger.counts(&ObjectKind::Part).unwrap().migrated;
+    let open = ledger
+        .open_intents()
+        .unwrap()
+        .iter()
+        .filter(|i| i.kind == ObjectKind::Part)
+        .count() as u64;
+    migrated + open
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parts_sent_without_a_trace_in_the_ledger_are_found_not_sent_again() {
+    let reference = common::sandbox_with_long_conversation(TICKETS, SEED, LONG).await;
+    common::run(&common::migration(
+        &reference,
+        Arc::new(Ledger::open_in_memory().unwrap()),
+        false,
+    ))
+    .await;
+    let expected = common::canonical(&reference);
+    let expected_replies = replies(&reference);
+
+    let sb = common::sandbox_with_long_conversation(TICKETS, SEED, LONG).await;
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("ledger.sqlite");
+    let crashed = dir.path().join("crashed.sqlite");
+    let (answered, traced) = {
+        let ledger = Arc::new(Ledger::open(&live).unwrap());
+        let m = common::migration(&sb, ledger.clone(), false);
+        let (progress, _rx) = ProgressSender::channel(4096);
+        let run = m.run(progress);
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                r = &mut run => panic!("the run ended before a crash copy showed untraced parts: {:?}", r.map(|r| r.counts)),
+                _ = tokio::time::sleep(Duration::from_millis(1)) => {
+                    if replies(&sb) < 20 {
+                        continue;
+                    }
+                    let answered = replies(&sb);
+                    crash_copy(&live, &crashed);
+                    let copy = Ledger::open(&crashed).unwrap();
+                    let traced = traced_parts(&copy);
+                    if answered > traced {
+                        break (answered, traced);
+                    }
+                }
+            }
+        }
+        // The run is dropped here; the live ledger is not used again.
+    };
+    let copy = Arc::new(Ledger::open(&crashed).unwrap());
+    let in_flight = copy.tickets_with_parts_in_flight().unwrap();
+    assert!(
+        !in_flight.is_empty(),
+        "the copy holds the mark of the ticket whose parts were being sent"
+    );
+    let reads_before = sb.intercom.stats().total;
+
+    let r = common::run(&common::migration(&sb, copy.clone(), false)).await;
+    assert!(r.is_balanced(), "{:?}", r.imbalance);
+    assert!(
+        r.this_run.values().all(|c| c.failed == 0),
+        "{:?}",
+        r.this_run
+    );
+    assert!(
+        copy.open_intents().unwrap().is_empty(),
+        "every intent settled"
+    );
+    assert!(
+        copy.tickets_with_parts_in_flight().unwrap().is_empty(),
+        "every mark cleared"
+    );
+    assert_eq!(
+        replies(&sb),
+        expected_replies,
+        "every part sent exactly once"
+    );
+    assert_eq!(
+        common::canonical(&sb),
+        expected,
+        "same state as an uninterrupted run"
+    );
+    println!(
+        "crash copy: {answered} replies answered, {traced} in the ledger copy ({} without a \
+         trace), marks {in_flight:?}; the rerun sent {} requests",
+        answered - traced,
+        sb.intercom.stats().total - reads_before
+    );
+}
