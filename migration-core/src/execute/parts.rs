@@ -88,11 +88,22 @@ impl InFlight {
     /// Reads the mark a stopped run left, or puts this run's on disk when a part of the plan
     /// is not migrated yet (and so may be sent), awaiting its commit.
     async fn before_parts(st: &RunState, plan: &TicketPlan) -> Result<Self, ExecError> {
-        if st.ledger.parts_in_flight(&plan.source_id)?.is_some() {
-            return Ok(InFlight {
-                marked: true,
-                uncertain: AtomicBool::new(true),
-            });
+        match st.ledger.parts_in_flight(&plan.source_id)? {
+            // Put on disk by this run (with the ticket's create intent, or below): every mark
+            // is written by an awaited commit, and nothing of this run's is lost in between.
+            Some(run) if run == st.run => {
+                return Ok(InFlight {
+                    marked: true,
+                    uncertain: AtomicBool::new(false),
+                });
+            }
+            Some(_) => {
+                return Ok(InFlight {
+                    marked: true,
+                    uncertain: AtomicBool::new(true),
+                });
+            }
+            None => {}
         }
         let migrated: std::collections::HashSet<String> = st
             .ledger

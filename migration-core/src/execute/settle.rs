@@ -64,6 +64,10 @@ pub(crate) enum OnDiskFirst {
     /// The record's own intent, committed (grouped with the intents other tasks record
     /// meanwhile) and the commit awaited; completed or settled after the answer.
     Intent,
+    /// A ticket or conversation: its intent, with its parts-in-flight mark in the same commit
+    /// ([`crate::ledger::Ledger::record_intent_durable_with_parts`]), so that its parts need no
+    /// commit of their own before the first is sent.
+    IntentAndPartsMark,
     /// A part: its ticket's parts-in-flight mark
     /// ([`crate::ledger::Ledger::mark_parts_in_flight`]), put on disk before the ticket's first
     /// part is sent. The part has no intent of its own: its outcome is recorded as a grouped
@@ -134,7 +138,7 @@ where
             // part a stopped run may have sent without a trace in the ledger.
             if let Some(target_id) = lookup().await? {
                 let intent = match on_disk_first {
-                    OnDiskFirst::Intent => {
+                    OnDiskFirst::Intent | OnDiskFirst::IntentAndPartsMark => {
                         Some(st.ledger.record_intent(kind, source_id, hash, st.run)?.id)
                     }
                     OnDiskFirst::ParentMark { .. } => None,
@@ -202,6 +206,12 @@ where
         OnDiskFirst::Intent => Some(
             st.ledger
                 .record_intent_durable(k.kind, k.source_id, k.hash, st.run)
+                .await?
+                .id,
+        ),
+        OnDiskFirst::IntentAndPartsMark => Some(
+            st.ledger
+                .record_intent_durable_with_parts(k.kind, k.source_id, k.hash, st.run)
                 .await?
                 .id,
         ),

@@ -28,7 +28,7 @@ use super::error::{ExecError, ExecResult, Fault};
 use super::first::{Claim, Claims, FirstTicket};
 use super::parts;
 use super::recorder::{RecordEnd, Recorder};
-use super::settle::{Created, Once, keep, upsert_once};
+use super::settle::{Created, OnDiskFirst, Once, keep, upsert_once};
 use super::state::{ContactState, RunState};
 use super::tags::tag_id;
 
@@ -549,7 +549,10 @@ async fn load(
     let created_at = plan.create.created_at();
     let outcome = upsert_once(
         st,
-        Once::new(&kind, &sid, hash, &stored),
+        Once {
+            on_disk_first: OnDiskFirst::IntentAndPartsMark,
+            ..Once::new(&kind, &sid, hash, &stored)
+        },
         || async {
             st.target
                 .create(&st.writer, &plan.create)

@@ -14,13 +14,7 @@ impl Ledger {
     /// already marked keeps the earlier mark (an interrupted run's parts are still unsettled).
     pub async fn mark_parts_in_flight(&self, ticket_source_id: &str, run: RunId) -> Result<()> {
         self.write_durable("mark parts in flight", |tx| {
-            tx.prepare_cached(
-                "INSERT INTO parts_in_flight (ticket_source_id, run_id, opened_at)
-                 VALUES (?1, ?2, ?3) ON CONFLICT (ticket_source_id) DO NOTHING",
-            )
-            .and_then(|mut s| s.execute(params![ticket_source_id, run.0, now_text()]))
-            .map(|_| ())
-            .map_err(Error::ledger("mark parts in flight"))
+            mark_in(tx, ticket_source_id, run, Earlier::Keep)
         })
         .await
     }
@@ -112,4 +106,37 @@ impl Ledger {
             .optional()
             .map_err(Error::ledger("find a part's ticket"))
     }
+}
+
+/// What [`mark_in`] does with a mark already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Earlier {
+    /// Keep it: a stopped run's parts of the ticket may still be unsettled.
+    Keep,
+    /// Replace it with this run's: the ticket itself is being created, so it has no part yet.
+    Replace,
+}
+
+/// Writes the parts-in-flight mark of `ticket_source_id` for `run` in the open transaction.
+pub(super) fn mark_in(
+    tx: &rusqlite::Connection,
+    ticket_source_id: &str,
+    run: RunId,
+    earlier: Earlier,
+) -> Result<()> {
+    let sql = match earlier {
+        Earlier::Keep => {
+            "INSERT INTO parts_in_flight (ticket_source_id, run_id, opened_at)
+             VALUES (?1, ?2, ?3) ON CONFLICT (ticket_source_id) DO NOTHING"
+        }
+        Earlier::Replace => {
+            "INSERT INTO parts_in_flight (ticket_source_id, run_id, opened_at)
+             VALUES (?1, ?2, ?3) ON CONFLICT (ticket_source_id) DO UPDATE SET
+               run_id = excluded.run_id, opened_at = excluded.opened_at"
+        }
+    };
+    tx.prepare_cached(sql)
+        .and_then(|mut s| s.execute(params![ticket_source_id, run.0, now_text()]))
+        .map(|_| ())
+        .map_err(Error::ledger("mark parts in flight"))
 }

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::intents::close_open;
 use super::objects::{migrated_in, set_status};
+use super::parts::{Earlier, mark_in};
 use super::{
     Intent, IntentId, IntentOutcome, Ledger, LossyNote, ObjectStatus, Origin, PartRecord, Reason,
     RunId, Settlement, now_text, parse_time, time_text,
@@ -131,6 +132,26 @@ impl Ledger {
     ) -> Result<Intent> {
         self.write_durable("record intent", |tx| {
             LedgerBatch { tx }.record_intent(kind, source_id, fingerprint, run)
+        })
+        .await
+    }
+
+    /// [`Ledger::record_intent_durable`] for the create of a ticket or conversation, with its
+    /// parts-in-flight mark ([`Ledger::mark_parts_in_flight`]) in the same commit: the parts
+    /// that follow the create need no commit of their own before the first is sent. The mark
+    /// replaces one a stopped run left (the ticket is not in Intercom, so none of its parts
+    /// is).
+    pub async fn record_intent_durable_with_parts(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        fingerprint: &str,
+        run: RunId,
+    ) -> Result<Intent> {
+        self.write_durable("record intent", |tx| {
+            let intent = LedgerBatch { tx }.record_intent(kind, source_id, fingerprint, run)?;
+            mark_in(tx, source_id, run, Earlier::Replace)?;
+            Ok(intent)
         })
         .await
     }
