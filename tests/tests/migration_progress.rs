@@ -76,14 +76,17 @@ async fn a_glassix_quota_wait_is_announced_with_how_long_it_lasts() {
             }
         }
     });
-    let watch = QuotaWatch::spawn(tx.clone(), None, Some(client.clone()));
     assert_eq!(tx.quota_period(), Duration::ZERO, "no quota binds yet");
     // The mock server is reached over real loopback I/O, during which the paused clock jumps
-    // to the watch's next tick: a round trip costs paused time that depends on the machine's
-    // load, so the times below are bounded from one side or compared with each other.
+    // to the next timer: a round trip costs paused time that depends on the machine's load,
+    // so the times below are bounded from one side or compared with each other. The watch
+    // starts once the minute's quota is spent: with its ticks armed during the first two
+    // round trips, a loaded machine let the paused clock run past the minute (73 s) before
+    // the third request, which then did not wait at all.
     client.users(dept).await.unwrap();
     client.users(dept).await.unwrap();
     let quota_used = start.elapsed();
+    let watch = QuotaWatch::spawn(tx.clone(), None, Some(client.clone()));
     // The third request of the minute waits for the next one.
     client.users(dept).await.unwrap();
     let released = start.elapsed();
