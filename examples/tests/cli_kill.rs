@@ -41,6 +41,7 @@ fn kill_and_resume(kills: usize, seed: u64) {
     let mut rng = Seeded(seed | 1);
     let mut killed = 0;
     let mut finished_early = 0;
+    let mut unsettled_seen = 0;
     for _ in 0..kills {
         let start = ctx.intercom_writes();
         // Kill points spread over the ~1,000 writes of the whole migration.
@@ -58,6 +59,24 @@ fn kill_and_resume(kills: usize, seed: u64) {
             finished_early += 1;
         }
         child.wait().unwrap();
+        if ctx.path(support::LEDGER).exists() {
+            // `status` tells what the kill left unsettled, exactly when the ledger holds it.
+            let ledger = ctx.ledger();
+            let unsettled = !ledger.open_intents().unwrap().is_empty()
+                || !ledger.tickets_with_parts_in_flight().unwrap().is_empty();
+            drop(ledger);
+            let status = ctx.run(&["status"]);
+            status.expect_code(0);
+            if status.stdout.contains("Latest migration") {
+                assert_eq!(
+                    status.stdout.contains("Unsettled:"),
+                    unsettled,
+                    "{}",
+                    status.dump()
+                );
+                unsettled_seen += u32::from(unsettled);
+            }
+        }
     }
     let out = ctx.run(&["migrate", "--no-progress"]);
     out.expect_code(0);
@@ -77,6 +96,14 @@ fn kill_and_resume(kills: usize, seed: u64) {
         ledger.open_intents().unwrap().is_empty(),
         "no create left unsettled"
     );
+    assert!(
+        ledger.tickets_with_parts_in_flight().unwrap().is_empty(),
+        "no ticket left with parts in flight"
+    );
+    drop(ledger);
+    let status = ctx.run(&["status"]);
+    assert!(!status.stdout.contains("Unsettled:"), "{}", status.dump());
+    let ledger = ctx.ledger();
     let tickets = ctx.ticket_counts();
     assert_eq!(
         tickets.failed + tickets.pending + tickets.intent,
@@ -107,7 +134,8 @@ fn kill_and_resume(kills: usize, seed: u64) {
     );
     eprintln!(
         "kill -9: {killed} kills (and {finished_early} runs that ended before their kill \
-         point), then exit 0; {} tickets, the longest with {longest} messages, 0 duplicates",
+         point; {unsettled_seen} left something unsettled, which `status` named), then exit \
+         0; {} tickets, the longest with {longest} messages, 0 duplicates",
         by_id.len()
     );
 }

@@ -95,6 +95,25 @@ pub fn verification_text(ledger: &Ledger) -> Result<String, CliError> {
     })
 }
 
+/// What a run left unsettled in the ledger (creates whose answer is unknown, tickets whose
+/// parts were being sent), or `None` when nothing is.
+pub fn unsettled_text(ledger: &Ledger) -> Result<Option<String>, CliError> {
+    let creates = ledger.open_intents().map_err(from_core)?.len();
+    let tickets = ledger
+        .tickets_with_parts_in_flight()
+        .map_err(from_core)?
+        .len();
+    if creates == 0 && tickets == 0 {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "Unsettled: {creates} create(s) whose answer is unknown, {tickets} ticket(s) whose \
+         messages were being sent, by a run still going or one that stopped. The next \
+         `migrate` looks them up in Intercom before it sends anything for them again (nothing \
+         is sent twice)."
+    )))
+}
+
 /// `status`: where the migration stands, from the ledger only.
 pub fn status(app: &App) -> Result<(), CliError> {
     let ledger = open_ledger(app, false)?;
@@ -119,6 +138,9 @@ pub fn status(app: &App) -> Result<(), CliError> {
             c.line(s.table());
             let queued: u64 = s.queued_by_reason.values().sum();
             c.line(format!("Reconciliation queue: {queued} record(s)."));
+            if let Some(line) = unsettled_text(&ledger)? {
+                c.line(line);
+            }
             for n in &s.next {
                 c.line(n);
             }
