@@ -103,7 +103,6 @@ fn kill_and_resume(kills: usize, seed: u64) {
     drop(ledger);
     let status = ctx.run(&["status"]);
     assert!(!status.stdout.contains("Unsettled:"), "{}", status.dump());
-    let ledger = ctx.ledger();
     let tickets = ctx.ticket_counts();
     assert_eq!(
         tickets.failed + tickets.pending + tickets.intent,
