@@ -63,9 +63,11 @@ pub(crate) async fn write_all(
             Err(Fault::Run(e)) => return Err(*e),
         }
     }
-    // Every part this run sent is settled in the ledger (a failed one was not created, or its
-    // intent stays open): the mark goes, in a write after theirs.
-    if in_flight.marked {
+    // Every part this run sent is settled in the ledger: the mark goes, in a write after theirs.
+    // Not after a failed part: its create may have landed with its answer lost and the
+    // look-up unable to tell (a 5xx on the read, a read cut short), and a part has no intent
+    // to say so; the mark makes the next run look it up before sending it again.
+    if in_flight.marked && out.failed.is_none() {
         st.ledger.clear_parts_in_flight(&plan.source_id)?;
     }
     Ok(out)
