@@ -33,6 +33,11 @@ pub struct FaultConfig {
     /// Every Nth write (POST, PUT, PATCH, DELETE): the write is applied, then the connection is
     /// closed without a response (the outcome is unknown to the caller); 0 = never.
     pub lose_response_every_write: u64,
+    /// After each lost write response ([`FaultConfig::lose_response_every_write`]), this many
+    /// of the following reads (GET, HEAD, OPTIONS and searches) answer 503 without being
+    /// processed: a look-up that cannot settle a lost create, as when the service stays
+    /// unavailable for a while; 0 = never.
+    pub fail_reads_after_lost: u64,
 }
 
 /// A malformed `--faults` specification.
@@ -83,6 +88,7 @@ impl FromStr for FaultConfig {
                 "latency_ms" => config.latency_ms = int()?,
                 "drop_every" => config.drop_every = int()?,
                 "lose_response_every_write" => config.lose_response_every_write = int()?,
+                "fail_reads_after_lost" => config.fail_reads_after_lost = int()?,
                 other => return Err(err(format!("unknown key `{other}`"))),
             }
         }
@@ -209,6 +215,8 @@ struct FaultState {
     requests: u64,
     writes: u64,
     burst_left: u64,
+    /// Reads still to refuse after a lost write response.
+    reads_to_fail: u64,
 }
 
 impl FaultInjector {
@@ -220,6 +228,7 @@ impl FaultInjector {
                 requests: 0,
                 writes: 0,
                 burst_left: 0,
+                reads_to_fail: 0,
             }),
         }
     }
@@ -233,6 +242,7 @@ impl FaultInjector {
                 requests: 0,
                 writes: 0,
                 burst_left: 0,
+                reads_to_fail: 0,
             };
         }
     }
@@ -272,7 +282,11 @@ impl FaultInjector {
         {
             FaultAction::ServerError
         } else if is_write && hits(c.lose_response_every_write, s.writes) {
+            s.reads_to_fail = c.fail_reads_after_lost;
             FaultAction::LoseResponse
+        } else if !is_write && s.reads_to_fail > 0 {
+            s.reads_to_fail -= 1;
+            FaultAction::ServerError
         } else {
             FaultAction::None
         };
@@ -322,6 +336,41 @@ mod tests {
                 TooManyRequests
             ]
         );
+    }
+
+    #[test]
+    fn reads_after_a_lost_write_fail_as_many_times_as_configured() {
+        let f = FaultInjector::new(FaultConfig {
+            lose_response_every_write: 2,
+            fail_reads_after_lost: 2,
+            ..Default::default()
+        });
+        use FaultAction::*;
+        let got = [
+            f.decide(false).action, // a read before any loss
+            f.decide(true).action,  // write 1
+            f.decide(true).action,  // write 2: lost
+            f.decide(false).action, // refused
+            f.decide(true).action,  // writes are not refused
+            f.decide(false).action, // refused
+            f.decide(false).action, // answered again
+        ];
+        assert_eq!(
+            got,
+            [
+                None,
+                None,
+                LoseResponse,
+                ServerError,
+                None,
+                ServerError,
+                None
+            ]
+        );
+        let c: FaultConfig = "lose_response_every_write=1,fail_reads_after_lost=5"
+            .parse()
+            .unwrap();
+        assert_eq!(c.fail_reads_after_lost, 5);
     }
 
     #[test]

@@ -66,9 +66,14 @@ pub(crate) async fn write_all(
     // Every part this run sent is settled in the ledger: the mark goes, in a write after theirs.
     // Not after a failed part: its create may have landed with its answer lost and the
     // look-up unable to tell (a 5xx on the read, a read cut short), and a part has no intent
-    // to say so; the mark makes the next run look it up before sending it again.
-    if in_flight.marked && out.failed.is_none() {
-        st.ledger.clear_parts_in_flight(&plan.source_id)?;
+    // to say so. The mark stays, marked unsettled, so that the next attempt at this ticket
+    // (later in this run, or the next run) looks its unsettled parts up before sending any.
+    if in_flight.marked {
+        if out.failed.is_none() {
+            st.ledger.clear_parts_in_flight(&plan.source_id)?;
+        } else {
+            st.ledger.mark_parts_unsettled(&plan.source_id)?;
+        }
     }
     Ok(out)
 }
@@ -92,7 +97,8 @@ impl InFlight {
     async fn before_parts(st: &RunState, plan: &TicketPlan) -> Result<Self, ExecError> {
         match st.ledger.parts_in_flight(&plan.source_id)? {
             // Put on disk by this run (with the ticket's create intent, or below): every mark
-            // is written by an awaited commit, and nothing of this run's is lost in between.
+            // is written by an awaited commit, and nothing of this run's is lost in between (a
+            // part of this run whose outcome stayed unknown made the mark unsettled).
             Some(run) if run == st.run => {
                 return Ok(InFlight {
                     marked: true,

@@ -21,8 +21,9 @@ impl Ledger {
 
     /// The run that marked the ticket's parts in flight and has not cleared the mark: `Some`
     /// after a run that died (or stopped) while sending them, so some of its parts may be in
-    /// Intercom without their completion in the ledger. `None` when no part of the ticket can
-    /// have been sent unrecorded.
+    /// Intercom without their completion in the ledger (`RunId(0)` after
+    /// [`Ledger::mark_parts_unsettled`]). `None` when no part of the ticket can have been sent
+    /// unrecorded.
     pub fn parts_in_flight(&self, ticket_source_id: &str) -> Result<Option<RunId>> {
         let conn = self.lock();
         conn.prepare_cached("SELECT run_id FROM parts_in_flight WHERE ticket_source_id = ?1")
@@ -48,6 +49,22 @@ impl Ledger {
             .map_err(Error::ledger("list parts in flight"))?;
         rows.map(|r| r.map_err(Error::ledger("list parts in flight")))
             .collect()
+    }
+
+    /// Marks the ticket's parts as possibly sent without a trace, whatever run it is: a part
+    /// failed in this run after its answer was lost and its look-up could not tell, and a part
+    /// has no intent of its own to say so. The mark then reads as a stopped run's
+    /// ([`Ledger::parts_in_flight`] answers a run other than the current one), so the next
+    /// attempt at the ticket, in this run or a later one, looks its unsettled parts up first.
+    pub fn mark_parts_unsettled(&self, ticket_source_id: &str) -> Result<()> {
+        self.write_deferred("mark parts unsettled", |tx| {
+            tx.prepare_cached(
+                "UPDATE parts_in_flight SET run_id = NULL WHERE ticket_source_id = ?1",
+            )
+            .and_then(|mut s| s.execute(params![ticket_source_id]))
+            .map(|_| ())
+            .map_err(Error::ledger("mark parts unsettled"))
+        })
     }
 
     /// Clears the mark once every part the run sent is settled in the ledger (written after
