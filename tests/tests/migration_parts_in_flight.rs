@@ -54,6 +54,19 @@ fn replies(sb: &SandboxHandle) -> u64 {
         .sum()
 }
 
+/// Verifies everything the ledger expects (all equal) and answers how many parts were checked.
+async fn verified_parts(sb: &SandboxHandle, ledger: &Arc<Ledger>) -> u64 {
+    use migration_core::verify::VerifyOptions;
+    let m = common::migration(sb, ledger.clone(), false);
+    let (progress, _rx) = ProgressSender::channel(4096);
+    let v = m
+        .verify(&VerifyOptions::default(), progress)
+        .await
+        .expect("verify completes");
+    assert!(v.all_equal(), "{:?}", v.summary);
+    v.summary.parts
+}
+
 /// Copies the ledger file and its WAL as a process killed now would leave them.
 fn crash_copy(from: &Path, to: &Path) {
     let wal = |p: &Path| {
@@ -82,12 +95,14 @@ fn traced_parts(ledger: &Ledger) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parts_sent_without_a_trace_in_the_ledger_are_found_not_sent_again() {
     let reference = common::sandbox_with_long_conversation(TICKETS, SEED, LONG).await;
+    let reference_ledger = Arc::new(Ledger::open_in_memory().unwrap());
     common::run(&common::migration(
         &reference,
-        Arc::new(Ledger::open_in_memory().unwrap()),
+        reference_ledger.clone(),
         false,
     ))
     .await;
+    let reference_parts = verified_parts(&reference, &reference_ledger).await;
     let expected = common::canonical(&reference);
     let expected_replies = replies(&reference);
     let expected_messages = messages(&reference);
@@ -150,6 +165,12 @@ async fn parts_sent_without_a_trace_in_the_ledger_are_found_not_sent_again() {
         "every part sent exactly once"
     );
     assert_eq!(messages(&sb), expected_messages, "every message once");
+    // A part found by the look-up is verified like one the run sent itself.
+    assert_eq!(
+        verified_parts(&sb, &copy).await,
+        reference_parts,
+        "every part verified"
+    );
     assert_eq!(
         common::canonical(&sb),
         expected,
