@@ -56,15 +56,9 @@ fn replies(sb: &SandboxHandle) -> u64 {
 
 /// Verifies everything the ledger expects (all equal) and answers how many parts were checked.
 async fn verified_parts(sb: &SandboxHandle, ledger: &Arc<Ledger>) -> u64 {
-    use migration_core::verify::VerifyOptions;
-    let m = common::migration(sb, ledger.clone(), false);
-    let (progress, _rx) = ProgressSender::channel(4096);
-    let v = m
-        .verify(&VerifyOptions::default(), progress)
+    common::assert_verified_equal(&common::migration(sb, ledger.clone(), false))
         .await
-        .expect("verify completes");
-    assert!(v.all_equal(), "{:?}", v.summary);
-    v.summary.parts
+        .parts
 }
 
 /// Copies the ledger file and its WAL as a process killed now would leave them.
