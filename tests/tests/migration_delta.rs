@@ -493,7 +493,6 @@ async fn an_interrupted_delta_keeps_the_watermarks() {
         .tickets
         .iter()
         .filter_map(|t| t["id"].as_i64())
-        .take(6)
         .collect();
     for id in &ids {
         sb.glassix
@@ -504,7 +503,10 @@ async fn an_interrupted_delta_keeps_the_watermarks() {
             })
             .unwrap();
     }
-    // Slow Glassix down so that the delta is still running when it is dropped.
+    // Slow Glassix down so that the delta is still running when it is dropped: every ticket
+    // changed, more of them than the run's concurrency (8), so tickets are still waiting for a
+    // read slot when the first one ends.
+    assert!(ids.len() > 8, "{} tickets", ids.len());
     sb.glassix.set_faults(helpdesk_sandbox::FaultConfig {
         latency_ms: 300,
         ..Default::default()
@@ -521,6 +523,12 @@ async fn an_interrupted_delta_keeps_the_watermarks() {
             Err(e) => panic!("progress ended before a ticket: {e}"),
         }
     }
+    // The reads not yet sent now hang, so the delta cannot end before it is dropped, however
+    // slowly this thread gets here (a loaded CI machine once let 6 changed tickets finish first).
+    sb.glassix.set_faults(helpdesk_sandbox::FaultConfig {
+        latency_ms: 600_000,
+        ..Default::default()
+    });
     running.abort();
     assert!(running.await.is_err(), "the delta was interrupted");
     assert_eq!(ledger.listing_watermarks().unwrap(), marks);
