@@ -8,7 +8,7 @@ use glassix_client::models::Ticket;
 
 use crate::ObjectKind;
 use crate::hashing::source_hash;
-use crate::ledger::{ObjectStatus, PartRecord};
+use crate::ledger::{ObjectStatus, PartNeeds, PartRecord};
 use crate::map::{FieldNote, PartPlan, TicketPlan};
 use crate::outcome::{Failure, Outcome, Retry, Write};
 
@@ -42,13 +42,16 @@ pub(crate) async fn write_all(
         notes: Vec::new(),
         failed: None,
     };
-    let in_flight = InFlight::before_parts(st, plan).await?;
+    // One read for every part of the ticket, instead of one per part.
+    let needs = st.ledger.part_needs(&plan.source_id)?;
+    let in_flight = InFlight::before_parts(st, plan, &needs).await?;
     let parent = Parent {
         dept,
         ticket,
         plan,
         target,
         in_flight: &in_flight,
+        needs: &needs,
     };
     for p in &plan.parts {
         let key = p.ledger_key();
@@ -94,7 +97,11 @@ struct InFlight {
 impl InFlight {
     /// Reads the mark a stopped run left, or puts this run's on disk when a part of the plan
     /// is not migrated yet (and so may be sent), awaiting its commit.
-    async fn before_parts(st: &RunState, plan: &TicketPlan) -> Result<Self, ExecError> {
+    async fn before_parts(
+        st: &RunState,
+        plan: &TicketPlan,
+        needs: &PartNeeds,
+    ) -> Result<Self, ExecError> {
         match st.ledger.parts_in_flight(&plan.source_id)? {
             // Put on disk by this run (with the ticket's create intent, or below): every mark
             // is written by an awaited commit, and nothing of this run's is lost in between (a
@@ -113,17 +120,8 @@ impl InFlight {
             }
             None => {}
         }
-        let migrated: std::collections::HashSet<String> = st
-            .ledger
-            .parts_for(&plan.source_id)?
-            .into_iter()
-            .filter(|r| r.status == ObjectStatus::Migrated)
-            .map(|r| r.transaction_guid)
-            .collect();
-        let to_send = plan
-            .parts
-            .iter()
-            .any(|p| !migrated.contains(&p.ledger_key()));
+        let keys: Vec<String> = plan.parts.iter().map(PartPlan::ledger_key).collect();
+        let to_send = !needs.all_migrated(keys.iter().map(String::as_str));
         if to_send {
             st.ledger
                 .mark_parts_in_flight(&plan.source_id, st.run)
@@ -166,6 +164,8 @@ struct Parent<'a> {
     /// Its Intercom id.
     target: &'a str,
     in_flight: &'a InFlight,
+    /// The ledger's rows of the ticket's parts, read once before the first.
+    needs: &'a PartNeeds,
 }
 
 async fn one(
@@ -180,6 +180,7 @@ async fn one(
         plan,
         target,
         in_flight,
+        needs,
     } = *parent;
     let kind = ObjectKind::Part;
     let key = p.ledger_key();
@@ -199,6 +200,7 @@ async fn one(
             on_disk_first: OnDiskFirst::ParentMark {
                 look_first: in_flight.uncertain.load(Ordering::Relaxed),
             },
+            known: needs.need(&key, &hash),
             ..Once::new(&kind, &key, &hash, &hash)
         },
         || async {

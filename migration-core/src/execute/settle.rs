@@ -37,6 +37,9 @@ pub(crate) struct Once<'a> {
     pub(crate) stored: &'a str,
     /// What is on disk before the create is sent.
     pub(crate) on_disk_first: OnDiskFirst,
+    /// What the ledger holds of the record, when the caller read it already (a ticket's parts,
+    /// read together): [`crate::ledger::Ledger::needs_write`] is not asked again.
+    pub(crate) known: Option<WriteNeed>,
 }
 
 impl<'a> Once<'a> {
@@ -53,6 +56,7 @@ impl<'a> Once<'a> {
             hash,
             stored,
             on_disk_first: OnDiskFirst::Intent,
+            known: None,
         }
     }
 }
@@ -116,9 +120,14 @@ where
         hash,
         stored: _,
         on_disk_first,
+        known,
     } = &once;
     let look_first = matches!(on_disk_first, OnDiskFirst::ParentMark { look_first: true });
-    match st.ledger.needs_write(kind, source_id, hash)? {
+    let need = match known {
+        Some(need) => need.clone(),
+        None => st.ledger.needs_write(kind, source_id, hash)?,
+    };
+    match need {
         WriteNeed::Unchanged { target_id } => return Ok(Outcome::Unchanged { target_id }),
         WriteNeed::Update { target_id } => {
             update(target_id.clone()).await?;

@@ -14,7 +14,7 @@ use crate::kind::ObjectKind;
 impl Ledger {
     /// The ledger's row for a record, if any.
     pub fn lookup(&self, kind: &ObjectKind, source_id: &str) -> Result<Option<ObjectRecord>> {
-        let conn = self.lock();
+        let conn = self.lock()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT target_id, status, source_hash, run_id, updated_at, reason_code, reason,
@@ -74,27 +74,20 @@ impl Ledger {
         let Some(rec) = self.lookup(kind, source_id)? else {
             return Ok(WriteNeed::Create);
         };
-        match (rec.status, rec.target_id) {
-            (ObjectStatus::Migrated, Some(target_id)) => {
-                if rec.source_hash.as_deref() == Some(source_hash) {
-                    Ok(WriteNeed::Unchanged { target_id })
-                } else {
-                    Ok(WriteNeed::Update { target_id })
-                }
-            }
-            (ObjectStatus::Intent, _) => match self.open_intent_for(kind, source_id)? {
-                Some(intent) => Ok(WriteNeed::SettleIntent(intent)),
-                None => Err(Error::LedgerState(format!(
-                    "{kind} {source_id} is marked `intent` but has no open intent"
-                ))),
-            },
-            _ => Ok(WriteNeed::Create),
+        if let Some(need) = need_of(rec.status, rec.target_id, rec.source_hash, source_hash) {
+            return Ok(need);
+        }
+        match self.open_intent_for(kind, source_id)? {
+            Some(intent) => Ok(WriteNeed::SettleIntent(intent)),
+            None => Err(Error::LedgerState(format!(
+                "{kind} {source_id} is marked `intent` but has no open intent"
+            ))),
         }
     }
 
     /// Records of `kind` per status.
     pub fn counts(&self, kind: &ObjectKind) -> Result<StatusCounts> {
-        let conn = self.lock();
+        let conn = self.lock()?;
         let mut stmt = conn
             .prepare_cached("SELECT status, COUNT(*) FROM objects WHERE kind = ?1 GROUP BY status")
             .map_err(Error::ledger("count"))?;
@@ -113,7 +106,7 @@ impl Ledger {
 
     /// Records per status for every kind present.
     pub fn counts_by_kind(&self) -> Result<BTreeMap<ObjectKind, StatusCounts>> {
-        let conn = self.lock();
+        let conn = self.lock()?;
         let mut stmt = conn
             .prepare_cached("SELECT kind, status, COUNT(*) FROM objects GROUP BY kind, status")
             .map_err(Error::ledger("count"))?;
@@ -141,7 +134,7 @@ impl Ledger {
     /// first. Objects with [`Origin::Reused`] are never listed. Items whose action is
     /// [`crate::RollbackAction::WithParent`] need no API call.
     pub fn rollback_order(&self) -> Result<Vec<RollbackItem>> {
-        let conn = self.lock();
+        let conn = self.lock()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT kind, source_id, target_id, seq FROM objects
@@ -187,7 +180,7 @@ impl Ledger {
     /// Objects the migration created that `run` wrote last (created, or updated by a delta),
     /// still migrated, in [`Ledger::rollback_order`]'s item shape (no particular order).
     pub fn written_by_run(&self, run: RunId) -> Result<Vec<RollbackItem>> {
-        let conn = self.lock();
+        let conn = self.lock()?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT kind, source_id, target_id FROM objects
@@ -285,6 +278,25 @@ fn after_status(
         .map_err(Error::ledger("update part"))?;
     }
     Ok(())
+}
+
+/// What [`Ledger::needs_write`] answers for a row in `status`, written as `target_id` from a
+/// source hashed `stored`, when the source now hashes `hash`; `None` for an open intent (its
+/// intent is read next).
+pub(super) fn need_of(
+    status: ObjectStatus,
+    target_id: Option<String>,
+    stored: Option<String>,
+    hash: &str,
+) -> Option<WriteNeed> {
+    match (status, target_id) {
+        (ObjectStatus::Migrated, Some(target_id)) if stored.as_deref() == Some(hash) => {
+            Some(WriteNeed::Unchanged { target_id })
+        }
+        (ObjectStatus::Migrated, Some(target_id)) => Some(WriteNeed::Update { target_id }),
+        (ObjectStatus::Intent, _) => None,
+        _ => Some(WriteNeed::Create),
+    }
 }
 
 /// Record a migrated object inside an open transaction (shared with intent completion).
