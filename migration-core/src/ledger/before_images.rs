@@ -52,7 +52,7 @@ impl Ledger {
         kind: &ObjectKind,
         target_id: &str,
     ) -> Result<std::collections::BTreeSet<String>> {
-        imaged(&*self.lock()?, Table::FirstEver, kind, target_id)
+        imaged(&self.lock(), Table::FirstEver, kind, target_id)
     }
 
     /// Records the values `fields` held before `run` changes them (first touch only: a field
@@ -80,7 +80,7 @@ impl Ledger {
 
     /// Every before-image, by object (kind, then Intercom id).
     pub fn before_images(&self) -> Result<Vec<BeforeImage>> {
-        images(&*self.lock()?, Table::FirstEver)
+        images(&self.lock(), Table::FirstEver)
     }
 
     /// Forgets the before-image of `fields` of `target_id` (restored: the next change is a
@@ -111,7 +111,7 @@ impl Ledger {
             .meta(FROM_RUN)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(1);
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT o.source_id, o.target_id, MIN(i.run_id) FROM objects o

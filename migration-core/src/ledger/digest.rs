@@ -45,7 +45,7 @@ impl Ledger {
     /// Every note grouped by kind and field (indexes removed), most notes first, each with up
     /// to `examples` distinct note texts.
     pub fn note_groups(&self, examples: usize) -> Result<Vec<NoteGroup>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT kind, {GROUPED_FIELD} AS f, COUNT(*), COUNT(DISTINCT source_id),
@@ -111,7 +111,7 @@ impl Ledger {
         text: &str,
         limit: usize,
     ) -> Result<NoteMatches> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let pattern = format!("%{}%", like_escape(text));
         let records: i64 = conn
             .query_row(

@@ -111,9 +111,7 @@ impl Ledger {
         parent: Option<(&str, i64)>,
         fields: &ExpectedFields,
     ) -> Result<()> {
-        let (kind, target_id, fields) = (kind.clone(), target_id.to_owned(), fields.clone());
-        let parent = parent.map(|(id, position)| (id.to_owned(), position));
-        self.write_deferred("record expected fields", move |tx| {
+        self.write_deferred("record expected fields", |tx| {
             let old: Option<String> = tx
                 .prepare_cached("SELECT fields FROM expected WHERE kind = ?1 AND target_id = ?2")
                 .and_then(|mut s| {
@@ -121,19 +119,11 @@ impl Ledger {
                         .optional()
                 })
                 .map_err(Error::ledger("read expected fields"))?;
-            let all = match old {
-                Some(t) => {
-                    let mut all = parse_fields(kind.as_str(), &target_id, &t)?;
-                    merge(&mut all, &fields);
-                    all
-                }
-                // What `merge` into nothing keeps: every field but the removals.
-                None => {
-                    let mut all = fields;
-                    all.remove(SET_REMOVED);
-                    all
-                }
+            let mut all = match old {
+                Some(t) => parse_fields(kind.as_str(), target_id, &t)?,
+                None => ExpectedFields::new(),
             };
+            merge(&mut all, fields);
             let text = encode(&all)?;
             tx.prepare_cached(
                 "INSERT INTO expected (kind, target_id, parent_id, position, fields, updated_at)
@@ -147,20 +137,15 @@ impl Ledger {
                 s.execute(params![
                     kind.as_str(),
                     target_id,
-                    parent.as_ref().map(|p| p.0.as_str()),
-                    parent.as_ref().map(|p| p.1),
+                    parent.map(|p| p.0),
+                    parent.map(|p| p.1),
                     text,
                     now_text()
                 ])
             })
             .map_err(Error::ledger("record expected fields"))?;
             tx.prepare_cached("DELETE FROM verified WHERE target_id = ?1 OR target_id = ?2")
-                .and_then(|mut s| {
-                    s.execute(params![
-                        target_id,
-                        parent.as_ref().map_or(target_id.as_str(), |p| p.0.as_str())
-                    ])
-                })
+                .and_then(|mut s| s.execute(params![target_id, parent.map_or(target_id, |p| p.0)]))
                 .map_err(Error::ledger("forget verification"))?;
             Ok(())
         })
@@ -169,7 +154,7 @@ impl Ledger {
     /// The expectation of one object, if one was recorded.
     pub fn expectation(&self, kind: &ObjectKind, target_id: &str) -> Result<Option<Expectation>> {
         let r = self
-            .lock()?
+            .lock()
             .prepare_cached(
                 "SELECT kind, target_id, parent_id, position, fields FROM expected
                   WHERE kind = ?1 AND target_id = ?2",
@@ -185,7 +170,7 @@ impl Ledger {
     /// The expectations of a ticket's or conversation's parts, in the order they were written.
     pub fn expected_parts(&self, parent_id: &str) -> Result<Vec<Expectation>> {
         let rows = {
-            let conn = self.lock()?;
+            let conn = self.lock();
             let mut s = conn
                 .prepare_cached(
                     "SELECT kind, target_id, parent_id, position, fields FROM expected
@@ -201,7 +186,7 @@ impl Ledger {
 
     /// Objects with an expectation, by kind (parts not included).
     pub fn expected_counts(&self) -> Result<BTreeMap<ObjectKind, u64>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut s = conn
             .prepare_cached(
                 "SELECT kind, COUNT(*) FROM expected WHERE parent_id IS NULL GROUP BY kind",
@@ -224,7 +209,7 @@ impl Ledger {
         target_id: &str,
     ) -> Result<Option<(bool, Value)>> {
         let r: Option<(bool, String)> = self
-            .lock()?
+            .lock()
             .prepare_cached("SELECT equal, result FROM verified WHERE kind = ?1 AND target_id = ?2")
             .and_then(|mut s| {
                 s.query_row(params![kind.as_str(), target_id], |r| {
@@ -279,7 +264,7 @@ impl Ledger {
         &self,
         kinds: &[ObjectKind],
     ) -> Result<Vec<(ObjectKind, String, String, bool)>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut s = conn
             .prepare_cached(
                 "SELECT kind, source_id, target_id, COALESCE(origin, '') = 'reused' FROM objects
@@ -353,7 +338,7 @@ mod tests {
     fn forgetting_a_verification_looks_it_up_by_index_not_by_scanning() -> Result<()> {
         let l = Ledger::open_in_memory()?;
         let plan: Vec<String> = {
-            let conn = l.lock().unwrap();
+            let conn = l.lock();
             let mut s = conn
                 .prepare(
                     "EXPLAIN QUERY PLAN DELETE FROM verified WHERE target_id = ?1 OR target_id = ?2",

@@ -33,7 +33,7 @@ impl Ledger {
     ) -> Result<()> {
         if items.is_empty() {
             // The common case: read first, so that a record without items costs no write.
-            let conn = self.lock()?;
+            let conn = self.lock();
             let any: bool = conn
                 .prepare_cached(
                     "SELECT EXISTS (SELECT 1 FROM field_items WHERE kind = ?1 AND source_id = ?2)",
@@ -44,8 +44,7 @@ impl Ledger {
                 return Ok(());
             }
         }
-        let (kind, source_id, items) = (kind.clone(), source_id.to_owned(), items.to_vec());
-        self.write_deferred("replace field items", move |tx| {
+        self.write_deferred("replace field items", |tx| {
             tx.prepare_cached("DELETE FROM field_items WHERE kind = ?1 AND source_id = ?2")
                 .and_then(|mut s| s.execute(params![kind.as_str(), source_id]))
                 .map_err(Error::ledger("replace field items"))?;
@@ -82,7 +81,7 @@ impl Ledger {
     /// (`` value `30/02/2024`: … ``). [`queue_entries`](Self::queue_entries) lists records;
     /// these are values of migrated records, listed beside them.
     pub fn field_items(&self) -> Result<Vec<(QueueEntry, FieldItem)>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT kind, source_id, field, raw_value, reason_code, detail, run_id, created_at

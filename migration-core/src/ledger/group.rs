@@ -27,22 +27,9 @@
 //! expectation lost is written again when the record is reached again (a ticket stays
 //! `incomplete:` until its end is recorded).
 //!
-//! **Deferred writes are applied behind the caller** while a group's thread runs: a deferred
-//! write is a closure that owns its values, handed to a [`Queue`]; the group's thread applies
-//! the queue in order, in small chunks, on its own core, while the run goes on. Whoever takes
-//! the connection for anything else (a read, a write that must be durable, a commit) first
-//! applies what is still queued, on its own thread: a read always sees every write made before
-//! it, and the file still holds a prefix of the writes, in order.
-//!
-//! A deferred write that fails can no longer be reported to its caller, who has gone on. It
-//! **poisons** the ledger instead: the open transaction is rolled back (its deferred writes
-//! are of the kind a crash may lose; its intents' callers are told, and send nothing), and every
-//! later read or write in this process fails, naming the write that failed. The run stops as
-//! if killed there, and the next run redoes what was lost. Writes made at once (outside a
-//! group, or durable ones) run in a savepoint of the open transaction: one that fails is
-//! undone alone and reported to its caller, as before.
+//! Each write inside an open group runs in a savepoint: a write that fails is undone alone,
+//! never the writes before it.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -58,127 +45,6 @@ pub(super) const MAX_PENDING: u32 = 512;
 /// The age of the oldest deferred write that makes the next write (or the background thread)
 /// commit.
 pub(super) const MAX_AGE: Duration = Duration::from_millis(50);
-
-/// Deferred writes the group's thread applies per hold of the connection: a reader waits for
-/// at most one chunk (tens of microseconds), not for the whole queue.
-const CHUNK: usize = 8;
-
-/// A deferred write: a closure owning what it writes, applied by whoever holds the connection.
-pub(super) type Job = Box<dyn FnOnce(&Connection) -> Result<()> + Send>;
-
-/// Deferred writes waiting to be applied, in the order they were made (see the module
-/// documentation).
-#[derive(Default)]
-pub(super) struct Queue {
-    state: Mutex<QueueState>,
-    cv: Condvar,
-}
-
-impl std::fmt::Debug for Queue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = self.state();
-        f.debug_struct("Queue")
-            .field("jobs", &s.jobs.len())
-            .field("accepting", &s.accepting)
-            .field("poisoned", &s.poisoned)
-            .finish()
-    }
-}
-
-#[derive(Default)]
-struct QueueState {
-    jobs: VecDeque<(&'static str, Job)>,
-    /// A group's thread runs: deferred writes are queued (otherwise applied by their caller).
-    accepting: bool,
-    /// The group's thread waits for work: the next push wakes it.
-    idle: bool,
-    /// The thread is woken for something else than a job (the group ends).
-    signalled: bool,
-    /// A deferred write failed (which, and why): nothing more is read or written.
-    poisoned: Option<String>,
-}
-
-/// What became of a deferred write handed to [`Queue::push`].
-pub(super) enum Pushed {
-    /// The group's thread will apply it.
-    Queued,
-    /// No group's thread runs: the caller applies it.
-    Inline(Job),
-    /// The ledger is poisoned (why).
-    Poisoned(String),
-}
-
-impl Queue {
-    fn state(&self) -> MutexGuard<'_, QueueState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Queues `job` for the group's thread, waking the thread if it waits.
-    pub(super) fn push(&self, operation: &'static str, job: Job) -> Pushed {
-        let mut s = self.state();
-        if let Some(why) = &s.poisoned {
-            return Pushed::Poisoned(why.clone());
-        }
-        if !s.accepting {
-            return Pushed::Inline(job);
-        }
-        s.jobs.push_back((operation, job));
-        if s.idle {
-            // Only a waiting thread is worth a wake-up (a system call).
-            s.idle = false;
-            self.cv.notify_one();
-        }
-        Pushed::Queued
-    }
-
-    /// Why the ledger is poisoned, if it is.
-    pub(super) fn poisoned(&self) -> Option<String> {
-        self.state().poisoned.clone()
-    }
-
-    fn signal(&self) {
-        let mut s = self.state();
-        s.signalled = true;
-        s.idle = false;
-        self.cv.notify_one();
-    }
-
-    /// The thread waits until a job is queued, it is signalled, or `timeout` has passed.
-    fn wait(&self, timeout: Duration) {
-        let mut s = self.state();
-        if s.jobs.is_empty() && !s.signalled {
-            s.idle = true;
-            let (g, _) = self
-                .cv
-                .wait_timeout_while(s, timeout, |s| s.jobs.is_empty() && !s.signalled)
-                .unwrap_or_else(|p| p.into_inner());
-            s = g;
-        }
-        s.idle = false;
-        s.signalled = false;
-    }
-
-    /// Takes up to `limit` queued jobs (all with `None`), oldest first.
-    fn take(&self, limit: Option<usize>) -> Vec<(&'static str, Job)> {
-        let mut s = self.state();
-        let n = limit.map_or(s.jobs.len(), |l| l.min(s.jobs.len()));
-        s.jobs.drain(..n).collect()
-    }
-
-    fn set_accepting(&self, accepting: bool) {
-        self.state().accepting = accepting;
-    }
-}
-
-/// The error every ledger call returns once a deferred write failed.
-pub(super) fn poisoned_error(why: &str) -> Error {
-    Error::LedgerState(format!(
-        "a grouped ledger write failed earlier ({why}), so this process reads and writes the \
-         ledger no more: the writes since its last commit are lost and the next run redoes \
-         them (what was sent is looked up, never sent twice). Check the disk and the ledger \
-         file, and run again"
-    ))
-}
 
 /// The connection, and what is waiting in its open transaction.
 #[derive(Debug)]
@@ -201,13 +67,11 @@ pub(super) struct Conn {
     /// Commits made, and whether one failed: what callers of
     /// [`Ledger::record_intent_durable`] await.
     durable: watch::Sender<Durable>,
-    /// A group's thread runs (not outside a group, nor when it could not start: intents then
-    /// commit at once, and deferred writes are applied by their callers).
-    thread: bool,
+    /// The open group's commit thread (`None` outside a group, or when it could not start:
+    /// intents then commit at once).
+    wake: Option<Arc<Wake>>,
     /// Commits and awaited intents of the open group (logged when it ends).
     tally: Tally,
-    /// Deferred writes not yet applied (shared with [`Ledger`] and the group's thread).
-    pub(super) queue: Arc<Queue>,
 }
 
 /// What callers of [`Ledger::record_intent_durable`] await.
@@ -224,6 +88,31 @@ pub(super) struct Durable {
 struct Tally {
     commits: u64,
     intents: u64,
+}
+
+/// Wakes a group's commit thread.
+#[derive(Debug, Default)]
+pub(super) struct Wake {
+    /// Woken (or told to stop) and not yet seen by the thread.
+    signalled: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Wake {
+    fn notify(&self) {
+        *self.signalled.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.cv.notify_one();
+    }
+
+    /// Waits until notified or `timeout` has passed.
+    fn wait(&self, timeout: Duration) {
+        let guard = self.signalled.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut guard, _) = self
+            .cv
+            .wait_timeout_while(guard, timeout, |s| !*s)
+            .unwrap_or_else(|p| p.into_inner());
+        *guard = false;
+    }
 }
 
 /// Whether a write may wait for a later commit.
@@ -250,9 +139,8 @@ impl Conn {
             waiting: 0,
             first_waiting: None,
             durable: watch::Sender::new(Durable::default()),
-            thread: false,
+            wake: None,
             tally: Tally::default(),
-            queue: Arc::new(Queue::default()),
         }
     }
 
@@ -276,9 +164,6 @@ impl Conn {
         durability: Durability,
         f: impl FnOnce(&Connection) -> Result<T>,
     ) -> Result<T> {
-        if let Some(why) = self.queue.poisoned() {
-            return Err(poisoned_error(&why));
-        }
         if let Some(why) = self.broken.take() {
             return Err(Error::LedgerState(format!(
                 "an earlier commit of the ledger failed ({why}); the writes it carried are \
@@ -310,7 +195,7 @@ impl Conn {
         if joined {
             self.exec("RELEASE ledger_write", operation)?;
         }
-        if durability == Durability::Awaited && self.thread {
+        if durability == Durability::Awaited && self.wake.is_some() {
             self.waiting += 1;
             self.first_waiting.get_or_insert_with(Instant::now);
             self.tally.intents += 1;
@@ -326,68 +211,6 @@ impl Conn {
         }
         self.commit(operation)?;
         Ok(out)
-    }
-
-    /// Applies the queued deferred writes, oldest first: all of them (`None`), or at most
-    /// `limit` (the group's thread, which lets readers in between chunks).
-    fn drain(&mut self, limit: Option<usize>) {
-        loop {
-            let jobs = self.queue.take(limit);
-            if jobs.is_empty() {
-                return;
-            }
-            for (operation, job) in jobs {
-                self.apply(operation, job);
-            }
-            if limit.is_some() {
-                return;
-            }
-        }
-    }
-
-    /// Applies one deferred write in the open transaction (no savepoint: a failure poisons
-    /// the ledger and rolls the whole transaction back, see the module documentation).
-    fn apply(&mut self, operation: &'static str, job: Job) {
-        if self.queue.poisoned().is_some() {
-            return;
-        }
-        if self.db.is_autocommit() {
-            if let Err(e) = self.exec("BEGIN IMMEDIATE", operation) {
-                self.poison(operation, &e);
-                return;
-            }
-        }
-        if let Err(e) = job(&self.db) {
-            self.poison(operation, &e);
-            return;
-        }
-        self.pending += 1;
-        let oldest = *self.oldest.get_or_insert_with(Instant::now);
-        if !self.group || self.pending >= MAX_PENDING || oldest.elapsed() >= MAX_AGE {
-            if let Err(e) = self.commit(operation) {
-                self.poison(operation, &e);
-            }
-        }
-    }
-
-    /// A deferred write failed: roll the open transaction back, fail the intents awaiting its
-    /// commit, and refuse every later call.
-    fn poison(&mut self, operation: &'static str, e: &Error) {
-        let why = format!("{operation}: {e}");
-        tracing::error!(operation, error = %e, "a grouped ledger write failed; the ledger stops here");
-        if !self.db.is_autocommit() {
-            if let Err(u) = self.exec("ROLLBACK", operation) {
-                tracing::warn!(operation, error = %u, "could not roll the ledger's open transaction back");
-            }
-        }
-        self.pending = 0;
-        self.oldest = None;
-        self.waiting = 0;
-        self.first_waiting = None;
-        self.durable.send_modify(|d| d.failed = Some(why.clone()));
-        let mut q = self.queue.state();
-        q.jobs.clear();
-        q.poisoned = Some(why);
     }
 
     /// Commits the open transaction, if any.
@@ -430,14 +253,6 @@ pub(super) fn lock(conn: &Mutex<Conn>) -> MutexGuard<'_, Conn> {
     conn.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Locks the connection and applies every deferred write still queued, so that what follows
-/// (a read, a write, a commit) comes after them.
-pub(super) fn lock_drained(conn: &Mutex<Conn>) -> MutexGuard<'_, Conn> {
-    let mut c = lock(conn);
-    c.drain(None);
-    c
-}
-
 /// Deferred writes grouped for as long as it lives (see [`Ledger::group_commits`]).
 #[derive(Debug)]
 #[must_use = "writes are grouped only while the guard lives"]
@@ -465,15 +280,10 @@ impl Drop for GroupCommit<'_> {
 }
 
 fn end_group(ledger: &Ledger) -> Result<()> {
-    // Writes made from now on are applied by their callers; what is queued is applied here.
-    ledger.queue.set_accepting(false);
-    let mut c = lock_drained(&ledger.conn);
+    let mut c = lock(&ledger.conn);
     c.group = false;
-    if std::mem::take(&mut c.thread) {
-        ledger.queue.signal();
-    }
-    if let Some(why) = ledger.queue.poisoned() {
-        return Err(poisoned_error(&why));
+    if let Some(wake) = c.wake.take() {
+        wake.notify();
     }
     let done = c.commit("commit grouped writes");
     let tally = std::mem::take(&mut c.tally);
@@ -500,15 +310,13 @@ impl Ledger {
             c.generation += 1;
             let generation = c.generation;
             let weak = Arc::downgrade(&self.conn);
-            let queue = Arc::clone(&self.queue);
+            let wake = Arc::new(Wake::default());
+            let theirs = Arc::clone(&wake);
             let spawned = std::thread::Builder::new()
-                .name("ledger".into())
-                .spawn(move || ledger_thread(&weak, &queue, generation));
+                .name("ledger-commit".into())
+                .spawn(move || commit_thread(&weak, &theirs, generation));
             match spawned {
-                Ok(_) => {
-                    c.thread = true;
-                    self.queue.set_accepting(true);
-                }
+                Ok(_) => c.wake = Some(wake),
                 // Without the thread, intents commit at once and a group left idle is
                 // committed by the next write.
                 Err(e) => tracing::debug!(error = %e, "no commit thread for the ledger"),
@@ -527,13 +335,9 @@ impl Ledger {
         lock(&self.conn).durable.borrow().committed
     }
 
-    /// Applies and commits the deferred writes now.
+    /// Commits the deferred writes now.
     pub fn flush(&self) -> Result<()> {
-        let mut c = lock_drained(&self.conn);
-        if let Some(why) = self.queue.poisoned() {
-            return Err(poisoned_error(&why));
-        }
-        c.commit("commit grouped writes")
+        lock(&self.conn).commit("commit grouped writes")
     }
 
     /// Runs `f` as a write that must be on disk before the caller goes on (an intent, before
@@ -546,7 +350,7 @@ impl Ledger {
         f: impl FnOnce(&Connection) -> Result<T>,
     ) -> Result<T> {
         let (out, awaited, leader) = {
-            let mut c = lock_drained(&self.conn);
+            let mut c = lock(&self.conn);
             let out = c.write(operation, Durability::Awaited, f)?;
             let awaited = c.awaited_commit();
             (out, awaited, c.waiting == 1)
@@ -560,7 +364,7 @@ impl Ledger {
             // thread, with no hand-off to another thread. Should this task be dropped before
             // (a run stopped), the commit thread commits the waiting intents within MAX_AGE.
             tokio::task::yield_now().await;
-            let mut c = lock_drained(&self.conn);
+            let mut c = lock(&self.conn);
             if c.durable.borrow().committed < commit {
                 if let Err(e) = c.commit(operation) {
                     c.broken = Some(e.to_string());
@@ -584,13 +388,12 @@ impl Ledger {
     }
 }
 
-/// The thread of a group: applies the queued deferred writes in chunks of [`CHUNK`] as they
-/// come, commits a group whose oldest deferred write or waiting intent is older than
-/// [`MAX_AGE`] (a run gone idle, a leader dropped before its commit); stops when the group
-/// ends or the ledger is dropped.
-fn ledger_thread(conn: &Weak<Mutex<Conn>>, queue: &Queue, generation: u64) {
+/// The commit thread of a group: commits as soon as an intent awaits (woken by
+/// [`Ledger::write_durable`]), and a group whose oldest deferred write is older than
+/// [`MAX_AGE`]; stops when the group ends or the ledger is dropped.
+fn commit_thread(conn: &Weak<Mutex<Conn>>, wake: &Wake, generation: u64) {
     loop {
-        queue.wait(MAX_AGE);
+        wake.wait(MAX_AGE);
         let Some(conn) = conn.upgrade() else {
             return;
         };
@@ -598,7 +401,6 @@ fn ledger_thread(conn: &Weak<Mutex<Conn>>, queue: &Queue, generation: u64) {
         if !c.group || c.generation != generation {
             return;
         }
-        c.drain(Some(CHUNK));
         let stale = |t: Option<Instant>| t.is_some_and(|t| t.elapsed() >= MAX_AGE);
         if stale(c.first_waiting) || stale(c.oldest) {
             if let Err(e) = c.commit("commit grouped writes") {

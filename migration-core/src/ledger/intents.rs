@@ -24,7 +24,7 @@ impl Ledger {
         source_id: &str,
         target_id: &str,
     ) -> Result<Option<RunId>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         conn.prepare_cached(
             "SELECT run_id FROM intents WHERE kind = ?1 AND source_id = ?2 AND target_id = ?3
                AND fingerprint NOT LIKE 'undo:%' ORDER BY id LIMIT 1",
@@ -41,7 +41,7 @@ impl Ledger {
 
     /// Intents still open (oldest first): creates whose outcome is unknown after a crash.
     pub fn open_intents(&self) -> Result<Vec<Intent>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {INTENT_COLUMNS} FROM intents WHERE outcome = 'open'
@@ -63,7 +63,7 @@ impl Ledger {
         kind: &ObjectKind,
         source_id: &str,
     ) -> Result<Option<Intent>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         conn.query_row(
             &format!(
                 "SELECT {INTENT_COLUMNS} FROM intents
@@ -147,7 +147,7 @@ impl Ledger {
     /// The run of the newest rollback intent still open (a rollback interrupted during a
     /// call), if any.
     pub fn open_undo_run(&self) -> Result<Option<RunId>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         conn.query_row(
             "SELECT run_id FROM intents WHERE outcome = 'open' AND fingerprint LIKE 'undo:%'
               ORDER BY id DESC LIMIT 1",
@@ -161,7 +161,7 @@ impl Ledger {
 
     /// Counts of a run's rollback intents: (completed, abandoned, open).
     pub fn undo_intent_counts(&self, run: RunId) -> Result<(u64, u64, u64)> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         conn.query_row(
             "SELECT COALESCE(SUM(outcome = 'completed'), 0), COALESCE(SUM(outcome = 'abandoned'), 0),
                     COALESCE(SUM(outcome = 'open'), 0)
@@ -181,7 +181,7 @@ impl Ledger {
         &self,
         kind: &ObjectKind,
     ) -> Result<Vec<(String, super::ObjectStatus)>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT source_id, status FROM objects
@@ -211,7 +211,7 @@ impl Ledger {
         source_id: &str,
         target_id: &str,
     ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let at: Option<String> = conn
             .query_row(
                 "SELECT created_at FROM intents

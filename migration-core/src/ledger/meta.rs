@@ -12,7 +12,7 @@ pub const INTERCOM_WORKSPACE: &str = "intercom.workspace";
 impl Ledger {
     /// The value stored under `key`, if any.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        self.lock()?
+        self.lock()
             .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
                 r.get(0)
             })

@@ -51,7 +51,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
-use group::{Conn, Durability, Job, Pushed, Queue};
+use group::{Conn, Durability};
 
 pub use before_images::{BeforeField, BeforeImage};
 pub use digest::{NoteGroup, NoteMatches};
@@ -92,8 +92,6 @@ pub struct LedgerOptions {
 #[derive(Debug)]
 pub struct Ledger {
     conn: Arc<Mutex<Conn>>,
-    /// The connection's queue of deferred writes (reached without locking the connection).
-    queue: Arc<Queue>,
     path: Option<PathBuf>,
 }
 
@@ -138,10 +136,8 @@ impl Ledger {
         // part's writes use: each miss parsed its SQL again).
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         schema::migrate(&mut conn)?;
-        let conn = Conn::new(conn);
         Ok(Ledger {
-            queue: Arc::clone(&conn.queue),
-            conn: Arc::new(Mutex::new(conn)),
+            conn: Arc::new(Mutex::new(Conn::new(conn))),
             path,
         })
     }
@@ -153,19 +149,14 @@ impl Ledger {
 
     /// The schema version stored in the file.
     pub fn schema_version(&self) -> Result<i64> {
-        self.lock()?
+        self.lock()
             .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
             .map_err(Error::ledger("read schema version"))
     }
 
-    /// The connection, for reads: they see every write made before, queued ones included
-    /// (applied first). Fails once a deferred write has failed (see the module `group`).
-    fn lock(&self) -> Result<ConnGuard<'_>> {
-        let c = group::lock_drained(&self.conn);
-        match self.queue.poisoned() {
-            Some(why) => Err(group::poisoned_error(&why)),
-            None => Ok(ConnGuard(c)),
-        }
+    /// The connection, for reads (which see the writes of an open group).
+    fn lock(&self) -> ConnGuard<'_> {
+        ConnGuard(group::lock(&self.conn))
     }
 
     /// Run `f` as one write, committed before this returns: in one IMMEDIATE transaction
@@ -175,27 +166,18 @@ impl Ledger {
         operation: &'static str,
         f: impl FnOnce(&Connection) -> Result<T>,
     ) -> Result<T> {
-        group::lock_drained(&self.conn).write(operation, Durability::Now, f)
+        group::lock(&self.conn).write(operation, Durability::Now, f)
     }
 
     /// Run `f` as one write that may wait for a later commit while writes are grouped
     /// ([`Ledger::group_commits`]); committed at once otherwise. Only for writes that a crash
-    /// may lose because the next run redoes them (the module `group` lists why). Within a
-    /// group, `f` is applied behind the caller by the group's thread (it owns what it writes),
-    /// and an error it meets poisons the ledger instead of being returned here.
-    fn write_deferred(
+    /// may lose because the next run redoes them (the module `group` lists why).
+    fn write_deferred<T>(
         &self,
         operation: &'static str,
-        f: impl FnOnce(&Connection) -> Result<()> + Send + 'static,
-    ) -> Result<()> {
-        match self.queue.push(operation, Box::new(f)) {
-            Pushed::Queued => Ok(()),
-            Pushed::Poisoned(why) => Err(group::poisoned_error(&why)),
-            Pushed::Inline(job) => {
-                let job: Job = job;
-                group::lock_drained(&self.conn).write(operation, Durability::Deferred, job)
-            }
-        }
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        group::lock(&self.conn).write(operation, Durability::Deferred, f)
     }
 }
 

@@ -14,7 +14,7 @@ use crate::kind::ObjectKind;
 impl Ledger {
     /// The ledger's row for a record, if any.
     pub fn lookup(&self, kind: &ObjectKind, source_id: &str) -> Result<Option<ObjectRecord>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT target_id, status, source_hash, run_id, updated_at, reason_code, reason,
@@ -87,7 +87,7 @@ impl Ledger {
 
     /// Records of `kind` per status.
     pub fn counts(&self, kind: &ObjectKind) -> Result<StatusCounts> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached("SELECT status, COUNT(*) FROM objects WHERE kind = ?1 GROUP BY status")
             .map_err(Error::ledger("count"))?;
@@ -106,7 +106,7 @@ impl Ledger {
 
     /// Records per status for every kind present.
     pub fn counts_by_kind(&self) -> Result<BTreeMap<ObjectKind, StatusCounts>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached("SELECT kind, status, COUNT(*) FROM objects GROUP BY kind, status")
             .map_err(Error::ledger("count"))?;
@@ -134,7 +134,7 @@ impl Ledger {
     /// first. Objects with [`Origin::Reused`] are never listed. Items whose action is
     /// [`crate::RollbackAction::WithParent`] need no API call.
     pub fn rollback_order(&self) -> Result<Vec<RollbackItem>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT kind, source_id, target_id, seq FROM objects
@@ -180,7 +180,7 @@ impl Ledger {
     /// Objects the migration created that `run` wrote last (created, or updated by a delta),
     /// still migrated, in [`Ledger::rollback_order`]'s item shape (no particular order).
     pub fn written_by_run(&self, run: RunId) -> Result<Vec<RollbackItem>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT kind, source_id, target_id FROM objects
@@ -281,8 +281,8 @@ fn after_status(
 }
 
 /// What [`Ledger::needs_write`] answers for a row in `status`, written as `target_id` from a
-/// source hashed `stored`, when the source now hashes `hash`; `None` for an open intent (its
-/// intent is read next).
+/// source hashed `stored`, when the source now hashes `hash`; `None` for an open intent (only
+/// the intent, read next, can say).
 pub(super) fn need_of(
     status: ObjectStatus,
     target_id: Option<String>,

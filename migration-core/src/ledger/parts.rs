@@ -28,7 +28,7 @@ impl Ledger {
     /// [`Ledger::mark_parts_unsettled`]). `None` when no part of the ticket can have been sent
     /// unrecorded.
     pub fn parts_in_flight(&self, ticket_source_id: &str) -> Result<Option<RunId>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         conn.prepare_cached("SELECT run_id FROM parts_in_flight WHERE ticket_source_id = ?1")
             .and_then(|mut s| {
                 s.query_row(params![ticket_source_id], |r| r.get::<_, Option<i64>>(0))
@@ -41,7 +41,7 @@ impl Ledger {
     /// The tickets (or conversations) whose parts-in-flight mark a stopped run left: the next
     /// run looks up their unsettled parts before it sends any.
     pub fn tickets_with_parts_in_flight(&self) -> Result<Vec<String>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT ticket_source_id FROM parts_in_flight ORDER BY ticket_source_id",
@@ -60,8 +60,7 @@ impl Ledger {
     /// ([`Ledger::parts_in_flight`] answers a run other than the current one), so the next
     /// attempt at the ticket, in this run or a later one, looks its unsettled parts up first.
     pub fn mark_parts_unsettled(&self, ticket_source_id: &str) -> Result<()> {
-        let ticket_source_id = ticket_source_id.to_owned();
-        self.write_deferred("mark parts unsettled", move |tx| {
+        self.write_deferred("mark parts unsettled", |tx| {
             tx.prepare_cached(
                 "UPDATE parts_in_flight SET run_id = NULL WHERE ticket_source_id = ?1",
             )
@@ -74,8 +73,7 @@ impl Ledger {
     /// Clears the mark once every part the run sent is settled in the ledger (written after
     /// those settlements, so a crash that loses one of them keeps the mark as well).
     pub fn clear_parts_in_flight(&self, ticket_source_id: &str) -> Result<()> {
-        let ticket_source_id = ticket_source_id.to_owned();
-        self.write_deferred("clear parts in flight", move |tx| {
+        self.write_deferred("clear parts in flight", |tx| {
             tx.prepare_cached("DELETE FROM parts_in_flight WHERE ticket_source_id = ?1")
                 .and_then(|mut s| s.execute(params![ticket_source_id]))
                 .map(|_| ())
@@ -85,7 +83,7 @@ impl Ledger {
 
     /// The messages of a ticket in position order.
     pub fn parts_for(&self, ticket_source_id: &str) -> Result<Vec<PartRecord>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT transaction_guid, target_part_id, position, status FROM parts
@@ -116,15 +114,16 @@ impl Ledger {
         Ok(out)
     }
 
-    /// What the ledger holds of each registered part of a ticket, read once, so that its parts
-    /// need no read each ([`PartNeeds::need`]). Only the ticket's own writer changes these rows
-    /// while it writes the parts, so the answer stays true for that writer.
+    /// What the ledger holds of each registered part of a ticket, read at once, so that the
+    /// ticket's parts need no read each ([`PartNeeds::need`]). Only the ticket's own writer
+    /// changes these rows while it writes the parts, so the answer stays true for that writer.
     pub fn part_needs(&self, ticket_source_id: &str) -> Result<PartNeeds> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT o.source_id, o.status, o.target_id, o.source_hash
-                   FROM parts p JOIN objects o ON o.kind = 'part' AND o.source_id = p.transaction_guid
+                   FROM parts p
+                   JOIN objects o ON o.kind = 'part' AND o.source_id = p.transaction_guid
                   WHERE p.ticket_source_id = ?1",
             )
             .map_err(Error::ledger("read a ticket's parts"))?;
@@ -138,18 +137,19 @@ impl Ledger {
                 ))
             })
             .map_err(Error::ledger("read a ticket's parts"))?;
-        let mut rows_by_guid = HashMap::new();
+        let mut by_guid = HashMap::new();
         for row in rows {
-            let (guid, status, target, hash) = row.map_err(Error::ledger("read a ticket's parts"))?;
-            rows_by_guid.insert(guid, (ObjectStatus::parse(&status)?, target, hash));
+            let (guid, status, target, hash) =
+                row.map_err(Error::ledger("read a ticket's parts"))?;
+            by_guid.insert(guid, (ObjectStatus::parse(&status)?, target, hash));
         }
-        Ok(PartNeeds { rows: rows_by_guid })
+        Ok(PartNeeds { rows: by_guid })
     }
 
     /// The Glassix ticket a message (`transaction_guid`, the part's source id) belongs to.
     pub fn part_parent(&self, transaction_guid: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
-        self.lock()?
+        self.lock()
             .query_row(
                 "SELECT ticket_source_id FROM parts WHERE transaction_guid = ?1",
                 params![transaction_guid],
@@ -169,15 +169,17 @@ pub struct PartNeeds {
 
 impl PartNeeds {
     /// What [`Ledger::needs_write`] would answer for part `guid` whose source hashes `hash`;
-    /// `None` when only the ledger can say (an open intent, left by an older run).
+    /// `None` when only the ledger can say (an open intent, which an older run may have left).
     pub fn need(&self, guid: &str, hash: &str) -> Option<WriteNeed> {
         match self.rows.get(guid) {
             None => Some(WriteNeed::Create),
-            Some((status, target, stored)) => need_of(*status, target.clone(), stored.clone(), hash),
+            Some((status, target, stored)) => {
+                need_of(*status, target.clone(), stored.clone(), hash)
+            }
         }
     }
 
-    /// Whether every part of `guids` is migrated (nothing of them is left to send).
+    /// Whether every part of `guids` is migrated (none of them is left to send).
     pub fn all_migrated<'a>(&self, mut guids: impl Iterator<Item = &'a str>) -> bool {
         guids.all(|g| {
             self.rows

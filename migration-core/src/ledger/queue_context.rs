@@ -51,7 +51,7 @@ impl Ledger {
                 "the queue context of {kind} `{source_id}` cannot be written as JSON: {e}"
             ))
         })?;
-        let conn = self.lock()?;
+        let conn = self.lock();
         conn.execute(
             "INSERT INTO queue_context (kind, source_id, context, updated_at)
              VALUES (?1, ?2, ?3, ?4)
@@ -129,7 +129,6 @@ mod tests {
         assert_eq!(renamed.identifiers_text(), "WhatsApp: 972501234567");
         // A hand-edited row does not break the listing.
         l.lock()
-            .unwrap()
             .execute("UPDATE queue_context SET context = 'not json'", [])
             .unwrap();
         assert!(

@@ -10,7 +10,7 @@ use crate::kind::ObjectKind;
 impl Ledger {
     /// Every record waiting for reconciliation, by kind then source id.
     pub fn queue_entries(&self) -> Result<Vec<QueueEntry>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT q.kind, q.source_id, q.reason_code, q.detail, q.field, q.run_id,
@@ -58,7 +58,7 @@ impl Ledger {
 
     /// The notes of one record, oldest first.
     pub fn notes_for(&self, kind: &ObjectKind, source_id: &str) -> Result<Vec<LossyNote>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT field, note FROM notes WHERE kind = ?1 AND source_id = ?2 ORDER BY id",
@@ -80,7 +80,7 @@ impl Ledger {
 
     /// The watermark called `name` (e.g. `tickets.last_activity`), if set.
     pub fn watermark(&self, name: &str) -> Result<Option<DateTime<Utc>>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let value: Option<String> = conn
             .query_row(
                 "SELECT value FROM watermarks WHERE name = ?1",

@@ -78,7 +78,7 @@ impl Ledger {
 
     /// One run by id.
     pub fn run(&self, run: RunId) -> Result<Option<Run>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         conn.query_row(
             &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
             params![run.0],
@@ -91,7 +91,7 @@ impl Ledger {
 
     /// All runs, oldest first.
     pub fn runs(&self) -> Result<Vec<Run>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(&format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id"))
             .map_err(Error::ledger("list runs"))?;
@@ -106,7 +106,7 @@ impl Ledger {
     /// entry or an intent), or `None` when it wrote nothing. For a run whose process died this
     /// is the best known bound of when it stopped.
     pub fn last_activity(&self, run: RunId) -> Result<Option<DateTime<Utc>>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let last: Option<String> = conn
             .query_row(
                 "SELECT MAX(t) FROM (
@@ -129,7 +129,7 @@ impl Ledger {
     /// `updated_at`, so a record a later run changed again counts in that later run. Seconds
     /// without a write are absent.
     pub fn activity(&self, run: RunId) -> Result<Vec<ActivitySample>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT substr(updated_at, 1, 19) AS second,

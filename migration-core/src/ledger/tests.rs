@@ -22,7 +22,6 @@ fn opens_with_schema_version_and_wal() {
     assert_eq!(l.schema_version().unwrap(), SCHEMA_VERSION);
     let mode: String = l
         .lock()
-        .unwrap()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
@@ -31,7 +30,6 @@ fn opens_with_schema_version_and_wal() {
     let l = Ledger::open(dir.path().join("ledger.sqlite")).unwrap();
     let n: i64 = l
         .lock()
-        .unwrap()
         .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 1);
@@ -41,7 +39,6 @@ fn opens_with_schema_version_and_wal() {
 fn refuses_a_newer_schema() {
     let (dir, l) = ledger();
     l.lock()
-        .unwrap()
         .execute("INSERT INTO schema_version VALUES (99, 'x')", [])
         .unwrap();
     drop(l);
@@ -635,7 +632,7 @@ fn dropping_the_ledger_commits_its_group() {
 fn the_run_that_created_an_object_is_found_by_index_not_by_scanning() {
     let (_d, l) = ledger();
     let plan: Vec<String> = {
-        let conn = l.lock().unwrap();
+        let conn = l.lock();
         let mut s = conn
             .prepare(
                 "EXPLAIN QUERY PLAN SELECT run_id FROM intents WHERE kind = ?1 AND source_id = ?2

@@ -57,7 +57,7 @@ impl Ledger {
         target_id: &str,
         run: RunId,
     ) -> Result<std::collections::BTreeSet<String>> {
-        imaged(&*self.lock()?, Table::OfRun(run), kind, target_id)
+        imaged(&self.lock(), Table::OfRun(run), kind, target_id)
     }
 
     /// Records the values `fields` of `target_id` held before `run` first changes them (first
@@ -88,7 +88,7 @@ impl Ledger {
     ///
     /// [`BeforeField::run`]: super::BeforeField::run
     pub fn run_images(&self, run: RunId) -> Result<Vec<BeforeImage>> {
-        images(&*self.lock()?, Table::OfRun(run))
+        images(&self.lock(), Table::OfRun(run))
     }
 
     /// Forgets `run`'s before-image of `fields` of `target_id` (restored), and the first-ever

@@ -47,7 +47,7 @@ impl Ledger {
     /// The listing watermark of each department (by department id), from the last completed run
     /// that recorded one.
     pub fn listing_watermarks(&self) -> Result<BTreeMap<String, DateTime<Utc>>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let mut stmt = conn
             .prepare("SELECT name, value FROM watermarks WHERE name LIKE ?1")
             .map_err(Error::ledger("list watermarks"))?;
@@ -92,7 +92,7 @@ impl Ledger {
         kind: &ObjectKind,
         source_id: &str,
     ) -> Result<Option<RecordSections>> {
-        let conn = self.lock()?;
+        let conn = self.lock();
         let row: Option<(Option<String>, String)> = conn
             .prepare_cached(
                 "SELECT last_activity, sections FROM record_sections
@@ -129,9 +129,7 @@ impl Ledger {
         let json = serde_json::to_string(sections).map_err(|e| {
             Error::LedgerState(format!("encoding the sections of {kind} {source_id}: {e}"))
         })?;
-        let (kind, source_id) = (kind.clone(), source_id.to_owned());
-        let last_activity = sections.last_activity.map(time_text);
-        self.write_deferred("set record sections", move |tx| {
+        self.write_deferred("set record sections", |tx| {
             tx.prepare_cached(
                 "INSERT INTO record_sections (kind, source_id, last_activity, sections, run_id, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -142,7 +140,7 @@ impl Ledger {
             .and_then(|mut s| s.execute(params![
                     kind.as_str(),
                     source_id,
-                    last_activity,
+                    sections.last_activity.map(time_text),
                     json,
                     run.0,
                     now_text()

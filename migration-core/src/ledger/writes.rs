@@ -31,9 +31,8 @@ impl Ledger {
     /// Register a source record as known and not yet handled. Does nothing if the record is
     /// already in the ledger (whatever its status).
     pub fn mark_pending(&self, kind: &ObjectKind, source_id: &str, run: RunId) -> Result<()> {
-        let (kind, source_id) = (kind.clone(), source_id.to_owned());
-        self.write_deferred("mark pending", move |tx| {
-            LedgerBatch { tx }.mark_pending(&kind, &source_id, run)
+        self.write_deferred("mark pending", |tx| {
+            LedgerBatch { tx }.mark_pending(kind, source_id, run)
         })
     }
 
@@ -49,10 +48,8 @@ impl Ledger {
         origin: Origin,
         run: RunId,
     ) -> Result<()> {
-        let (kind, source_id) = (kind.clone(), source_id.to_owned());
-        let (target_id, source_hash) = (target_id.to_owned(), source_hash.to_owned());
-        self.write_deferred("mark migrated", move |tx| {
-            LedgerBatch { tx }.mark_migrated(&kind, &source_id, &target_id, &source_hash, origin, run)
+        self.write_deferred("mark migrated", |tx| {
+            LedgerBatch { tx }.mark_migrated(kind, source_id, target_id, source_hash, origin, run)
         })
     }
 
@@ -64,9 +61,8 @@ impl Ledger {
         reason: &Reason,
         run: RunId,
     ) -> Result<()> {
-        let (kind, source_id, reason) = (kind.clone(), source_id.to_owned(), reason.clone());
-        self.write_deferred("mark queued", move |tx| {
-            LedgerBatch { tx }.mark_queued(&kind, &source_id, &reason, run)
+        self.write_deferred("mark queued", |tx| {
+            LedgerBatch { tx }.mark_queued(kind, source_id, reason, run)
         })
     }
 
@@ -78,9 +74,8 @@ impl Ledger {
         reason: &Reason,
         run: RunId,
     ) -> Result<()> {
-        let (kind, source_id, reason) = (kind.clone(), source_id.to_owned(), reason.clone());
-        self.write_deferred("mark skipped", move |tx| {
-            LedgerBatch { tx }.mark_skipped(&kind, &source_id, &reason, run)
+        self.write_deferred("mark skipped", |tx| {
+            LedgerBatch { tx }.mark_skipped(kind, source_id, reason, run)
         })
     }
 
@@ -92,9 +87,8 @@ impl Ledger {
         error: &str,
         run: RunId,
     ) -> Result<()> {
-        let (kind, source_id, error) = (kind.clone(), source_id.to_owned(), error.to_owned());
-        self.write_deferred("mark failed", move |tx| {
-            LedgerBatch { tx }.mark_failed(&kind, &source_id, &error, run)
+        self.write_deferred("mark failed", |tx| {
+            LedgerBatch { tx }.mark_failed(kind, source_id, error, run)
         })
     }
 
@@ -183,9 +177,8 @@ impl Ledger {
         source_hash: &str,
         origin: Origin,
     ) -> Result<()> {
-        let (target_id, source_hash) = (target_id.to_owned(), source_hash.to_owned());
-        self.write_deferred("complete intent", move |tx| {
-            LedgerBatch { tx }.complete_intent_as(intent, &target_id, &source_hash, origin)
+        self.write_deferred("complete intent", |tx| {
+            LedgerBatch { tx }.complete_intent_as(intent, target_id, source_hash, origin)
         })
     }
 
@@ -193,7 +186,7 @@ impl Ledger {
     /// records it as migrated; [`Settlement::NotCreated`] abandons the intent and returns the
     /// record to `pending`, so that it is created on the next pass.
     pub fn settle_intent(&self, intent: IntentId, settlement: Settlement) -> Result<()> {
-        self.write_deferred("settle intent", move |tx| {
+        self.write_deferred("settle intent", |tx| {
             LedgerBatch { tx }.settle_intent(intent, settlement)
         })
     }
@@ -206,16 +199,14 @@ impl Ledger {
     /// `ObjectKind::Part` and the guid, and the part row follows. Registering again a part that
     /// is already further along (e.g. migrated) with status `pending` only updates its position.
     pub fn record_part(&self, part: &PartRecord, source_hash: &str, run: RunId) -> Result<()> {
-        let (part, source_hash) = (part.clone(), source_hash.to_owned());
-        self.write_deferred("record part", move |tx| {
-            LedgerBatch { tx }.record_part(&part, &source_hash, run)
+        self.write_deferred("record part", |tx| {
+            LedgerBatch { tx }.record_part(part, source_hash, run)
         })
     }
 
     /// Record a field-level note about something lossy in one record's mapping.
     pub fn add_note(&self, note: &LossyNote, run: RunId) -> Result<()> {
-        let note = note.clone();
-        self.write_deferred("add note", move |tx| LedgerBatch { tx }.add_note(&note, run))
+        self.write_deferred("add note", |tx| LedgerBatch { tx }.add_note(note, run))
     }
 
     /// Set (or move) the watermark `name`.
