@@ -733,6 +733,41 @@ fn migrate_leaves_its_glassix_quota_usage_for_the_next_command() {
 }
 
 #[test]
+fn a_migrate_killed_outright_has_saved_its_glassix_quota_usage_while_it_ran() {
+    // A `kill -9` runs no destructor: the usage must already be on disk, saved while the
+    // command runs (every 5 s), or the next command's pacers would not know of it.
+    let ctx = Ctx::new(Options {
+        tickets: 40,
+        ..Options::default()
+    });
+    ctx.prepare_spec(true, true);
+    let mut config = ctx.config();
+    table(&mut config, "migration").insert("concurrency".into(), 2.into());
+    ctx.write_config(&config);
+    ctx.set_intercom_latency(150);
+    let before = booked_glassix_requests(&ctx);
+    let mut child = ctx.command(&["migrate"]).spawn().unwrap();
+    let saved = support::poll(Duration::from_secs(60), || {
+        booked_glassix_requests(&ctx) > before || child.try_wait().unwrap().is_some()
+    });
+    let running = child.try_wait().unwrap().is_none();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().expect("the killed migrate is reaped");
+    assert!(
+        saved && running,
+        "the usage was saved while migrate ran (saved {saved}, running {running})"
+    );
+    assert!(killed.success());
+    assert!(
+        booked_glassix_requests(&ctx) > before,
+        "what the killed run sent is booked for the next command"
+    );
+}
+
+#[test]
 fn migrate_without_fallbacks_is_blocked_on_provisioning_exit_3() {
     let ctx = ctx();
     ctx.prepare_spec(true, false);

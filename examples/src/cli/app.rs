@@ -49,17 +49,21 @@ impl App {
     /// clock hour whichever process sent them. When the last clone of the clients is dropped
     /// (the command ends, however it ends), their own usage is left in its place for the next
     /// command: `delta` right after `migrate` continues `migrate`'s minute instead of meeting
-    /// Glassix's 429s.
+    /// Glassix's 429s. While the command runs, the usage is also saved every
+    /// [`USAGE_SAVE_EVERY`], so that a command killed outright (`kill -9`, a power cut) leaves
+    /// the next one at most that much usage it does not know of.
     pub fn clients(&self) -> Result<Clients, CliError> {
         let glassix = self.config.glassix_client()?;
         if let Some(usage) = self.saved_quota_usage() {
             glassix.continue_quota_usage(&usage);
         }
+        let keeper = Arc::new(UsageKeeper {
+            path: self.config.paths.out.join(QUOTA_USAGE_JSON),
+            glassix: glassix.clone(),
+        });
+        keeper.save_periodically();
         Ok(Clients {
-            _usage: Arc::new(UsageKeeper {
-                path: self.config.paths.out.join(QUOTA_USAGE_JSON),
-                glassix: glassix.clone(),
-            }),
+            _usage: keeper,
             glassix,
             intercom: self.config.intercom_client()?,
         })
@@ -302,7 +306,33 @@ struct UsageKeeper {
     glassix: glassix_client::Client,
 }
 
+/// How often a running command saves the Glassix keys' usage ([`App::clients`]).
+pub const USAGE_SAVE_EVERY: Duration = Duration::from_secs(5);
+
 impl UsageKeeper {
+    /// Saves the usage every [`USAGE_SAVE_EVERY`] until the last clone of the clients is gone
+    /// (then `Drop` saves it a last time). Outside a Tokio runtime, only `Drop` saves it.
+    fn save_periodically(self: &Arc<Self>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let keeper = Arc::downgrade(self);
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(USAGE_SAVE_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(keeper) = keeper.upgrade() else {
+                    return;
+                };
+                if let Err(e) = keeper.write() {
+                    tracing::debug!(path = %keeper.path.display(), error = %e, "the Glassix quota usage could not be saved yet; retried in a few seconds");
+                }
+            }
+        });
+    }
+
     fn write(&self) -> std::io::Result<()> {
         let usage = self.glassix.quota_usage();
         if let Some(dir) = self.path.parent() {

@@ -130,10 +130,8 @@ impl Ledger {
         fingerprint: &str,
         run: RunId,
     ) -> Result<Intent> {
-        self.write_durable("record intent", |tx| {
-            LedgerBatch { tx }.record_intent(kind, source_id, fingerprint, run)
-        })
-        .await
+        self.intent_durable(kind, source_id, fingerprint, run, false)
+            .await
     }
 
     /// [`Ledger::record_intent_durable`] for the create of a ticket or conversation, with its
@@ -148,9 +146,26 @@ impl Ledger {
         fingerprint: &str,
         run: RunId,
     ) -> Result<Intent> {
+        self.intent_durable(kind, source_id, fingerprint, run, true)
+            .await
+    }
+
+    /// The one durable intent write behind [`Ledger::record_intent_durable`] and (with
+    /// `parts_mark`: the ticket's mark written beside the intent)
+    /// [`Ledger::record_intent_durable_with_parts`].
+    async fn intent_durable(
+        &self,
+        kind: &ObjectKind,
+        source_id: &str,
+        fingerprint: &str,
+        run: RunId,
+        parts_mark: bool,
+    ) -> Result<Intent> {
         self.write_durable("record intent", |tx| {
             let intent = LedgerBatch { tx }.record_intent(kind, source_id, fingerprint, run)?;
-            mark_in(tx, source_id, run, Earlier::Replace)?;
+            if parts_mark {
+                mark_in(tx, source_id, run, Earlier::Replace)?;
+            }
             Ok(intent)
         })
         .await
