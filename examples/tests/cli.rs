@@ -736,15 +736,7 @@ fn migrate_leaves_its_glassix_quota_usage_for_the_next_command() {
 fn a_migrate_killed_outright_has_saved_its_glassix_quota_usage_while_it_ran() {
     // A `kill -9` runs no destructor: the usage must already be on disk, saved while the
     // command runs (every 5 s), or the next command's pacers would not know of it.
-    let ctx = Ctx::new(Options {
-        tickets: 40,
-        ..Options::default()
-    });
-    ctx.prepare_spec(true, true);
-    let mut config = ctx.config();
-    table(&mut config, "migration").insert("concurrency".into(), 2.into());
-    ctx.write_config(&config);
-    ctx.set_intercom_latency(150);
+    let ctx = Ctx::slow_migration();
     let before = booked_glassix_requests(&ctx);
     let mut child = ctx.command(&["migrate"]).spawn().unwrap();
     let saved = support::poll(Duration::from_secs(60), || {
@@ -950,17 +942,8 @@ fn migrate_under_5xx_answers_completes_in_one_run() {
 
 #[test]
 fn interrupted_migrate_exits_5_and_migrate_again_resumes() {
-    let ctx = Ctx::new(Options {
-        tickets: 40,
-        ..Options::default()
-    });
-    ctx.prepare_spec(true, true);
-    let mut config = ctx.config();
-    table(&mut config, "migration").insert("concurrency".into(), 2.into());
-    ctx.write_config(&config);
-
     // Slow Intercom down so the run is caught half-way.
-    ctx.set_intercom_latency(150);
+    let ctx = Ctx::slow_migration();
     let mut child = ctx.command(&["migrate"]).spawn().unwrap();
     let started = support::poll(Duration::from_secs(90), || {
         ctx.sb.intercom.state().tickets.len() >= 2 || child.try_wait().unwrap().is_some()

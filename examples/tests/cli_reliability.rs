@@ -205,21 +205,6 @@ fn the_preflight_shows_what_it_checked() {
 // ---------------------------------------------------------------------------------------------
 // signals
 
-/// A migration of 40 tickets, two at a time, against a slowed-down Intercom, so that a signal
-/// catches it half-way.
-fn slow_migration() -> Ctx {
-    let ctx = Ctx::new(Options {
-        tickets: 40,
-        ..Options::default()
-    });
-    ctx.prepare_spec(true, true);
-    let mut config = ctx.config();
-    table(&mut config, "migration").insert("concurrency".into(), 2.into());
-    ctx.write_config(&config);
-    ctx.set_intercom_latency(150);
-    ctx
-}
-
 /// Starts `migrate` and waits until it has created tickets in Intercom.
 fn start_migrate(ctx: &Ctx) -> std::process::Child {
     let mut child = ctx.command(&["migrate"]).spawn().unwrap();
@@ -263,7 +248,7 @@ fn resume_without_duplicates(ctx: &Ctx, partial: usize) {
 
 #[test]
 fn sigterm_stops_migrate_cleanly_with_exit_5_and_migrate_again_completes() {
-    let ctx = slow_migration();
+    let ctx = Ctx::slow_migration();
     let child = start_migrate(&ctx);
     send_signals(child.id(), &["TERM"]);
     let signalled_at = Instant::now();
@@ -313,7 +298,7 @@ fn sigterm_stops_migrate_cleanly_with_exit_5_and_migrate_again_completes() {
 
 #[test]
 fn a_second_signal_exits_at_once_and_migrate_again_completes() {
-    let ctx = slow_migration();
+    let ctx = Ctx::slow_migration();
     let child = start_migrate(&ctx);
     // Two different signals, back to back from one shell: the first asks for a clean stop, the
     // second arrives while the stop is under way and ends the process at once.

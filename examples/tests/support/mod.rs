@@ -535,6 +535,26 @@ impl Ctx {
             ..Default::default()
         });
     }
+
+    /// A migration of 40 tickets, two at a time, against a slowed-down Intercom (150 ms per
+    /// request), so that a signal or a look at its files catches it half-way.
+    pub(crate) fn slow_migration() -> Ctx {
+        let ctx = Ctx::new(Options {
+            tickets: 40,
+            ..Options::default()
+        });
+        ctx.prepare_spec(true, true);
+        let mut config = ctx.config();
+        let migration = config
+            .entry("migration")
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if let toml::Value::Table(t) = migration {
+            t.insert("concurrency".into(), 2.into());
+        }
+        ctx.write_config(&config);
+        ctx.set_intercom_latency(150);
+        ctx
+    }
 }
 
 fn datetime(s: &str) -> toml::Value {
