@@ -106,7 +106,7 @@ impl InFlight {
             // Put on disk by this run (with the ticket's create intent, or below): every mark
             // is written by an awaited commit, and nothing of this run's is lost in between (a
             // part of this run whose outcome stayed unknown made the mark unsettled).
-            Some(run) if run == st.run => {
+            Some(mark) if mark.settled_for(st.run) => {
                 return Ok(InFlight {
                     marked: true,
                     uncertain: AtomicBool::new(false),

@@ -59,7 +59,7 @@ pub use expected::{Expectation, ExpectedFields, SET_REMOVED};
 pub use fields::FieldItem;
 pub use group::GroupCommit;
 pub use meta::INTERCOM_WORKSPACE;
-pub use parts::PartNeeds;
+pub use parts::{PartNeeds, PartsMark};
 pub use queue_context::QueueContext;
 pub use schema::SCHEMA_VERSION;
 #[cfg(test)]

@@ -22,20 +22,25 @@ impl Ledger {
         .await
     }
 
-    /// The run that marked the ticket's parts in flight and has not cleared the mark: `Some`
-    /// after a run that died (or stopped) while sending them, so some of its parts may be in
-    /// Intercom without their completion in the ledger (`RunId(0)` after
-    /// [`Ledger::mark_parts_unsettled`]). `None` when no part of the ticket can have been sent
-    /// unrecorded.
-    pub fn parts_in_flight(&self, ticket_source_id: &str) -> Result<Option<RunId>> {
+    /// The ticket's parts-in-flight mark, if a run has not cleared it: left by a run that died
+    /// (or stopped) while sending the parts, or made unsettled by
+    /// [`Ledger::mark_parts_unsettled`], some of its parts may be in Intercom without their
+    /// outcome in the ledger. `None` when no part of the ticket can have been sent unrecorded.
+    pub fn parts_in_flight(&self, ticket_source_id: &str) -> Result<Option<PartsMark>> {
         let conn = self.lock();
-        conn.prepare_cached("SELECT run_id FROM parts_in_flight WHERE ticket_source_id = ?1")
-            .and_then(|mut s| {
-                s.query_row(params![ticket_source_id], |r| r.get::<_, Option<i64>>(0))
-                    .optional()
+        conn.prepare_cached(
+            "SELECT run_id, unsettled FROM parts_in_flight WHERE ticket_source_id = ?1",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![ticket_source_id], |r| {
+                Ok(PartsMark {
+                    run: r.get::<_, Option<i64>>(0)?.map(RunId),
+                    unsettled: r.get(1)?,
+                })
             })
-            .map(|r| r.map(|run| RunId(run.unwrap_or_default())))
-            .map_err(Error::ledger("read parts in flight"))
+            .optional()
+        })
+        .map_err(Error::ledger("read parts in flight"))
     }
 
     /// The tickets (or conversations) whose parts-in-flight mark a stopped run left: the next
@@ -56,13 +61,13 @@ impl Ledger {
 
     /// Marks the ticket's parts as possibly sent without a trace, whatever run it is: a part
     /// failed in this run after its answer was lost and its look-up could not tell, and a part
-    /// has no intent of its own to say so. The mark then reads as a stopped run's
-    /// ([`Ledger::parts_in_flight`] answers a run other than the current one), so the next
-    /// attempt at the ticket, in this run or a later one, looks its unsettled parts up first.
+    /// has no intent of its own to say so. The mark then reads as unsettled
+    /// ([`PartsMark::unsettled`]), so the next attempt at the ticket, in this run or a later
+    /// one, looks its unsettled parts up first.
     pub fn mark_parts_unsettled(&self, ticket_source_id: &str) -> Result<()> {
         self.write_deferred("mark parts unsettled", |tx| {
             tx.prepare_cached(
-                "UPDATE parts_in_flight SET run_id = NULL WHERE ticket_source_id = ?1",
+                "UPDATE parts_in_flight SET unsettled = 1 WHERE ticket_source_id = ?1",
             )
             .and_then(|mut s| s.execute(params![ticket_source_id]))
             .map(|_| ())
@@ -160,6 +165,24 @@ impl Ledger {
     }
 }
 
+/// A ticket's parts-in-flight mark ([`Ledger::parts_in_flight`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartsMark {
+    /// The run that put it on disk (`None` for a mark made unsettled by a schema-12 ledger,
+    /// which cleared the run instead).
+    pub run: Option<RunId>,
+    /// A part of the ticket failed with its outcome unknown since the mark was put.
+    pub unsettled: bool,
+}
+
+impl PartsMark {
+    /// Whether `run` put the mark and every part it sent since is settled in the ledger: its
+    /// unsettled parts need no look-up. Any other mark is a stopped run's, or unsettled.
+    pub fn settled_for(&self, run: RunId) -> bool {
+        self.run == Some(run) && !self.unsettled
+    }
+}
+
 /// A ticket's parts as the ledger held them when [`Ledger::part_needs`] read them.
 #[derive(Debug, Clone, Default)]
 pub struct PartNeeds {
@@ -213,7 +236,7 @@ pub(super) fn mark_in(
         Earlier::Replace => {
             "INSERT INTO parts_in_flight (ticket_source_id, run_id, opened_at)
              VALUES (?1, ?2, ?3) ON CONFLICT (ticket_source_id) DO UPDATE SET
-               run_id = excluded.run_id, opened_at = excluded.opened_at"
+               run_id = excluded.run_id, opened_at = excluded.opened_at, unsettled = 0"
         }
     };
     tx.prepare_cached(sql)

@@ -225,6 +225,12 @@ const MIGRATIONS: &[&str] = &[
         opened_at        TEXT NOT NULL
     );
     "#,
+    // 13: a mark made unsettled (a part failed with its outcome unknown) says so in a column of
+    // its own; version 12 cleared the mark's run id instead, which the upgrade reads back.
+    r#"
+    ALTER TABLE parts_in_flight ADD COLUMN unsettled INTEGER NOT NULL DEFAULT 0;
+    UPDATE parts_in_flight SET unsettled = 1 WHERE run_id IS NULL;
+    "#,
 ];
 
 /// The SQL of migration `i` (from version `i` to `i + 1`), for tests that build an older ledger.

@@ -655,3 +655,75 @@ fn the_run_that_created_an_object_is_found_by_index_not_by_scanning() {
         "no full scan: {plan:?}"
     );
 }
+
+/// A parts-in-flight mark: settled for the run that put it, until a part of that run fails
+/// with its outcome unknown; a ticket's create intent replaces it with a settled one.
+#[tokio::test]
+async fn a_parts_mark_is_settled_for_its_run_until_made_unsettled() {
+    let (_dir, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    l.mark_parts_in_flight("t1", run).await.unwrap();
+    let mark = l.parts_in_flight("t1").unwrap().unwrap();
+    assert!(mark.settled_for(run));
+    assert!(
+        !mark.settled_for(RunId(run.0 + 1)),
+        "another run's mark is a stopped run's"
+    );
+    l.mark_parts_unsettled("t1").unwrap();
+    let mark = l.parts_in_flight("t1").unwrap().unwrap();
+    assert_eq!(mark.run, Some(run), "the run is kept");
+    assert!(mark.unsettled && !mark.settled_for(run));
+    // Marking again keeps an unsettled mark; creating the ticket replaces it.
+    l.mark_parts_in_flight("t1", run).await.unwrap();
+    assert!(l.parts_in_flight("t1").unwrap().unwrap().unsettled);
+    l.record_intent_durable_with_parts(&ObjectKind::Ticket, "t1", "fp", run)
+        .await
+        .unwrap();
+    assert!(l.parts_in_flight("t1").unwrap().unwrap().settled_for(run));
+    l.clear_parts_in_flight("t1").unwrap();
+    assert_eq!(l.parts_in_flight("t1").unwrap(), None);
+}
+
+/// A schema-12 ledger made a mark unsettled by clearing its run: the upgrade keeps it
+/// unsettled, and leaves the others as they were.
+#[test]
+fn the_upgrade_from_schema_12_keeps_an_unsettled_mark_unsettled() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL);",
+        )
+        .unwrap();
+        for i in 0..12 {
+            conn.execute_batch(migration_sql_for_tests(i).unwrap())
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO schema_version VALUES (12, '2026-12-07T00:00:00Z');
+             INSERT INTO runs (id, started_at, spec_hash, mode, status) VALUES
+               (1, '2026-12-07T10:00:00.000000Z', 'h', 'migrate', 'interrupted');
+             INSERT INTO parts_in_flight (ticket_source_id, run_id, opened_at) VALUES
+               ('lost', NULL, '2026-12-07T10:00:01.000000Z'),
+               ('stopped', 1, '2026-12-07T10:00:02.000000Z');",
+        )
+        .unwrap();
+    }
+    let l = Ledger::open(&path).unwrap();
+    assert_eq!(l.schema_version().unwrap(), SCHEMA_VERSION);
+    let lost = l.parts_in_flight("lost").unwrap().unwrap();
+    assert!(lost.unsettled && lost.run.is_none());
+    let stopped = l.parts_in_flight("stopped").unwrap().unwrap();
+    assert_eq!(
+        stopped,
+        PartsMark {
+            run: Some(RunId(1)),
+            unsettled: false
+        }
+    );
+    assert!(
+        !stopped.settled_for(RunId(2)),
+        "a stopped run's mark is looked up"
+    );
+}
