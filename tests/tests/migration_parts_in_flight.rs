@@ -269,3 +269,47 @@ async fn a_lost_part_its_look_up_could_not_settle_is_found_by_the_next_run() {
         "lost answers: {lost}; marks kept after the first run: {marked:?}; converged after {runs} runs"
     );
 }
+
+/// A message Glassix lists twice in one ticket (the same transaction GUID twice) is written
+/// once: the ledger's answer read before the ticket's first part does not know of the first
+/// meeting, so the second meeting of the key asks the ledger again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_listed_twice_is_written_once() {
+    let reference = {
+        let twin = common::sandbox(TICKETS, SEED).await;
+        let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+        common::run(&common::migration(&twin, ledger, false)).await;
+        messages(&twin)
+    };
+    let sb = common::sandbox(TICKETS, SEED).await;
+    let snapshot = sb.glassix.snapshot().unwrap();
+    let (id, guid) = snapshot
+        .tickets
+        .iter()
+        .find_map(|t| {
+            let tx = t["transactions"]
+                .as_array()?
+                .iter()
+                .find(|x| x["type"] == "Message")?;
+            Some((
+                t["id"].as_i64()?,
+                tx["guidTransactionId"].as_str()?.to_owned(),
+            ))
+        })
+        .expect("a ticket with a message");
+    sb.glassix
+        .mutate(helpdesk_sandbox::glassix::Mutation::RepeatTransaction {
+            ticket_id: id,
+            guid,
+        })
+        .unwrap();
+    let ledger = Arc::new(Ledger::open_in_memory().unwrap());
+    let r = common::run(&common::migration(&sb, ledger.clone(), false)).await;
+    assert!(reference > 0);
+    assert_eq!(
+        messages(&sb),
+        reference,
+        "every message once, the repeated one too: {:?}",
+        r.this_run
+    );
+}

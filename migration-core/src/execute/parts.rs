@@ -53,9 +53,13 @@ pub(crate) async fn write_all(
         in_flight: &in_flight,
         needs: &needs,
     };
+    let mut keys_met = std::collections::HashSet::new();
     for p in &plan.parts {
         let key = p.ledger_key();
-        match one(st, &parent, p, &mut out.notes).await {
+        // A key met again (a transaction Glassix lists twice) asks the ledger, which holds
+        // what the first meeting wrote; the answer read before the first part does not.
+        let first_meeting = keys_met.insert(key.clone());
+        match one(st, &parent, p, first_meeting, &mut out.notes).await {
             Ok(end) => out.ends.push(end),
             Err(Fault::Record(f)) => {
                 out.failed = Some(f.clone().context(format!("part {key}")));
@@ -172,6 +176,7 @@ async fn one(
     st: &RunState,
     parent: &Parent<'_>,
     p: &PartPlan,
+    first_meeting: bool,
     notes: &mut Vec<FieldNote>,
 ) -> Result<RecordEnd, Fault> {
     let Parent {
@@ -200,7 +205,11 @@ async fn one(
             on_disk_first: OnDiskFirst::ParentMark {
                 look_first: in_flight.uncertain.load(Ordering::Relaxed),
             },
-            known: needs.need(&key, &hash),
+            known: if first_meeting {
+                needs.need(&key, &hash)
+            } else {
+                None
+            },
             ..Once::new(&kind, &key, &hash, &hash)
         },
         || async {

@@ -80,6 +80,15 @@ pub enum Mutation {
         /// The new text.
         text: String,
     },
+    /// Lists an existing message twice: a copy of the transaction `guid`, same GUID and id,
+    /// appended to the ticket's transactions (an adversarial payload: a client must not write
+    /// it twice).
+    RepeatTransaction {
+        /// The ticket.
+        ticket_id: i64,
+        /// The transaction's `guidTransactionId`.
+        guid: String,
+    },
     /// Adds a ticket: a copy of `template_id` (same department, customer and owner) under a new
     /// id, opened now, open, with fresh transaction GUIDs.
     AddTicket {
@@ -274,6 +283,26 @@ impl Mutation {
                 }
                 Ok(())
             }),
+            Mutation::RepeatTransaction { ticket_id, guid } => {
+                edit_ticket(s, ticket_id, now_ms, |t| {
+                    let list = t["transactions"].as_array_mut().ok_or_else(|| {
+                        MutationError::Invalid(format!("ticket {ticket_id} has no transactions"))
+                    })?;
+                    let copy = list
+                        .iter()
+                        .find(|x| x["guidTransactionId"].as_str() == Some(guid.as_str()))
+                        .cloned()
+                        .ok_or_else(|| {
+                            MutationError::NotFound(format!(
+                                "transaction {guid} of ticket {ticket_id}"
+                            ))
+                        })?;
+                    list.push(copy);
+                    let n = list.len();
+                    t["transactionsCount"] = json!(n);
+                    Ok(())
+                })
+            }
             Mutation::AddTicket { template_id } => {
                 let template = s
                     .tickets
@@ -509,20 +538,22 @@ fn with(body: Value, op: &str, key: &str, value: Value) -> Result<Mutation, Muta
 }
 
 /// `POST /__sandbox/glassix/tickets/{id}/{op}` with `op` one of `add_transaction`,
-/// `set_state`, `set_owner`, `set_tags`, `set_field`, `edit_transaction`.
+/// `set_state`, `set_owner`, `set_tags`, `set_field`, `edit_transaction`,
+/// `repeat_transaction`.
 pub(crate) async fn ticket(
     State(shared): State<Arc<Shared>>,
     Path((id, op)): Path<(i64, String)>,
     body: Option<axum::Json<Value>>,
 ) -> Response {
     let body = body.map(|b| b.0).unwrap_or(Value::Null);
-    const OPS: [&str; 6] = [
+    const OPS: [&str; 7] = [
         "add_transaction",
         "set_state",
         "set_owner",
         "set_tags",
         "set_field",
         "edit_transaction",
+        "repeat_transaction",
     ];
     if !OPS.contains(&op.as_str()) {
         return answer(Err(MutationError::Invalid(format!(
