@@ -104,19 +104,24 @@ impl Ledger {
 
     /// The last time `run` wrote anything to the ledger (a record, a part, a note, a queue
     /// entry or an intent), or `None` when it wrote nothing. For a run whose process died this
-    /// is the best known bound of when it stopped.
+    /// is the best known bound of when it stopped. Rows keep the run that made them while later
+    /// runs touch them (an intent settled, a part registered again), so only times before the
+    /// next run began count.
     pub fn last_activity(&self, run: RunId) -> Result<Option<DateTime<Utc>>> {
         let conn = self.lock();
         let last: Option<String> = conn
             .query_row(
-                "SELECT MAX(t) FROM (
-                    SELECT MAX(updated_at) AS t FROM objects WHERE run_id = ?1
-                    UNION ALL SELECT MAX(updated_at) FROM parts WHERE run_id = ?1
-                    UNION ALL SELECT MAX(created_at) FROM notes WHERE run_id = ?1
-                    UNION ALL SELECT MAX(created_at) FROM queue WHERE run_id = ?1
-                    UNION ALL SELECT MAX(COALESCE(settled_at, created_at)) FROM intents
-                              WHERE run_id = ?1
-                 )",
+                "WITH next (at) AS (
+                    SELECT COALESCE(MIN(started_at), '9999') FROM runs WHERE id > ?1
+                 )
+                 SELECT MAX(t) FROM (
+                    SELECT updated_at AS t FROM objects WHERE run_id = ?1
+                    UNION ALL SELECT updated_at FROM parts WHERE run_id = ?1
+                    UNION ALL SELECT created_at FROM notes WHERE run_id = ?1
+                    UNION ALL SELECT created_at FROM queue WHERE run_id = ?1
+                    UNION ALL SELECT created_at FROM intents WHERE run_id = ?1
+                    UNION ALL SELECT settled_at FROM intents WHERE run_id = ?1
+                 ) WHERE t < (SELECT at FROM next)",
                 params![run.0],
                 |r| r.get(0),
             )
@@ -209,6 +214,56 @@ mod tests {
         let next = l.run(r2).unwrap().unwrap();
         assert_eq!(next.status, RunStatus::Running);
         assert_eq!(next.finished_at, None);
+    }
+
+    /// A dead run's last write is bounded by the next run's start, although that run settled
+    /// the dead run's intent and registered its part again (rows that keep the dead run's id):
+    /// before, `status` showed the later run's time as the dead run's last write.
+    #[test]
+    fn a_dead_runs_last_write_is_not_a_later_runs() {
+        let (_d, l) = ledger();
+        let r1 = l.begin_run(RunMode::Migrate, "h").unwrap();
+        let part = crate::ledger::PartRecord {
+            ticket_source_id: "t1".into(),
+            transaction_guid: "g1".into(),
+            target_part_id: None,
+            position: 0,
+            status: crate::ledger::ObjectStatus::Pending,
+        };
+        l.record_part(&part, "h", r1).unwrap();
+        let intent = l
+            .record_intent(&crate::ObjectKind::Ticket, "t1", "fp", r1)
+            .unwrap();
+        let last = l.last_activity(r1).unwrap().expect("run 1 wrote");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let r2 = l.begin_run(RunMode::Migrate, "h").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        l.settle_intent(
+            intent.id,
+            crate::ledger::Settlement::Found {
+                target_id: "ic-1".into(),
+                source_hash: "h".into(),
+            },
+        )
+        .unwrap();
+        l.record_part(
+            &crate::ledger::PartRecord {
+                position: 1,
+                ..part
+            },
+            "h",
+            r2,
+        )
+        .unwrap();
+        // The rows the next run rewrote no longer tell their first time: what is left is still
+        // a write of run 1, never one of run 2.
+        let after = l
+            .last_activity(r1)
+            .unwrap()
+            .expect("run 1's intent is still its own");
+        assert!(after <= last, "{after} after {last}");
+        assert!(after >= l.run(r1).unwrap().unwrap().started_at);
+        assert!(after < l.run(r2).unwrap().unwrap().started_at);
     }
 
     #[test]
