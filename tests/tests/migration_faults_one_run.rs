@@ -48,12 +48,7 @@ fn glassix_profile(seed: u64) -> FaultConfig {
 
 async fn one_run_converges(tickets: usize, seed: u64, long: usize) {
     let reference = common::sandbox_with_long_conversation(tickets, seed, long).await;
-    common::run(&common::migration(
-        &reference,
-        Arc::new(Ledger::open_in_memory().unwrap()),
-        false,
-    ))
-    .await;
+    common::run_uninterrupted(&reference).await;
     let expected = common::canonical(&reference);
 
     let sb = common::sandbox_with_long_conversation(tickets, seed, long).await;

@@ -186,12 +186,7 @@ async fn parts_sent_without_a_trace_in_the_ledger_are_found_not_sent_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_part_its_look_up_could_not_settle_is_found_by_the_next_run() {
     let reference = common::sandbox_with_long_conversation(TICKETS, SEED, LONG).await;
-    common::run(&common::migration(
-        &reference,
-        Arc::new(Ledger::open_in_memory().unwrap()),
-        false,
-    ))
-    .await;
+    common::run_uninterrupted(&reference).await;
     let expected = common::canonical(&reference);
     let expected_messages = messages(&reference);
 
@@ -277,8 +272,7 @@ async fn a_lost_part_its_look_up_could_not_settle_is_found_by_the_next_run() {
 async fn a_message_listed_twice_is_written_once() {
     let reference = {
         let twin = common::sandbox(TICKETS, SEED).await;
-        let ledger = Arc::new(Ledger::open_in_memory().unwrap());
-        common::run(&common::migration(&twin, ledger, false)).await;
+        common::run_uninterrupted(&twin).await;
         messages(&twin)
     };
     let sb = common::sandbox(TICKETS, SEED).await;

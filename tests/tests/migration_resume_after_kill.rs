@@ -67,12 +67,7 @@ fn assert_no_duplicates(sb: &SandboxHandle) {
 async fn killed_runs_resume_to_the_same_state() {
     // The reference: one uninterrupted run.
     let reference = common::sandbox(TICKETS, SEED).await;
-    let r = common::run(&common::migration(
-        &reference,
-        Arc::new(Ledger::open_in_memory().unwrap()),
-        false,
-    ))
-    .await;
+    let r = common::run_uninterrupted(&reference).await;
     assert!(r.is_balanced());
     assert!(
         r.this_run.values().all(|c| c.failed == 0),
@@ -127,12 +122,7 @@ async fn killed_runs_resume_to_the_same_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lost_responses_are_settled_by_lookup() {
     let reference = common::sandbox(TICKETS, SEED).await;
-    let r = common::run(&common::migration(
-        &reference,
-        Arc::new(Ledger::open_in_memory().unwrap()),
-        false,
-    ))
-    .await;
+    let r = common::run_uninterrupted(&reference).await;
     assert!(
         r.this_run.values().all(|c| c.failed == 0),
         "{:?}",
@@ -182,12 +172,7 @@ async fn lost_responses_are_settled_by_lookup() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transient_faults_converge_without_duplicates() {
     let reference = common::sandbox(TICKETS, SEED).await;
-    common::run(&common::migration(
-        &reference,
-        Arc::new(Ledger::open_in_memory().unwrap()),
-        false,
-    ))
-    .await;
+    common::run_uninterrupted(&reference).await;
     let expected = common::canonical(&reference);
 
     let sb = common::sandbox(TICKETS, SEED).await;

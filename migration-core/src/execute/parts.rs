@@ -124,8 +124,7 @@ impl InFlight {
             }
             None => {}
         }
-        let keys: Vec<String> = plan.parts.iter().map(PartPlan::ledger_key).collect();
-        let to_send = !needs.all_migrated(keys.iter().map(String::as_str));
+        let to_send = !needs.all_migrated(plan.parts.iter().map(PartPlan::ledger_key));
         if to_send {
             st.ledger
                 .mark_parts_in_flight(&plan.source_id, st.run)

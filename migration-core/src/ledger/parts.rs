@@ -203,10 +203,10 @@ impl PartNeeds {
     }
 
     /// Whether every part of `guids` is migrated (none of them is left to send).
-    pub fn all_migrated<'a>(&self, mut guids: impl Iterator<Item = &'a str>) -> bool {
-        guids.all(|g| {
+    pub fn all_migrated<S: AsRef<str>>(&self, guids: impl IntoIterator<Item = S>) -> bool {
+        guids.into_iter().all(|g| {
             self.rows
-                .get(g)
+                .get(g.as_ref())
                 .is_some_and(|(s, _, _)| *s == ObjectStatus::Migrated)
         })
     }

@@ -265,6 +265,13 @@ pub(crate) async fn run(m: &Migration) -> RunResult {
     m.run(progress).await.expect("run completes")
 }
 
+/// Migrates `sb` once, uninterrupted, into a ledger of its own: the reference that a run with
+/// faults or kills on a twin sandbox (same tickets, same seed) must end equal to.
+pub(crate) async fn run_uninterrupted(sb: &SandboxHandle) -> RunResult {
+    let ledger = Arc::new(Ledger::open_in_memory().expect("an in-memory ledger"));
+    run(&migration(sb, ledger, false)).await
+}
+
 /// Intercom write requests answered so far (searches and reads excluded).
 pub(crate) fn writes(sb: &SandboxHandle) -> u64 {
     sb.intercom
