@@ -350,8 +350,19 @@ impl Inner {
     }
 }
 
-/// Decode a JSON body; on failure the error names the JSON path that failed.
+/// Decode a JSON body; on failure the error names the JSON path that failed. The body is
+/// decoded plainly (tracking the path costs on every field of every page); only a body that
+/// fails is decoded again, tracking the path, to name the field.
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8], req: &Request<'_>) -> Result<T> {
+    match serde_json::from_slice(body) {
+        Ok(v) => Ok(v),
+        Err(_) => decode_with_path(body, req),
+    }
+}
+
+/// [`decode`] tracking the JSON path, for the error.
+#[cold]
+fn decode_with_path<T: DeserializeOwned>(body: &[u8], req: &Request<'_>) -> Result<T> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let decoded: std::result::Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let fail = |path: String, message: String| Error::Decode {

@@ -2,12 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use wire_extra::impl_serde_with_extra;
 
 use super::lenient::null_default as nd;
 
 /// A canned reply (`GET /cannedreplies/getall`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct CannedReply {
     /// Id.
     #[serde(deserialize_with = "nd")]
@@ -34,6 +35,7 @@ pub struct CannedReply {
     #[serde(deserialize_with = "nd")]
     pub culture: String,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(CannedReply);

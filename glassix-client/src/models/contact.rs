@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
+use wire_extra::impl_serde_with_extra;
 
 use super::enums::IdentifierType;
 use super::lenient::{guid, null_default as nd};
@@ -12,7 +13,7 @@ use super::time::timestamp;
 /// A customer (`GET /contacts/get/{id}`). Contacts are reached through
 /// `participants[].contactId`; Glassix has no contact listing.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct Contact {
     /// Contact id.
     #[serde(with = "guid")]
@@ -47,13 +48,14 @@ pub struct Contact {
     #[serde(deserialize_with = "nd")]
     pub tags: Vec<String>,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(Contact);
 
 /// One address of a contact.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct ContactIdentifier {
     /// Identifier id.
     #[serde(deserialize_with = "nd")]
@@ -79,6 +81,7 @@ pub struct ContactIdentifier {
     #[serde(deserialize_with = "nd")]
     pub is_scrambled: bool,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(ContactIdentifier);

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
+use wire_extra::impl_serde_with_extra;
 
 use super::enums::{ParticipantType, ProtocolType, SubProtocolType};
 use super::lenient::{null_default as nd, opt_guid};
@@ -12,7 +13,7 @@ use super::lenient::{null_default as nd, opt_guid};
 /// Pseudo-participants exist: a `User` named "Unassigned Tickets" whose identifier is the zero
 /// GUID ([`Participant::is_placeholder`]).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct Participant {
     /// Sequence number within the ticket (1, 2, 3…), not a global id.
     #[serde(deserialize_with = "nd")]
@@ -49,9 +50,10 @@ pub struct Participant {
     #[serde(alias = "UserName", deserialize_with = "nd")]
     pub user_name: String,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(Participant);
 
 impl Participant {
     /// Whether this is a customer.

@@ -2,13 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use wire_extra::impl_serde_with_extra;
 
 use super::lenient::null_default as nd;
 
 /// A tag of the department's catalogue (`GET /tenants/gettags`). Tickets and contacts refer to
 /// tags by name. Keys are camelCase (assumed); the C# SDK's PascalCase is accepted too.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct Tag {
     /// Name (the key tickets use).
     #[serde(alias = "Name", deserialize_with = "nd")]
@@ -23,6 +24,7 @@ pub struct Tag {
     #[serde(alias = "IsDeleted", deserialize_with = "nd")]
     pub is_deleted: bool,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(Tag);

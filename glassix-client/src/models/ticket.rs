@@ -4,6 +4,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
+use wire_extra::impl_serde_with_extra;
 
 use super::enums::{DynamicParameterType, ProtocolType, TicketState, TicketType};
 use super::lenient::{guid, guid_list, null_default as nd, opt_guid};
@@ -15,7 +16,7 @@ use super::user::Owner;
 /// A Glassix ticket (conversation). `tickets/list` returns it without `transactions`;
 /// `tickets/get/{id}` with them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct Ticket {
     /// Ticket id.
     #[serde(deserialize_with = "nd")]
@@ -201,9 +202,10 @@ pub struct Ticket {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transactions: Option<Vec<Transaction>>,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(Ticket);
 
 impl Ticket {
     /// The ticket this one was moved to, if it was.
@@ -247,7 +249,7 @@ impl Ticket {
 
 /// Visitor and referral details of a ticket.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct Details {
     /// Browser user agent.
     #[serde(deserialize_with = "nd")]
@@ -273,13 +275,14 @@ pub struct Details {
     /// Advertising and campaign referral.
     pub referral: Option<Referral>,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(Details);
 
 /// The page a web conversation started on.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct Source {
     /// Page title.
     #[serde(deserialize_with = "nd")]
@@ -288,13 +291,14 @@ pub struct Source {
     #[serde(deserialize_with = "nd")]
     pub uri: String,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(Source);
 
 /// Advertising and campaign referral of a ticket.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct Referral {
     /// UTM parameters (map or null), verbatim.
     pub utm_parameters: Option<Map<String, Value>>,
@@ -349,13 +353,14 @@ pub struct Referral {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub whatsapp_source_url: Option<String>,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(Referral);
 
 /// A value a chatbot flow collected.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct DynamicParameter {
     /// Id.
     #[serde(with = "opt_guid")]
@@ -392,13 +397,14 @@ pub struct DynamicParameter {
     )]
     pub creation_datetime: Option<DateTime<Utc>>,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(DynamicParameter);
 
 /// One step of a chatbot conversation.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct BotConversationStep {
     /// Department.
     #[serde(with = "opt_guid")]
@@ -428,13 +434,14 @@ pub struct BotConversationStep {
     #[serde(rename = "visitDatetime", alias = "visitDateTime", with = "timestamp")]
     pub visit_datetime: Option<DateTime<Utc>>,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(BotConversationStep);
 
 /// An agent or AI summary of a ticket.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct TicketSummary {
     /// Author.
     #[serde(with = "opt_guid")]
@@ -446,13 +453,14 @@ pub struct TicketSummary {
     #[serde(deserialize_with = "nd")]
     pub value: String,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(TicketSummary);
 
 /// An activity-log entry (seen in one 2026 response only; modelled leniently).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct ActivityLog {
     /// State entered.
     pub state: TicketState,
@@ -474,13 +482,14 @@ pub struct ActivityLog {
     #[serde(deserialize_with = "nd")]
     pub total_activity_time_sec_net: f64,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(ActivityLog);
 
 /// One page of `GET /tickets/list`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct TicketPage {
     /// Tickets of the page (without transactions).
     #[serde(deserialize_with = "nd")]
@@ -488,9 +497,10 @@ pub struct TicketPage {
     /// Link to the next page; `{}`, `null` or absent on the last page.
     pub paging: Option<Paging>,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(TicketPage);
 
 impl TicketPage {
     /// The next page's absolute URL, if any (an empty string counts as none).
@@ -505,12 +515,13 @@ impl TicketPage {
 
 /// The `paging` object of a ticket page.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct Paging {
     /// Absolute URL of the next page, to be requested verbatim.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(Paging);

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
+use wire_extra::impl_serde_with_extra;
 
 use super::enums::{
     AttachmentType, MessageStatus, ProtocolType, SanitizationState, TransactionType,
@@ -15,7 +16,7 @@ use super::time::timestamp;
 /// One item of a ticket's history: a message, an internal note or an event. Only
 /// `GET /tickets/get/{id}` returns them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct Transaction {
     /// Stable unique id (the idempotency key for a migration).
     #[serde(with = "guid")]
@@ -47,9 +48,10 @@ pub struct Transaction {
     /// Rich-message data (templates, quick replies), verbatim.
     pub payload: Option<Value>,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(Transaction);
 
 impl Transaction {
     /// Whether this is an internal note (type `Note`, an assumption).
@@ -61,7 +63,7 @@ impl Transaction {
 /// A file attached to a transaction. `uri` is a presigned link that expires (6 h per the newer
 /// Glassix guide); [`crate::Department::download_attachment`] refreshes it when needed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct Attachment {
     /// Attachment id.
     #[serde(deserialize_with = "nd")]
@@ -90,6 +92,7 @@ pub struct Attachment {
     /// Malware-scan result.
     pub sanitization_state: SanitizationState,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(Attachment);

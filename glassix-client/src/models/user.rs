@@ -3,13 +3,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
+use wire_extra::impl_serde_with_extra;
 
 use super::enums::{Gender, UserStatus, UserType};
 use super::lenient::{guid, null_default as nd, opt_guid};
 
 /// A Glassix user of a department (`GET /users/allusers`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct User {
     /// User id.
     #[serde(with = "guid")]
@@ -46,13 +47,14 @@ pub struct User {
     #[serde(deserialize_with = "nd")]
     pub roles: Vec<String>,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(User);
 
 /// The owner of a ticket: a subset of [`User`]. An unassigned ticket has `id: None`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, remote = "Self")]
 pub struct Owner {
     /// User id; `None` when unassigned (zero GUID on the wire).
     #[serde(with = "opt_guid")]
@@ -75,6 +77,7 @@ pub struct Owner {
     #[serde(rename = "type")]
     pub kind: UserType,
     /// Fields this crate does not model, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_serde_with_extra!(Owner);

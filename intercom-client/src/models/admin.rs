@@ -2,9 +2,11 @@
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use wire_extra::impl_deserialize_with_extra;
 
 /// A teammate (`admin`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Admin {
     /// Admin id (numeric string).
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -28,9 +30,10 @@ pub struct Admin {
     #[serde(default, deserialize_with = "crate::lenient::id_list")]
     pub team_ids: Vec<String>,
     /// Other fields, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(Admin);
 
 /// `GET /admins` → `{type:"admin.list", admins:[…]}`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -73,6 +76,7 @@ pub struct Me {
 
 /// A team.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Team {
     /// Team id.
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -84,9 +88,10 @@ pub struct Team {
     #[serde(default, deserialize_with = "crate::lenient::id_list")]
     pub admin_ids: Vec<String>,
     /// Other fields, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(Team);
 
 /// `GET /teams` → `{type:"team.list", teams:[…]}`.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use wire_extra::impl_deserialize_with_extra;
 
 use crate::lenient::open_enum;
 
@@ -39,6 +40,7 @@ open_enum! {
 
 /// A data attribute.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct DataAttribute {
     /// Id (integer in the spec, kept as a string).
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -68,9 +70,10 @@ pub struct DataAttribute {
     #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
     pub archived: Option<bool>,
     /// Other fields, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(DataAttribute);
 
 /// One option of a list attribute: `{value}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -150,6 +153,7 @@ open_enum! {
 
 /// A conversation attribute definition (2.16; a oneOf by `data_type` in the spec, flattened here).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ConversationAttribute {
     /// Id.
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -167,9 +171,10 @@ pub struct ConversationAttribute {
     #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
     pub archived: Option<bool>,
     /// Other fields (options, reference, multiline, …), kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(ConversationAttribute);
 
 /// One option of a list conversation attribute: `{label}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use wire_extra::impl_deserialize_with_extra;
 
 use super::common::{AddressableList, CustomAttributes, Reference};
 use crate::lenient::open_enum;
@@ -18,6 +19,7 @@ open_enum! {
 
 /// A contact as Intercom returns it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Contact {
     /// Intercom id (24-hex).
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -71,9 +73,10 @@ pub struct Contact {
     #[serde(default)]
     pub companies: Option<AddressableList>,
     /// Other fields (location, devices, …), kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(Contact);
 
 /// `POST /contacts`. At least one of `email`, `external_id`, `role` must be set (see
 /// [`CreateContact::validate`]).

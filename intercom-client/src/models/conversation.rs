@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use wire_extra::impl_deserialize_with_extra;
 
 use super::common::{Attachment, AttachmentFile, CustomAttributes, Reference, check_attachments};
 use super::tag::Tag;
@@ -56,6 +57,7 @@ pub struct PartAuthor {
 
 /// A conversation part (message, note, assignment, state change, …).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ConversationPart {
     /// Part id.
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -88,9 +90,10 @@ pub struct ConversationPart {
     #[serde(default)]
     pub app_package_code: Option<String>,
     /// Other fields, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(ConversationPart);
 
 /// `{type:"conversation_part.list", conversation_parts:[…], total_count}`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -147,6 +150,7 @@ pub struct ContactRefs {
 
 /// A conversation.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Conversation {
     /// Id (numeric string).
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -197,9 +201,10 @@ pub struct Conversation {
     #[serde(default)]
     pub conversation_parts: Option<ConversationParts>,
     /// Other fields (statistics, channel, …), kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(Conversation);
 
 impl Conversation {
     /// The parts, oldest first as Intercom returns them (empty when absent).

@@ -2,9 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use wire_extra::impl_deserialize_with_extra;
 
 /// A help center (created in the UI only).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct HelpCenter {
     /// Id.
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -19,9 +21,10 @@ pub struct HelpCenter {
     #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
     pub default: Option<bool>,
     /// Other fields, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(HelpCenter);
 
 /// Localised name and description of a collection (`group_content`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +67,7 @@ pub type TranslatedContent<T> = std::collections::BTreeMap<String, T>;
 
 /// A collection.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Collection {
     /// Id.
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -84,9 +88,10 @@ pub struct Collection {
     #[serde(default, deserialize_with = "crate::lenient::opt_ts")]
     pub created_at: Option<i64>,
     /// Other fields (translated_content, url, order, …), kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(Collection);
 
 /// `POST /help_center/collections`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -132,6 +137,7 @@ pub enum ParentType {
 
 /// An article.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Article {
     /// Id.
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -164,9 +170,10 @@ pub struct Article {
     #[serde(default, deserialize_with = "crate::lenient::opt_ts")]
     pub created_at: Option<i64>,
     /// Other fields (translated_content, statistics, url, …), kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(Article);
 
 /// `PUT /articles/{id}`: the content fields of an article (every field optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use wire_extra::impl_deserialize_with_extra;
 
 use super::common::{Attachment, AttachmentFile, CustomAttributes, Reference};
 use super::conversation::{AdminReplyType, ContactIdentifier, PartAuthor};
@@ -9,6 +10,7 @@ use super::ticket_type::{TicketCategory, TicketState, TicketType};
 
 /// A ticket.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Ticket {
     /// The API id (use this in calls).
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -53,9 +55,10 @@ pub struct Ticket {
     #[serde(default)]
     pub ticket_parts: Option<TicketParts>,
     /// Other fields, kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(Ticket);
 
 /// `{type:"contact.list", contacts:[{type, id, external_id}]}`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

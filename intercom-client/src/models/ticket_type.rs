@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use wire_extra::impl_deserialize_with_extra;
 
 use crate::lenient::open_enum;
 
@@ -33,6 +34,7 @@ open_enum! {
 
 /// A ticket state (configured in the UI; read-only in the API).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct TicketState {
     /// Id.
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -47,12 +49,14 @@ pub struct TicketState {
     #[serde(default)]
     pub external_label: Option<String>,
     /// Other fields (`ticket_types`, …), kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(TicketState);
 
 /// A ticket type attribute.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct TicketTypeAttribute {
     /// Id.
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -70,9 +74,10 @@ pub struct TicketTypeAttribute {
     #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
     pub archived: Option<bool>,
     /// Other fields (input options, visibility, …), kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(TicketTypeAttribute);
 
 /// `{type:"list", ticket_type_attributes:[…]}` inside a ticket type.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -84,6 +89,7 @@ pub struct TicketTypeAttributeList {
 
 /// A ticket type.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct TicketType {
     /// Id.
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -107,9 +113,10 @@ pub struct TicketType {
     #[serde(default)]
     pub ticket_type_attributes: Option<TicketTypeAttributeList>,
     /// Other fields (`ticket_states`, timestamps, …), kept verbatim.
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
+impl_deserialize_with_extra!(TicketType);
 
 /// `POST /ticket_types`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -112,6 +112,40 @@ impl Ledger {
         fields: &ExpectedFields,
     ) -> Result<()> {
         self.write_deferred("record expected fields", |tx| {
+            let forget_verification = |tx: &rusqlite::Connection| {
+                tx.prepare_cached("DELETE FROM verified WHERE target_id = ?1 OR target_id = ?2")
+                    .and_then(|mut s| {
+                        s.execute(params![target_id, parent.map_or(target_id, |p| p.0)])
+                    })
+                    .map_err(Error::ledger("forget verification"))
+            };
+            // Most expectations are an object's first (every part, every create): merged into
+            // nothing, `fields` is what to store, so it is inserted without a read. Only a row
+            // that exists already (or a write that removes tags) is read and merged below.
+            if !fields.contains_key(SET_REMOVED) {
+                let text = encode(fields)?;
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO expected (kind, target_id, parent_id, position, fields, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (kind, target_id) DO NOTHING",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            kind.as_str(),
+                            target_id,
+                            parent.map(|p| p.0),
+                            parent.map(|p| p.1),
+                            text,
+                            now_text()
+                        ])
+                    })
+                    .map_err(Error::ledger("record expected fields"))?;
+                if inserted == 1 {
+                    forget_verification(tx)?;
+                    return Ok(());
+                }
+            }
             let old: Option<String> = tx
                 .prepare_cached("SELECT fields FROM expected WHERE kind = ?1 AND target_id = ?2")
                 .and_then(|mut s| {
@@ -144,9 +178,7 @@ impl Ledger {
                 ])
             })
             .map_err(Error::ledger("record expected fields"))?;
-            tx.prepare_cached("DELETE FROM verified WHERE target_id = ?1 OR target_id = ?2")
-                .and_then(|mut s| s.execute(params![target_id, parent.map_or(target_id, |p| p.0)]))
-                .map_err(Error::ledger("forget verification"))?;
+            forget_verification(tx)?;
             Ok(())
         })
     }
