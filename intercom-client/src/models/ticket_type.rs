@@ -73,7 +73,37 @@ pub struct TicketTypeAttribute {
     /// Whether archived.
     #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
     pub archived: Option<bool>,
-    /// Other fields (input options, visibility, …), kept verbatim.
+    /// The workspace.
+    #[serde(default)]
+    pub workspace_id: Option<String>,
+    /// Position among the type's attributes.
+    #[serde(default, deserialize_with = "crate::lenient::opt_int")]
+    pub order: Option<i64>,
+    /// Required when a teammate creates a ticket.
+    #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
+    pub required_to_create: Option<bool>,
+    /// Required when a contact creates a ticket.
+    #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
+    pub required_to_create_for_contacts: Option<bool>,
+    /// Shown when a teammate creates a ticket.
+    #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
+    pub visible_on_create: Option<bool>,
+    /// Shown to contacts.
+    #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
+    pub visible_to_contacts: Option<bool>,
+    /// One of the type's default attributes (`_default_title_`, `_default_description_`).
+    #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
+    pub default: Option<bool>,
+    /// The ticket type it belongs to (an integer in 2.16).
+    #[serde(default, deserialize_with = "crate::lenient::opt_id")]
+    pub ticket_type_id: Option<String>,
+    /// Created (Unix seconds).
+    #[serde(default, deserialize_with = "crate::lenient::opt_ts")]
+    pub created_at: Option<i64>,
+    /// Updated (Unix seconds).
+    #[serde(default, deserialize_with = "crate::lenient::opt_ts")]
+    pub updated_at: Option<i64>,
+    /// Other fields (`input_options` with a list's items, `type`, …), kept verbatim.
     #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
@@ -112,7 +142,16 @@ pub struct TicketType {
     /// Its attributes.
     #[serde(default)]
     pub ticket_type_attributes: Option<TicketTypeAttributeList>,
-    /// Other fields (`ticket_states`, timestamps, …), kept verbatim.
+    /// The workspace.
+    #[serde(default)]
+    pub workspace_id: Option<String>,
+    /// Created (Unix seconds).
+    #[serde(default, deserialize_with = "crate::lenient::opt_ts")]
+    pub created_at: Option<i64>,
+    /// Updated (Unix seconds).
+    #[serde(default, deserialize_with = "crate::lenient::opt_ts")]
+    pub updated_at: Option<i64>,
+    /// Other fields (`ticket_states`, `type`, …), kept verbatim.
     #[serde(flatten, skip_deserializing)]
     pub extra: Map<String, Value>,
 }
