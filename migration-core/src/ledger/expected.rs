@@ -100,6 +100,44 @@ fn expectation((kind, target_id, parent_id, position, text): Row) -> Result<Expe
     })
 }
 
+/// An object's first expectation; an existing row is left alone (0 rows changed).
+const INSERT_NEW: &str =
+    "INSERT INTO expected (kind, target_id, parent_id, position, fields, updated_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+     ON CONFLICT (kind, target_id) DO NOTHING";
+
+/// An expectation merged with the row before: the row takes its fields.
+const UPSERT: &str =
+    "INSERT INTO expected (kind, target_id, parent_id, position, fields, updated_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+     ON CONFLICT (kind, target_id) DO UPDATE SET
+        parent_id = COALESCE(excluded.parent_id, parent_id),
+        position = COALESCE(excluded.position, position),
+        fields = excluded.fields, updated_at = excluded.updated_at";
+
+/// Runs [`INSERT_NEW`] or [`UPSERT`] for one row; the rows changed.
+fn store(
+    tx: &rusqlite::Connection,
+    sql: &'static str,
+    kind: &ObjectKind,
+    target_id: &str,
+    parent: Option<(&str, i64)>,
+    fields_text: &str,
+) -> Result<usize> {
+    tx.prepare_cached(sql)
+        .and_then(|mut s| {
+            s.execute(params![
+                kind.as_str(),
+                target_id,
+                parent.map(|p| p.0),
+                parent.map(|p| p.1),
+                fields_text,
+                now_text()
+            ])
+        })
+        .map_err(Error::ledger("record expected fields"))
+}
+
 impl Ledger {
     /// Records (or merges into) what Intercom should hold of `kind` `target_id`; `parent` is
     /// the ticket or conversation and position of a part. Forgets the last verification of the
@@ -124,23 +162,7 @@ impl Ledger {
             // that exists already (or a write that removes tags) is read and merged below.
             if !fields.contains_key(SET_REMOVED) {
                 let text = encode(fields)?;
-                let inserted = tx
-                    .prepare_cached(
-                        "INSERT INTO expected (kind, target_id, parent_id, position, fields, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                         ON CONFLICT (kind, target_id) DO NOTHING",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            kind.as_str(),
-                            target_id,
-                            parent.map(|p| p.0),
-                            parent.map(|p| p.1),
-                            text,
-                            now_text()
-                        ])
-                    })
-                    .map_err(Error::ledger("record expected fields"))?;
+                let inserted = store(tx, INSERT_NEW, kind, target_id, parent, &text)?;
                 if inserted == 1 {
                     forget_verification(tx)?;
                     return Ok(());
@@ -158,26 +180,7 @@ impl Ledger {
                 None => ExpectedFields::new(),
             };
             merge(&mut all, fields);
-            let text = encode(&all)?;
-            tx.prepare_cached(
-                "INSERT INTO expected (kind, target_id, parent_id, position, fields, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (kind, target_id) DO UPDATE SET
-                    parent_id = COALESCE(excluded.parent_id, parent_id),
-                    position = COALESCE(excluded.position, position),
-                    fields = excluded.fields, updated_at = excluded.updated_at",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    kind.as_str(),
-                    target_id,
-                    parent.map(|p| p.0),
-                    parent.map(|p| p.1),
-                    text,
-                    now_text()
-                ])
-            })
-            .map_err(Error::ledger("record expected fields"))?;
+            store(tx, UPSERT, kind, target_id, parent, &encode(&all)?)?;
             forget_verification(tx)?;
             Ok(())
         })
@@ -363,6 +366,33 @@ mod tests {
             None,
             "a change forgets the verification"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn a_first_expectation_is_stored_as_given_and_forgets_an_older_verification() -> Result<()> {
+        let l = Ledger::open_in_memory()?;
+        let k = ObjectKind::Contact;
+        // A verification left from before (an object verified, then its expectation removed).
+        l.record_verification(&k, "c1", false, &json!({"equal": false}))?;
+        l.expect(
+            &k,
+            "c1",
+            None,
+            &fields(json!({"name": "Dana", "tags": ["z", "a"]})),
+        )?;
+        let e = l.expectation(&k, "c1")?.map(|e| e.fields);
+        assert_eq!(e, Some(fields(json!({"name": "Dana", "tags": ["z", "a"]}))));
+        assert_eq!(l.verification(&k, "c1")?, None);
+        // A first write that removes tags never stores the removal itself.
+        l.expect(
+            &k,
+            "c2",
+            None,
+            &fields(json!({"tags": ["a"], SET_REMOVED: ["b"]})),
+        )?;
+        let e = l.expectation(&k, "c2")?.map(|e| e.fields);
+        assert_eq!(e, Some(fields(json!({"tags": ["a"]}))));
         Ok(())
     }
 
