@@ -61,12 +61,17 @@ pub(crate) fn opt_ts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::
     Ok(value_to_unix(&Value::deserialize(d)?))
 }
 
-/// Decodes an optional integer that may arrive as a number (a float is truncated) or a numeric
-/// string; other shapes give `None`.
+/// Decodes an optional integer that may arrive as a number or a numeric string (a fraction is
+/// truncated either way); other shapes give `None`.
 pub(crate) fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().map(|f| f as i64))
+        }
         _ => None,
     })
 }

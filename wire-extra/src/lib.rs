@@ -30,6 +30,11 @@
 //! assert_eq!(t.extra["colour"], "teal");
 //! ```
 //!
+//! A model may not have a second flattened field that is deserialized (the derived code then
+//! asks for a map, which the wrapper refuses with an error rather than lose fields), and it
+//! needs serde's derive from 1.0.210 on (older ones asked for a map even when the flattened
+//! `extra` was skipped; the workspace requires it).
+//!
 //! One thing to know: `remote = "Self"` makes the derived functions inherent, so
 //! `Tag::deserialize(d)` written as a path call is the derived one, which drops unnamed
 //! fields; generic code (`T: Deserialize`, `serde_json::from_str`) uses the trait, which keeps
@@ -74,7 +79,8 @@ macro_rules! impl_serde_with_extra {
 }
 
 /// A deserializer that hands a struct's visitor only the keys it names and keeps the others
-/// in `extra` (used by [`impl_serde_with_extra!`]).
+/// in `extra` (used by [`impl_serde_with_extra!`]; not meant to be used directly).
+#[doc(hidden)]
 pub struct Capturing<'a, D> {
     inner: D,
     extra: &'a mut Map<String, Value>,
@@ -90,8 +96,15 @@ impl<'a, D> Capturing<'a, D> {
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for Capturing<'_, D> {
     type Error = D::Error;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_any(visitor)
+    /// Every other request is refused rather than passed through: only a struct's derived
+    /// code (which asks for a struct) can tell which keys are its own, and a model asking for
+    /// anything else (e.g. a map, as a derived struct with a second, unskipped flattened field
+    /// does) would silently lose its unnamed fields.
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, D::Error> {
+        Err(de::Error::custom(
+            "wire-extra: the model must derive Deserialize as a struct with `remote = \"Self\"` \
+             and no other flattened field (see the crate's documentation)",
+        ))
     }
 
     /// Asks the input for a map, as the derived code of a struct with a flattened field does
@@ -196,6 +209,16 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
             fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
                 Ok(Key(Cow::Owned(v)))
             }
+            fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Key<'de>, E> {
+                std::str::from_utf8(v)
+                    .map(|s| Key(Cow::Borrowed(s)))
+                    .map_err(|_| E::invalid_value(de::Unexpected::Bytes(v), &self))
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Key<'de>, E> {
+                std::str::from_utf8(v)
+                    .map(|s| Key(Cow::Owned(s.to_owned())))
+                    .map_err(|_| E::invalid_value(de::Unexpected::Bytes(v), &self))
+            }
         }
         d.deserialize_str(V)
     }
@@ -264,6 +287,24 @@ mod tests {
         assert_eq!((w.id, w.person.full_name.as_str()), (3, "Dana"));
         assert_eq!(w.person.extra.get("role"), Some(&json!("vip")));
         assert!(!w.person.extra.contains_key("id"), "{:?}", w.person.extra);
+    }
+
+    /// A model with a second flattened field: its derived code asks for a map.
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    #[serde(default, remote = "Self")]
+    struct TwoFlattened {
+        id: i64,
+        #[serde(flatten)]
+        more: Map<String, Value>,
+        #[serde(flatten, skip_deserializing)]
+        extra: Map<String, Value>,
+    }
+    crate::impl_serde_with_extra!(TwoFlattened);
+
+    #[test]
+    fn a_model_that_would_lose_its_unnamed_fields_is_an_error_not_a_silent_loss() {
+        let e = serde_json::from_str::<TwoFlattened>(r#"{"id": 1, "x": 2}"#).unwrap_err();
+        assert!(e.to_string().contains("wire-extra"), "{e}");
     }
 
     #[test]

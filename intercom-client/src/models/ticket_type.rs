@@ -74,7 +74,7 @@ pub struct TicketTypeAttribute {
     #[serde(default, deserialize_with = "crate::lenient::opt_bool")]
     pub archived: Option<bool>,
     /// The workspace.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_id")]
     pub workspace_id: Option<String>,
     /// Position among the type's attributes.
     #[serde(default, deserialize_with = "crate::lenient::opt_int")]
@@ -143,7 +143,7 @@ pub struct TicketType {
     #[serde(default)]
     pub ticket_type_attributes: Option<TicketTypeAttributeList>,
     /// The workspace.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::opt_id")]
     pub workspace_id: Option<String>,
     /// Created (Unix seconds).
     #[serde(default, deserialize_with = "crate::lenient::opt_ts")]

@@ -13,8 +13,8 @@
 //! transaction and its caller *awaits* the commit that carries it (a `watch` of the number of
 //! commits made) before sending its create. The first intent of a commit leads it: it yields
 //! [`GATHER_ROUNDS`] times, so that the tasks that run meanwhile record their intents, then
-//! commits them all on its own thread (no hand-off: a commit thread woken per commit cost more in thread wake-ups
-//! than it saved). The background thread commits intents waiting longer than [`MAX_AGE`] (a
+//! commits them all on its own thread (no hand-off: a commit thread woken per commit cost more
+//! in thread wake-ups than it saved). The background thread commits intents waiting longer than [`MAX_AGE`] (a
 //! leader dropped before its commit).
 //!
 //! Why this keeps the crash-safety contract (`docs/executor.md` §4): the file always holds a
@@ -131,8 +131,10 @@ pub(super) enum Durability {
     Now,
     /// Committed with a later write when writes are grouped; at once otherwise.
     Deferred,
-    /// Committed by the group's commit thread, which is woken; the caller awaits that commit
-    /// ([`Conn::awaited_commit`]). At once when no commit thread serves a group.
+    /// Joins the open transaction; the caller awaits the commit that carries it
+    /// ([`Conn::awaited_commit`]), made by the first intent waiting on it
+    /// ([`Ledger::write_durable`]) or, should that one be dropped, by the group's background
+    /// thread. At once when no background thread serves a group.
     Awaited,
 }
 
@@ -351,8 +353,10 @@ impl Ledger {
 
     /// Runs `f` as a write that must be on disk before the caller goes on (an intent, before
     /// its create is sent): within a group it joins the open transaction and this awaits the
-    /// commit that carries it (made by the group's commit thread together with the other
-    /// intents recorded meanwhile); outside a group it is committed at once.
+    /// commit that carries it (made by the first intent waiting on it, after
+    /// [`GATHER_ROUNDS`] scheduler rounds, together with the other intents recorded meanwhile;
+    /// by the background thread if that one is dropped first); outside a group it is committed
+    /// at once.
     pub(super) async fn write_durable<T>(
         &self,
         operation: &'static str,
@@ -400,9 +404,9 @@ impl Ledger {
     }
 }
 
-/// The commit thread of a group: commits as soon as an intent awaits (woken by
-/// [`Ledger::write_durable`]), and a group whose oldest deferred write is older than
-/// [`MAX_AGE`]; stops when the group ends or the ledger is dropped.
+/// The background thread of a group: every [`MAX_AGE`], commits intents that have waited that
+/// long (their leader was dropped before committing) and deferred writes that old; stops when
+/// the group ends (which wakes it) or the ledger is dropped.
 fn commit_thread(conn: &Weak<Mutex<Conn>>, wake: &Wake, generation: u64) {
     loop {
         wake.wait(MAX_AGE);

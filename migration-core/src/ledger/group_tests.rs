@@ -112,3 +112,62 @@ async fn a_refused_intent_in_a_group_awaits_nothing_and_leaves_the_others() {
     assert_eq!(status_on_disk(&dir, &t, "2"), Some(ObjectStatus::Intent));
     group.finish().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_intent_recorded_while_the_leader_gathers_joins_its_commit() {
+    let (dir, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let _group = l.group_commits();
+    let part = ObjectKind::Part;
+    let before = l.commits_made();
+    let late = async {
+        // Ready only after the leader has yielded a few times (as a task whose answer
+        // arrives meanwhile).
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        l.record_intent_durable(&part, "g2", "fp", run).await
+    };
+    let (a, b) = tokio::join!(l.record_intent_durable(&part, "g1", "fp", run), late);
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(
+        l.commits_made() - before,
+        1,
+        "the late intent rode in the leader's commit"
+    );
+    for id in ["g1", "g2"] {
+        assert_eq!(status_on_disk(&dir, &part, id), Some(ObjectStatus::Intent));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_dropped_while_it_gathers_leaves_its_commit_to_the_background_thread() {
+    let (dir, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let _group = l.group_commits();
+    let part = ObjectKind::Part;
+    let before = l.commits_made();
+    // The leader writes its intent, yields to gather, and is dropped (a run stopped).
+    tokio::select! {
+        biased;
+        _ = l.record_intent_durable(&part, "g1", "fp", run) => panic!("the leader gathers first"),
+        () = std::future::ready(()) => {}
+    }
+    assert_eq!(status_on_disk(&dir, &part, "g1"), None, "not committed yet");
+    // The next intent finds a commit under way (not its own to lead) and awaits it: the
+    // background thread commits both once they have waited MAX_AGE.
+    let started = std::time::Instant::now();
+    l.record_intent_durable(&part, "g2", "fp", run)
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= group::MAX_AGE / 2,
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(l.commits_made() - before, 1);
+    for id in ["g1", "g2"] {
+        assert_eq!(status_on_disk(&dir, &part, id), Some(ObjectStatus::Intent));
+    }
+}
