@@ -116,7 +116,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Capturing<'_, D> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_map(CaptureVisitor {
+        self.inner.deserialize_map(Capture {
             inner: visitor,
             fields,
             extra: self.extra,
@@ -130,13 +130,16 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Capturing<'_, D> {
     }
 }
 
-struct CaptureVisitor<'a, V> {
-    inner: V,
+/// The struct's visitor, and then the input's map access, with the keys the struct names and
+/// where the others go: as a `Visitor` it hands the struct's visitor a `Capture` around the
+/// input's map, which as a `MapAccess` skips (and keeps) the keys the struct does not name.
+struct Capture<'a, T> {
+    inner: T,
     fields: &'static [&'static str],
     extra: &'a mut Map<String, Value>,
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for CaptureVisitor<'_, V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for Capture<'_, V> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -144,7 +147,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for CaptureVisitor<'_, V> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.inner.visit_map(CaptureMap {
+        self.inner.visit_map(Capture {
             inner: map,
             fields: self.fields,
             extra: self.extra,
@@ -156,13 +159,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for CaptureVisitor<'_, V> {
     }
 }
 
-struct CaptureMap<'a, A> {
-    inner: A,
-    fields: &'static [&'static str],
-    extra: &'a mut Map<String, Value>,
-}
-
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for CaptureMap<'_, A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Capture<'_, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(

@@ -59,7 +59,7 @@ pub(crate) async fn write_all(
         // A key met again (a transaction Glassix lists twice) asks the ledger, which holds
         // what the first meeting wrote; the answer read before the first part does not.
         let first_meeting = keys_met.insert(key.clone());
-        match one(st, &parent, p, first_meeting, &mut out.notes).await {
+        match one(st, &parent, p, &key, first_meeting, &mut out.notes).await {
             Ok(end) => out.ends.push(end),
             Err(Fault::Record(f)) => {
                 out.failed = Some(f.clone().context(format!("part {key}")));
@@ -175,6 +175,7 @@ async fn one(
     st: &RunState,
     parent: &Parent<'_>,
     p: &PartPlan,
+    key: &str,
     first_meeting: bool,
     notes: &mut Vec<FieldNote>,
 ) -> Result<RecordEnd, Fault> {
@@ -187,11 +188,10 @@ async fn one(
         needs,
     } = *parent;
     let kind = ObjectKind::Part;
-    let key = p.ledger_key();
     let hash = source_hash(p)?;
     let rec = PartRecord {
         ticket_source_id: plan.source_id.clone(),
-        transaction_guid: key.clone(),
+        transaction_guid: key.to_owned(),
         target_part_id: None,
         position: i64::from(p.position),
         status: ObjectStatus::Pending,
@@ -205,11 +205,11 @@ async fn one(
                 look_first: in_flight.uncertain.load(Ordering::Relaxed),
             },
             known: if first_meeting {
-                needs.need(&key, &hash)
+                needs.need(key, &hash)
             } else {
                 None
             },
-            ..Once::new(&kind, &key, &hash, &hash)
+            ..Once::new(&kind, key, &hash, &hash)
         },
         || async {
             let (files, left_out) = attachments::files(dept, ticket, p).await;
