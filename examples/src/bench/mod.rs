@@ -10,8 +10,10 @@
 pub mod procfs;
 pub mod runner;
 pub mod scenario;
+pub mod spread;
 pub mod table;
 
 pub use runner::{BenchError, run_scenario};
 pub use scenario::{Scenario, scenarios};
+pub use spread::{Spread, median_run, render_spread};
 pub use table::{Row, render_table};

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use glassix_to_intercom_examples::bench::{render_table, run_scenario, scenarios};
+use glassix_to_intercom_examples::bench::{
+    Spread, median_run, render_spread, render_table, run_scenario, scenarios,
+};
 
 /// Benchmark scenarios against the built-in sandbox.
 #[derive(Parser, Debug)]
@@ -37,6 +39,11 @@ struct Args {
     /// Run the migration with this concurrency instead of the scenario's (tickets in flight).
     #[arg(long)]
     concurrency: Option<usize>,
+    /// Run each scenario this many times (each from a fresh sandbox and ledger, in
+    /// `OUT/run-<n>/<scenario>`): the table shows each scenario's median run (by discover +
+    /// migrate wall time), followed by the spread of the figures over the runs.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
 }
 
 #[tokio::main]
@@ -84,33 +91,60 @@ async fn main() -> ExitCode {
         }
     };
     let mut rows = vec![];
+    let mut spreads = vec![];
     for s in &chosen {
         eprintln!(
             "running {} ({} tickets): {}",
             s.name, s.tickets, s.description
         );
-        match run_scenario(s, &cli, &args.out).await {
-            Ok(row) => {
-                // Each row as it is measured, so that a long run shows progress.
-                eprint!("{}", render_table(std::slice::from_ref(&row)));
-                rows.push(row);
+        let mut runs = vec![];
+        for n in 1..=args.repeat {
+            let out = if args.repeat == 1 {
+                args.out.clone()
+            } else {
+                args.out.join(format!("run-{n}"))
+            };
+            match run_scenario(s, &cli, &out).await {
+                Ok(row) => {
+                    // Each row as it is measured, so that a long run shows progress.
+                    eprint!("{}", render_table(std::slice::from_ref(&row)));
+                    runs.push(row);
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
             }
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::FAILURE;
-            }
+        }
+        if let Some(median) = median_run(&runs) {
+            rows.push(median.clone());
+        }
+        if args.repeat > 1 {
+            spreads.extend(Spread::of(&runs));
         }
     }
     if args.json {
-        match serde_json::to_string_pretty(&rows) {
+        let json = if spreads.is_empty() {
+            serde_json::to_string_pretty(&rows)
+        } else {
+            serde_json::to_string_pretty(&serde_json::json!({ "rows": rows, "spread": spreads }))
+        };
+        match json {
             Ok(text) => emit(&format!("{text}\n")),
             Err(e) => {
                 eprintln!("the rows could not be written as JSON: {e}");
                 ExitCode::FAILURE
             }
         }
-    } else {
+    } else if spreads.is_empty() {
         emit(&render_table(&rows))
+    } else {
+        emit(&format!(
+            "{}\nSpread over {} runs of each scenario (lowest / median / highest):\n\n{}",
+            render_table(&rows),
+            args.repeat,
+            render_spread(&spreads)
+        ))
     }
 }
 

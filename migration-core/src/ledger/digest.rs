@@ -1,6 +1,8 @@
 //! Read-only digests of the `notes` table for reports: notes grouped by field with counts and
 //! examples, and the records whose notes match a text.
 
+use std::collections::{HashMap, HashSet};
+
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
@@ -8,12 +10,23 @@ use super::{Ledger, LossyNote};
 use crate::error::{Error, Result};
 use crate::kind::ObjectKind;
 
-/// A note's field with its first index removed (`transactions[12].html` → `transactions[].html`),
-/// so that the notes of every message of a ticket group together. SQL over the column `field`.
-const GROUPED_FIELD: &str =
-    "CASE WHEN instr(field, '[') > 0 AND instr(field, ']') > instr(field, '[')
-      THEN substr(field, 1, instr(field, '[')) || substr(field, instr(field, ']'))
-      ELSE field END";
+/// A note's field with its first index removed (`transactions[12].html` →
+/// `transactions[].html`), so that the notes of every message of a ticket group together.
+fn grouped_field(field: &str) -> std::borrow::Cow<'_, str> {
+    match (field.find('['), field.find(']')) {
+        (Some(open), Some(close)) if close > open => {
+            format!("{}{}", &field[..=open], &field[close..]).into()
+        }
+        _ => field.into(),
+    }
+}
+
+/// Whether a note is a warning: its text starts with `warning:` (any case).
+fn is_warning(note: &str) -> bool {
+    note.as_bytes()
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"warning:"))
+}
 
 /// The notes of one field of one kind of record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,61 +57,64 @@ pub struct NoteMatches {
 impl Ledger {
     /// Every note grouped by kind and field (indexes removed), most notes first, each with up
     /// to `examples` distinct note texts.
+    ///
+    /// One pass over the table in the order the notes were written (the examples are the
+    /// first distinct texts met): a query per group re-read the whole table once per group,
+    /// 0.8 s of a 10,000-ticket run's report (`docs/performance.md`, "Seventh pass").
     pub fn note_groups(&self, examples: usize) -> Result<Vec<NoteGroup>> {
+        #[derive(Default)]
+        struct Tally {
+            notes: u64,
+            warnings: u64,
+            records: HashSet<String>,
+            examples: Vec<LossyNote>,
+        }
         let conn = self.lock();
         let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT kind, {GROUPED_FIELD} AS f, COUNT(*), COUNT(DISTINCT source_id),
-                        SUM(note LIKE 'warning:%')
-                   FROM notes GROUP BY kind, f ORDER BY COUNT(*) DESC, kind, f"
-            ))
+            .prepare_cached("SELECT kind, field, source_id, note FROM notes ORDER BY id")
             .map_err(Error::ledger("group notes"))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                ))
-            })
-            .map_err(Error::ledger("group notes"))?;
-        let mut groups = Vec::new();
-        for row in rows {
-            let (kind, field, notes, records, warnings) =
-                row.map_err(Error::ledger("group notes"))?;
-            groups.push(NoteGroup {
-                kind: ObjectKind::from(kind),
-                field,
-                notes: notes.max(0) as u64,
-                records: records.max(0) as u64,
-                warnings: warnings.max(0) as u64,
-                examples: Vec::new(),
-            });
-        }
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT source_id, field, note, MIN(id) FROM notes
-                  WHERE kind = ?1 AND {GROUPED_FIELD} = ?2
-                  GROUP BY note ORDER BY MIN(id) LIMIT ?3"
-            ))
-            .map_err(Error::ledger("note examples"))?;
-        for g in &mut groups {
-            let rows = stmt
-                .query_map(params![g.kind.as_str(), g.field, examples as i64], |r| {
-                    Ok(LossyNote {
-                        kind: g.kind.clone(),
-                        source_id: r.get(0)?,
-                        field: r.get(1)?,
-                        note: r.get(2)?,
-                    })
-                })
-                .map_err(Error::ledger("note examples"))?;
-            for n in rows {
-                g.examples.push(n.map_err(Error::ledger("note examples"))?);
+        let mut rows = stmt.query([]).map_err(Error::ledger("group notes"))?;
+        let mut tallies: HashMap<(ObjectKind, String), Tally> = HashMap::new();
+        while let Some(row) = rows.next().map_err(Error::ledger("group notes"))? {
+            let read = |i| {
+                row.get::<_, String>(i)
+                    .map_err(Error::ledger("group notes"))
+            };
+            let (kind, field, source_id, note) = (read(0)?, read(1)?, read(2)?, read(3)?);
+            let kind = ObjectKind::from(kind);
+            let t = tallies
+                .entry((kind.clone(), grouped_field(&field).into_owned()))
+                .or_default();
+            t.notes += 1;
+            t.warnings += u64::from(is_warning(&note));
+            if t.examples.len() < examples && t.examples.iter().all(|e| e.note != note) {
+                t.examples.push(LossyNote {
+                    kind,
+                    source_id: source_id.clone(),
+                    field,
+                    note,
+                });
             }
+            t.records.insert(source_id);
         }
+        let mut groups: Vec<NoteGroup> = tallies
+            .into_iter()
+            .map(|((kind, field), t)| NoteGroup {
+                kind,
+                field,
+                notes: t.notes,
+                records: t.records.len() as u64,
+                warnings: t.warnings,
+                examples: t.examples,
+            })
+            .collect();
+        // Most notes first, then by kind and field (as text).
+        groups.sort_by(|a, b| {
+            b.notes
+                .cmp(&a.notes)
+                .then_with(|| a.kind.as_str().cmp(b.kind.as_str()))
+                .then_with(|| a.field.cmp(&b.field))
+        });
         Ok(groups)
     }
 
@@ -193,6 +209,58 @@ mod tests {
         assert_eq!(html.examples[0].field, "transactions[0].html");
         assert_eq!(groups[1].field, "state");
         assert_eq!(l.note_groups(1).unwrap()[0].examples.len(), 1);
+    }
+
+    #[test]
+    fn note_groups_tie_break_by_kind_then_field_and_read_warnings_in_any_case() {
+        let l = Ledger::open_in_memory().unwrap();
+        let r = l.begin_run(RunMode::Migrate, "h").unwrap();
+        for (kind, id, field, text) in [
+            (ObjectKind::Ticket, "1", "b]x[0]", "kept as is"),
+            (ObjectKind::Contact, "7", "email", "Warning: invalid"),
+            (ObjectKind::Ticket, "1", "a[1].body", "first"),
+            (ObjectKind::Ticket, "2", "a[2].body", "first"),
+            (ObjectKind::Ticket, "2", "a[3].body", "second"),
+            (ObjectKind::Ticket, "3", "a[4].body", "third"),
+        ] {
+            l.add_note(&note(kind, id, field, text), r).unwrap();
+        }
+        let groups = l.note_groups(2).unwrap();
+        let keys: Vec<(&str, &str, u64, u64, u64)> = groups
+            .iter()
+            .map(|g| {
+                (
+                    g.kind.as_str(),
+                    g.field.as_str(),
+                    g.notes,
+                    g.records,
+                    g.warnings,
+                )
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("ticket", "a[].body", 4, 3, 0),
+                ("contact", "email", 1, 1, 1),
+                ("ticket", "b]x[0]", 1, 1, 0),
+            ]
+        );
+        let first = &groups[0].examples;
+        let seen: Vec<(&str, &str, &str)> = first
+            .iter()
+            .map(|n| (n.source_id.as_str(), n.field.as_str(), n.note.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [("1", "a[1].body", "first"), ("2", "a[3].body", "second")]
+        );
+        assert!(
+            l.note_groups(0)
+                .unwrap()
+                .iter()
+                .all(|g| g.examples.is_empty())
+        );
     }
 
     #[test]
