@@ -201,19 +201,36 @@ impl Ctx<'_> {
         }
         let started = Instant::now();
         let mut child = cmd.spawn().map_err(io(self.cli))?;
+        let pid = child.id();
+        // A thread waits for the exit and notes its time: polling every `SAMPLE_EVERY` alone
+        // made every wall time up to 50 ms late (4 % of a 1k discover + migrate).
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let status = child.wait();
+            if let Err(unheard) = tx.send((status, Instant::now())) {
+                // The harness stopped waiting (it returned an error): nobody to tell.
+                drop(unheard);
+            }
+        });
         let mut peak = 0;
-        let status = loop {
-            if let Some(kib) = procfs::peak_rss_kib(child.id()) {
+        let (status, ended) = loop {
+            if let Some(kib) = procfs::peak_rss_kib(pid) {
                 peak = peak.max(kib);
             }
-            match child.try_wait().map_err(io(self.cli))? {
-                Some(status) => break status,
-                None => std::thread::sleep(SAMPLE_EVERY),
+            match rx.recv_timeout(SAMPLE_EVERY) {
+                Ok((status, ended)) => break (status.map_err(io(self.cli))?, ended),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(BenchError::Io {
+                        path: self.cli.to_owned(),
+                        source: std::io::Error::other("the thread waiting for the CLI stopped"),
+                    });
+                }
             }
         };
         Ok(Ran {
             code: status.code(),
-            wall: started.elapsed(),
+            wall: ended.duration_since(started),
             peak_rss_kib: peak,
         })
     }
