@@ -326,45 +326,38 @@ impl<'a> Serializer for Canon<'a> {
     }
 }
 
-impl<'a> SerializeSeq for Array<'a> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Out {
-        self.element(value)
-    }
-    fn end(self) -> Out {
-        self.finish()
-    }
+/// The three sequence shapes (`[a, b]`, a tuple, a tuple struct) are one array.
+macro_rules! array_shape {
+    ($($trait:ident: $method:ident),*) => {$(
+        impl $trait for Array<'_> {
+            type Ok = ();
+            type Error = Unsupported;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Out {
+                self.element(value)
+            }
+            fn end(self) -> Out {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl<'a> SerializeTuple for Array<'a> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Out {
-        self.element(value)
-    }
-    fn end(self) -> Out {
-        self.finish()
-    }
-}
-
-impl<'a> SerializeTupleStruct for Array<'a> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Out {
-        self.element(value)
-    }
-    fn end(self) -> Out {
-        self.finish()
-    }
-}
+array_shape!(SerializeSeq: serialize_element, SerializeTuple: serialize_element,
+    SerializeTupleStruct: serialize_field);
 
 impl<'a> SerializeMap for Object<'a> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Out {
-        self.key = Some(key.serialize(KeyText)?);
-        Ok(())
+        // A key that is text (a string, a char, a newtype around one, a unit variant) is that
+        // text, as in the tree; any other (a number, a boolean) is left to the tree.
+        match serde_json::to_value(key) {
+            Ok(serde_json::Value::String(text)) => {
+                self.key = Some(text);
+                Ok(())
+            }
+            _ => Err(Unsupported),
+        }
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Out {
         let key = self.key.take().ok_or(Unsupported)?;
@@ -383,111 +376,5 @@ impl<'a> SerializeStruct for Object<'a> {
     }
     fn end(self) -> Out {
         self.finish()
-    }
-}
-
-/// A map key: only a string (or a newtype around one) is written here.
-struct KeyText;
-
-macro_rules! no_key {
-    ($($f:ident: $t:ty),*) => {$(
-        fn $f(self, _v: $t) -> Result<String, Unsupported> {
-            Err(Unsupported)
-        }
-    )*};
-}
-
-impl Serializer for KeyText {
-    type Ok = String;
-    type Error = Unsupported;
-    type SerializeSeq = Impossible<String, Unsupported>;
-    type SerializeTuple = Impossible<String, Unsupported>;
-    type SerializeTupleStruct = Impossible<String, Unsupported>;
-    type SerializeTupleVariant = Impossible<String, Unsupported>;
-    type SerializeMap = Impossible<String, Unsupported>;
-    type SerializeStruct = Impossible<String, Unsupported>;
-    type SerializeStructVariant = Impossible<String, Unsupported>;
-
-    no_key!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
-        serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
-        serialize_u64: u64, serialize_f32: f32, serialize_f64: f64, serialize_char: char,
-        serialize_bytes: &[u8], serialize_unit_struct: &'static str);
-
-    fn serialize_str(self, v: &str) -> Result<String, Unsupported> {
-        Ok(v.to_owned())
-    }
-    fn serialize_none(self) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_unit(self) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-    ) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<String, Unsupported> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStruct, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, Unsupported> {
-        Err(Unsupported)
     }
 }
