@@ -20,7 +20,8 @@ struct Args {
     /// Smaller workspaces (same limits), for a smoke run.
     #[arg(long)]
     quick: bool,
-    /// Print the rows as JSON instead of the table.
+    /// Print the rows as JSON instead of the table (with `--repeat`: an object with the median
+    /// `rows`, every run's row in `runs`, and the `spread`).
     #[arg(long)]
     json: bool,
     /// List the scenarios and exit.
@@ -91,6 +92,7 @@ async fn main() -> ExitCode {
         }
     };
     let mut rows = vec![];
+    let mut every_run = vec![];
     let mut spreads = vec![];
     for s in &chosen {
         eprintln!(
@@ -121,13 +123,16 @@ async fn main() -> ExitCode {
         }
         if args.repeat > 1 {
             spreads.extend(Spread::of(&runs));
+            every_run.extend(runs);
         }
     }
     if args.json {
         let json = if spreads.is_empty() {
             serde_json::to_string_pretty(&rows)
         } else {
-            serde_json::to_string_pretty(&serde_json::json!({ "rows": rows, "spread": spreads }))
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "rows": rows, "runs": every_run, "spread": spreads }),
+            )
         };
         match json {
             Ok(text) => emit(&format!("{text}\n")),
@@ -140,7 +145,8 @@ async fn main() -> ExitCode {
         emit(&render_table(&rows))
     } else {
         emit(&format!(
-            "{}\nSpread over {} runs of each scenario (lowest / median / highest):\n\n{}",
+            "{}\nSpread over {} runs of each scenario (lowest / median / highest of each column \
+             on its own, so two columns' medians may come from different runs):\n\n{}",
             render_table(&rows),
             args.repeat,
             render_spread(&spreads)

@@ -5,15 +5,19 @@
 //!
 //! **Same bytes or nothing.** The text must be byte for byte the one the tree gives, or every
 //! hash the ledgers hold would change (and `delta` would see every record as changed). So
-//! this writer covers the shapes the migrated records use (structs, maps with string keys,
-//! sequences, strings, integers, finite `f64`, booleans, options, unit and newtype variants)
-//! and refuses the rest ([`Unsupported`]): `bytes`, `f32`, 128-bit integers, tuple and struct
-//! variants, non-string map keys, non-finite floats and `serde_json`'s private number and raw
-//! types. The caller then takes the tree's path, which is exact by definition. The rules
-//! copied from the tree: `None` and `()` are `null`, a newtype variant is `{"Variant": v}`, a
-//! repeated key keeps its last value, keys sort by their bytes.
+//! this writer covers the shapes the migrated records use (structs, maps, sequences, strings,
+//! integers, finite `f64`, booleans, options, unit and newtype variants) and refuses the rest
+//! ([`Unsupported`]): `bytes`, `f32`, 128-bit integers, tuple and struct variants, non-finite
+//! floats and `serde_json`'s private number and raw types. A map key is read with
+//! `serde_json`'s own key rule ([`key_text`]), so a key the tree refuses is refused here too. Any
+//! error met on the way refuses the whole value, even one the value's own `Serialize` impl
+//! ignored and went on from. The caller then takes the tree's path, which is exact by
+//! definition (and runs the value's `Serialize` a second time). The rules copied from the
+//! tree: `None` and `()` are `null`, a newtype variant is `{"Variant": v}`, a repeated key keeps
+//! its last value, keys sort by their bytes.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::ops::Range;
 
 use serde::ser::{
@@ -41,21 +45,38 @@ impl ser::Error for Unsupported {
 
 type Out = Result<(), Unsupported>;
 
-/// What [`super::stable_hash`] drops: links (a key ending in `uri`, or `thumbnails`, in any
-/// case) and presigned URLs (cleared to `""`).
+/// Whether links are dropped, as [`super::stable_hash`] does: a key ending in `uri`, or
+/// `thumbnails`, in any case, and presigned URLs (cleared to `""`).
 #[derive(Clone, Copy)]
 pub(super) struct Strip(pub(super) bool);
 
-impl Strip {
-    fn drops_key(self, key: &str) -> bool {
+/// What every level of one write shares: the link rule, and whether anything was refused.
+struct Ctx {
+    strip: bool,
+    /// Set when any member, element or key met an error, even one the value's own
+    /// `Serialize` impl then ignored and went on from: the text may lack that part, so the
+    /// whole value is left to the tree.
+    refused: Cell<bool>,
+}
+
+impl Ctx {
+    fn drops_key(&self, key: &str) -> bool {
         let k = key.as_bytes();
-        self.0
+        self.strip
             && ((k.len() >= 3 && k[k.len() - 3..].eq_ignore_ascii_case(b"uri"))
                 || k.eq_ignore_ascii_case(b"thumbnails"))
     }
 
-    fn clears(self, s: &str) -> bool {
-        self.0 && super::presigned(s)
+    fn clears(&self, s: &str) -> bool {
+        self.strip && super::presigned(s)
+    }
+
+    /// Passes `result` on, noting an error.
+    fn note(&self, result: Out) -> Out {
+        if result.is_err() {
+            self.refused.set(true);
+        }
+        result
     }
 }
 
@@ -66,12 +87,20 @@ pub(super) fn write<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     strip: Strip,
 ) -> Result<(), Unsupported> {
-    value.serialize(Canon { out, strip })
+    let ctx = Ctx {
+        strip: strip.0,
+        refused: Cell::new(false),
+    };
+    value.serialize(Canon { out, ctx: &ctx })?;
+    if ctx.refused.get() {
+        return Err(Unsupported);
+    }
+    Ok(())
 }
 
 struct Canon<'a> {
     out: &'a mut Vec<u8>,
-    strip: Strip,
+    ctx: &'a Ctx,
 }
 
 fn json<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) -> Out {
@@ -81,18 +110,18 @@ fn json<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) -> Out {
 /// An object being written: its members' values lie in `out` after `start`, each at its range.
 struct Object<'a> {
     out: &'a mut Vec<u8>,
-    strip: Strip,
+    ctx: &'a Ctx,
     start: usize,
     members: Vec<(Cow<'static, str>, Range<usize>)>,
     key: Option<String>,
 }
 
 impl<'a> Object<'a> {
-    fn new(out: &'a mut Vec<u8>, strip: Strip, len: Option<usize>) -> Self {
+    fn new(out: &'a mut Vec<u8>, ctx: &'a Ctx, len: Option<usize>) -> Self {
         let start = out.len();
         Object {
             out,
-            strip,
+            ctx,
             start,
             members: Vec::with_capacity(len.unwrap_or(8)),
             key: None,
@@ -101,11 +130,11 @@ impl<'a> Object<'a> {
 
     fn member<T: Serialize + ?Sized>(&mut self, key: Cow<'static, str>, value: &T) -> Out {
         let from = self.out.len();
-        value.serialize(Canon {
+        self.ctx.note(value.serialize(Canon {
             out: self.out,
-            strip: self.strip,
-        })?;
-        if self.strip.drops_key(&key) {
+            ctx: self.ctx,
+        }))?;
+        if self.ctx.drops_key(&key) {
             // Written first, as the tree did (an error inside still falls back), then dropped.
             self.out.truncate(from);
         } else {
@@ -150,16 +179,16 @@ impl<'a> Object<'a> {
 /// An array being written.
 struct Array<'a> {
     out: &'a mut Vec<u8>,
-    strip: Strip,
+    ctx: &'a Ctx,
     first: bool,
 }
 
 impl<'a> Array<'a> {
-    fn new(out: &'a mut Vec<u8>, strip: Strip) -> Self {
+    fn new(out: &'a mut Vec<u8>, ctx: &'a Ctx) -> Self {
         out.push(b'[');
         Array {
             out,
-            strip,
+            ctx,
             first: true,
         }
     }
@@ -169,10 +198,10 @@ impl<'a> Array<'a> {
             self.out.push(b',');
         }
         self.first = false;
-        value.serialize(Canon {
+        self.ctx.note(value.serialize(Canon {
             out: self.out,
-            strip: self.strip,
-        })
+            ctx: self.ctx,
+        }))
     }
 
     fn finish(self) -> Out {
@@ -228,7 +257,7 @@ impl<'a> Serializer for Canon<'a> {
     }
 
     fn serialize_str(self, v: &str) -> Out {
-        json(self.out, if self.strip.clears(v) { "" } else { v })
+        json(self.out, if self.ctx.clears(v) { "" } else { v })
     }
 
     fn serialize_none(self) -> Out {
@@ -272,17 +301,17 @@ impl<'a> Serializer for Canon<'a> {
         variant: &'static str,
         value: &T,
     ) -> Out {
-        let mut object = Object::new(self.out, self.strip, Some(1));
+        let mut object = Object::new(self.out, self.ctx, Some(1));
         object.member(Cow::Borrowed(variant), value)?;
         object.finish()
     }
 
     fn serialize_seq(self, _len: Option<usize>) -> Result<Array<'a>, Unsupported> {
-        Ok(Array::new(self.out, self.strip))
+        Ok(Array::new(self.out, self.ctx))
     }
 
     fn serialize_tuple(self, _len: usize) -> Result<Array<'a>, Unsupported> {
-        Ok(Array::new(self.out, self.strip))
+        Ok(Array::new(self.out, self.ctx))
     }
 
     fn serialize_tuple_struct(
@@ -290,7 +319,7 @@ impl<'a> Serializer for Canon<'a> {
         _name: &'static str,
         _len: usize,
     ) -> Result<Array<'a>, Unsupported> {
-        Ok(Array::new(self.out, self.strip))
+        Ok(Array::new(self.out, self.ctx))
     }
 
     fn serialize_tuple_variant(
@@ -304,7 +333,7 @@ impl<'a> Serializer for Canon<'a> {
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<Object<'a>, Unsupported> {
-        Ok(Object::new(self.out, self.strip, len))
+        Ok(Object::new(self.out, self.ctx, len))
     }
 
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Object<'a>, Unsupported> {
@@ -312,7 +341,7 @@ impl<'a> Serializer for Canon<'a> {
         if name.starts_with("$serde_json") {
             return Err(Unsupported);
         }
-        Ok(Object::new(self.out, self.strip, Some(len)))
+        Ok(Object::new(self.out, self.ctx, Some(len)))
     }
 
     fn serialize_struct_variant(
@@ -349,19 +378,19 @@ impl<'a> SerializeMap for Object<'a> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Out {
-        // A key that is text (a string, a char, a newtype around one, a unit variant) is that
-        // text, as in the tree; any other (a number, a boolean) is left to the tree.
-        match serde_json::to_value(key) {
-            Ok(serde_json::Value::String(text)) => {
-                self.key = Some(text);
-                Ok(())
-            }
-            _ => Err(Unsupported),
+        let key = key_text(key);
+        if key.is_none() {
+            self.ctx.refused.set(true);
         }
+        self.key = Some(key.ok_or(Unsupported)?);
+        Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Out {
-        let key = self.key.take().ok_or(Unsupported)?;
-        self.member(Cow::Owned(key), value)
+        let key = self.key.take();
+        if key.is_none() {
+            self.ctx.refused.set(true);
+        }
+        self.member(Cow::Owned(key.ok_or(Unsupported)?), value)
     }
     fn end(self) -> Out {
         self.finish()
@@ -376,5 +405,22 @@ impl<'a> SerializeStruct for Object<'a> {
     }
     fn end(self) -> Out {
         self.finish()
+    }
+}
+
+/// A map key's text exactly as the tree makes it: serde_json's own map-key rule, applied to a
+/// one-entry map (text as it is, integers and booleans written out, anything else refused).
+fn key_text<T: Serialize + ?Sized>(key: &T) -> Option<String> {
+    struct OneKey<'k, K: ?Sized>(&'k K);
+    impl<K: Serialize + ?Sized> Serialize for OneKey<'_, K> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut map = s.serialize_map(Some(1))?;
+            map.serialize_entry(self.0, &())?;
+            map.end()
+        }
+    }
+    match serde_json::to_value(OneKey(key)) {
+        Ok(serde_json::Value::Object(map)) => map.into_iter().next().map(|(text, _)| text),
+        _ => None,
     }
 }

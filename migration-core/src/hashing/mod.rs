@@ -43,7 +43,12 @@ fn canonical_bytes<T: Serialize + ?Sized>(value: &T, strip: canon::Strip) -> Res
 /// must give the same bytes; this slower path is public (hidden) for the tests that prove it.
 #[doc(hidden)]
 pub fn tree_canonical_bytes<T: Serialize + ?Sized>(value: &T, strip: bool) -> Result<Vec<u8>> {
-    let mut tree = serde_json::to_value(value).map_err(Error::json("canonicalising a value"))?;
+    let context = if strip {
+        "hashing a record"
+    } else {
+        "canonicalising a value"
+    };
+    let mut tree = serde_json::to_value(value).map_err(Error::json(context))?;
     if strip {
         strip_links(&mut tree);
     }
@@ -309,14 +314,43 @@ mod tests {
             Pair(u8, u8),
             Point { x: i8 },
         }
-        let mut int_keys = HashMap::new();
-        int_keys.insert(3_u32, "three");
+        let some_key = BTreeMap::from([(Some("a".to_owned()), 1)]);
+        /// A `Serialize` impl that ignores the error of one member and goes on.
+        struct Ignores(bool);
+        impl Serialize for Ignores {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                use serde::ser::{SerializeSeq, SerializeStruct};
+                if self.0 {
+                    let mut seq = s.serialize_seq(None)?;
+                    seq.serialize_element(&1)?;
+                    if let Err(ignored) = seq.serialize_element(&0.5_f32) {
+                        drop(ignored);
+                    }
+                    seq.serialize_element(&2)?;
+                    seq.end()
+                } else {
+                    let mut st = s.serialize_struct("Ignores", 2)?;
+                    if let Err(ignored) = st.serialize_field("x", &1.5_f32) {
+                        drop(ignored);
+                    }
+                    st.serialize_field("y", &1)?;
+                    st.end()
+                }
+            }
+        }
         /// (the direct writer's text, the tree's, what the hashing functions use), both modes.
         fn all<T: Serialize>(v: &T) -> Vec<(Option<String>, String, String)> {
+            let text = |r: Result<Vec<u8>>| match r {
+                Ok(bytes) => String::from_utf8(bytes).unwrap(),
+                Err(e) => format!("error: {e}"),
+            };
             [false, true]
                 .map(|s| {
-                    let used = String::from_utf8(canonical_text_bytes(v, s).unwrap()).unwrap();
-                    (direct(v, s), tree(v, s), used)
+                    let used = text(canonical_text_bytes(v, s));
+                    (direct(v, s), text(tree_canonical_bytes(v, s)), used)
                 })
                 .into()
         }
@@ -327,7 +361,9 @@ mod tests {
             ("bytes", all(&serde_bytes_like())),
             ("tuple variant", all(&Shape::Pair(1, 2))),
             ("struct variant", all(&Shape::Point { x: 1 })),
-            ("integer keys", all(&int_keys)),
+            ("a key the tree refuses", all(&some_key)),
+            ("an ignored error in a struct", all(&Ignores(false))),
+            ("an ignored error in a sequence", all(&Ignores(true))),
         ];
         for (what, modes) in refused {
             for (direct_text, tree_text, used) in modes {

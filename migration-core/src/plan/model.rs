@@ -33,8 +33,9 @@ use crate::error::Result;
 pub const TOOL_SPREAD_LOW: f64 = 0.75;
 /// High end of the per-request cost against the measured one (same assumption).
 pub const TOOL_SPREAD_HIGH: f64 = 1.5;
-/// How much more a `migrate` request costs the tool (and the fake APIs it is measured against)
-/// than one of discovery's reads: a ledger transaction, hashing, a write on the other side.
+/// What a `migrate` request costs the tool (and the fake APIs it is measured against) against
+/// one of discovery's reads (a ledger transaction, hashing and a write on the other side,
+/// against decoding a whole ticket).
 /// Calibrated, not derived, and per build profile, because the two workloads do not speed up
 /// alike when optimised (SQLite and the JSON codecs dominate one, the sandbox's answers the
 /// other):
@@ -44,9 +45,11 @@ pub const TOOL_SPREAD_HIGH: f64 = 1.5;
 ///   (a `migrate` request costs less than a discovery read of a whole ticket);
 /// - **debug** (tests): 0.85–1.32 over nine runs, median 1.21, so 1.2.
 ///
-/// (`docs/performance.md`, "The estimate"; the `unthrottled-1k --quick` rows are bound by the
-/// longest ticket's chain, see [`CHAIN_LATENCY_FACTOR`].) A change to the hot path changes it:
-/// measure it again with `bench --repeat`.
+/// (`docs/performance.md`: "Seventh pass" for release, "The estimate" for debug; the
+/// `unthrottled-1k --quick` rows are bound by the longest ticket's chain, see
+/// [`CHAIN_LATENCY_FACTOR`].) A change to the hot path changes it: measure it again with
+/// `bench --repeat`. A release profile built with `debug-assertions = true` gets the debug
+/// figure.
 pub const WRITE_COST_FACTOR: f64 = if cfg!(debug_assertions) { 1.2 } else { 0.93 };
 /// How much longer each request of the longest ticket's chain takes than discovery's measured
 /// cost per request: the chain's requests go one after another, so each costs its whole round
@@ -54,7 +57,8 @@ pub const WRITE_COST_FACTOR: f64 = if cfg!(debug_assertions) { 1.2 } else { 0.93
 /// throughput. Calibrated, not derived: with the longest ticket started first, the bench's
 /// `unthrottled-1k --quick` runs end with its chain (debug build, 2 shared cores, load 2–3),
 /// whose ms per part ÷ discovery's ms per request was 4.7–8.9 over six runs, median 7.2
-/// (`docs/performance.md`, "The estimate").
+/// (`docs/performance.md`, "The estimate"). Not measured on release builds, where the chain
+/// did not bind the full-size rows (the throughput did).
 pub const CHAIN_LATENCY_FACTOR: f64 = 7.0;
 /// Share of requests assumed to be retried once (5xx, 429, lost response) at the high end:
 /// an assumption, not a measurement; a workspace with more faults than that runs longer.
