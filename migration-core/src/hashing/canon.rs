@@ -45,12 +45,8 @@ impl ser::Error for Unsupported {
 
 type Out = Result<(), Unsupported>;
 
-/// Whether links are dropped, as [`super::stable_hash`] does: a key ending in `uri`, or
-/// `thumbnails`, in any case, and presigned URLs (cleared to `""`).
-#[derive(Clone, Copy)]
-pub(super) struct Strip(pub(super) bool);
-
-/// What every level of one write shares: the link rule, and whether anything was refused.
+/// What every level of one write shares: whether links are dropped (as
+/// [`super::stable_hash`] does), and whether anything was refused.
 struct Ctx {
     strip: bool,
     /// Set when any member, element or key met an error, even one the value's own
@@ -61,10 +57,7 @@ struct Ctx {
 
 impl Ctx {
     fn drops_key(&self, key: &str) -> bool {
-        let k = key.as_bytes();
-        self.strip
-            && ((k.len() >= 3 && k[k.len() - 3..].eq_ignore_ascii_case(b"uri"))
-                || k.eq_ignore_ascii_case(b"thumbnails"))
+        self.strip && super::link_key(key)
     }
 
     fn clears(&self, s: &str) -> bool {
@@ -85,10 +78,10 @@ impl Ctx {
 pub(super) fn write<T: Serialize + ?Sized>(
     value: &T,
     out: &mut Vec<u8>,
-    strip: Strip,
+    strip: bool,
 ) -> Result<(), Unsupported> {
     let ctx = Ctx {
-        strip: strip.0,
+        strip,
         refused: Cell::new(false),
     };
     value.serialize(Canon { out, ctx: &ctx })?;
@@ -210,7 +203,7 @@ impl<'a> Array<'a> {
     }
 }
 
-macro_rules! integers {
+macro_rules! scalars {
     ($($f:ident: $t:ty),*) => {$(
         fn $f(self, v: $t) -> Out {
             json(self.out, &v)
@@ -237,7 +230,7 @@ impl<'a> Serializer for Canon<'a> {
     type SerializeStruct = Object<'a>;
     type SerializeStructVariant = Impossible<(), Unsupported>;
 
-    integers!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+    scalars!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
         serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
         serialize_bool: bool);
     unsupported!(serialize_f32: f32, serialize_i128: i128, serialize_u128: u128,

@@ -24,18 +24,11 @@ mod canon;
 /// assert_eq!(source_hash(&a).unwrap(), source_hash(&b).unwrap());
 /// ```
 pub fn source_hash<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    canonical_bytes(value, canon::Strip(false)).map(|text| hex::encode(Sha256::digest(&text)))
+    canonical_text_bytes(value, false).map(|text| sha256_hex(&text))
 }
 
-/// `value`'s canonical JSON text, written straight from its `Serialize` impl ([`canon`]), or
-/// through a `serde_json::Value` tree ([`tree_canonical_bytes`]) for the shapes the direct
-/// writer leaves to it (same bytes either way).
-fn canonical_bytes<T: Serialize + ?Sized>(value: &T, strip: canon::Strip) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(1024);
-    match canon::write(value, &mut out, strip) {
-        Ok(()) => Ok(out),
-        Err(canon::Unsupported) => tree_canonical_bytes(value, strip.0),
-    }
+fn sha256_hex(text: &[u8]) -> String {
+    hex::encode(Sha256::digest(text))
 }
 
 /// The canonical text as defined: `value` made a `serde_json::Value` tree, its links dropped
@@ -57,18 +50,24 @@ pub fn tree_canonical_bytes<T: Serialize + ?Sized>(value: &T, strip: bool) -> Re
     Ok(out)
 }
 
-/// The canonical text [`source_hash`] (`strip == false`) or [`stable_hash`] (`true`) hashes,
-/// by the direct writer: for the tests that compare it with [`tree_canonical_bytes`].
+/// The canonical text [`source_hash`] (`strip == false`) or [`stable_hash`] (`true`) hashes:
+/// written straight from `value`'s `Serialize` impl (`canon`), or through the tree
+/// ([`tree_canonical_bytes`]) for the shapes the direct writer leaves to it (same bytes either
+/// way). Public (hidden) for the tests that compare the two.
 #[doc(hidden)]
 pub fn canonical_text_bytes<T: Serialize + ?Sized>(value: &T, strip: bool) -> Result<Vec<u8>> {
-    canonical_bytes(value, canon::Strip(strip))
+    let mut out = Vec::with_capacity(1024);
+    match canon::write(value, &mut out, strip) {
+        Ok(()) => Ok(out),
+        Err(canon::Unsupported) => tree_canonical_bytes(value, strip),
+    }
 }
 
 /// [`source_hash`] of `value` without its links (`uri`, `imageUri`, thumbnails, any presigned
 /// URL): presigned links change on every read, and must not make an unchanged record look
 /// changed. The executor hashes Glassix records with it.
 pub fn stable_hash<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    canonical_bytes(value, canon::Strip(true)).map(|text| hex::encode(Sha256::digest(&text)))
+    canonical_text_bytes(value, true).map(|text| sha256_hex(&text))
 }
 
 /// Drops the links [`stable_hash`] ignores from a JSON tree: a key ending in `uri` or equal to
@@ -76,18 +75,21 @@ pub fn stable_hash<T: Serialize + ?Sized>(value: &T) -> Result<String> {
 fn strip_links(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            // Compared without case (no lower-cased copy of every key).
-            m.retain(|k, _| {
-                let k = k.as_bytes();
-                let link = k.len() >= 3 && k[k.len() - 3..].eq_ignore_ascii_case(b"uri");
-                !link && !k.eq_ignore_ascii_case(b"thumbnails")
-            });
+            m.retain(|k, _| !link_key(k));
             m.values_mut().for_each(strip_links);
         }
         Value::String(s) if presigned(s) => s.clear(),
         Value::Array(a) => a.iter_mut().for_each(strip_links),
         _ => {}
     }
+}
+
+/// Whether `key` names a link [`stable_hash`] ignores: it ends in `uri` or is `thumbnails`,
+/// compared without case (no lower-cased copy of every key).
+fn link_key(key: &str) -> bool {
+    let k = key.as_bytes();
+    (k.len() >= 3 && k[k.len() - 3..].eq_ignore_ascii_case(b"uri"))
+        || k.eq_ignore_ascii_case(b"thumbnails")
 }
 
 /// Whether `s` is a presigned URL (its signature or expiry changes on every read).
@@ -100,7 +102,7 @@ fn presigned(s: &str) -> bool {
 
 /// The canonical JSON text hashed by [`source_hash`]: keys sorted at every level, compact.
 pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    let out = canonical_bytes(value, canon::Strip(false))?;
+    let out = canonical_text_bytes(value, false)?;
     // serde_json writes UTF-8 only: the lossy path is never taken.
     Ok(String::from_utf8(out)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
@@ -150,7 +152,7 @@ mod tests {
     /// The direct writer's text, or `None` when it leaves the value to the tree.
     fn direct<T: Serialize>(value: &T, strip: bool) -> Option<String> {
         let mut out = Vec::new();
-        canon::write(value, &mut out, canon::Strip(strip)).ok()?;
+        canon::write(value, &mut out, strip).ok()?;
         Some(String::from_utf8(out).unwrap())
     }
 

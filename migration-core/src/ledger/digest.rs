@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use super::{Ledger, LossyNote};
+use super::{Ledger, LossyNote, WARNING_PREFIX};
 use crate::error::{Error, Result};
 use crate::kind::ObjectKind;
 
@@ -21,11 +21,11 @@ fn grouped_field(field: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Whether a note is a warning: its text starts with `warning:` (any case).
+/// Whether a note is a warning: its text starts with [`WARNING_PREFIX`] (any case).
 fn is_warning(note: &str) -> bool {
     note.as_bytes()
-        .get(..8)
-        .is_some_and(|p| p.eq_ignore_ascii_case(b"warning:"))
+        .get(..WARNING_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(WARNING_PREFIX.as_bytes()))
 }
 
 /// The notes of one field of one kind of record.

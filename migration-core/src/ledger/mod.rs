@@ -40,6 +40,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 mod types;
+pub(crate) use types::WARNING_PREFIX;
 mod undo;
 mod watermarks;
 mod writes;

@@ -335,6 +335,9 @@ pub struct QueueEntry {
     pub context: Option<super::QueueContext>,
 }
 
+/// How a note's text marks a warning (`warning: …`); read in any case.
+pub(crate) const WARNING_PREFIX: &str = "warning:";
+
 /// A field-level note about something lossy in one record's mapping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LossyNote {

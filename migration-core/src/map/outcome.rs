@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::kind::ObjectKind;
-use crate::ledger::{FieldItem, LossyNote, Reason};
+use crate::ledger::{FieldItem, LossyNote, Reason, WARNING_PREFIX};
 
 /// The outcome of mapping one source record.
 ///
@@ -293,7 +293,7 @@ impl FieldNote {
     pub fn to_lossy_note(&self, kind: ObjectKind, source_id: impl Into<String>) -> LossyNote {
         let note = match self.severity {
             Severity::Info => self.note.clone(),
-            Severity::Warning => format!("warning: {}", self.note),
+            Severity::Warning => format!("{WARNING_PREFIX} {}", self.note),
         };
         LossyNote {
             kind,
