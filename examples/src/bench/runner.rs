@@ -97,6 +97,10 @@ pub async fn run_scenario(scenario: &Scenario, cli: &Path, out: &Path) -> Result
         sb: &sb,
     };
     let cpu_before = procfs::children_cpu_seconds();
+    // A flaky service is flaky for every command: the faults start with discovery, which
+    // measures them for the plan.
+    sb.intercom.set_faults(scenario.faults.clone());
+    sb.glassix.set_faults(scenario.faults.clone());
 
     let discover = ctx.run("discover")?;
     ctx.require("discover", &discover)?;
@@ -107,8 +111,6 @@ pub async fn run_scenario(scenario: &Scenario, cli: &Path, out: &Path) -> Result
     ctx.require("plan", &plan)?;
     let planned = ctx.read_estimate()?;
 
-    sb.intercom.set_faults(scenario.faults.clone());
-    sb.glassix.set_faults(scenario.faults.clone());
     let ic_before = sb.intercom.stats();
     let gx_before = sb.glassix.stats();
     let migrate = ctx.run("migrate")?;

@@ -24,7 +24,7 @@ pub struct Scenario {
     pub glassix_per_minute: u32,
     /// Glassix requests per hour per department key.
     pub glassix_per_hour: u32,
-    /// Faults both fakes inject during `migrate`.
+    /// Faults both fakes inject, from `discover` on (every command meets them).
     pub faults: FaultConfig,
     /// The migration's concurrency.
     pub concurrency: usize,

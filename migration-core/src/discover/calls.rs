@@ -29,6 +29,14 @@ pub struct DepartmentScan {
     /// Seconds discovery's requests on this key waited for the client's pacer (summed over
     /// the concurrent readers): 0 when the quota never held discovery back.
     pub discovery_waited_seconds: f64,
+    /// Wall seconds of this department's scan (its listing and reads, from its first request
+    /// to its last ticket read; 0 in a discovery made before it was measured).
+    #[serde(default)]
+    pub discovery_seconds: f64,
+    /// Calls on this key sent again during discovery (after a 429, a server or a transport
+    /// error): the faults the key's read path met.
+    #[serde(default)]
+    pub discovery_retries: u64,
 }
 
 /// Requests `migrate` makes on a department key besides the per-record ones: one user listing
@@ -67,6 +75,8 @@ impl DepartmentScan {
             department: self.department_id.clone(),
             discover_calls: self.discovery_requests,
             migrate: self.migrate_calls(canned_as_articles),
+            discover_seconds: (self.discovery_seconds > 0.0).then_some(self.discovery_seconds),
+            discover_retries: self.discovery_retries,
         }
     }
 }
@@ -84,15 +94,30 @@ pub struct DiscoveryCost {
     pub intercom_requests: u64,
     /// Requests in flight at once during the scan (departments × reads per department).
     pub scan_concurrency: u64,
+    /// Calls of discovery sent again (both services; after a 429, a server or a transport
+    /// error).
+    #[serde(default)]
+    pub retries: u64,
+    /// Seconds those calls waited before they were sent again, added up.
+    #[serde(default)]
+    pub retry_wait_seconds: f64,
 }
+
+/// Share of discovery's requests sent again above which its scan is taken to measure the
+/// faults' waits rather than the tool's cost per request (a few retries in a long scan barely
+/// move its wall time; one in twenty, each waiting seconds, decides it).
+pub const COST_MEASURABLE_RETRY_SHARE: f64 = 0.01;
 
 impl DiscoveryCost {
     /// Wall seconds per request during the scan, when the scan was bound by round trips and
-    /// the tool's own work (no pacer wait on any key); `None` when a quota held it back or
-    /// nothing was read (then the figure would measure the quota, not the tool).
+    /// the tool's own work (no pacer wait on any key, at most
+    /// [`COST_MEASURABLE_RETRY_SHARE`] of its requests sent again); `None` when a quota or the
+    /// faults' waits held it back or nothing was read (then the figure would measure them,
+    /// not the tool).
     pub fn seconds_per_request(&self, departments: &[DepartmentScan]) -> Option<f64> {
         let waited = departments.iter().any(|d| d.discovery_waited_seconds > 0.0);
-        (!waited && self.scan_requests > 0 && self.scan_seconds > 0.0)
+        let faulty = self.retries as f64 > COST_MEASURABLE_RETRY_SHARE * self.scan_requests as f64;
+        (!waited && !faulty && self.scan_requests > 0 && self.scan_seconds > 0.0)
             .then(|| self.scan_seconds / self.scan_requests as f64)
     }
 }
@@ -111,6 +136,8 @@ mod tests {
             discovery_requests: 104,
             discovery_tokens: 1,
             discovery_waited_seconds: waited,
+            discovery_seconds: 0.3,
+            discovery_retries: 0,
         }
     }
 
@@ -139,10 +166,26 @@ mod tests {
             scan_requests: 200,
             intercom_requests: 5,
             scan_concurrency: 12,
+            retries: 0,
+            retry_wait_seconds: 0.0,
         };
         assert_eq!(cost.seconds_per_request(&[scan(0.0)]), Some(0.002));
         assert_eq!(cost.seconds_per_request(&[scan(0.0), scan(1.5)]), None);
         let nothing = DiscoveryCost::default();
         assert_eq!(nothing.seconds_per_request(&[scan(0.0)]), None);
+        // Two retries in 200 requests barely move the scan; three (1.5 %) measure the faults.
+        let few = DiscoveryCost {
+            retries: 2,
+            retry_wait_seconds: 5.0,
+            ..cost.clone()
+        };
+        assert_eq!(few.seconds_per_request(&[scan(0.0)]), Some(0.002));
+        let faulty = DiscoveryCost { retries: 3, ..few };
+        assert_eq!(faulty.seconds_per_request(&[scan(0.0)]), None);
+        let load = scan(0.0).load(false);
+        assert_eq!(
+            (load.discover_seconds, load.discover_retries),
+            (Some(0.3), 0)
+        );
     }
 }

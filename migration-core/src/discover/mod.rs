@@ -9,7 +9,9 @@ mod calls;
 mod plan;
 mod report;
 
-pub use calls::{DepartmentScan, DiscoveryCost, MIGRATE_FIXED_PER_DEPARTMENT};
+pub use calls::{
+    COST_MEASURABLE_RETRY_SHARE, DepartmentScan, DiscoveryCost, MIGRATE_FIXED_PER_DEPARTMENT,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -416,9 +418,11 @@ impl Migration {
         // Each department has its own key and quota: read them side by side, a few tickets
         // at a time each.
         let departments = self.glassix.departments();
+        let retries_before = (self.glassix.stats().retries, self.intercom.retry_stats());
         let per_department = departments.iter().map(|dept| {
             let scan = &scan;
             async move {
+                let dept_started = tokio::time::Instant::now();
                 let users = dept.users().await?;
                 let canned = dept.canned_replies().await?;
                 let tags = dept.tags().await?;
@@ -442,10 +446,10 @@ impl Migration {
                 while let Some(t) = full.next().await {
                     lock(scan).observe(&t?, progress);
                 }
-                ExecResult::Ok(())
+                ExecResult::Ok(dept_started.elapsed().as_secs_f64())
             }
         });
-        futures::future::try_join_all(per_department).await?;
+        let dept_seconds = futures::future::try_join_all(per_department).await?;
         let scan_seconds = started.elapsed().as_secs_f64();
         let Scan {
             mut d,
@@ -467,7 +471,8 @@ impl Migration {
         d.glassix_tags = tags.len() as u64;
         d.glassix_departments = departments
             .iter()
-            .map(|dept| {
+            .zip(dept_seconds)
+            .map(|(dept, seconds)| {
                 let id = guid_key(dept.id());
                 let stats = dept.stats();
                 DepartmentScan {
@@ -479,6 +484,8 @@ impl Migration {
                     discovery_requests: stats.pace.requests,
                     discovery_tokens: stats.tokens_issued,
                     discovery_waited_seconds: stats.pace.waited.as_secs_f64(),
+                    discovery_seconds: seconds,
+                    discovery_retries: stats.pace.retries,
                     department_id: id,
                 }
             })
@@ -493,6 +500,8 @@ impl Migration {
                 .sum(),
             intercom_requests: DISCOVERY_INTERCOM_READS,
             scan_concurrency: (departments.len() * DISCOVERY_READS_PER_DEPARTMENT) as u64,
+            retries: 0,
+            retry_wait_seconds: 0.0,
         };
         d.contacts_reachable = contacts.len() as u64;
         d.customers = customer_facts(&contacts);
@@ -594,6 +603,12 @@ impl Migration {
             }
         }
         d.cost.seconds = started.elapsed().as_secs_f64();
+        let (glassix, intercom) = (
+            self.glassix.stats().retries.since(retries_before.0),
+            self.intercom.retry_stats().since(retries_before.1),
+        );
+        d.cost.retries = glassix.retries + intercom.retries;
+        d.cost.retry_wait_seconds = (glassix.waited + intercom.waited).as_secs_f64();
         progress.send(rate.event(STEP));
         progress.send(ProgressEvent::StepFinished {
             step: STEP.to_owned(),

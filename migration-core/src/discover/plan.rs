@@ -115,6 +115,8 @@ impl Migration {
             longest_chain_requests: discovery.longest_ticket_transactions
                 + INTERCOM_PER_TICKET as u64,
             start: None,
+            discover_retries: discovery.cost.retries,
+            discover_retry_wait_seconds: discovery.cost.retry_wait_seconds,
         }))
     }
 }

@@ -67,6 +67,32 @@ pub const ASSUMED_RETRY_SHARE: f64 = 0.01;
 /// Intercom and 3 s for Glassix; a 429 without `Retry-After` waits for the window's reset).
 pub const ASSUMED_RETRY_WAIT_SECONDS: f64 = 2.0;
 
+/// What the faults discovery met add to `migrate`, per request on a path whose requests go
+/// one after another: discovery's measured share of requests sent again × the wait of one
+/// retry. The rate is assumed to hold for the whole job and for both services: discovery
+/// makes a handful of Intercom requests, too few to measure Intercom's own (a flaky network
+/// or service is flaky for every command; a workspace that only fails later is not foreseen).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct FaultCost {
+    /// Seconds per Intercom request: the share × the Intercom client's first backoff.
+    intercom: f64,
+    /// Seconds per Glassix request: the share × discovery's mean wait per retry.
+    glassix: f64,
+}
+
+impl FaultCost {
+    fn of(w: &Workload) -> Self {
+        let share = w.retry_share();
+        let intercom_wait = intercom_client::RetryPolicy::default()
+            .backoff(1)
+            .as_secs_f64();
+        FaultCost {
+            intercom: share * intercom_wait,
+            glassix: share * w.retry_wait_seconds().unwrap_or(0.0),
+        }
+    }
+}
+
 /// How long each phase takes, and which one binds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Phases {
@@ -92,6 +118,15 @@ pub struct Phases {
     pub glassix_seconds: f64,
     /// Per-request cost used (seconds), if measured.
     pub seconds_per_request: Option<f64>,
+    /// Share of discovery's requests sent again (429s, server and transport errors): the
+    /// fault rate carried into `migrate` (0 when discovery met none).
+    #[serde(default)]
+    pub retry_share: f64,
+    /// The slowest department's read path under the faults discovery met on its key
+    /// ([`super::DepartmentLoad::faulty_read_path_seconds`]): a floor under the tickets
+    /// phase; `None` when no key met a fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faulty_read_path_seconds: Option<f64>,
     /// `migrate` alone if started when the plan was made (the Glassix keys continuing the
     /// minute and hour the previous commands used), and on a fresh quota period; present when
     /// the plan knows the keys' recent usage.
@@ -177,13 +212,33 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
     }
     let discover_ic = w.discover_intercom_calls as f64;
     let discover_requests = discover_ic + w.discover_glassix_calls() as f64;
+    // The faults discovery met, carried into `migrate` on the paths whose requests go in
+    // series: the serial steps (one request after another; each department's own Glassix
+    // requests side by side), the longest ticket's chain, and each faulty department's read
+    // path as discovery measured it.
+    let faults = FaultCost::of(w);
+    let serial_faults = serial_ic * faults.intercom
+        + serial_gx as f64 / w.departments.len().max(1) as f64 * faults.glassix;
+    let read_path = w
+        .departments
+        .iter()
+        .filter_map(|d| d.faulty_read_path_seconds())
+        .reduce(f64::max);
+    // Discovery itself: when the faults' waits held its scan back (no cost measured), the
+    // model cannot rebuild it from a cost; what it measured is its duration. (A quota's hold
+    // is the Glassix path's to count.)
+    let discover_floor = match (cost, w.discover_measured_seconds) {
+        (None, Some(measured)) if w.discover_retries > 0 => measured,
+        _ => 0.0,
+    };
     // Each part at a given rate and per-request factor: (discover, serial, tickets).
     let parts = |rate: f64, factor: f64| {
         let writes = factor * WRITE_COST_FACTOR;
         (
-            phase(discover_ic, discover_requests, rate, factor),
-            phase(serial_ic, serial_ic + serial_gx as f64, rate, writes),
-            phase(tickets_ic, tickets_ic + tickets_gx as f64, rate, writes),
+            phase(discover_ic, discover_requests, rate, factor).max(discover_floor),
+            phase(serial_ic, serial_ic + serial_gx as f64, rate, writes) + factor * serial_faults,
+            phase(tickets_ic, tickets_ic + tickets_gx as f64, rate, writes)
+                .max(factor * read_path.unwrap_or(0.0)),
         )
     };
     // The longest ticket's requests go in order on one token, and `migrate` starts that
@@ -194,6 +249,7 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
     let chain = w.longest_chain_requests as f64;
     let chain_floor = |token_rate: f64, factor: f64| {
         (chain / token_rate).max(tool(chain, factor * CHAIN_LATENCY_FACTOR).unwrap_or(0.0))
+            + factor * chain * faults.intercom
     };
     let parts = |rate: f64, token_rate: f64, factor: f64| {
         let (d, s, t) = parts(rate, factor);
@@ -232,8 +288,22 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
     let estimate = intercom_path.max(glassix);
     let tickets_tool = tool(tickets_ic + tickets_gx as f64, WRITE_COST_FACTOR);
     let tool_binds = tickets_tool.is_some_and(|t| t > tickets_ic / ri);
+    // The faults bind when the phase would be shorter without them.
+    let faults_bind = faults != FaultCost::default() && {
+        let without = phase(
+            tickets_ic,
+            tickets_ic + tickets_gx as f64,
+            ri,
+            WRITE_COST_FACTOR,
+        )
+        .max(chain / ri_token)
+        .max(tool(chain, CHAIN_LATENCY_FACTOR).unwrap_or(0.0));
+        tickets > without * 1.05
+    };
     let bound_by = if glassix > intercom_path {
         "glassix"
+    } else if faults_bind {
+        "faults"
     } else if tool_binds {
         "tool"
     } else {
@@ -297,6 +367,8 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
             departments,
             glassix_seconds: glassix,
             seconds_per_request: cost,
+            retry_share: w.retry_share(),
+            faulty_read_path_seconds: read_path,
             migrate_now: w
                 .start
                 .as_ref()

@@ -166,11 +166,22 @@ pub(super) fn build(plan: &Plan, limits: &RateLimits) -> Result<PlanReport> {
         g_secs = m.phases.glassix_seconds;
         if m.phases.seconds_per_request.is_none() {
             caveats.push(
-                "the per-request cost was not measured (a Glassix quota held discovery back), \
-                 so a run that no rate limit binds is not estimated: it takes longer than \
-                 the rate-limit figures say"
+                "the per-request cost was not measured (a Glassix quota or the faults' waits \
+                 held discovery back), so the tool's own speed is not estimated: a run that \
+                 neither a rate limit nor the faults bind takes longer than these figures say"
                     .to_owned(),
             );
+        }
+        if w.discover_retries > 0 {
+            caveats.push(format!(
+                "discovery sent {} of its requests again ({:.1} %, {:.1} s of waits added up): \
+                 the estimate carries that rate into `migrate` for both services (discovery's \
+                 few Intercom requests cannot measure Intercom's own); fewer faults make it \
+                 shorter, more make it longer",
+                w.discover_retries,
+                w.retry_share() * 100.0,
+                w.discover_retry_wait_seconds
+            ));
         }
         phases = Some(m.phases);
     }
@@ -302,6 +313,7 @@ pub fn binding_label(bound_by: &str) -> &'static str {
     match bound_by {
         "glassix" => "the Glassix quota of the slowest department key",
         "tool" => "round trips and the tool's own CPU (no rate limit binds)",
+        "faults" => "the retries' waits (the faults discovery met, carried into `migrate`)",
         _ => "Intercom's rate limit",
     }
 }

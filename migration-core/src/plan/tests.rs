@@ -221,6 +221,7 @@ fn modelled(
                 tokens: 1,
                 ..GlassixCalls::default()
             },
+            ..DepartmentLoad::default()
         })
         .collect();
     Plan::new(steps).unwrap().with_workload(Workload {
@@ -231,7 +232,7 @@ fn modelled(
         measured_concurrency: 12,
         migrate_concurrency: 8,
         longest_chain_requests: 0,
-        start: None,
+        ..Workload::default()
     })
 }
 
@@ -483,4 +484,70 @@ fn several_tokens_multiply_the_rate_up_to_the_workspace_share() {
     });
     let p = plan.report(&three).unwrap().phases.unwrap();
     assert!((p.longest_chain_seconds - 1000.0 * 0.01 * CHAIN_LATENCY_FACTOR).abs() < 1e-9);
+}
+
+#[test]
+fn faults_discovery_met_are_carried_into_the_estimate() {
+    // One key, no quota in reach, Intercom at 1,000/s: without faults the job is a few
+    // hundredths of a second of rate arithmetic.
+    let calm_plan = modelled(10, 1.0, &[(100, 20)], None);
+    let lax = limits(1e6, 1e9, 1000.0);
+    let calm = calm_plan.report(&lax).unwrap();
+    let calm_phases = calm.phases.clone().unwrap();
+    assert_eq!(calm_phases.retry_share, 0.0);
+    assert_eq!(calm_phases.faulty_read_path_seconds, None);
+    assert_ne!(calm.totals.bound_by, "faults");
+    assert!(!calm.caveats.iter().any(|c| c.contains("sent 5 of")));
+
+    // Discovery met faults: 5 of its 105 requests (100 Glassix, 5 Intercom) sent again,
+    // 12.5 s of waits (2.5 s each); its scan of the key took 10 s for 100 requests.
+    let mut w = calm_plan.workload().unwrap().clone();
+    w.departments[0].discover_seconds = Some(10.0);
+    w.departments[0].discover_retries = 5;
+    w.discover_retries = 5;
+    w.discover_retry_wait_seconds = 12.5;
+    let faulty = calm_plan.clone().with_workload(w);
+    let r = faulty.report(&lax).unwrap();
+    let p = r.phases.clone().unwrap();
+    let share = 5.0 / 105.0;
+    assert!((p.retry_share - share).abs() < 1e-12);
+    // The key's read path as discovery measured it: 20 list pages at 10 s / 100 requests.
+    assert_eq!(p.faulty_read_path_seconds, Some(2.0));
+    assert_eq!(r.totals.bound_by, "faults");
+    // Discovery's cost could not be measured (`None`): its measured duration stands for it.
+    assert_eq!(p.discover_seconds, 1.0);
+    // The serial steps: each Intercom request waits share × 0.5 s (the client's first
+    // backoff), the key's own two Glassix requests share × 2.5 s (discovery's mean wait).
+    let serial_ic = calm_phases.serial_seconds * 1000.0;
+    let expected_serial = calm_phases.serial_seconds + serial_ic * share * 0.5 + 2.0 * share * 2.5;
+    assert!(
+        (p.serial_seconds - expected_serial).abs() < 1e-9,
+        "{} vs {expected_serial}",
+        p.serial_seconds
+    );
+    let expected = 1.0 + expected_serial + 2.0;
+    assert!((r.totals.estimated_seconds - expected).abs() < 1e-9);
+    assert!(
+        r.caveats
+            .iter()
+            .any(|c| c.contains("sent 5 of its requests again")),
+        "{:?}",
+        r.caveats
+    );
+    // The longest ticket's chain carries the Intercom share too: 1,000 requests × share ×
+    // 0.5 s on top of its requests at one token's rate.
+    let mut w = faulty.workload().unwrap().clone();
+    w.longest_chain_requests = 1000;
+    let p = faulty
+        .with_workload(w)
+        .report(&lax)
+        .unwrap()
+        .phases
+        .unwrap();
+    let chain = 1000.0 / 1000.0 + 1000.0 * share * 0.5;
+    assert!(
+        (p.longest_chain_seconds - chain).abs() < 1e-6,
+        "{} vs {chain}",
+        p.longest_chain_seconds
+    );
 }

@@ -61,7 +61,7 @@ impl GlassixCalls {
 
 /// One department key's load: its requests share that key's quota, side by side with the
 /// other departments'.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DepartmentLoad {
     /// Department id.
     pub department: String,
@@ -70,6 +70,25 @@ pub struct DepartmentLoad {
     pub discover_calls: u64,
     /// Requests `migrate` will make on the key.
     pub migrate: GlassixCalls,
+    /// Wall seconds of discovery's scan of the department (listing and reads), when measured.
+    #[serde(default)]
+    pub discover_seconds: Option<f64>,
+    /// Calls on the key discovery sent again (429s, server and transport errors).
+    #[serde(default)]
+    pub discover_retries: u64,
+}
+
+impl DepartmentLoad {
+    /// The department's read path under the faults discovery met on its key: `migrate`'s
+    /// tickets-phase requests on the key at discovery's measured seconds per request on it
+    /// (listing, reads and the retries' waits, which hold one department's listing in
+    /// series). `None` when discovery met no fault on the key (the model's other terms then
+    /// cover the key) or its time was not measured.
+    pub fn faulty_read_path_seconds(&self) -> Option<f64> {
+        let seconds = self.discover_seconds?;
+        (self.discover_retries > 0 && self.discover_calls > 0)
+            .then(|| seconds * self.migrate.tickets_phase() as f64 / self.discover_calls as f64)
+    }
 }
 
 /// What the plan knows beyond the step counts: each department's Glassix load, discovery's
@@ -100,12 +119,34 @@ pub struct Workload {
     /// [`super::Phases::migrate_now`]).
     #[serde(default)]
     pub start: Option<StartState>,
+    /// Calls discovery sent again (both services: 429s, server and transport errors).
+    #[serde(default)]
+    pub discover_retries: u64,
+    /// Seconds those calls waited before being sent again, added up.
+    #[serde(default)]
+    pub discover_retry_wait_seconds: f64,
 }
 
 impl Workload {
     /// Glassix requests discovery made, over every department.
     pub fn discover_glassix_calls(&self) -> u64 {
         self.departments.iter().map(|d| d.discover_calls).sum()
+    }
+
+    /// Share of discovery's requests (both services) that were sent again: the fault rate the
+    /// plan carries into `migrate` (0 when discovery met none).
+    pub fn retry_share(&self) -> f64 {
+        let requests = self.discover_glassix_calls() + self.discover_intercom_calls;
+        if requests == 0 {
+            return 0.0;
+        }
+        (self.discover_retries as f64 / requests as f64).min(1.0)
+    }
+
+    /// Mean seconds one of discovery's retries waited (`None` when there was none).
+    pub fn retry_wait_seconds(&self) -> Option<f64> {
+        (self.discover_retries > 0)
+            .then(|| self.discover_retry_wait_seconds / self.discover_retries as f64)
     }
 
     /// Glassix requests `migrate` will make, over every department.
