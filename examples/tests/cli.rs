@@ -940,6 +940,45 @@ fn migrate_under_5xx_answers_completes_in_one_run() {
     ctx.assert_no_secret_in_files();
 }
 
+/// Faults met during `discover` are carried into the estimate: `plan` names the share of
+/// discovery's requests sent again, keeps discovery's scan from standing for the tool's cost,
+/// and charges the retries' waits to the steps that go in series.
+#[test]
+fn faults_met_in_discovery_are_carried_into_the_plan() {
+    let ctx = ctx();
+    // Every 3rd Intercom request answers 500 unprocessed, from discovery on.
+    ctx.sb.intercom.set_faults(helpdesk_sandbox::FaultConfig {
+        error_5xx_every: 3,
+        ..Default::default()
+    });
+    ctx.run(&["discover"]).expect_code(0);
+    let discovery = ctx.read_json("discovery.json");
+    let retries = discovery["cost"]["retries"].as_u64().unwrap();
+    assert!(retries > 0, "{:#}", discovery["cost"]);
+    ctx.sb
+        .intercom
+        .set_faults(helpdesk_sandbox::FaultConfig::default());
+    ctx.prepare_spec(true, true);
+    let plan = ctx.run(&["plan"]);
+    plan.expect_code(0);
+    assert!(
+        plan.stdout
+            .contains(&format!("discovery sent {retries} of its requests again")),
+        "{}",
+        plan.dump()
+    );
+    let p = ctx.read_json("plan.json");
+    let phases = &p["phases"];
+    assert!(phases["retry_share"].as_f64().unwrap() > 0.01, "{phases:#}");
+    // More than 1 % sent again: the scan measured the waits, not the tool.
+    assert!(phases["seconds_per_request"].is_null(), "{phases:#}");
+    let measured = phases["discover_measured_seconds"].as_f64().unwrap();
+    assert!(
+        phases["discover_seconds"].as_f64().unwrap() >= measured,
+        "{phases:#}"
+    );
+}
+
 #[test]
 fn interrupted_migrate_exits_5_and_migrate_again_resumes() {
     // Slow Intercom down so the run is caught half-way.

@@ -18,6 +18,12 @@
 //!   where `pace_s` is the client's own sliding-log arithmetic ([`super::start`]): `migrate`
 //!   continues the usage discovery left on each key, so the job is paced as one.
 //!
+//! - **faults** discovery met (a share of its requests sent again, [`Workload::retry_share`]):
+//!   carried into `migrate` on the paths whose requests go in series — each serial request
+//!   and each request of the longest chain waits the share × one retry's wait, and each key
+//!   that met faults reads at least at discovery's measured seconds per request on it (its
+//!   listing waits in series); see `FaultCost`.
+//!
 //! `estimate = max(discover + serial + tickets phase, Glassix path)`; and, when the plan knows
 //! the keys' recent usage, `migrate` alone if started now ([`super::MigrateNow`]).
 

@@ -23,6 +23,11 @@ intercom_rate = min(one token's rate × tokens, workspace_share × workspace_lim
 tickets_s ≥ the longest ticket's requests / one token's rate, and ≥ those requests × \
 seconds_per_request × the chain latency factor (they go in order on one token, one round trip each; \
 `migrate` starts that ticket first), and \
+with faults met in discovery (a share r of its requests sent again, mean wait w each): serial_s += \
+serial Intercom requests × r × 0.5 s (the Intercom client's first backoff) + one key's serial Glassix \
+requests × r × w, the chain += its requests × r × 0.5 s, tickets_s ≥ the slowest faulty key's read path \
+(discovery's seconds per request on the key × `migrate`'s tickets-phase requests on it), and discover_s ≥ \
+discovery's measured duration when r > 1 % kept its cost from being measured; \
 glassix_path_s = max over departments of pace_s(discover + migrate requests on that key's quota, \
 downloads and tokens excluded), \
 pace_s(n) = the client's sliding log: a minute's quota at once, the next a minute (+ 0.25 s) after \
