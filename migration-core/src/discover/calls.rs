@@ -104,11 +104,21 @@ pub struct DiscoveryCost {
 }
 
 /// Share of discovery's requests sent again above which its scan is taken to measure the
-/// faults' waits rather than the tool's cost per request (a few retries in a long scan barely
-/// move its wall time; one in twenty, each waiting seconds, decides it).
+/// faults' waits rather than the tool's cost per request: each retry waits 0.5–3 s, so a few in
+/// a long scan barely move its wall time, while more than one in a hundred (the bench's fault
+/// profile sends one in twenty again) decide it. A judgement, not a calibration.
 pub const COST_MEASURABLE_RETRY_SHARE: f64 = 0.01;
 
 impl DiscoveryCost {
+    /// Share of discovery's requests (both services) sent again; 0 when it sent none.
+    pub fn retry_share(&self) -> f64 {
+        let requests = self.scan_requests + self.intercom_requests;
+        if requests == 0 {
+            return 0.0;
+        }
+        (self.retries as f64 / requests as f64).min(1.0)
+    }
+
     /// Wall seconds per request during the scan, when the scan was bound by round trips and
     /// the tool's own work (no pacer wait on any key, at most
     /// [`COST_MEASURABLE_RETRY_SHARE`] of its requests sent again); `None` when a quota or the
@@ -116,7 +126,7 @@ impl DiscoveryCost {
     /// not the tool).
     pub fn seconds_per_request(&self, departments: &[DepartmentScan]) -> Option<f64> {
         let waited = departments.iter().any(|d| d.discovery_waited_seconds > 0.0);
-        let faulty = self.retries as f64 > COST_MEASURABLE_RETRY_SHARE * self.scan_requests as f64;
+        let faulty = self.retry_share() > COST_MEASURABLE_RETRY_SHARE;
         (!waited && !faulty && self.scan_requests > 0 && self.scan_seconds > 0.0)
             .then(|| self.scan_seconds / self.scan_requests as f64)
     }

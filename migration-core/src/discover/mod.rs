@@ -419,6 +419,12 @@ impl Migration {
         // at a time each.
         let departments = self.glassix.departments();
         let retries_before = (self.glassix.stats().retries, self.intercom.retry_stats());
+        // Each key's limiter counts from the client's start (the CLI's preflight included):
+        // the scan's own retries are the difference.
+        let key_retries_before: Vec<u64> = departments
+            .iter()
+            .map(|dept| dept.stats().pace.retries)
+            .collect();
         let per_department = departments.iter().map(|dept| {
             let scan = &scan;
             async move {
@@ -472,7 +478,8 @@ impl Migration {
         d.glassix_departments = departments
             .iter()
             .zip(dept_seconds)
-            .map(|(dept, seconds)| {
+            .zip(key_retries_before)
+            .map(|((dept, seconds), retries_before)| {
                 let id = guid_key(dept.id());
                 let stats = dept.stats();
                 DepartmentScan {
@@ -485,7 +492,7 @@ impl Migration {
                     discovery_tokens: stats.tokens_issued,
                     discovery_waited_seconds: stats.pace.waited.as_secs_f64(),
                     discovery_seconds: seconds,
-                    discovery_retries: stats.pace.retries,
+                    discovery_retries: stats.pace.retries.saturating_sub(retries_before),
                     department_id: id,
                 }
             })

@@ -112,7 +112,9 @@ pub struct Phases {
     /// The tickets phase's Intercom requests at the Intercom rate (every token).
     pub tickets_intercom_seconds: f64,
     /// The longest ticket's requests, one after another on one token: at that token's rate,
-    /// or at the measured cost per request if longer. A floor under the tickets phase.
+    /// or at the measured cost per request if longer, plus the waits of the faults discovery
+    /// met ([`Phases::retry_share`] × the Intercom client's first backoff per request). A
+    /// floor under the tickets phase.
     #[serde(default)]
     pub longest_chain_seconds: f64,
     /// The tickets phase's requests (both sides) at the measured per-request cost ×
@@ -233,11 +235,14 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
     // Discovery itself: when the faults' waits held its scan back (no cost measured), the
     // model cannot rebuild it from a cost; what it measured is its duration. (A quota's hold
     // is the Glassix path's to count.)
+    let faults_held_discovery = w.retry_share() > crate::discover::COST_MEASURABLE_RETRY_SHARE;
     let discover_floor = match (cost, w.discover_measured_seconds) {
-        (None, Some(measured)) if w.discover_retries > 0 => measured,
+        (None, Some(measured)) if faults_held_discovery => measured,
         _ => 0.0,
     };
-    // Each part at a given rate and per-request factor: (discover, serial, tickets).
+    // Each part at a given rate and per-request factor: (discover, serial, tickets). The
+    // faults' terms take the range's factor too: their waits are the retry policy's, but how
+    // many land on a path in series varies between runs as much as the tool's cost does.
     let parts = |rate: f64, factor: f64| {
         let writes = factor * WRITE_COST_FACTOR;
         (
@@ -327,8 +332,16 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
     let (d_hi, s_hi, t_hi) = parts(ri, ri_token, TOOL_SPREAD_HIGH);
     let total_requests =
         discover_requests + serial_ic + serial_gx as f64 + tickets_ic + tickets_gx as f64;
-    let retries = ASSUMED_RETRY_SHARE * total_requests * ASSUMED_RETRY_WAIT_SECONDS
-        / w.migrate_concurrency.max(1) as f64;
+    // The assumed retries, only where discovery measured none (measured faults are in the
+    // paths already, at 1.5 × at this end: where they land varies from run to run, and with
+    // it what they cost: identical fault runs took 25.6–33.6 s).
+    let faults_measured = faults != FaultCost::default();
+    let retries = if faults_measured {
+        0.0
+    } else {
+        ASSUMED_RETRY_SHARE * total_requests * ASSUMED_RETRY_WAIT_SECONDS
+            / w.migrate_concurrency.max(1) as f64
+    };
     let high_path = d_hi + s_hi + t_hi + retries;
     let high_gx = slowest(&glassix_path(decrease, false, d_hi + s_hi));
     let range = Range {
@@ -351,6 +364,13 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
                 "a 429 on a Glassix key (another integration using it) lowers its pace to \
                  {:.0} % for the rest of the run",
                 decrease * 100.0
+            )
+        } else if faults_measured {
+            format!(
+                "the tool's per-request cost and the faults' waits {:.0} % above those \
+                 measured in discovery ({:.1} % of its requests sent again)",
+                (TOOL_SPREAD_HIGH - 1.0) * 100.0,
+                w.retry_share() * 100.0
             )
         } else {
             format!(

@@ -78,7 +78,8 @@ pub struct PlanTotals {
     pub estimated_seconds: f64,
     /// Σ per-step estimates: the duration if nothing overlapped.
     pub sequential_upper_bound_seconds: f64,
-    /// `intercom`, `glassix` or `tool` (round trips and the tool's CPU): what bounds the run.
+    /// `intercom`, `glassix`, `faults` (the retries' waits of the faults discovery met) or
+    /// `tool` (round trips and the tool's CPU): what bounds the run.
     pub bound_by: String,
     /// The estimate's range and what drives each end.
     pub range: Range,
@@ -200,11 +201,14 @@ pub(super) fn build(plan: &Plan, limits: &RateLimits) -> Result<PlanReport> {
             range.high
         ));
     }
-    caveats.push(format!(
-        "retries are an assumption ({:.0} % of requests, in the high end only): a workspace \
+    let faults_measured = plan.workload().is_some_and(|w| w.discover_retries > 0);
+    if !faults_measured {
+        caveats.push(format!(
+            "retries are an assumption ({:.0} % of requests, in the high end only): a workspace \
          answering with more 5xx, 429 bursts or lost responses runs longer than the range",
-        model::ASSUMED_RETRY_SHARE * 100.0
-    ));
+            model::ASSUMED_RETRY_SHARE * 100.0
+        ));
+    }
     Ok(PlanReport {
         steps,
         totals: PlanTotals {

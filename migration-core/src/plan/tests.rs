@@ -497,7 +497,12 @@ fn faults_discovery_met_are_carried_into_the_estimate() {
     assert_eq!(calm_phases.retry_share, 0.0);
     assert_eq!(calm_phases.faulty_read_path_seconds, None);
     assert_ne!(calm.totals.bound_by, "faults");
-    assert!(!calm.caveats.iter().any(|c| c.contains("sent 5 of")));
+    assert!(!calm.caveats.iter().any(|c| c.contains("sent again")));
+    assert!(
+        calm.caveats
+            .iter()
+            .any(|c| c.contains("retries are an assumption"))
+    );
 
     // Discovery met faults: 5 of its 105 requests (100 Glassix, 5 Intercom) sent again,
     // 12.5 s of waits (2.5 s each); its scan of the key took 10 s for 100 requests.
@@ -533,6 +538,23 @@ fn faults_discovery_met_are_carried_into_the_estimate() {
             .any(|c| c.contains("sent 5 of its requests again")),
         "{:?}",
         r.caveats
+    );
+    // The measured faults replace the assumed ones at the high end, scaled like the tool's
+    // cost (1.5 ×), and the caveat about the assumption goes.
+    assert!(
+        !r.caveats
+            .iter()
+            .any(|c| c.contains("retries are an assumption"))
+    );
+    assert!(
+        r.totals.range.high.contains("measured in discovery"),
+        "{:?}",
+        r.totals.range
+    );
+    assert!(
+        r.totals.range.high_seconds >= 1.0 + 1.5 * 2.0,
+        "{:?}",
+        r.totals.range
     );
     // The longest ticket's chain carries the Intercom share too: 1,000 requests × share ×
     // 0.5 s on top of its requests at one token's rate.

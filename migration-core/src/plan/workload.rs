@@ -103,7 +103,8 @@ pub struct Workload {
     pub discover_measured_seconds: Option<f64>,
     /// Wall seconds per request when nothing throttles (round trips and the tool's CPU),
     /// measured on discovery's scan; `None` when it could not be measured honestly (a quota
-    /// held the scan back).
+    /// or the faults' waits held the scan back).
+    /// ([`crate::discover::DiscoveryCost::seconds_per_request`]).
     pub seconds_per_request: Option<f64>,
     /// Requests in flight during the measurement (discovery's scan).
     pub measured_concurrency: u64,
@@ -134,7 +135,8 @@ impl Workload {
     }
 
     /// Share of discovery's requests (both services) that were sent again: the fault rate the
-    /// plan carries into `migrate` (0 when discovery met none).
+    /// plan carries into `migrate` (0 when discovery met none). The same figure as
+    /// [`crate::discover::DiscoveryCost::retry_share`], from the workload's counts.
     pub fn retry_share(&self) -> f64 {
         let requests = self.discover_glassix_calls() + self.discover_intercom_calls;
         if requests == 0 {
