@@ -37,6 +37,10 @@ pub struct DepartmentScan {
     /// error): the faults the key's read path met.
     #[serde(default)]
     pub discovery_retries: u64,
+    /// 429 answers discovery met on this key (each paused the key: a throttle other than the
+    /// quota the pacer keeps, such as another integration or a burst limit).
+    #[serde(default)]
+    pub discovery_rate_limited: u64,
 }
 
 /// Requests `migrate` makes on a department key besides the per-record ones: one user listing
@@ -77,6 +81,7 @@ impl DepartmentScan {
             migrate: self.migrate_calls(canned_as_articles),
             discover_seconds: (self.discovery_seconds > 0.0).then_some(self.discovery_seconds),
             discover_retries: self.discovery_retries,
+            discover_rate_limited: self.discovery_rate_limited,
         }
     }
 }
@@ -148,6 +153,7 @@ mod tests {
             discovery_waited_seconds: waited,
             discovery_seconds: 0.3,
             discovery_retries: 0,
+            discovery_rate_limited: 0,
         }
     }
 

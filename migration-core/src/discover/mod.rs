@@ -421,9 +421,12 @@ impl Migration {
         let retries_before = (self.glassix.stats().retries, self.intercom.retry_stats());
         // Each key's limiter counts from the client's start (the CLI's preflight included):
         // the scan's own retries are the difference.
-        let key_retries_before: Vec<u64> = departments
+        let key_before: Vec<(u64, u64)> = departments
             .iter()
-            .map(|dept| dept.stats().pace.retries)
+            .map(|dept| {
+                let pace = dept.stats().pace;
+                (pace.retries, pace.rate_limited)
+            })
             .collect();
         let per_department = departments.iter().map(|dept| {
             let scan = &scan;
@@ -478,8 +481,8 @@ impl Migration {
         d.glassix_departments = departments
             .iter()
             .zip(dept_seconds)
-            .zip(key_retries_before)
-            .map(|((dept, seconds), retries_before)| {
+            .zip(key_before)
+            .map(|((dept, seconds), (retries_before, rate_limited_before))| {
                 let id = guid_key(dept.id());
                 let stats = dept.stats();
                 DepartmentScan {
@@ -493,6 +496,10 @@ impl Migration {
                     discovery_waited_seconds: stats.pace.waited.as_secs_f64(),
                     discovery_seconds: seconds,
                     discovery_retries: stats.pace.retries.saturating_sub(retries_before),
+                    discovery_rate_limited: stats
+                        .pace
+                        .rate_limited
+                        .saturating_sub(rate_limited_before),
                     department_id: id,
                 }
             })

@@ -84,6 +84,10 @@ struct FaultCost {
     intercom: f64,
     /// Seconds per Glassix request: the share × discovery's mean wait per retry.
     glassix: f64,
+    /// Seconds per Intercom request that its whole token is held: the 429 share × the
+    /// client's first 429 wait. A 429 that says nothing of the window holds every caller of
+    /// the token (`intercom_client`'s pacer), so these add up over the tickets phase.
+    intercom_hold: f64,
 }
 
 impl FaultCost {
@@ -92,9 +96,13 @@ impl FaultCost {
         let intercom_wait = intercom_client::RetryPolicy::default()
             .backoff(1)
             .as_secs_f64();
+        let hold = intercom_client::RetryPolicy::default()
+            .rate_limit_backoff(1)
+            .as_secs_f64();
         FaultCost {
             intercom: share * intercom_wait,
             glassix: share * w.retry_wait_seconds().unwrap_or(0.0),
+            intercom_hold: w.rate_limited_share() * hold,
         }
     }
 }
@@ -262,9 +270,17 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
         (chain / token_rate).max(tool(chain, factor * CHAIN_LATENCY_FACTOR).unwrap_or(0.0))
             + factor * chain * faults.intercom
     };
+    // The 429s' holds: each stops every caller of its token, so they add to the phase
+    // (spread over the tokens, which are held one at a time).
+    let tokens = f64::from(limits.intercom_tokens.max(1));
+    let holds = tickets_ic * faults.intercom_hold / tokens;
     let parts = |rate: f64, token_rate: f64, factor: f64| {
         let (d, s, t) = parts(rate, factor);
-        (d, s, t.max(chain_floor(token_rate, factor)))
+        (
+            d,
+            s,
+            t.max(chain_floor(token_rate, factor)) + factor * holds,
+        )
     };
     let (discover, serial, tickets) = parts(ri, ri_token, 1.0);
     let before_tickets = discover + serial;

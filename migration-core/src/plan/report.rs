@@ -26,7 +26,8 @@ seconds_per_request × the chain latency factor (they go in order on one token, 
 with faults met in discovery (a share r of its requests sent again, mean wait w each): serial_s += \
 serial Intercom requests × r × 0.5 s (the Intercom client's first backoff) + one key's serial Glassix \
 requests × r × w, the chain += its requests × r × 0.5 s, tickets_s ≥ the slowest faulty key's read path \
-(discovery's seconds per request on the key × `migrate`'s tickets-phase requests on it), and discover_s ≥ \
+(discovery's seconds per request on the key × `migrate`'s tickets-phase requests on it), tickets_s += its \
+Intercom requests × the share of Glassix 429s in discovery × 0.25 s ÷ tokens (a 429 holds its token), and discover_s ≥ \
 discovery's measured duration when r > 1 % kept its cost from being measured; \
 glassix_path_s = max over departments of pace_s(discover + migrate requests on that key's quota, \
 downloads and tokens excluded), \

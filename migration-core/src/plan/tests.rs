@@ -556,6 +556,17 @@ fn faults_discovery_met_are_carried_into_the_estimate() {
         "{:?}",
         r.totals.range
     );
+    // 429s met in discovery (2 of the key's 100 requests): each Intercom request of the
+    // tickets phase holds its token 2 % × 0.25 s (the client's first 429 wait), added up.
+    let mut w = faulty.workload().unwrap().clone();
+    w.departments[0].discover_rate_limited = 2;
+    let limited = faulty.clone().with_workload(w).report(&lax).unwrap();
+    let tickets_ic = 10.0;
+    assert!(
+        (limited.totals.estimated_seconds - (expected + tickets_ic * 0.02 * 0.25)).abs() < 1e-9,
+        "{}",
+        limited.totals.estimated_seconds
+    );
     // The longest ticket's chain carries the Intercom share too: 1,000 requests × share ×
     // 0.5 s on top of its requests at one token's rate.
     let mut w = faulty.workload().unwrap().clone();

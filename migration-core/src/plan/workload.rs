@@ -76,6 +76,9 @@ pub struct DepartmentLoad {
     /// Calls on the key discovery sent again (429s, server and transport errors).
     #[serde(default)]
     pub discover_retries: u64,
+    /// 429 answers discovery met on the key.
+    #[serde(default)]
+    pub discover_rate_limited: u64,
 }
 
 impl DepartmentLoad {
@@ -143,6 +146,21 @@ impl Workload {
             return 0.0;
         }
         (self.discover_retries as f64 / requests as f64).min(1.0)
+    }
+
+    /// Share of discovery's Glassix requests answered 429 (0 when none was): the burst
+    /// throttling the plan assumes Intercom applies too.
+    pub fn rate_limited_share(&self) -> f64 {
+        let requests = self.discover_glassix_calls();
+        if requests == 0 {
+            return 0.0;
+        }
+        let limited: u64 = self
+            .departments
+            .iter()
+            .map(|d| d.discover_rate_limited)
+            .sum();
+        (limited as f64 / requests as f64).min(1.0)
     }
 
     /// Mean seconds one of discovery's retries waited (`None` when there was none).
