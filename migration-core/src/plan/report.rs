@@ -348,6 +348,21 @@ fn phases_markdown(o: &mut String, p: &Phases) {
         human_duration(p.longest_chain_seconds),
         human_duration(p.glassix_seconds)
     );
+    if p.retry_share > 0.0 {
+        let _ = writeln!(
+            o,
+            "Faults carried from discovery: {:.1} % of its requests were sent again, assumed \
+             for `migrate` on both services; {}.\n",
+            p.retry_share * 100.0,
+            p.faulty_read_path_seconds.map_or(
+                "no key's read path met them".to_owned(),
+                |s| format!(
+                    "the slowest key's read path under them {}",
+                    human_duration(s)
+                )
+            )
+        );
+    }
     if let Some(n) = &p.migrate_now {
         let _ = writeln!(
             o,

@@ -539,6 +539,13 @@ fn faults_discovery_met_are_carried_into_the_estimate() {
         "{:?}",
         r.caveats
     );
+    let md = r.to_markdown();
+    assert!(
+        md.contains("Faults carried from discovery: 4.8 % of its requests were sent again")
+            && md.contains("the slowest key's read path under them 2 s"),
+        "{md}"
+    );
+    assert!(!calm.to_markdown().contains("Faults carried"));
     // The measured faults replace the assumed ones at the high end, scaled like the tool's
     // cost (1.5 ×), and the caveat about the assumption goes.
     assert!(
