@@ -248,16 +248,15 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
         (None, Some(measured)) if faults_held_discovery => measured,
         _ => 0.0,
     };
-    // Each part at a given rate and per-request factor: (discover, serial, tickets). The
-    // faults' terms take the range's factor too: their waits are the retry policy's, but how
-    // many land on a path in series varies between runs as much as the tool's cost does.
-    let parts = |rate: f64, factor: f64| {
+    // Each part at a given rate, per-request factor and faults' factor (0: as if discovery
+    // had met none): (discover, serial, tickets).
+    let parts = |rate: f64, factor: f64, faulty: f64| {
         let writes = factor * WRITE_COST_FACTOR;
         (
             phase(discover_ic, discover_requests, rate, factor).max(discover_floor),
-            phase(serial_ic, serial_ic + serial_gx as f64, rate, writes) + factor * serial_faults,
+            phase(serial_ic, serial_ic + serial_gx as f64, rate, writes) + faulty * serial_faults,
             phase(tickets_ic, tickets_ic + tickets_gx as f64, rate, writes)
-                .max(factor * read_path.unwrap_or(0.0)),
+                .max(faulty * read_path.unwrap_or(0.0)),
         )
     };
     // The longest ticket's requests go in order on one token, and `migrate` starts that
@@ -266,23 +265,27 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
     // (`CHAIN_LATENCY_FACTOR` × the measured cost: one after another, they do not share the
     // tool's throughput).
     let chain = w.longest_chain_requests as f64;
-    let chain_floor = |token_rate: f64, factor: f64| {
+    let chain_floor = |token_rate: f64, factor: f64, faulty: f64| {
         (chain / token_rate).max(tool(chain, factor * CHAIN_LATENCY_FACTOR).unwrap_or(0.0))
-            + factor * chain * faults.intercom
+            + faulty * chain * faults.intercom
     };
     // The 429s' holds: each stops every caller of its token, so they add to the phase
     // (spread over the tokens, which are held one at a time).
     let tokens = f64::from(limits.intercom_tokens.max(1));
     let holds = tickets_ic * faults.intercom_hold / tokens;
-    let parts = |rate: f64, token_rate: f64, factor: f64| {
-        let (d, s, t) = parts(rate, factor);
+    // The faults' terms take the range's factor too (`with_faults`): their waits are the
+    // retry policy's, but how many land on a path in series varies between runs as much as
+    // the tool's cost does.
+    let parts = |rate: f64, token_rate: f64, factor: f64, with_faults: bool| {
+        let faulty = if with_faults { factor } else { 0.0 };
+        let (d, s, t) = parts(rate, factor, faulty);
         (
             d,
             s,
-            t.max(chain_floor(token_rate, factor)) + factor * holds,
+            t.max(chain_floor(token_rate, factor, faulty)) + faulty * holds,
         )
     };
-    let (discover, serial, tickets) = parts(ri, ri_token, 1.0);
+    let (discover, serial, tickets) = parts(ri, ri_token, 1.0, true);
     let before_tickets = discover + serial;
     // The Glassix path, per department, with the client's pacing (a minute's quota at once,
     // the next a minute after the first of them) and discovery's requests continued by
@@ -317,15 +320,8 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
     let tool_binds = tickets_tool.is_some_and(|t| t > tickets_ic / ri);
     // The faults bind when the phase would be shorter without them.
     let faults_bind = faults != FaultCost::default() && {
-        let without = phase(
-            tickets_ic,
-            tickets_ic + tickets_gx as f64,
-            ri,
-            WRITE_COST_FACTOR,
-        )
-        .max(chain / ri_token)
-        .max(tool(chain, CHAIN_LATENCY_FACTOR).unwrap_or(0.0));
-        tickets > without * 1.05
+        let (_, _, calm) = parts(ri, ri_token, 1.0, false);
+        tickets > calm * 1.05
     };
     let bound_by = if glassix > intercom_path {
         "glassix"
@@ -338,14 +334,14 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
     };
     // Low end: Intercom at 100 % of its budget, each Glassix key sending a minute's quota at
     // once (the client's sliding log allows it), the tool at its cheapest.
-    let (d_lo, s_lo, t_lo) = parts(ri_full, ri_token_full, TOOL_SPREAD_LOW);
+    let (d_lo, s_lo, t_lo) = parts(ri_full, ri_token_full, TOOL_SPREAD_LOW, true);
     let low_path = d_lo + s_lo + t_lo;
     let low_gx = slowest(&glassix_path(1.0, true, d_lo + s_lo));
     // High end: a 429 met on a key (another integration using it) lowers its pace by the
     // client's decrease factor for the rest of the run; the tool at its dearest; the assumed
     // retries.
     let decrease = glassix_client::Adaptation::default().decrease;
-    let (d_hi, s_hi, t_hi) = parts(ri, ri_token, TOOL_SPREAD_HIGH);
+    let (d_hi, s_hi, t_hi) = parts(ri, ri_token, TOOL_SPREAD_HIGH, true);
     let total_requests =
         discover_requests + serial_ic + serial_gx as f64 + tickets_ic + tickets_gx as f64;
     // The assumed retries, only where discovery measured none (measured faults are in the
@@ -404,7 +400,7 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
             discover_measured_seconds: w.discover_measured_seconds,
             serial_seconds: serial,
             tickets_intercom_seconds: tickets_ic / ri,
-            longest_chain_seconds: chain_floor(ri_token, 1.0),
+            longest_chain_seconds: chain_floor(ri_token, 1.0, 1.0),
             tickets_tool_seconds: tickets_tool,
             departments,
             glassix_seconds: glassix,
