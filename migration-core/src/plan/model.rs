@@ -362,6 +362,12 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
             "`migrate` starts on a fresh Glassix quota period (more than a minute after \
              discovery's last request), so discovery's requests do not count against it"
                 .to_owned()
+        } else if faults_bind {
+            format!(
+                "the faults' waits {:.0} % below those measured in discovery (fewer of them \
+                 land on the requests that go in series)",
+                (1.0 - TOOL_SPREAD_LOW) * 100.0
+            )
         } else if tool_binds {
             format!(
                 "the tool's per-request cost {:.0} % below the one measured in discovery",

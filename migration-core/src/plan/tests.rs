@@ -554,6 +554,11 @@ fn faults_discovery_met_are_carried_into_the_estimate() {
             .any(|c| c.contains("retries are an assumption"))
     );
     assert!(
+        r.totals.range.low.contains("the faults' waits 25 % below"),
+        "{:?}",
+        r.totals.range
+    );
+    assert!(
         r.totals.range.high.contains("measured in discovery"),
         "{:?}",
         r.totals.range
