@@ -117,11 +117,7 @@ pub const COST_MEASURABLE_RETRY_SHARE: f64 = 0.01;
 impl DiscoveryCost {
     /// Share of discovery's requests (both services) sent again; 0 when it sent none.
     pub fn retry_share(&self) -> f64 {
-        let requests = self.scan_requests + self.intercom_requests;
-        if requests == 0 {
-            return 0.0;
-        }
-        (self.retries as f64 / requests as f64).min(1.0)
+        crate::plan::share_of(self.retries, self.scan_requests + self.intercom_requests)
     }
 
     /// Wall seconds per request during the scan, when the scan was bound by round trips and

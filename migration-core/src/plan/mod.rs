@@ -31,6 +31,7 @@ pub use model::{
 pub use report::{FORMULA, PlanReport, PlanTotals, StepReport, binding_label, human_duration};
 pub use start::{MigrateNow, StartState};
 pub use step_id::StepId;
+pub(crate) use workload::share_of;
 pub use workload::{DepartmentLoad, GlassixCalls, Workload};
 
 use crate::error::Result;

@@ -78,7 +78,7 @@ pub const ASSUMED_RETRY_WAIT_SECONDS: f64 = 2.0;
 /// retry. The rate is assumed to hold for the whole job and for both services: discovery
 /// makes a handful of Intercom requests, too few to measure Intercom's own (a flaky network
 /// or service is flaky for every command; a workspace that only fails later is not foreseen).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 struct FaultCost {
     /// Seconds per Intercom request: the share × the Intercom client's first backoff.
     intercom: f64,
@@ -93,12 +93,9 @@ struct FaultCost {
 impl FaultCost {
     fn of(w: &Workload) -> Self {
         let share = w.retry_share();
-        let intercom_wait = intercom_client::RetryPolicy::default()
-            .backoff(1)
-            .as_secs_f64();
-        let hold = intercom_client::RetryPolicy::default()
-            .rate_limit_backoff(1)
-            .as_secs_f64();
+        let policy = intercom_client::RetryPolicy::default();
+        let intercom_wait = policy.backoff(1).as_secs_f64();
+        let hold = policy.rate_limit_backoff(1).as_secs_f64();
         FaultCost {
             intercom: share * intercom_wait,
             glassix: share * w.retry_wait_seconds().unwrap_or(0.0),
@@ -319,7 +316,7 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
     let tickets_tool = tool(tickets_ic + tickets_gx as f64, WRITE_COST_FACTOR);
     let tool_binds = tickets_tool.is_some_and(|t| t > tickets_ic / ri);
     // The faults bind when the phase would be shorter without them.
-    let faults_bind = faults != FaultCost::default() && {
+    let faults_bind = w.met_faults() && {
         let (_, _, calm) = parts(ri, ri_token, 1.0, false);
         tickets > calm * 1.05
     };
@@ -347,8 +344,7 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
     // The assumed retries, only where discovery measured none (measured faults are in the
     // paths already, at 1.5 × at this end: where they land varies from run to run, and with
     // it what they cost: identical fault runs took 25.6–33.6 s).
-    let faults_measured = faults != FaultCost::default();
-    let retries = if faults_measured {
+    let retries = if w.met_faults() {
         0.0
     } else {
         ASSUMED_RETRY_SHARE * total_requests * ASSUMED_RETRY_WAIT_SECONDS
@@ -383,7 +379,7 @@ pub(super) fn model(plan: &Plan, limits: &RateLimits, w: &Workload) -> Result<Mo
                  {:.0} % for the rest of the run",
                 decrease * 100.0
             )
-        } else if faults_measured {
+        } else if w.met_faults() {
             format!(
                 "the tool's per-request cost and the faults' waits {:.0} % above those \
                  measured in discovery ({:.1} % of its requests sent again)",

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use super::model::{self, Phases, Range};
-use super::{Plan, RateLimits};
+use super::{Plan, RateLimits, Workload};
 use crate::error::{Error, Result};
 
 /// How the estimate is computed (also in the report).
@@ -179,7 +179,7 @@ pub(super) fn build(plan: &Plan, limits: &RateLimits) -> Result<PlanReport> {
                     .to_owned(),
             );
         }
-        if w.discover_retries > 0 {
+        if w.met_faults() {
             caveats.push(format!(
                 "discovery sent {} of its requests again ({:.1} %, {:.1} s of waits added up): \
                  the estimate carries that rate into `migrate` for both services (discovery's \
@@ -202,8 +202,7 @@ pub(super) fn build(plan: &Plan, limits: &RateLimits) -> Result<PlanReport> {
             range.high
         ));
     }
-    let faults_measured = plan.workload().is_some_and(|w| w.discover_retries > 0);
-    if !faults_measured {
+    if !plan.workload().is_some_and(Workload::met_faults) {
         caveats.push(format!(
             "retries are an assumption ({:.0} % of requests, in the high end only): a workspace \
          answering with more 5xx, 429 bursts or lost responses runs longer than the range",

@@ -141,26 +141,27 @@ impl Workload {
     /// plan carries into `migrate` (0 when discovery met none). The same figure as
     /// [`crate::discover::DiscoveryCost::retry_share`], from the workload's counts.
     pub fn retry_share(&self) -> f64 {
-        let requests = self.discover_glassix_calls() + self.discover_intercom_calls;
-        if requests == 0 {
-            return 0.0;
-        }
-        (self.discover_retries as f64 / requests as f64).min(1.0)
+        share_of(
+            self.discover_retries,
+            self.discover_glassix_calls() + self.discover_intercom_calls,
+        )
+    }
+
+    /// Whether discovery met faults (sent any request again): the plan then carries them
+    /// into `migrate` instead of assuming a retry share.
+    pub fn met_faults(&self) -> bool {
+        self.discover_retries > 0
     }
 
     /// Share of discovery's Glassix requests answered 429 (0 when none was): the burst
     /// throttling the plan assumes Intercom applies too.
     pub fn rate_limited_share(&self) -> f64 {
-        let requests = self.discover_glassix_calls();
-        if requests == 0 {
-            return 0.0;
-        }
-        let limited: u64 = self
+        let limited = self
             .departments
             .iter()
             .map(|d| d.discover_rate_limited)
             .sum();
-        (limited as f64 / requests as f64).min(1.0)
+        share_of(limited, self.discover_glassix_calls())
     }
 
     /// Mean seconds one of discovery's retries waited (`None` when there was none).
@@ -173,4 +174,13 @@ impl Workload {
     pub fn migrate_glassix_calls(&self) -> u64 {
         self.departments.iter().map(|d| d.migrate.total()).sum()
     }
+}
+
+/// `count` ÷ `total`, at most 1; 0 when `total` is 0 (the share of discovery's requests that
+/// met something).
+pub(crate) fn share_of(count: u64, total: u64) -> f64 {
+    if total == 0 {
+        return 0.0;
+    }
+    (count as f64 / total as f64).min(1.0)
 }
