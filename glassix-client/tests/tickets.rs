@@ -459,3 +459,49 @@ async fn a_paging_next_that_points_back_at_a_read_page_ends_the_listing_with_an_
     assert!(matches!(err, Error::InvalidUrl { .. }), "{err:?}");
     assert!(err.to_string().contains("already read"), "{err}");
 }
+
+/// With an I/O runtime (`ClientBuilder::io_runtime`, as the CLI builds it), the token and ticket
+/// requests answer as they do on the caller's runtime, from one caller's runtime and then from
+/// another after the first is gone. (That the connections live on the I/O runtime is
+/// `wire_extra::InRuntime`'s own test.)
+#[test]
+fn an_io_runtime_drives_the_connections_and_answers_the_same() {
+    let io = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let first = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = io.block_on(async {
+        let server = MockServer::start().await;
+        mount_token(&server, "tok").await;
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/tickets/get/7")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(ticket_json(
+                7,
+                "a",
+                "2024-01-02T00:00:00Z",
+            )))
+            .expect(2)
+            .mount(&server)
+            .await;
+        server
+    });
+    let client = builder(&server)
+        .io_runtime(io.handle().clone())
+        .build()
+        .unwrap();
+    let t = first.block_on(client.ticket(dept(), 7)).unwrap();
+    assert_eq!(t.id, 7);
+    drop(first);
+    let second = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let again = second.block_on(client.ticket(dept(), 7)).unwrap();
+    assert_eq!(again.id, 7);
+    io.block_on(async { server.verify().await });
+}

@@ -1405,3 +1405,41 @@ async fn a_failing_page_ends_the_stream_with_the_error() {
         ErrorCode::ApiPlanRestricted
     );
 }
+
+/// With an I/O runtime (`ClientBuilder::io_runtime`, as the CLI builds it), requests answer as
+/// they do on the caller's runtime, from one caller's runtime and then from another after the
+/// first is gone. (That the connections live on the I/O runtime is `wire_extra::InRuntime`'s
+/// own test.)
+#[test]
+fn an_io_runtime_drives_the_connections_and_answers_the_same() {
+    let io = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = io.block_on(async {
+        let server = MockServer::builder().start().await;
+        Mock::given(method("GET"))
+            .and(path("/contacts/c1"))
+            .respond_with(ok(contact_json()))
+            .expect(2)
+            .mount(&server)
+            .await;
+        server
+    });
+    let client = Client::builder()
+        .access_token("secret-token".to_owned())
+        .base_url(server.uri())
+        .io_runtime(io.handle().clone())
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let caller = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let contact = caller.block_on(client.contacts().get("c1")).unwrap();
+        assert_eq!(contact.id, HEX);
+    }
+    io.block_on(async { server.verify().await });
+}
