@@ -133,11 +133,23 @@ pub(super) fn rule_values(
             if src == "ticketSummary" {
                 return ticket.ticket_summary.as_ref().map(|s| s.value.clone());
             }
-            let record =
-                record.get_or_insert_with(|| serde_json::to_value(ticket).unwrap_or(Value::Null));
+            let record = record.get_or_insert_with(|| readable_record(ticket));
             read_path(record, src)
         },
     )
+}
+
+/// The ticket as a generic path reads it: its JSON without the history (`transactions`,
+/// `activityLogs`, arrays of objects). [`read_path`] never goes into an array's items, so
+/// neither can answer a rule, and converting the history was most of the conversion's cost
+/// (a whole ticket's messages, per ticket).
+fn readable_record(ticket: &Ticket) -> Value {
+    let head = Ticket {
+        transactions: None,
+        activity_logs: None,
+        ..ticket.clone()
+    };
+    serde_json::to_value(&head).unwrap_or(Value::Null)
 }
 
 fn dynamic_parameter(ticket: &Ticket, name: &str) -> Option<String> {
@@ -288,5 +300,56 @@ pub(super) fn unmapped_notes(ticket: &Ticket, ctx: &MapContext<'_>, notes: &mut 
                 ),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::readable_record;
+    use crate::map::attributes::read_path;
+    use crate::map::tests::{attachment, decode_ticket, priya, ticket, tx};
+
+    /// The readable record is the ticket's JSON without its history, and every path reads from
+    /// it what it read from the whole ticket: the history (arrays of objects) answered none.
+    #[test]
+    fn the_readable_record_is_the_ticket_without_its_history_and_reads_the_same() {
+        let mut with_files = tx(2, 2, "Message", priya(), "files");
+        with_files["attachments"] = serde_json::json!([attachment(9, "a.pdf")]);
+        let mut raw = ticket(vec![tx(1, 1, "Message", priya(), "hello"), with_files]);
+        raw["activityLogs"] =
+            serde_json::json!([{"state": "Open", "changedOn": "2025-03-04T08:00:00Z"}]);
+        let t = decode_ticket(raw);
+        assert_eq!(t.transactions().len(), 2);
+        let whole = serde_json::to_value(&t).unwrap();
+        let readable = readable_record(&t);
+        let mut expected = whole.clone();
+        let map = expected.as_object_mut().unwrap();
+        assert!(map.remove("transactions").is_some());
+        assert!(map.remove("activityLogs").is_some());
+        assert_eq!(readable, expected);
+        let paths = [
+            "field1",
+            "tags",
+            "state",
+            "owner.UserName",
+            "participants",
+            "transactions",
+            "transactions.0",
+            "transactions.0.text",
+            "activityLogs",
+            "activityLogs.state",
+            "nothing",
+        ];
+        for p in paths {
+            assert_eq!(read_path(&readable, p), read_path(&whole, p), "path {p}");
+        }
+        assert_eq!(
+            read_path(&readable, "field1").as_deref(),
+            Some("Where is my order?")
+        );
+        assert_eq!(read_path(&whole, "transactions"), None);
+        assert_ne!(readable, Value::Null);
     }
 }
