@@ -38,7 +38,6 @@ pub struct ClientBuilder {
     jitter_seed: Option<u64>,
     http: Option<reqwest::Client>,
     user_agent: String,
-    io: Option<tokio::runtime::Handle>,
 }
 
 impl Default for ClientBuilder {
@@ -56,7 +55,6 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             adaptation: Adaptation::default(),
             jitter_seed: None,
-            io: None,
             http: None,
             user_agent: concat!("glassix-client/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
@@ -166,15 +164,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Drives the client's HTTP connections on `handle`'s threads (their sockets, their HTTP
-    /// encoding and parsing) instead of the caller's. A caller whose own thread is the
-    /// bottleneck (the CLI runs everything else on one thread) gains that share of its CPU;
-    /// the answers still come back to the caller's task. Default: the caller's runtime.
-    pub fn io_runtime(mut self, handle: tokio::runtime::Handle) -> Self {
-        self.io = Some(handle);
-        self
-    }
-
     /// The `User-Agent` header.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
@@ -255,7 +244,6 @@ impl ClientBuilder {
                 departments,
                 order,
                 retries: Default::default(),
-                io: self.io,
             }),
         })
     }
@@ -317,8 +305,6 @@ pub(crate) struct Inner {
     pub(crate) order: Vec<Uuid>,
     /// Waits before calls were sent again.
     pub(crate) retries: crate::retry::RetryTally,
-    /// The runtime whose threads drive the HTTP connections (`None`: the caller's).
-    pub(crate) io: Option<tokio::runtime::Handle>,
 }
 
 impl Inner {

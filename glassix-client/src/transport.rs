@@ -79,20 +79,17 @@ impl Inner {
         if let Some(t) = req.timeout {
             rb = rb.timeout(t);
         }
-        wire_extra::InRuntime::new(self.io.as_ref(), async {
-            match rb.send().await {
-                Err(e) => Attempt::Failed(e.without_url()),
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    match resp.bytes().await {
-                        Ok(body) => Attempt::Answer(status, headers, body),
-                        Err(e) => Attempt::Failed(e.without_url()),
-                    }
+        match rb.send().await {
+            Err(e) => Attempt::Failed(e.without_url()),
+            Ok(resp) => {
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                match resp.bytes().await {
+                    Ok(body) => Attempt::Answer(status, headers, body),
+                    Err(e) => Attempt::Failed(e.without_url()),
                 }
             }
-        })
-        .await
+        }
     }
 
     fn note_retry(&self, req: &Request<'_>) {

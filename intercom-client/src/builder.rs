@@ -32,7 +32,6 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     clock_origin_unix: Option<f64>,
     seed: Option<u64>,
-    io: Option<tokio::runtime::Handle>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -65,7 +64,6 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             clock_origin_unix: None,
             seed: None,
-            io: None,
         }
     }
 }
@@ -162,15 +160,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Drives the client's HTTP connections on `handle`'s threads (their sockets, their HTTP
-    /// encoding and parsing) instead of the caller's. A caller whose own thread is the
-    /// bottleneck (the CLI runs everything else on one thread) gains that share of its CPU;
-    /// the answers still come back to the caller's task. Default: the caller's runtime.
-    pub fn io_runtime(mut self, handle: tokio::runtime::Handle) -> Self {
-        self.io = Some(handle);
-        self
-    }
-
     /// Builds the client. Fails when the token is missing or the base URL is not a valid
     /// `http(s)` URL.
     pub fn build(self) -> Result<Client> {
@@ -251,7 +240,6 @@ impl ClientBuilder {
                 permits: Semaphore::new(self.max_concurrency),
                 rng: Mutex::new(rng),
                 retries: Default::default(),
-                io: self.io,
             }),
         })
     }

@@ -44,8 +44,6 @@ pub(crate) struct Inner {
     pub(crate) rng: Mutex<SmallRng>,
     /// Waits before calls were sent again.
     pub(crate) retries: crate::retry::RetryTally,
-    /// The runtime whose threads drive the HTTP connections (`None`: the caller's).
-    pub(crate) io: Option<tokio::runtime::Handle>,
 }
 
 /// One app token and the pacer of its app's limit.
@@ -348,13 +346,13 @@ impl Client {
                 .body(body.clone());
         }
 
-        let outcome = wire_extra::InRuntime::new(inner.io.as_ref(), async {
+        let outcome = async {
             let resp = builder.send().await?;
             let status = resp.status();
             let headers = resp.headers().clone();
             let body = resp.bytes().await?;
             Ok::<_, reqwest::Error>((status, headers, body))
-        })
+        }
         .await;
 
         let (status, headers, body) = match outcome {

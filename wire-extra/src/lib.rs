@@ -1,7 +1,5 @@
-//! What both API clients share on the wire: serde models that keep the JSON fields they do not
-//! name (an `extra` map), decoded without serde's `flatten` buffering, which both clients'
-//! models use; and [`InRuntime`], which lets both clients drive their HTTP connections on
-//! another runtime's thread.
+//! Serde models that keep the JSON fields they do not name (an `extra` map), decoded without
+//! serde's `flatten` buffering. Both API clients' models use it.
 //!
 //! A derived `Deserialize` with a `#[serde(flatten)]` map first copies every entry of the JSON
 //! object into serde's private buffer and then decodes the struct from that copy; nested, the
@@ -41,10 +39,6 @@
 //! `Tag::deserialize(d)` written as a path call is the derived one, which drops unnamed
 //! fields; generic code (`T: Deserialize`, `serde_json::from_str`) uses the trait, which keeps
 //! them.
-
-mod in_runtime;
-
-pub use in_runtime::InRuntime;
 
 use std::borrow::Cow;
 use std::fmt;

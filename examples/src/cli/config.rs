@@ -32,11 +32,6 @@ pub struct Config {
     #[serde(skip)]
     #[schemars(skip)]
     pub(crate) in_memory: InMemorySecrets,
-    /// The runtime whose thread drives both clients' HTTP connections (`None`: the command's
-    /// own thread). Set by the CLI, never read from the file.
-    #[serde(skip)]
-    #[schemars(skip)]
-    pub(crate) io_runtime: Option<tokio::runtime::Handle>,
 }
 
 /// Secret values by environment-variable name, kept out of files, logs and `Debug`.
@@ -444,9 +439,6 @@ impl Config {
             .map_err(|e| CliError::config(format!("glassix.departments[{i}]: {e}")))?;
             b = b.department(creds);
         }
-        if let Some(io) = &self.io_runtime {
-            b = b.io_runtime(io.clone());
-        }
         b.build().map_err(super::exit::from_glassix)
     }
 
@@ -477,9 +469,6 @@ impl Config {
         }
         if let Some(n) = ic.max_concurrency {
             b = b.max_concurrency(n);
-        }
-        if let Some(io) = &self.io_runtime {
-            b = b.io_runtime(io.clone());
         }
         b.build().map_err(|e| {
             CliError::config(format!(

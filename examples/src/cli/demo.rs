@@ -34,13 +34,11 @@ const INTERCOM_PER_WINDOW: u32 = 1_666;
 /// Intercom's rate-limit window.
 const INTERCOM_WINDOW_SECS: u64 = 10;
 
-/// Runs the demo; returns the migration's exit code. `io` drives both clients' HTTP
-/// connections (the CLI's HTTP thread; `None`: the command's thread).
+/// Runs the demo; returns the migration's exit code.
 pub async fn run(
     args: &DemoArgs,
     mappers: Arc<Mappers>,
     console: Console,
-    io: Option<tokio::runtime::Handle>,
 ) -> Result<Exit, CliError> {
     let started = Instant::now();
     let out = prepare_folder(&args.out)?;
@@ -56,7 +54,6 @@ pub async fn run(
     write_file(&config_path, &config_text(&sb))?;
     let mut config = Config::load(&config_path)?;
     config.in_memory = secrets(&sb);
-    config.io_runtime = io;
     let app = App::new(config, mappers, console.clone());
     console.line(format!(
         "Configuration: {} (secrets are passed in memory, never written).",

@@ -85,18 +85,9 @@ pub fn main_with(mappers: Mappers) -> ExitCode {
             return Exit::Failure.into();
         }
     };
-    let io = io_runtime();
-    let result = runtime.block_on(dispatch(
-        args,
-        Arc::new(mappers),
-        console.clone(),
-        io.as_ref().map(|r| r.handle().clone()),
-    ));
+    let result = runtime.block_on(dispatch(args, Arc::new(mappers), console.clone()));
     // Do not wait for in-flight requests of an interrupted run.
     runtime.shutdown_background();
-    if let Some(io) = io {
-        io.shutdown_background();
-    }
     logging::flush();
     match result {
         Ok(exit) => exit.into(),
@@ -107,34 +98,9 @@ pub fn main_with(mappers: Mappers) -> ExitCode {
     }
 }
 
-/// The runtime whose one thread drives both clients' HTTP connections: their sockets, HTTP
-/// encoding and parsing, about a sixth of the command's CPU, leave the command's own thread,
-/// which is the run's bottleneck when neither service throttles (docs/performance.md, "Eighth
-/// pass"). Without it (it could not be started), the connections run on the command's thread.
-fn io_runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("http-io")
-        .enable_all()
-        .build()
-    {
-        Ok(r) => Some(r),
-        Err(e) => {
-            tracing::debug!(error = %e, "no HTTP thread; connections run on the command's thread");
-            None
-        }
-    }
-}
-
-async fn dispatch(
-    args: Args,
-    mappers: Arc<Mappers>,
-    console: Console,
-    io: Option<tokio::runtime::Handle>,
-) -> Result<Exit, CliError> {
+async fn dispatch(args: Args, mappers: Arc<Mappers>, console: Console) -> Result<Exit, CliError> {
     let load = || -> Result<App, CliError> {
-        let mut config = Config::load(&args.config)?;
-        config.io_runtime = io.clone();
+        let config = Config::load(&args.config)?;
         Ok(App::new(config, mappers.clone(), console.clone()))
     };
     match &args.command {
@@ -149,7 +115,7 @@ async fn dispatch(
             console.line(text);
             Ok(Exit::Success)
         }
-        Command::Demo(d) => demo::run(d, mappers.clone(), console.clone(), io.clone()).await,
+        Command::Demo(d) => demo::run(d, mappers.clone(), console.clone()).await,
         Command::Discover => prepare::discover(&load()?).await.map(|_| Exit::Success),
         Command::Propose { force } => prepare::propose(&load()?, *force)
             .await
