@@ -27,8 +27,9 @@ pub struct Ticket {
     /// Current state.
     #[serde(default)]
     pub ticket_state: Option<TicketState>,
-    /// Type.
-    #[serde(default)]
+    /// Type (every ticket answer carries the whole type with its attributes; decoded once per
+    /// distinct text, see [`TicketType::decode_shared`]).
+    #[serde(default, deserialize_with = "TicketType::decode_shared")]
     pub ticket_type: Option<TicketType>,
     /// Contacts (`{type:"contact.list", contacts:[…]}`).
     #[serde(default)]
@@ -355,3 +356,71 @@ crate::pagination::list_page!(
     /// A page of tickets (`POST /tickets/search`).
     TicketPage, Ticket, "tickets"
 );
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::Ticket;
+    use crate::models::ticket_type::TicketType;
+
+    fn type_json(id: &str, attribute: &str) -> serde_json::Value {
+        json!({"type": "ticket_type", "id": id, "name": "Imported", "category": "Back-office",
+               "archived": false, "unknown_field": {"kept": true},
+               "ticket_type_attributes": {"type": "list", "ticket_type_attributes": [
+                   {"type": "ticket_type_attribute", "id": "9", "name": attribute,
+                    "data_type": "string", "required_to_create": true}]}})
+    }
+
+    fn ticket_text(ticket_type: serde_json::Value) -> String {
+        json!({"type": "ticket", "id": "77", "ticket_type": ticket_type}).to_string()
+    }
+
+    /// A ticket's type decodes as the type decoded on its own, the same from text, bytes and a
+    /// JSON tree, the first time and every time after; another type or a changed one decodes
+    /// as itself, whatever was decoded before.
+    #[test]
+    fn a_tickets_type_decodes_the_same_shared_or_not() {
+        for (id, attribute) in [
+            ("5", "queue"),
+            ("5", "queue"),
+            ("6", "queue"),
+            ("5", "renamed"),
+        ] {
+            let t = type_json(id, attribute);
+            let alone: TicketType = serde_json::from_value(t.clone()).unwrap();
+            assert_eq!(alone.id, id);
+            assert!(alone.extra.contains_key("unknown_field"));
+            let text = ticket_text(t.clone());
+            for _ in 0..2 {
+                let from_str: Ticket = serde_json::from_str(&text).unwrap();
+                let from_slice: Ticket = serde_json::from_slice(text.as_bytes()).unwrap();
+                let from_value: Ticket =
+                    serde_json::from_value(serde_json::from_str(&text).unwrap()).unwrap();
+                for decoded in [from_str, from_slice, from_value] {
+                    assert_eq!(decoded.id, "77");
+                    assert_eq!(
+                        decoded.ticket_type.as_ref(),
+                        Some(&alone),
+                        "{id} {attribute}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// `null` or no type is `None`; a type that does not decode fails the ticket, naming the
+    /// field, every time (a failure is not remembered as a success).
+    #[test]
+    fn a_missing_or_bad_type_is_none_or_an_error() {
+        let null: Ticket = serde_json::from_str(&ticket_text(json!(null))).unwrap();
+        assert_eq!(null.ticket_type, None);
+        let absent: Ticket = serde_json::from_str(r#"{"type": "ticket", "id": "1"}"#).unwrap();
+        assert_eq!(absent.ticket_type, None);
+        let bad = ticket_text(json!({"id": "5", "ticket_type_attributes": 42}));
+        for _ in 0..2 {
+            let e = serde_json::from_str::<Ticket>(&bad).unwrap_err();
+            assert!(e.to_string().contains("ticket_type"), "{e}");
+        }
+    }
+}

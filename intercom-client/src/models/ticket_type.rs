@@ -157,6 +157,45 @@ pub struct TicketType {
 }
 impl_deserialize_with_extra!(TicketType);
 
+/// How many distinct ticket-type texts [`TicketType::decode_shared`] remembers per thread.
+const SHARED_TYPES: usize = 8;
+
+thread_local! {
+    /// The last ticket-type texts decoded on this thread, with what they decoded to.
+    static DECODED_TYPES: std::cell::RefCell<Vec<(Box<serde_json::value::RawValue>, TicketType)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl TicketType {
+    /// Decodes a ticket's `ticket_type` (`null` or absent: `None`). Every ticket answer carries
+    /// the whole type with its attributes, and decoding it was 90 % of decoding a ticket answer
+    /// (callgrind, `docs/performance.md`, eighth pass). The text is kept as it came (a scan,
+    /// not a decode) and compared with the last [`SHARED_TYPES`] texts decoded on this thread:
+    /// an identical text gets a copy of what it decoded to, which is what decoding it again
+    /// would give; any other text (a type changed, another type) is decoded and remembered.
+    pub(crate) fn decode_shared<'de, D>(d: D) -> Result<Option<TicketType>, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        let Some(raw) = Option::<Box<serde_json::value::RawValue>>::deserialize(d)? else {
+            return Ok(None);
+        };
+        DECODED_TYPES.with(|cell| {
+            let mut seen = cell.borrow_mut();
+            if let Some((_, t)) = seen.iter().find(|(text, _)| text.get() == raw.get()) {
+                return Ok(Some(t.clone()));
+            }
+            let t: TicketType = serde_json::from_str(raw.get())
+                .map_err(|e| <D::Error as serde::de::Error>::custom(format!("ticket_type: {e}")))?;
+            if seen.len() == SHARED_TYPES {
+                seen.remove(0);
+            }
+            seen.push((raw, t.clone()));
+            Ok(Some(t))
+        })
+    }
+}
+
 /// `POST /ticket_types`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CreateTicketType {
