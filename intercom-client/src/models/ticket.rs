@@ -27,8 +27,8 @@ pub struct Ticket {
     /// Current state.
     #[serde(default)]
     pub ticket_state: Option<TicketState>,
-    /// Type (every ticket answer carries the whole type with its attributes; decoded once per
-    /// distinct text, see [`TicketType::decode_shared`]).
+    /// Type. Every ticket answer carries the whole type with its attributes; the same text is
+    /// decoded once per thread and copied after (see `docs/intercom-client.md`).
     #[serde(default, deserialize_with = "TicketType::decode_shared")]
     pub ticket_type: Option<TicketType>,
     /// Contacts (`{type:"contact.list", contacts:[…]}`).
@@ -420,7 +420,28 @@ mod tests {
         let bad = ticket_text(json!({"id": "5", "ticket_type_attributes": 42}));
         for _ in 0..2 {
             let e = serde_json::from_str::<Ticket>(&bad).unwrap_err();
-            assert!(e.to_string().contains("ticket_type"), "{e}");
+            assert!(
+                e.to_string()
+                    .starts_with("ticket_type.ticket_type_attributes: invalid type"),
+                "{e}"
+            );
+        }
+    }
+
+    /// More distinct types than are remembered, then the first again: each still decodes as
+    /// itself (the oldest was forgotten and is decoded again).
+    #[test]
+    fn more_types_than_remembered_still_decode_as_themselves() {
+        let ids: Vec<String> = (0..12).map(|i| format!("{}", 100 + i)).collect();
+        for id in ids.iter().chain(ids.iter().take(3)) {
+            let t = type_json(id, "queue");
+            let alone: TicketType = serde_json::from_value(t.clone()).unwrap();
+            let decoded: Ticket = serde_json::from_str(&ticket_text(t)).unwrap();
+            assert_eq!(decoded.ticket_type.as_ref(), Some(&alone));
+            assert_eq!(
+                decoded.ticket_type.map(|t| t.id).as_deref(),
+                Some(id.as_str())
+            );
         }
     }
 }

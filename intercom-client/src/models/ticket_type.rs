@@ -157,7 +157,8 @@ pub struct TicketType {
 }
 impl_deserialize_with_extra!(TicketType);
 
-/// How many distinct ticket-type texts [`TicketType::decode_shared`] remembers per thread.
+/// How many distinct ticket-type texts [`TicketType::decode_shared`] remembers per thread
+/// (the oldest is forgotten first).
 const SHARED_TYPES: usize = 8;
 
 thread_local! {
@@ -169,10 +170,13 @@ thread_local! {
 impl TicketType {
     /// Decodes a ticket's `ticket_type` (`null` or absent: `None`). Every ticket answer carries
     /// the whole type with its attributes, and decoding it was 90 % of decoding a ticket answer
-    /// (callgrind, `docs/performance.md`, eighth pass). The text is kept as it came (a scan,
-    /// not a decode) and compared with the last [`SHARED_TYPES`] texts decoded on this thread:
-    /// an identical text gets a copy of what it decoded to, which is what decoding it again
-    /// would give; any other text (a type changed, another type) is decoded and remembered.
+    /// (callgrind, `docs/performance.md`, eighth pass). The type is first kept as JSON text
+    /// (from a body, a scan of its bytes; from a `Value`, written out again) and compared with
+    /// the last [`SHARED_TYPES`] texts decoded on this thread: an identical text gets a copy of
+    /// what it decoded to, which is what decoding it again gives, since decoding depends on the
+    /// text alone; any other text (a changed type, another type) is decoded and remembered. A
+    /// type that does not decode is never remembered, and its error names the field inside the
+    /// type (`ticket_type.ticket_type_attributes: …`).
     pub(crate) fn decode_shared<'de, D>(d: D) -> Result<Option<TicketType>, D::Error>
     where
         D: serde::Deserializer<'de>,
@@ -180,19 +184,44 @@ impl TicketType {
         let Some(raw) = Option::<Box<serde_json::value::RawValue>>::deserialize(d)? else {
             return Ok(None);
         };
-        DECODED_TYPES.with(|cell| {
-            let mut seen = cell.borrow_mut();
-            if let Some((_, t)) = seen.iter().find(|(text, _)| text.get() == raw.get()) {
-                return Ok(Some(t.clone()));
+        // `try_with`: during the thread's teardown there is nothing to remember, not a panic.
+        let known = DECODED_TYPES
+            .try_with(|cell| {
+                cell.borrow()
+                    .iter()
+                    .find(|(text, _)| text.get() == raw.get())
+                    .map(|(_, t)| t.clone())
+            })
+            .ok()
+            .flatten();
+        if let Some(t) = known {
+            return Ok(Some(t));
+        }
+        let t: TicketType = match serde_json::from_str(raw.get()) {
+            Ok(t) => t,
+            Err(plain) => {
+                // Decoded again only to name the field, as the client does for a whole body.
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                let at = match serde_path_to_error::deserialize::<_, TicketType>(&mut de) {
+                    Err(e) => e.path().to_string(),
+                    Ok(_) => String::from("?"),
+                };
+                return Err(<D::Error as serde::de::Error>::custom(format!(
+                    "ticket_type.{at}: {plain}"
+                )));
             }
-            let t: TicketType = serde_json::from_str(raw.get())
-                .map_err(|e| <D::Error as serde::de::Error>::custom(format!("ticket_type: {e}")))?;
-            if seen.len() == SHARED_TYPES {
+        };
+        let remembered = DECODED_TYPES.try_with(|cell| {
+            let mut seen = cell.borrow_mut();
+            if seen.len() >= SHARED_TYPES {
                 seen.remove(0);
             }
             seen.push((raw, t.clone()));
-            Ok(Some(t))
-        })
+        });
+        if remembered.is_err() {
+            tracing::trace!("thread ending: ticket type decoded, not remembered");
+        }
+        Ok(Some(t))
     }
 }
 

@@ -139,17 +139,30 @@ pub(super) fn rule_values(
     )
 }
 
-/// The ticket as a generic path reads it: its JSON without the history (`transactions`,
-/// `activityLogs`, arrays of objects). [`read_path`] never goes into an array's items, so
-/// neither can answer a rule, and converting the history was most of the conversion's cost
-/// (a whole ticket's messages, per ticket).
+/// The ticket as a generic path reads it: its JSON with the history (`transactions`,
+/// `activityLogs`, arrays of objects) as `null`. [`read_path`] never goes into an array's
+/// items, so neither could answer a rule, and converting the history was most of the
+/// conversion's cost (a whole ticket's messages, per ticket). The keys stay, as `null`, so that
+/// a path naming them still stops there and never falls back to a key in another case. (The
+/// copy still copies the history before it is dropped; that costs a fraction of converting it.)
 fn readable_record(ticket: &Ticket) -> Value {
     let head = Ticket {
         transactions: None,
         activity_logs: None,
         ..ticket.clone()
     };
-    serde_json::to_value(&head).unwrap_or(Value::Null)
+    let mut record = serde_json::to_value(&head).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut record {
+        for (key, present) in [
+            ("transactions", ticket.transactions.is_some()),
+            ("activityLogs", ticket.activity_logs.is_some()),
+        ] {
+            if present {
+                map.insert(key.to_owned(), Value::Null);
+            }
+        }
+    }
+    record
 }
 
 fn dynamic_parameter(ticket: &Ticket, name: &str) -> Option<String> {
@@ -307,12 +320,16 @@ pub(super) fn unmapped_notes(ticket: &Ticket, ctx: &MapContext<'_>, notes: &mut 
 mod tests {
     use serde_json::Value;
 
+    use glassix_client::models::Ticket;
+
     use super::readable_record;
     use crate::map::attributes::read_path;
     use crate::map::tests::{attachment, decode_ticket, priya, ticket, tx};
 
-    /// The readable record is the ticket's JSON without its history, and every path reads from
-    /// it what it read from the whole ticket: the history (arrays of objects) answered none.
+    /// The readable record is the ticket's JSON with its history as `null`, and every path reads
+    /// from it what it read from the whole ticket: the history (arrays of objects) answered
+    /// none, and a key in another case (`Transactions`, kept in `extra`) is not reached by a
+    /// path naming the history.
     #[test]
     fn the_readable_record_is_the_ticket_without_its_history_and_reads_the_same() {
         let mut with_files = tx(2, 2, "Message", priya(), "files");
@@ -320,14 +337,15 @@ mod tests {
         let mut raw = ticket(vec![tx(1, 1, "Message", priya(), "hello"), with_files]);
         raw["activityLogs"] =
             serde_json::json!([{"state": "Open", "changedOn": "2025-03-04T08:00:00Z"}]);
+        raw["Transactions"] = serde_json::json!("a key in another case");
         let t = decode_ticket(raw);
         assert_eq!(t.transactions().len(), 2);
         let whole = serde_json::to_value(&t).unwrap();
         let readable = readable_record(&t);
         let mut expected = whole.clone();
         let map = expected.as_object_mut().unwrap();
-        assert!(map.remove("transactions").is_some());
-        assert!(map.remove("activityLogs").is_some());
+        assert!(map.insert("transactions".into(), Value::Null).is_some());
+        assert!(map.insert("activityLogs".into(), Value::Null).is_some());
         assert_eq!(readable, expected);
         let paths = [
             "field1",
@@ -340,6 +358,7 @@ mod tests {
             "transactions.0.text",
             "activityLogs",
             "activityLogs.state",
+            "Transactions",
             "nothing",
         ];
         for p in paths {
@@ -349,7 +368,19 @@ mod tests {
             read_path(&readable, "field1").as_deref(),
             Some("Where is my order?")
         );
-        assert_eq!(read_path(&whole, "transactions"), None);
-        assert_ne!(readable, Value::Null);
+        assert_eq!(read_path(&readable, "transactions"), None);
+        assert_eq!(
+            read_path(&readable, "Transactions").as_deref(),
+            Some("a key in another case")
+        );
+        // A ticket without history (as listed) gives exactly its JSON.
+        let listed = Ticket {
+            transactions: None,
+            ..decode_ticket(ticket(vec![]))
+        };
+        assert_eq!(
+            readable_record(&listed),
+            serde_json::to_value(&listed).unwrap()
+        );
     }
 }
