@@ -512,26 +512,33 @@ fn rate_limit_wait(
     }
 }
 
-/// Decodes a 2xx body, naming the JSON path of the first bad field. The body is decoded
-/// plainly; only a body that fails is decoded again, tracking the path, to name the field.
+/// Decodes a 2xx body, naming the JSON path of the first bad field ([`decode_at`]).
 pub(crate) fn decode<T: DeserializeOwned>(req: &Req, bytes: &[u8]) -> Result<T> {
+    decode_at(bytes).map_err(|(at, message)| Error::Decode {
+        method: req.method.to_string(),
+        path: req.path(),
+        at,
+        message,
+        excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+    })
+}
+
+/// Decodes JSON `bytes` plainly; only bytes that fail are decoded again, tracking the path,
+/// so that the error names the field: `(path of the first bad field, message)`.
+pub(crate) fn decode_at<T: DeserializeOwned>(
+    bytes: &[u8],
+) -> std::result::Result<T, (String, String)> {
     match serde_json::from_slice(bytes) {
         Ok(v) => Ok(v),
-        Err(_) => decode_with_path(req, bytes),
+        Err(_) => decode_with_path(bytes),
     }
 }
 
-/// [`decode`] tracking the JSON path (the error names the field).
+/// [`decode_at`] tracking the JSON path (the error names the field).
 #[cold]
-fn decode_with_path<T: DeserializeOwned>(req: &Req, bytes: &[u8]) -> Result<T> {
+fn decode_with_path<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, (String, String)> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| Error::Decode {
-        method: req.method.to_string(),
-        path: req.path(),
-        at: e.path().to_string(),
-        message: e.inner().to_string(),
-        excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
-    })
+    serde_path_to_error::deserialize(de).map_err(|e| (e.path().to_string(), e.inner().to_string()))
 }
 
 #[cfg(test)]

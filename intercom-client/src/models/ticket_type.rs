@@ -197,20 +197,11 @@ impl TicketType {
         if let Some(t) = known {
             return Ok(Some(t));
         }
-        let t: TicketType = match serde_json::from_str(raw.get()) {
-            Ok(t) => t,
-            Err(plain) => {
-                // Decoded again only to name the field, as the client does for a whole body.
-                let mut de = serde_json::Deserializer::from_str(raw.get());
-                let at = match serde_path_to_error::deserialize::<_, TicketType>(&mut de) {
-                    Err(e) => e.path().to_string(),
-                    Ok(_) => String::from("?"),
-                };
-                return Err(<D::Error as serde::de::Error>::custom(format!(
-                    "ticket_type.{at}: {plain}"
-                )));
-            }
-        };
+        // Decoded as the client decodes a whole body: the error names the field.
+        let t: TicketType =
+            crate::client::decode_at(raw.get().as_bytes()).map_err(|(at, message)| {
+                <D::Error as serde::de::Error>::custom(format!("ticket_type.{at}: {message}"))
+            })?;
         let remembered = DECODED_TYPES.try_with(|cell| {
             let mut seen = cell.borrow_mut();
             if seen.len() >= SHARED_TYPES {
