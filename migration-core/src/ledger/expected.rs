@@ -115,6 +115,9 @@ const UPSERT: &str =
         position = COALESCE(excluded.position, position),
         fields = excluded.fields, updated_at = excluded.updated_at";
 
+/// Forgets the last verification of one Intercom id, whatever its kind.
+const FORGET_VERIFICATION: &str = "DELETE FROM verified WHERE target_id = ?1";
+
 /// Runs [`INSERT_NEW`] or [`UPSERT`] for one row; the rows changed.
 fn store(
     tx: &rusqlite::Connection,
@@ -150,12 +153,22 @@ impl Ledger {
         fields: &ExpectedFields,
     ) -> Result<()> {
         self.write_deferred("record expected fields", |tx| {
+            // One equality delete per id: `target_id = ?1 OR target_id = ?2` is planned as a
+            // multi-index OR, which cost a part's write about 20,000 instructions under
+            // callgrind against a few thousand for each plain look-up (`docs/performance.md`,
+            // "Ninth pass").
             let forget_verification = |tx: &rusqlite::Connection| {
-                tx.prepare_cached("DELETE FROM verified WHERE target_id = ?1 OR target_id = ?2")
-                    .and_then(|mut s| {
-                        s.execute(params![target_id, parent.map_or(target_id, |p| p.0)])
-                    })
-                    .map_err(Error::ledger("forget verification"))
+                let forget = |id: &str| {
+                    tx.prepare_cached(FORGET_VERIFICATION)
+                        .and_then(|mut s| s.execute(params![id]))
+                        .map(drop)
+                        .map_err(Error::ledger("forget verification"))
+                };
+                forget(target_id)?;
+                match parent {
+                    Some((p, _)) if p != target_id => forget(p),
+                    _ => Ok(()),
+                }
             };
             // Most expectations are an object's first (every part, every create): merged into
             // nothing, `fields` is what to store, so it is inserted without a read. Only a row
@@ -402,11 +415,9 @@ mod tests {
         let plan: Vec<String> = {
             let conn = l.lock();
             let mut s = conn
-                .prepare(
-                    "EXPLAIN QUERY PLAN DELETE FROM verified WHERE target_id = ?1 OR target_id = ?2",
-                )
+                .prepare(&format!("EXPLAIN QUERY PLAN {FORGET_VERIFICATION}"))
                 .map_err(Error::ledger("explain"))?;
-            s.query_map(params!["a", "b"], |r| r.get::<_, String>(3))
+            s.query_map(params!["a"], |r| r.get::<_, String>(3))
                 .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
                 .map_err(Error::ledger("explain"))?
         };
@@ -414,6 +425,29 @@ mod tests {
             plan.iter().all(|p| p.contains("verified_target")),
             "every step uses the index: {plan:?}"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn a_merged_expectation_forgets_its_own_and_its_parents_verification_only() -> Result<()> {
+        let l = Ledger::open_in_memory()?;
+        let (t, p) = (&ObjectKind::Ticket, &ObjectKind::Part);
+        l.expect(t, "7", None, &ExpectedFields::new())?;
+        l.expect(p, "p1", Some(("7", 0)), &fields(json!({"body": "a"})))?;
+        l.expect(t, "8", None, &ExpectedFields::new())?;
+        for (k, id) in [(t, "7"), (p, "p1"), (t, "8")] {
+            l.record_verification(k, id, true, &json!({}))?;
+        }
+        // A second write to the part: merged (not a first insert), it still forgets both.
+        l.expect(p, "p1", Some(("7", 0)), &fields(json!({"body": "b"})))?;
+        assert_eq!(l.verification(p, "p1")?, None);
+        assert_eq!(l.verification(t, "7")?, None);
+        assert_eq!(l.verification(t, "8")?, Some((true, json!({}))));
+        // An object without a parent forgets only its own.
+        l.record_verification(t, "7", true, &json!({}))?;
+        l.expect(t, "8", None, &fields(json!({"state": "open"})))?;
+        assert_eq!(l.verification(t, "8")?, None);
+        assert_eq!(l.verification(t, "7")?, Some((true, json!({}))));
         Ok(())
     }
 
