@@ -1,7 +1,9 @@
 //! The canonical JSON text of a value written straight from its `Serialize` impl, without the
 //! `serde_json::Value` tree [`super::source_hash`] used to build (every string copied, every
 //! map an index map, then sorted and written): a record's fields are written where they
-//! fall, and each object's members are reordered by key when it ends.
+//! fall, keys included, and an object whose members did not come in key order is rewritten
+//! in that order when it ends (one that did is left as written). Text that needs no escape
+//! is copied as it is.
 //!
 //! **Same bytes or nothing.** The text must be byte for byte the one the tree gives, or every
 //! hash the ledgers hold would change (and `delta` would see every record as changed). So
@@ -16,7 +18,6 @@
 //! tree: `None` and `()` are `null`, a newtype variant is `{"Variant": v}`, a repeated key keeps
 //! its last value, keys sort by their bytes.
 
-use std::borrow::Cow;
 use std::cell::Cell;
 use std::ops::Range;
 
@@ -100,17 +101,72 @@ fn json<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) -> Out {
     serde_json::to_writer(out, v).map_err(|_| Unsupported)
 }
 
-/// An object being written: its members' values lie in `out` after `start`, each at its range.
+/// Whether serde_json writes `s` as it is between quotes: it escapes only `"`, `\\` and the
+/// control characters below U+0020 (not DEL, not `/`, not non-ASCII text).
+fn needs_no_escape(s: &str) -> bool {
+    s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+}
+
+/// Writes `s` as serde_json does: quoted, escaped where it must be. Most text needs no escape
+/// and is copied as it is; the rest goes through serde_json itself.
+fn string(out: &mut Vec<u8>, s: &str) -> Out {
+    if needs_no_escape(s) {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        Ok(())
+    } else {
+        json(out, s)
+    }
+}
+
+/// Where a member's key is, for sorting and for rewriting the object.
+enum Key {
+    /// A struct's field name (or a variant's).
+    Static(&'static str),
+    /// Written in `out` as it is (it needed no escape): the bytes between its quotes.
+    Written(Range<usize>),
+    /// A key that needed escapes, or came through [`key_text`].
+    Owned(String),
+}
+
+impl Key {
+    /// The key's own text (unescaped): every key is written from a `&str`, so these bytes are
+    /// UTF-8.
+    fn bytes<'k>(&'k self, out: &'k [u8]) -> &'k [u8] {
+        match self {
+            Key::Static(k) => k.as_bytes(),
+            Key::Written(r) => out.get(r.clone()).unwrap_or_default(),
+            Key::Owned(k) => k.as_bytes(),
+        }
+    }
+}
+
+/// A member kept in the object: its key, and where its value's text lies in `out`.
+struct Member {
+    key: Key,
+    value: Range<usize>,
+}
+
+/// An object being written in place: `{`, then each member as `,"key":value` in the order it
+/// comes. When it ends, its members are rewritten in key order only if they did not come
+/// strictly ascending (a struct whose fields are not declared in key order, a repeated key);
+/// otherwise the text written is already the canonical one, and only `}` is added.
 struct Object<'a> {
     out: &'a mut Vec<u8>,
     ctx: &'a Ctx,
+    /// Just after the `{`.
     start: usize,
-    members: Vec<(Cow<'static, str>, Range<usize>)>,
-    key: Option<String>,
+    members: Vec<Member>,
+    /// A map's key written by `serialize_key`, and the offset its member starts at, awaiting
+    /// its value.
+    key: Option<(Key, usize)>,
 }
 
 impl<'a> Object<'a> {
     fn new(out: &'a mut Vec<u8>, ctx: &'a Ctx, len: Option<usize>) -> Self {
+        out.push(b'{');
         let start = out.len();
         Object {
             out,
@@ -121,23 +177,48 @@ impl<'a> Object<'a> {
         }
     }
 
-    fn member<T: Serialize + ?Sized>(&mut self, key: Cow<'static, str>, value: &T) -> Out {
+    /// Writes the separator before a member; the offset the member starts at.
+    fn open_member(&mut self) -> usize {
         let from = self.out.len();
+        if !self.members.is_empty() {
+            self.out.push(b',');
+        }
+        from
+    }
+
+    /// Writes the value of the member opened at `from` (its key and `:` written), and keeps
+    /// it, or drops it again (a link, when links are stripped).
+    fn value<T: Serialize + ?Sized>(&mut self, key: Key, from: usize, value: &T) -> Out {
+        let at = self.out.len();
         self.ctx.note(value.serialize(Canon {
             out: self.out,
             ctx: self.ctx,
         }))?;
-        if self.ctx.drops_key(&key) {
+        let dropped = self.ctx.strip
+            && std::str::from_utf8(key.bytes(self.out)).is_ok_and(|k| self.ctx.drops_key(k));
+        if dropped {
             // Written first, as the tree did (an error inside still falls back), then dropped.
             self.out.truncate(from);
         } else {
-            self.members.push((key, from..self.out.len()));
+            let end = self.out.len();
+            self.members.push(Member {
+                key,
+                value: at..end,
+            });
         }
         Ok(())
     }
 
-    /// Rewrites the members' values as one object, keys sorted, a repeated key's last value
-    /// kept.
+    /// A struct's field (or a newtype variant's one member).
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Out {
+        let from = self.open_member();
+        string(self.out, key)?;
+        self.out.push(b':');
+        self.value(Key::Static(key), from, value)
+    }
+
+    /// Ends the object: as written when its keys came strictly ascending; otherwise its
+    /// members rewritten with keys sorted, a repeated key's last value kept.
     fn finish(self) -> Out {
         let Object {
             out,
@@ -145,26 +226,37 @@ impl<'a> Object<'a> {
             mut members,
             ..
         } = self;
-        // Stable: of equal keys the last written stays last, and is the one kept.
-        members.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut text = Vec::with_capacity(out.len() - start + members.len() * 16 + 2);
-        text.push(b'{');
-        let mut first = true;
-        for (i, (key, range)) in members.iter().enumerate() {
-            if members.get(i + 1).is_some_and(|next| next.0 == *key) {
-                continue;
+        let ascending = members
+            .windows(2)
+            .all(|w| w[0].key.bytes(out) < w[1].key.bytes(out));
+        if !ascending {
+            // Stable: of equal keys the last written stays last, and is the one kept.
+            members.sort_by(|a, b| a.key.bytes(out).cmp(b.key.bytes(out)));
+            let mut text = Vec::with_capacity(out.len() - start);
+            let mut first = true;
+            for (i, m) in members.iter().enumerate() {
+                let key = m.key.bytes(out);
+                if members
+                    .get(i + 1)
+                    .is_some_and(|next| next.key.bytes(out) == key)
+                {
+                    continue;
+                }
+                if !first {
+                    text.push(b',');
+                }
+                first = false;
+                string(
+                    &mut text,
+                    std::str::from_utf8(key).map_err(|_| Unsupported)?,
+                )?;
+                text.push(b':');
+                text.extend_from_slice(out.get(m.value.clone()).ok_or(Unsupported)?);
             }
-            if !first {
-                text.push(b',');
-            }
-            first = false;
-            json(&mut text, key.as_ref())?;
-            text.push(b':');
-            text.extend_from_slice(&out[range.clone()]);
+            out.truncate(start);
+            out.extend_from_slice(&text);
         }
-        text.push(b'}');
-        out.truncate(start);
-        out.extend_from_slice(&text);
+        out.push(b'}');
         Ok(())
     }
 }
@@ -250,7 +342,7 @@ impl<'a> Serializer for Canon<'a> {
     }
 
     fn serialize_str(self, v: &str) -> Out {
-        json(self.out, if self.ctx.clears(v) { "" } else { v })
+        string(self.out, if self.ctx.clears(v) { "" } else { v })
     }
 
     fn serialize_none(self) -> Out {
@@ -295,7 +387,7 @@ impl<'a> Serializer for Canon<'a> {
         value: &T,
     ) -> Out {
         let mut object = Object::new(self.out, self.ctx, Some(1));
-        object.member(Cow::Borrowed(variant), value)?;
+        object.field(variant, value)?;
         object.finish()
     }
 
@@ -371,20 +463,33 @@ impl<'a> SerializeMap for Object<'a> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Out {
-        // Most keys are plain strings: taken as they are; any other goes through the exact rule.
-        let key = key.serialize(PlainKey).ok().or_else(|| key_text(key));
-        if key.is_none() {
+        let from = self.open_member();
+        // Most keys are plain strings: written as they are; any other goes through the exact
+        // rule.
+        let written = match key.serialize(PlainKey { out: self.out }) {
+            Ok(k) => Some(k),
+            Err(Unsupported) => match key_text(key) {
+                Some(k) => {
+                    string(self.out, &k)?;
+                    Some(Key::Owned(k))
+                }
+                None => None,
+            },
+        };
+        let Some(written) = written else {
             self.ctx.refused.set(true);
-        }
-        self.key = Some(key.ok_or(Unsupported)?);
+            return Err(Unsupported);
+        };
+        self.out.push(b':');
+        self.key = Some((written, from));
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Out {
-        let key = self.key.take();
-        if key.is_none() {
+        let Some((key, from)) = self.key.take() else {
             self.ctx.refused.set(true);
-        }
-        self.member(Cow::Owned(key.ok_or(Unsupported)?), value)
+            return Err(Unsupported);
+        };
+        self.value(key, from, value)
     }
     fn end(self) -> Out {
         self.finish()
@@ -395,7 +500,7 @@ impl<'a> SerializeStruct for Object<'a> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Out {
-        self.member(Cow::Borrowed(key), value)
+        self.field(key, value)
     }
     fn end(self) -> Out {
         self.finish()
@@ -420,50 +525,63 @@ fn key_text<T: Serialize + ?Sized>(key: &T) -> Option<String> {
 }
 
 /// A key that is a plain string (or a newtype around one), taken as it is, as serde_json's key
-/// rule takes it; anything else is [`Unsupported`] here and read by [`key_text`].
-struct PlainKey;
+/// rule takes it, and written to `out` (quoted, escaped as it must be); anything else is
+/// [`Unsupported`] here, with nothing written, and read by [`key_text`].
+struct PlainKey<'o> {
+    out: &'o mut Vec<u8>,
+}
 
 macro_rules! not_plain {
     ($($f:ident: $t:ty),*) => {$(
-        fn $f(self, _v: $t) -> Result<String, Unsupported> {
+        fn $f(self, _v: $t) -> Result<Key, Unsupported> {
             Err(Unsupported)
         }
     )*};
 }
 
-impl Serializer for PlainKey {
-    type Ok = String;
+impl Serializer for PlainKey<'_> {
+    type Ok = Key;
     type Error = Unsupported;
-    type SerializeSeq = Impossible<String, Unsupported>;
-    type SerializeTuple = Impossible<String, Unsupported>;
-    type SerializeTupleStruct = Impossible<String, Unsupported>;
-    type SerializeTupleVariant = Impossible<String, Unsupported>;
-    type SerializeMap = Impossible<String, Unsupported>;
-    type SerializeStruct = Impossible<String, Unsupported>;
-    type SerializeStructVariant = Impossible<String, Unsupported>;
+    type SerializeSeq = Impossible<Key, Unsupported>;
+    type SerializeTuple = Impossible<Key, Unsupported>;
+    type SerializeTupleStruct = Impossible<Key, Unsupported>;
+    type SerializeTupleVariant = Impossible<Key, Unsupported>;
+    type SerializeMap = Impossible<Key, Unsupported>;
+    type SerializeStruct = Impossible<Key, Unsupported>;
+    type SerializeStructVariant = Impossible<Key, Unsupported>;
 
     not_plain!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
         serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
         serialize_u64: u64, serialize_f32: f32, serialize_f64: f64, serialize_char: char,
         serialize_bytes: &[u8], serialize_unit_struct: &'static str);
 
-    fn serialize_str(self, v: &str) -> Result<String, Unsupported> {
-        Ok(v.to_owned())
+    fn serialize_str(self, v: &str) -> Result<Key, Unsupported> {
+        if needs_no_escape(v) {
+            self.out.push(b'"');
+            let at = self.out.len();
+            self.out.extend_from_slice(v.as_bytes());
+            let key = Key::Written(at..self.out.len());
+            self.out.push(b'"');
+            Ok(key)
+        } else {
+            json(self.out, v)?;
+            Ok(Key::Owned(v.to_owned()))
+        }
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
         value: &T,
-    ) -> Result<String, Unsupported> {
+    ) -> Result<Key, Unsupported> {
         value.serialize(self)
     }
-    fn serialize_none(self) -> Result<String, Unsupported> {
+    fn serialize_none(self) -> Result<Key, Unsupported> {
         Err(Unsupported)
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<String, Unsupported> {
+    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<Key, Unsupported> {
         Err(Unsupported)
     }
-    fn serialize_unit(self) -> Result<String, Unsupported> {
+    fn serialize_unit(self) -> Result<Key, Unsupported> {
         Err(Unsupported)
     }
     fn serialize_unit_variant(
@@ -471,7 +589,7 @@ impl Serializer for PlainKey {
         _: &'static str,
         _: u32,
         _: &'static str,
-    ) -> Result<String, Unsupported> {
+    ) -> Result<Key, Unsupported> {
         Err(Unsupported)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -480,7 +598,7 @@ impl Serializer for PlainKey {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<String, Unsupported> {
+    ) -> Result<Key, Unsupported> {
         Err(Unsupported)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {

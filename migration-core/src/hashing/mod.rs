@@ -170,7 +170,7 @@ mod tests {
     }
 
     fn random_value(seed: &mut u64, depth: u32) -> Value {
-        const KEYS: [&str; 12] = [
+        const KEYS: [&str; 14] = [
             "id",
             "Id",
             "uri",
@@ -179,12 +179,14 @@ mod tests {
             "Thumbnails",
             "é",
             "a\"b",
+            "back\\slash",
+            "del\u{7f}",
             "",
             "z",
             "tags",
             "uriText",
         ];
-        const TEXTS: [&str; 7] = [
+        const TEXTS: [&str; 9] = [
             "plain",
             "é\u{1F600}\n\t\"quoted\"",
             "https://x/a?X-Amz-Signature=1",
@@ -192,6 +194,8 @@ mod tests {
             "http",
             "\u{0}\u{1f}",
             "</script>",
+            "a\\b/c\u{7f}\u{80}\u{2028}",
+            "\u{20}~",
         ];
         match if depth == 0 {
             next(seed, 6)
@@ -231,6 +235,63 @@ mod tests {
                     Some(tree(&v, strip).as_str()),
                     "{v}"
                 );
+            }
+        }
+    }
+
+    /// A map written entry by entry in the order given, repeated keys included (as a
+    /// `Serialize` impl may do).
+    struct Entries(Vec<(String, Value)>);
+
+    impl Serialize for Entries {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(Some(self.0.len()))?;
+            for (k, v) in &self.0 {
+                map.serialize_entry(k, v)?;
+            }
+            map.end()
+        }
+    }
+
+    #[test]
+    fn objects_in_key_order_out_of_it_and_with_repeated_keys_give_the_trees_bytes() {
+        let mut seed = 11;
+        for _ in 0..2_000 {
+            let n = next(&mut seed, 7);
+            let mut entries: Vec<(String, Value)> = (0..n)
+                .map(|_| {
+                    let key = match random_value(&mut seed, 0) {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (key, random_value(&mut seed, 2))
+                })
+                .collect();
+            for order in 0..3 {
+                match order {
+                    // As drawn: out of order, keys may repeat.
+                    0 => {}
+                    // Ascending with repeats: rewritten, the last value kept.
+                    1 => entries.sort_by(|a, b| a.0.cmp(&b.0)),
+                    // Strictly ascending: left as written.
+                    _ => entries.dedup_by(|later, earlier| {
+                        let same = later.0 == earlier.0;
+                        if same {
+                            std::mem::swap(later, earlier);
+                        }
+                        same
+                    }),
+                }
+                let value = Entries(entries.clone());
+                for strip in [false, true] {
+                    assert_eq!(
+                        direct(&value, strip).as_deref(),
+                        Some(tree(&value, strip).as_str()),
+                        "order {order}: {:?}",
+                        entries
+                    );
+                }
             }
         }
     }
