@@ -57,7 +57,7 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn drops_key(&self, key: &str) -> bool {
+    fn drops_key(&self, key: &[u8]) -> bool {
         self.strip && super::link_key(key)
     }
 
@@ -104,7 +104,11 @@ fn json<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) -> Out {
 /// Whether serde_json writes `s` as it is between quotes: it escapes only `"`, `\\` and the
 /// control characters below U+0020 (not DEL, not `/`, not non-ASCII text).
 fn needs_no_escape(s: &str) -> bool {
-    s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+    // Without an early exit, so that the compiler can check many bytes at a time (message
+    // bodies are long, and almost never need an escape).
+    s.bytes().fold(true, |plain, b| {
+        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    })
 }
 
 /// Writes `s` as serde_json does: quoted, escaped where it must be. Most text needs no escape
@@ -143,10 +147,11 @@ impl Key {
     }
 }
 
-/// A member kept in the object: its key, and where its value's text lies in `out`.
+/// A member kept in the object: its key, and where its text (`"key":value`, without the
+/// comma before it) lies in `out`.
 struct Member {
     key: Key,
-    value: Range<usize>,
+    entry: Range<usize>,
 }
 
 /// An object being written in place: `{`, then each member as `,"key":value` in the order it
@@ -161,7 +166,7 @@ struct Object<'a> {
     members: Vec<Member>,
     /// A map's key written by `serialize_key`, and the offset its member starts at, awaiting
     /// its value.
-    key: Option<(Key, usize)>,
+    key: Option<(Key, (usize, usize))>,
 }
 
 impl<'a> Object<'a> {
@@ -177,34 +182,29 @@ impl<'a> Object<'a> {
         }
     }
 
-    /// Writes the separator before a member; the offset the member starts at.
-    fn open_member(&mut self) -> usize {
+    /// Writes the separator before a member; the offsets the member starts at (its comma, if
+    /// any) and its key does.
+    fn open_member(&mut self) -> (usize, usize) {
         let from = self.out.len();
         if !self.members.is_empty() {
             self.out.push(b',');
         }
-        from
+        (from, self.out.len())
     }
 
     /// Writes the value of the member opened at `from` (its key and `:` written), and keeps
     /// it, or drops it again (a link, when links are stripped).
-    fn value<T: Serialize + ?Sized>(&mut self, key: Key, from: usize, value: &T) -> Out {
-        let at = self.out.len();
+    fn value<T: Serialize + ?Sized>(&mut self, key: Key, from: (usize, usize), value: &T) -> Out {
         self.ctx.note(value.serialize(Canon {
             out: self.out,
             ctx: self.ctx,
         }))?;
-        let dropped = self.ctx.strip
-            && std::str::from_utf8(key.bytes(self.out)).is_ok_and(|k| self.ctx.drops_key(k));
-        if dropped {
+        if self.ctx.drops_key(key.bytes(self.out)) {
             // Written first, as the tree did (an error inside still falls back), then dropped.
-            self.out.truncate(from);
+            self.out.truncate(from.0);
         } else {
-            let end = self.out.len();
-            self.members.push(Member {
-                key,
-                value: at..end,
-            });
+            let entry = from.1..self.out.len();
+            self.members.push(Member { key, entry });
         }
         Ok(())
     }
@@ -218,41 +218,35 @@ impl<'a> Object<'a> {
     }
 
     /// Ends the object: as written when its keys came strictly ascending; otherwise its
-    /// members rewritten with keys sorted, a repeated key's last value kept.
+    /// members' texts copied again in key order, a repeated key's last value kept.
     fn finish(self) -> Out {
         let Object {
             out,
             start,
-            mut members,
+            members,
             ..
         } = self;
         let ascending = members
             .windows(2)
             .all(|w| w[0].key.bytes(out) < w[1].key.bytes(out));
         if !ascending {
+            let mut order: Vec<(&[u8], Range<usize>)> = members
+                .iter()
+                .map(|m| (m.key.bytes(out), m.entry.clone()))
+                .collect();
             // Stable: of equal keys the last written stays last, and is the one kept.
-            members.sort_by(|a, b| a.key.bytes(out).cmp(b.key.bytes(out)));
+            order.sort_by(|a, b| a.0.cmp(b.0));
             let mut text = Vec::with_capacity(out.len() - start);
-            let mut first = true;
-            for (i, m) in members.iter().enumerate() {
-                let key = m.key.bytes(out);
-                if members
-                    .get(i + 1)
-                    .is_some_and(|next| next.key.bytes(out) == key)
-                {
+            for (i, (key, entry)) in order.iter().enumerate() {
+                if order.get(i + 1).is_some_and(|next| next.0 == *key) {
                     continue;
                 }
-                if !first {
+                if !text.is_empty() {
                     text.push(b',');
                 }
-                first = false;
-                string(
-                    &mut text,
-                    std::str::from_utf8(key).map_err(|_| Unsupported)?,
-                )?;
-                text.push(b':');
-                text.extend_from_slice(out.get(m.value.clone()).ok_or(Unsupported)?);
+                text.extend_from_slice(out.get(entry.clone()).ok_or(Unsupported)?);
             }
+            drop(order);
             out.truncate(start);
             out.extend_from_slice(&text);
         }

@@ -75,7 +75,7 @@ pub fn stable_hash<T: Serialize + ?Sized>(value: &T) -> Result<String> {
 fn strip_links(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            m.retain(|k, _| !link_key(k));
+            m.retain(|k, _| !link_key(k.as_bytes()));
             m.values_mut().for_each(strip_links);
         }
         Value::String(s) if presigned(s) => s.clear(),
@@ -86,8 +86,7 @@ fn strip_links(v: &mut Value) {
 
 /// Whether `key` names a link [`stable_hash`] ignores: it ends in `uri` or is `thumbnails`,
 /// compared without case (no lower-cased copy of every key).
-fn link_key(key: &str) -> bool {
-    let k = key.as_bytes();
+fn link_key(k: &[u8]) -> bool {
     (k.len() >= 3 && k[k.len() - 3..].eq_ignore_ascii_case(b"uri"))
         || k.eq_ignore_ascii_case(b"thumbnails")
 }
