@@ -152,32 +152,31 @@ impl Ledger {
         parent: Option<(&str, i64)>,
         fields: &ExpectedFields,
     ) -> Result<()> {
-        self.write_deferred("record expected fields", |tx| {
+        // The verifications are forgotten first and the fields stored last, each statement
+        // atomic: a failure part-way leaves at most a verification forgotten (the object is
+        // then checked again), never fields stored with a verification of older ones. So the
+        // write needs no savepoint of its own (`Ledger::write_deferred_any_prefix`).
+        self.write_deferred_any_prefix("record expected fields", |tx| {
             // One equality delete per id: `target_id = ?1 OR target_id = ?2` is planned as a
             // multi-index OR, which cost a part's write about 20,000 instructions under
             // callgrind against a few thousand for each plain look-up (`docs/performance.md`,
             // "Ninth pass").
-            let forget_verification = |tx: &rusqlite::Connection| {
-                let forget = |id: &str| {
-                    tx.prepare_cached(FORGET_VERIFICATION)
-                        .and_then(|mut s| s.execute(params![id]))
-                        .map(drop)
-                        .map_err(Error::ledger("forget verification"))
-                };
-                forget(target_id)?;
-                match parent {
-                    Some((p, _)) if p != target_id => forget(p),
-                    _ => Ok(()),
-                }
+            let forget = |id: &str| {
+                tx.prepare_cached(FORGET_VERIFICATION)
+                    .and_then(|mut s| s.execute(params![id]))
+                    .map(drop)
+                    .map_err(Error::ledger("forget verification"))
             };
+            forget(target_id)?;
+            if let Some((p, _)) = parent.filter(|(p, _)| *p != target_id) {
+                forget(p)?;
+            }
             // Most expectations are an object's first (every part, every create): merged into
             // nothing, `fields` is what to store, so it is inserted without a read. Only a row
             // that exists already (or a write that removes tags) is read and merged below.
             if !fields.contains_key(SET_REMOVED) {
                 let text = encode(fields)?;
-                let inserted = store(tx, INSERT_NEW, kind, target_id, parent, &text)?;
-                if inserted == 1 {
-                    forget_verification(tx)?;
+                if store(tx, INSERT_NEW, kind, target_id, parent, &text)? == 1 {
                     return Ok(());
                 }
             }
@@ -194,7 +193,6 @@ impl Ledger {
             };
             merge(&mut all, fields);
             store(tx, UPSERT, kind, target_id, parent, &encode(&all)?)?;
-            forget_verification(tx)?;
             Ok(())
         })
     }

@@ -131,6 +131,12 @@ pub(super) enum Durability {
     Now,
     /// Committed with a later write when writes are grouped; at once otherwise.
     Deferred,
+    /// As [`Durability::Deferred`], and without a savepoint of its own inside an open group:
+    /// for a write whose statements leave the ledger consistent after any prefix of them (it
+    /// forgets before it records), so that a failure part-way needs no undo. A savepoint costs
+    /// two statements and a copy of every page the write touches (`docs/performance.md`,
+    /// "Ninth pass").
+    DeferredAnyPrefix,
     /// Joins the open transaction; the caller awaits the commit that carries it
     /// ([`Conn::awaited_commit`]), made by the first intent waiting on it
     /// ([`Ledger::write_durable`]) or, should that one be dropped, by the group's background
@@ -168,7 +174,8 @@ impl Conn {
     }
 
     /// Runs `f` as one write: in a transaction of its own, or (grouped) in a savepoint of the
-    /// open transaction. Commits unless the write is deferred and the group is young.
+    /// open transaction ([`Durability::DeferredAnyPrefix`]: in the open transaction as it is).
+    /// Commits unless the write is deferred and the group is young.
     pub(super) fn write<T>(
         &mut self,
         operation: &'static str,
@@ -183,17 +190,21 @@ impl Conn {
             )));
         }
         let joined = !self.db.is_autocommit();
-        if joined {
+        let guarded = joined && durability != Durability::DeferredAnyPrefix;
+        if guarded {
             self.exec("SAVEPOINT ledger_write", operation)?;
-        } else {
+        } else if !joined {
             self.exec("BEGIN IMMEDIATE", operation)?;
         }
         let out = match f(&self.db) {
             Ok(v) => v,
             Err(e) => {
-                let undo = if joined {
+                let undo = if guarded {
                     self.exec("ROLLBACK TO ledger_write", operation)
                         .and_then(|()| self.exec("RELEASE ledger_write", operation))
+                } else if joined {
+                    // Any prefix of the write is consistent: what it did stays.
+                    Ok(())
                 } else {
                     self.exec("ROLLBACK", operation)
                 };
@@ -203,7 +214,7 @@ impl Conn {
                 return Err(e);
             }
         };
-        if joined {
+        if guarded {
             self.exec("RELEASE ledger_write", operation)?;
         }
         if durability == Durability::Awaited && self.wake.is_some() {
@@ -212,7 +223,10 @@ impl Conn {
             self.tally.intents += 1;
             return Ok(out);
         }
-        let defer = durability == Durability::Deferred && self.group;
+        let defer = matches!(
+            durability,
+            Durability::Deferred | Durability::DeferredAnyPrefix
+        ) && self.group;
         if defer {
             self.pending += 1;
             let oldest = *self.oldest.get_or_insert_with(Instant::now);

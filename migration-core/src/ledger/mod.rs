@@ -180,6 +180,17 @@ impl Ledger {
     ) -> Result<T> {
         group::lock(&self.conn).write(operation, Durability::Deferred, f)
     }
+
+    /// [`Ledger::write_deferred`] for a write whose statements leave the ledger consistent
+    /// after any prefix of them: inside an open group it runs without a savepoint of its own,
+    /// and a failure part-way keeps what it did ([`group::Durability::DeferredAnyPrefix`]).
+    fn write_deferred_any_prefix<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        group::lock(&self.conn).write(operation, Durability::DeferredAnyPrefix, f)
+    }
 }
 
 impl Drop for Ledger {

@@ -612,6 +612,62 @@ fn a_failed_write_in_a_group_is_undone_alone() {
 }
 
 #[test]
+fn a_write_safe_at_any_prefix_keeps_what_it_did_when_it_fails_in_a_group() {
+    let (dir, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let group = l.group_commits();
+    l.mark_queued(&ObjectKind::Contact, "c1", &Reason::new("x", "y"), run)
+        .unwrap();
+    let err = l
+        .write_deferred_any_prefix("test", |tx| {
+            tx.execute(
+                "INSERT INTO objects (kind, source_id, status, updated_at)
+                 VALUES ('contact', 'c2', 'skipped', '2026-12-07T00:00:00Z')",
+                [],
+            )
+            .map_err(Error::ledger("test"))?;
+            Err::<(), _>(Error::LedgerState("the second statement failed".into()))
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("second statement"), "{err}");
+    // Its first statement stays (no savepoint undid it), and so does the write before it; the
+    // group goes on and commits both.
+    let status = |id| {
+        l.lookup(&ObjectKind::Contact, id)
+            .unwrap()
+            .map(|r| r.status)
+    };
+    assert_eq!(status("c2"), Some(ObjectStatus::Skipped));
+    assert_eq!(status("c1"), Some(ObjectStatus::Queued));
+    l.mark_skipped(&ObjectKind::Contact, "c3", &Reason::new("x", "y"), run)
+        .unwrap();
+    group.finish().unwrap();
+    for (id, want) in [
+        ("c1", ObjectStatus::Queued),
+        ("c2", ObjectStatus::Skipped),
+        ("c3", ObjectStatus::Skipped),
+    ] {
+        assert_eq!(
+            status_on_disk(&dir, &ObjectKind::Contact, id),
+            Some(want),
+            "{id}"
+        );
+    }
+    // Outside a group it is a transaction of its own, rolled back whole on failure.
+    let err = l.write_deferred_any_prefix("test", |tx| {
+        tx.execute(
+            "INSERT INTO objects (kind, source_id, status, updated_at)
+                 VALUES ('contact', 'c4', 'skipped', '2026-12-07T00:00:00Z')",
+            [],
+        )
+        .map_err(Error::ledger("test"))?;
+        Err::<(), _>(Error::LedgerState("failed".into()))
+    });
+    assert!(err.is_err());
+    assert_eq!(status("c4"), None);
+}
+
+#[test]
 fn dropping_the_ledger_commits_its_group() {
     let (dir, l) = ledger();
     let run = l.begin_run(RunMode::Migrate, "h").unwrap();
