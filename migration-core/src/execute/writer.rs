@@ -85,8 +85,9 @@ impl Writer {
     }
 
     /// Records the expected `fields` of `kind` `id` (merged into what was recorded before).
-    /// A ledger that cannot record is logged, not fatal: the write happened, and `verify`
-    /// lists the object as unchecked.
+    /// A ledger that cannot record is logged, not fatal: the write happened. `verify` then
+    /// lists the object as unchecked (no expectation), or compares it with the fields recorded
+    /// before this write (a merge that failed), which it reports as a difference to look at.
     pub(super) fn expected(
         &self,
         kind: ObjectKind,

@@ -112,16 +112,19 @@ fn needs_no_escape(s: &str) -> bool {
 }
 
 /// Writes `s` as serde_json does: quoted, escaped where it must be. Most text needs no escape
-/// and is copied as it is; the rest goes through serde_json itself.
-fn string(out: &mut Vec<u8>, s: &str) -> Out {
+/// and is copied as it is: then the range of its copy in `out` (between the quotes) is
+/// returned; the rest goes through serde_json itself (`None`).
+fn string(out: &mut Vec<u8>, s: &str) -> Result<Option<Range<usize>>, Unsupported> {
     if needs_no_escape(s) {
         out.reserve(s.len() + 2);
         out.push(b'"');
+        let at = out.len();
         out.extend_from_slice(s.as_bytes());
+        let copied = at..out.len();
         out.push(b'"');
-        Ok(())
+        Ok(Some(copied))
     } else {
-        json(out, s)
+        json(out, s).map(|()| None)
     }
 }
 
@@ -136,13 +139,15 @@ enum Key {
 }
 
 impl Key {
-    /// The key's own text (unescaped): every key is written from a `&str`, so these bytes are
-    /// UTF-8.
-    fn bytes<'k>(&'k self, out: &'k [u8]) -> &'k [u8] {
+    /// The key's own text (unescaped; every key is written from a `&str`, so these bytes are
+    /// UTF-8). `None` only if a written key's range no longer lies in `out`, which the
+    /// object's writing never does (a key is written before its value, and `out` is only ever
+    /// cut back to a point after it); [`Object::finish`] then refuses the value.
+    fn bytes<'k>(&'k self, out: &'k [u8]) -> Option<&'k [u8]> {
         match self {
-            Key::Static(k) => k.as_bytes(),
-            Key::Written(r) => out.get(r.clone()).unwrap_or_default(),
-            Key::Owned(k) => k.as_bytes(),
+            Key::Static(k) => Some(k.as_bytes()),
+            Key::Written(r) => out.get(r.clone()),
+            Key::Owned(k) => Some(k.as_bytes()),
         }
     }
 }
@@ -199,7 +204,7 @@ impl<'a> Object<'a> {
             out: self.out,
             ctx: self.ctx,
         }))?;
-        if self.ctx.drops_key(key.bytes(self.out)) {
+        if key.bytes(self.out).is_some_and(|k| self.ctx.drops_key(k)) {
             // Written first, as the tree did (an error inside still falls back), then dropped.
             self.out.truncate(from.0);
         } else {
@@ -226,17 +231,23 @@ impl<'a> Object<'a> {
             members,
             ..
         } = self;
+        if members.iter().any(|m| m.key.bytes(out).is_none()) {
+            return Err(Unsupported);
+        }
+        fn key<'k>(m: &'k Member, out: &'k [u8]) -> &'k [u8] {
+            m.key.bytes(out).unwrap_or_default()
+        }
         let ascending = members
             .windows(2)
-            .all(|w| w[0].key.bytes(out) < w[1].key.bytes(out));
+            .all(|w| key(&w[0], out) < key(&w[1], out));
         if !ascending {
             let mut order: Vec<(&[u8], Range<usize>)> = members
                 .iter()
-                .map(|m| (m.key.bytes(out), m.entry.clone()))
+                .map(|m| (key(m, out), m.entry.clone()))
                 .collect();
             // Stable: of equal keys the last written stays last, and is the one kept.
             order.sort_by(|a, b| a.0.cmp(b.0));
-            let mut text = Vec::with_capacity(out.len() - start);
+            let mut text = Vec::with_capacity(out.len().saturating_sub(start));
             for (i, (key, entry)) in order.iter().enumerate() {
                 if order.get(i + 1).is_some_and(|next| next.0 == *key) {
                     continue;
@@ -336,7 +347,7 @@ impl<'a> Serializer for Canon<'a> {
     }
 
     fn serialize_str(self, v: &str) -> Out {
-        string(self.out, if self.ctx.clears(v) { "" } else { v })
+        string(self.out, if self.ctx.clears(v) { "" } else { v }).map(drop)
     }
 
     fn serialize_none(self) -> Out {
@@ -457,6 +468,11 @@ impl<'a> SerializeMap for Object<'a> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Out {
+        if self.key.is_some() {
+            // A key after a key: the tree would keep the second; left to it.
+            self.ctx.refused.set(true);
+            return Err(Unsupported);
+        }
         let from = self.open_member();
         // Most keys are plain strings: written as they are; any other goes through the exact
         // rule.
@@ -486,6 +502,11 @@ impl<'a> SerializeMap for Object<'a> {
         self.value(key, from, value)
     }
     fn end(self) -> Out {
+        if self.key.is_some() {
+            // A key without its value: the tree would drop it; left to it.
+            self.ctx.refused.set(true);
+            return Err(Unsupported);
+        }
         self.finish()
     }
 }
@@ -550,17 +571,10 @@ impl Serializer for PlainKey<'_> {
         serialize_bytes: &[u8], serialize_unit_struct: &'static str);
 
     fn serialize_str(self, v: &str) -> Result<Key, Unsupported> {
-        if needs_no_escape(v) {
-            self.out.push(b'"');
-            let at = self.out.len();
-            self.out.extend_from_slice(v.as_bytes());
-            let key = Key::Written(at..self.out.len());
-            self.out.push(b'"');
-            Ok(key)
-        } else {
-            json(self.out, v)?;
-            Ok(Key::Owned(v.to_owned()))
-        }
+        Ok(match string(self.out, v)? {
+            Some(copied) => Key::Written(copied),
+            None => Key::Owned(v.to_owned()),
+        })
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,

@@ -159,6 +159,25 @@ mod tests {
         String::from_utf8(tree_canonical_bytes(value, strip).unwrap()).unwrap()
     }
 
+    /// Object keys the seeded values draw from: keys that repeat in another case, links,
+    /// escapes, non-ASCII text, the empty key.
+    const KEYS: [&str; 14] = [
+        "id",
+        "Id",
+        "uri",
+        "imageURI",
+        "thumbnails",
+        "Thumbnails",
+        "é",
+        "a\"b",
+        "back\\slash",
+        "del\u{7f}",
+        "",
+        "z",
+        "tags",
+        "uriText",
+    ];
+
     /// A seeded tree of every JSON shape: keys that repeat in another case, links, presigned
     /// URLs, escapes, non-ASCII text, integers at the edges, floats.
     fn next(seed: &mut u64, n: u64) -> u64 {
@@ -169,22 +188,6 @@ mod tests {
     }
 
     fn random_value(seed: &mut u64, depth: u32) -> Value {
-        const KEYS: [&str; 14] = [
-            "id",
-            "Id",
-            "uri",
-            "imageURI",
-            "thumbnails",
-            "Thumbnails",
-            "é",
-            "a\"b",
-            "back\\slash",
-            "del\u{7f}",
-            "",
-            "z",
-            "tags",
-            "uriText",
-        ];
         const TEXTS: [&str; 9] = [
             "plain",
             "é\u{1F600}\n\t\"quoted\"",
@@ -260,9 +263,11 @@ mod tests {
             let n = next(&mut seed, 7);
             let mut entries: Vec<(String, Value)> = (0..n)
                 .map(|_| {
-                    let key = match random_value(&mut seed, 0) {
-                        Value::String(s) => s,
-                        other => other.to_string(),
+                    // Mostly the keys above (links among them), sometimes a value's text.
+                    let key = match (next(&mut seed, 3), random_value(&mut seed, 0)) {
+                        (0, Value::String(s)) => s,
+                        (0, other) => other.to_string(),
+                        _ => KEYS[next(&mut seed, KEYS.len() as u64) as usize].to_owned(),
                     };
                     (key, random_value(&mut seed, 2))
                 })
@@ -292,6 +297,35 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// A map whose `Serialize` breaks serde's order: a key after a key, or a key left without
+    /// its value.
+    struct Misordered(bool);
+
+    impl Serialize for Misordered {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_key("a")?;
+            if self.0 {
+                map.serialize_key("b")?;
+                map.serialize_value(&1)?;
+            }
+            map.end()
+        }
+    }
+
+    #[test]
+    fn a_map_written_out_of_serdes_order_is_left_to_the_tree() {
+        for twice in [true, false] {
+            let v = Misordered(twice);
+            assert_eq!(direct(&v, false), None, "refused (key twice: {twice})");
+            assert_eq!(
+                canonical_text_bytes(&v, false).unwrap(),
+                tree_canonical_bytes(&v, false).unwrap()
+            );
         }
     }
 

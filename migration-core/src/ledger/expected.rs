@@ -420,7 +420,7 @@ mod tests {
                 .map_err(Error::ledger("explain"))?
         };
         assert!(
-            plan.iter().all(|p| p.contains("verified_target")),
+            !plan.is_empty() && plan.iter().all(|p| p.contains("verified_target")),
             "every step uses the index: {plan:?}"
         );
         Ok(())

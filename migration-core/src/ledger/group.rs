@@ -28,7 +28,11 @@
 //! `incomplete:` until its end is recorded).
 //!
 //! Each write inside an open group runs in a savepoint: a write that fails is undone alone,
-//! never the writes before it.
+//! never the writes before it. The one exception is a write any prefix of whose statements is
+//! consistent ([`Durability::DeferredAnyPrefix`], an expectation): it runs without one, and
+//! what it did before failing stays. Should SQLite roll the whole open transaction back itself
+//! (a full disk, an I/O error), the group is broken as by a failed commit: every intent waiting
+//! on it fails (none sends its create) and the next write reports it.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -211,6 +215,11 @@ impl Conn {
                 if let Err(u) = undo {
                     tracing::warn!(operation, error = %u, "could not undo a failed ledger write");
                 }
+                if joined && self.db.is_autocommit() {
+                    // SQLite rolled the open transaction back itself: the deferred writes and
+                    // the intents it held are gone.
+                    self.lose_group(&e);
+                }
                 return Err(e);
             }
         };
@@ -236,6 +245,19 @@ impl Conn {
         }
         self.commit(operation)?;
         Ok(out)
+    }
+
+    /// The open transaction was rolled back by SQLite (a full disk, an I/O error) while a
+    /// write failed: what it held is lost, as by a failed commit. Every intent awaiting it
+    /// fails (none sends its create), and the next write reports it.
+    fn lose_group(&mut self, cause: &Error) {
+        let why = format!("the open transaction was rolled back after: {cause}");
+        self.pending = 0;
+        self.oldest = None;
+        self.waiting = 0;
+        self.first_waiting = None;
+        self.durable.send_modify(|d| d.failed = Some(why.clone()));
+        self.broken = Some(why);
     }
 
     /// Commits the open transaction, if any.
@@ -271,9 +293,9 @@ impl Conn {
 }
 
 /// Locks the connection. A panic while holding the lock cannot leave a half-written write
-/// behind (a failed write is undone before the lock is released, and SQLite rolls back an
-/// unfinished transaction when the connection is dropped), so a poisoned mutex is safe to
-/// reuse.
+/// behind (a failed write is undone before the lock is released, or is one that any prefix of
+/// leaves consistent, and SQLite rolls back an unfinished transaction when the connection is
+/// dropped), so a poisoned mutex is safe to reuse.
 pub(super) fn lock(conn: &Mutex<Conn>) -> MutexGuard<'_, Conn> {
     conn.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -171,3 +171,41 @@ async fn a_leader_dropped_while_it_gathers_leaves_its_commit_to_the_background_t
         assert_eq!(status_on_disk(&dir, &part, id), Some(ObjectStatus::Intent));
     }
 }
+
+/// SQLite may roll the whole open transaction back when a statement fails (a full disk, an
+/// I/O error): simulated by a write that rolls it back and fails. The intent waiting on that
+/// transaction must then fail (its create is never sent), the next write reports the loss,
+/// and an intent recorded after it is committed again as usual.
+#[tokio::test]
+async fn a_group_rolled_back_by_a_failed_write_fails_its_waiting_intents() {
+    let (dir, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let group = l.group_commits();
+    let part = ObjectKind::Part;
+    l.mark_skipped(&ObjectKind::Contact, "c1", &Reason::new("x", "y"), run)
+        .unwrap();
+    let lose = async {
+        // The intent's leader yields before it commits: the failing write runs meanwhile.
+        tokio::task::yield_now().await;
+        l.write_deferred_any_prefix("lose the group", |tx| {
+            tx.execute_batch("ROLLBACK")
+                .map_err(Error::ledger("test rollback"))?;
+            Err::<(), _>(Error::LedgerState("the disk is full".into()))
+        })
+    };
+    // Without the loss noticed, the intent would wait for a commit that never comes.
+    let (intent, lost) = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        tokio::join!(l.record_intent_durable(&part, "g1", "fp", run), lose)
+    })
+    .await
+    .expect("the waiting intent is answered, not left waiting");
+    assert!(lost.is_err());
+    let err = intent.expect_err("the intent's transaction was lost: it must not be sent");
+    assert!(err.to_string().contains("could not commit"), "{err}");
+    assert_eq!(status_on_disk(&dir, &part, "g1"), None);
+    assert_eq!(status_on_disk(&dir, &ObjectKind::Contact, "c1"), None);
+    let next = l.mark_skipped(&ObjectKind::Contact, "c2", &Reason::new("x", "y"), run);
+    let err = next.expect_err("the next write reports the loss");
+    assert!(err.to_string().contains("rolled back"), "{err}");
+    group.finish().unwrap();
+}
