@@ -175,7 +175,7 @@ async fn a_leader_dropped_while_it_gathers_leaves_its_commit_to_the_background_t
 /// SQLite may roll the whole open transaction back when a statement fails (a full disk, an
 /// I/O error): simulated by a write that rolls it back and fails. The intent waiting on that
 /// transaction must then fail (its create is never sent), the next write reports the loss,
-/// and an intent recorded after it is committed again as usual.
+/// and an intent recorded later, on its own, is committed as usual.
 #[tokio::test]
 async fn a_group_rolled_back_by_a_failed_write_fails_its_waiting_intents() {
     let (dir, l) = ledger();
@@ -207,5 +207,14 @@ async fn a_group_rolled_back_by_a_failed_write_fails_its_waiting_intents() {
     let next = l.mark_skipped(&ObjectKind::Contact, "c2", &Reason::new("x", "y"), run);
     let err = next.expect_err("the next write reports the loss");
     assert!(err.to_string().contains("rolled back"), "{err}");
+    let later = l
+        .record_intent_durable(&part, "g2", "fp", run)
+        .await
+        .unwrap();
+    assert_eq!(
+        status_on_disk(&dir, &part, "g2"),
+        Some(ObjectStatus::Intent)
+    );
+    l.complete_intent(later.id, "p2", "h").unwrap();
     group.finish().unwrap();
 }

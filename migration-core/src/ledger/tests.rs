@@ -257,6 +257,56 @@ fn needs_write_follows_the_source_hash() {
     );
 }
 
+/// `migrated_in` updates a row in place when there is one, and inserts otherwise: either way a
+/// record keeps its creation order (`seq`) and origin while it stays migrated to the same
+/// Intercom object, and takes the next `seq` and the new origin when that object changes.
+#[test]
+fn migrated_records_keep_their_order_and_origin_until_their_target_changes() {
+    let (_d, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "h").unwrap();
+    let k = ObjectKind::Contact;
+    let seq = |id: &str| -> Option<i64> {
+        l.lock()
+            .query_row(
+                "SELECT seq FROM objects WHERE kind = 'contact' AND source_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    // No row: inserted. A pending row: updated in place.
+    l.mark_migrated(&k, "a", "1", "h", Origin::Created, run)
+        .unwrap();
+    l.mark_pending(&k, "b", run).unwrap();
+    assert_eq!(seq("b"), None);
+    l.mark_migrated(&k, "b", "2", "h", Origin::Reused, run)
+        .unwrap();
+    assert_eq!((seq("a"), seq("b")), (Some(1), Some(2)));
+    // Same target: order and origin kept.
+    l.mark_migrated(&k, "a", "1", "h2", Origin::Reused, run)
+        .unwrap();
+    assert_eq!(seq("a"), Some(1));
+    assert_eq!(
+        l.lookup(&k, "a").unwrap().unwrap().origin,
+        Some(Origin::Created)
+    );
+    // Another target: the next order, the new origin.
+    l.mark_migrated(&k, "a", "3", "h2", Origin::Reused, run)
+        .unwrap();
+    assert_eq!(seq("a"), Some(3));
+    assert_eq!(
+        l.lookup(&k, "a").unwrap().unwrap().origin,
+        Some(Origin::Reused)
+    );
+    // A failed record migrated again loses its reason.
+    l.mark_failed(&k, "c", "boom", run).unwrap();
+    l.mark_migrated(&k, "c", "4", "h", Origin::Created, run)
+        .unwrap();
+    let c = l.lookup(&k, "c").unwrap().unwrap();
+    assert_eq!((c.status, seq("c")), (ObjectStatus::Migrated, Some(4)));
+    assert!(c.reason.is_none(), "{:?}", c.reason);
+}
+
 #[test]
 fn queue_skip_fail_and_counts() {
     let (_d, l) = ledger();
