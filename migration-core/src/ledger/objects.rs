@@ -302,10 +302,9 @@ pub(super) fn need_of(
 /// Record a migrated object inside an open transaction (shared with intent completion).
 ///
 /// Most objects have a row already (a part registered pending, an object whose intent is
-/// open): it is updated in place. Only an object without one is inserted; as one statement,
-/// that insert was an upsert whose failed insert (the next `seq` computed, the unique index
-/// probed) cost every part about a fifth of its write (`docs/performance.md`, "Ninth pass").
-/// Both statements set the same columns the same way.
+/// open): it is updated in place. Only an object without one is inserted. (As one upsert, the
+/// failed insert, computing the next `seq` and probing the unique index, came first for every
+/// part: `docs/performance.md`, "Ninth pass".)
 pub(super) fn migrated_in(
     tx: &Connection,
     kind: &ObjectKind,
@@ -315,65 +314,42 @@ pub(super) fn migrated_in(
     origin: Origin,
     run: Option<RunId>,
 ) -> Result<()> {
-    let updated = tx
-        .prepare_cached(
-            "UPDATE objects SET
-               origin = CASE WHEN status = 'migrated' AND target_id = ?3
-                             THEN origin ELSE ?5 END,
-               seq = CASE WHEN status = 'migrated' AND target_id = ?3
-                          THEN seq ELSE (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects) END,
-               target_id = ?3, status = 'migrated', source_hash = ?4,
-               run_id = COALESCE(?6, run_id), updated_at = ?7,
-               reason_code = NULL, reason = NULL, reason_field = NULL
-             WHERE kind = ?1 AND source_id = ?2",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                kind.as_str(),
-                source_id,
-                target_id,
-                source_hash,
-                origin.as_str(),
-                run.map(|r| r.0),
-                now_text()
-            ])
-        })
-        .map_err(Error::ledger("mark migrated"))?;
-    if updated == 1 {
-        return after_status(
-            tx,
-            kind,
-            source_id,
-            ObjectStatus::Migrated,
-            Some(target_id),
-            run,
-        );
+    let exec = |sql: &str| {
+        tx.prepare_cached(sql)
+            .and_then(|mut s| {
+                s.execute(params![
+                    kind.as_str(),
+                    source_id,
+                    target_id,
+                    source_hash,
+                    origin.as_str(),
+                    run.map(|r| r.0),
+                    now_text()
+                ])
+            })
+            .map_err(Error::ledger("mark migrated"))
+    };
+    // A record kept migrated to the same Intercom object keeps its origin and creation order
+    // (`seq`); any other takes the given origin and the next order.
+    let updated = exec(
+        "UPDATE objects SET
+           origin = CASE WHEN status = 'migrated' AND target_id = ?3 THEN origin ELSE ?5 END,
+           seq = CASE WHEN status = 'migrated' AND target_id = ?3
+                      THEN seq ELSE (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects) END,
+           target_id = ?3, status = 'migrated', source_hash = ?4,
+           run_id = COALESCE(?6, run_id), updated_at = ?7,
+           reason_code = NULL, reason = NULL, reason_field = NULL
+         WHERE kind = ?1 AND source_id = ?2",
+    )?;
+    if updated == 0 {
+        // No row (the connection is held, so none can appear in between).
+        exec(
+            "INSERT INTO objects (kind, source_id, target_id, status, source_hash, origin, seq,
+                                  run_id, updated_at)
+             VALUES (?1, ?2, ?3, 'migrated', ?4, ?5,
+                     (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects), ?6, ?7)",
+        )?;
     }
-    tx.prepare_cached(
-        "INSERT INTO objects (kind, source_id, target_id, status, source_hash, origin, seq, run_id, updated_at)
-         VALUES (?1, ?2, ?3, 'migrated', ?4, ?5,
-                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects), ?6, ?7)
-         ON CONFLICT (kind, source_id) DO UPDATE SET
-           origin = CASE WHEN objects.status = 'migrated' AND objects.target_id = excluded.target_id
-                         THEN objects.origin ELSE excluded.origin END,
-           seq = CASE WHEN objects.status = 'migrated' AND objects.target_id = excluded.target_id
-                      THEN objects.seq ELSE excluded.seq END,
-           target_id = excluded.target_id, status = 'migrated',
-           source_hash = excluded.source_hash, run_id = COALESCE(excluded.run_id, objects.run_id),
-           updated_at = excluded.updated_at, reason_code = NULL, reason = NULL, reason_field = NULL",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            kind.as_str(),
-            source_id,
-            target_id,
-            source_hash,
-            origin.as_str(),
-            run.map(|r| r.0),
-            now_text()
-        ])
-    })
-    .map_err(Error::ledger("mark migrated"))?;
     after_status(
         tx,
         kind,
