@@ -252,20 +252,23 @@ impl Conn {
     /// fails (none sends its create), and the next write reports it.
     fn lose_group(&mut self, cause: &Error) {
         let why = format!("the open transaction was rolled back after: {cause}");
-        self.pending = 0;
-        self.oldest = None;
-        self.waiting = 0;
-        self.first_waiting = None;
+        self.forget_open();
         self.durable.send_modify(|d| d.failed = Some(why.clone()));
         self.broken = Some(why);
     }
 
-    /// Commits the open transaction, if any.
-    pub(super) fn commit(&mut self, operation: &'static str) -> Result<()> {
+    /// Forgets the deferred writes and waiting intents counted in the open transaction (it is
+    /// being committed, or it is gone).
+    fn forget_open(&mut self) {
         self.pending = 0;
         self.oldest = None;
         self.waiting = 0;
         self.first_waiting = None;
+    }
+
+    /// Commits the open transaction, if any.
+    pub(super) fn commit(&mut self, operation: &'static str) -> Result<()> {
+        self.forget_open();
         if self.db.is_autocommit() {
             return Ok(());
         }
