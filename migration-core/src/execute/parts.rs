@@ -196,7 +196,14 @@ async fn one(
         position: i64::from(p.position),
         status: ObjectStatus::Pending,
     };
-    st.ledger.record_part(&rec, &hash, st.run)?;
+    // A part the ledger has no row for (every part of a first run) is registered with its
+    // outcome, in one write after its create: nothing of it needs to be on disk before the
+    // create is sent, its ticket's parts-in-flight mark is. Any other part is registered first
+    // (its position kept up to date), as the outcome's write expects a row.
+    let register_with_outcome = first_meeting && !needs.has_row(key);
+    if !register_with_outcome {
+        st.ledger.record_part(&rec, &hash, st.run)?;
+    }
     let left_out_notes = std::sync::Mutex::new(Vec::new());
     let outcome = upsert_once(
         st,
@@ -209,6 +216,7 @@ async fn one(
             } else {
                 None
             },
+            register: register_with_outcome.then_some(&rec),
             ..Once::new(&kind, key, &hash, &hash)
         },
         || async {
@@ -230,6 +238,13 @@ async fn one(
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner),
     );
+    // Created or found: registered with its outcome. Any other end (a failure, a skip) is
+    // recorded by the recorder on the part's row, which is written now.
+    if register_with_outcome
+        && !matches!(outcome, Ok(Outcome::Migrated { .. }) | Err(Fault::Run(_)))
+    {
+        st.ledger.record_part(&rec, &hash, st.run)?;
+    }
     let outcome = outcome?;
     if matches!(
         outcome,

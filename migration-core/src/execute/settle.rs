@@ -7,7 +7,7 @@ use futures::StreamExt;
 use intercom_client::models::{SearchQuery, SearchRequest};
 
 use crate::ObjectKind;
-use crate::ledger::{IntentId, Origin, Reason, Settlement, WriteNeed};
+use crate::ledger::{IntentId, Origin, PartRecord, Reason, Settlement, WriteNeed};
 use crate::map::{ContactLookup, PartAuthor, PartPlan};
 use crate::outcome::{Failure, Outcome, Retry, Write};
 
@@ -40,6 +40,11 @@ pub(crate) struct Once<'a> {
     /// What the ledger holds of the record, when the caller read it already (a ticket's parts,
     /// read together): [`crate::ledger::Ledger::needs_write`] is not asked again.
     pub(crate) known: Option<WriteNeed>,
+    /// A part the ledger holds no row for ([`OnDiskFirst::ParentMark`] only): its row is
+    /// written with its outcome when it is created or found
+    /// ([`crate::ledger::Ledger::record_part_migrated`]), one write instead of two. On any
+    /// other outcome the caller registers it.
+    pub(crate) register: Option<&'a PartRecord>,
 }
 
 impl<'a> Once<'a> {
@@ -57,6 +62,7 @@ impl<'a> Once<'a> {
             stored,
             on_disk_first: OnDiskFirst::Intent,
             known: None,
+            register: None,
         }
     }
 }
@@ -121,6 +127,7 @@ where
         stored: _,
         on_disk_first,
         known,
+        register: _,
     } = &once;
     let look_first = matches!(on_disk_first, OnDiskFirst::ParentMark { look_first: true });
     let need = match known {
@@ -237,10 +244,7 @@ where
                 Some(intent) => st
                     .ledger
                     .complete_intent_as(intent, &id, k.stored, origin)?,
-                None => {
-                    st.ledger
-                        .mark_migrated(k.kind, k.source_id, &id, k.stored, origin, st.run)?
-                }
+                None => mark_without_intent(st, k, &id, origin)?,
             }
             Ok(Ok(Outcome::Migrated {
                 target_id: id,
@@ -289,16 +293,29 @@ fn found(
                 source_hash: k.stored.to_owned(),
             },
         )?,
-        None => st.ledger.mark_migrated(
-            k.kind,
-            k.source_id,
-            &target_id,
-            k.stored,
-            Origin::Created,
-            st.run,
-        )?,
+        None => mark_without_intent(st, k, &target_id, Origin::Created)?,
     }
     Ok(Outcome::Migrated { target_id, write })
+}
+
+/// Records `k` (a part, covered by its ticket's mark) as migrated to `target_id`, with its
+/// registration when the ledger has no row for it yet.
+fn mark_without_intent(
+    st: &RunState,
+    k: &Once<'_>,
+    target_id: &str,
+    origin: Origin,
+) -> Result<(), Fault> {
+    match k.register {
+        Some(part) => st
+            .ledger
+            .record_part_migrated(part, target_id, k.stored, origin, st.run)?,
+        None => {
+            st.ledger
+                .mark_migrated(k.kind, k.source_id, target_id, k.stored, origin, st.run)?
+        }
+    }
+    Ok(())
 }
 
 /// An object created once and kept: a changed source is not an update (attribute definitions,

@@ -246,6 +246,14 @@ pub(super) fn set_status(
     after_status(tx, kind, source_id, status, None, run)
 }
 
+/// Removes the record's queue entry, if it has one (it is no longer waiting).
+pub(super) fn clear_queue_entry(tx: &Connection, kind: &ObjectKind, source_id: &str) -> Result<()> {
+    tx.prepare_cached("DELETE FROM queue WHERE kind = ?1 AND source_id = ?2")
+        .and_then(|mut s| s.execute(params![kind.as_str(), source_id]))
+        .map(drop)
+        .map_err(Error::ledger("clear queue entry"))
+}
+
 /// Keep `queue` and `parts` consistent with a new object status.
 fn after_status(
     tx: &Connection,
@@ -256,9 +264,7 @@ fn after_status(
     run: Option<RunId>,
 ) -> Result<()> {
     if status != ObjectStatus::Queued {
-        tx.prepare_cached("DELETE FROM queue WHERE kind = ?1 AND source_id = ?2")
-            .and_then(|mut s| s.execute(params![kind.as_str(), source_id]))
-            .map_err(Error::ledger("clear queue entry"))?;
+        clear_queue_entry(tx, kind, source_id)?;
     }
     if *kind == ObjectKind::Part {
         tx.prepare_cached(
@@ -314,6 +320,28 @@ pub(super) fn migrated_in(
     origin: Origin,
     run: Option<RunId>,
 ) -> Result<()> {
+    migrated_object(tx, kind, source_id, target_id, source_hash, origin, run)?;
+    after_status(
+        tx,
+        kind,
+        source_id,
+        ObjectStatus::Migrated,
+        Some(target_id),
+        run,
+    )
+}
+
+/// The `objects` row of [`migrated_in`], alone: the caller keeps the queue and the parts in
+/// step.
+pub(super) fn migrated_object(
+    tx: &Connection,
+    kind: &ObjectKind,
+    source_id: &str,
+    target_id: &str,
+    source_hash: &str,
+    origin: Origin,
+    run: Option<RunId>,
+) -> Result<()> {
     let exec = |sql: &str| {
         tx.prepare_cached(sql)
             .and_then(|mut s| {
@@ -350,12 +378,5 @@ pub(super) fn migrated_in(
                      (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects), ?6, ?7)",
         )?;
     }
-    after_status(
-        tx,
-        kind,
-        source_id,
-        ObjectStatus::Migrated,
-        Some(target_id),
-        run,
-    )
+    Ok(())
 }

@@ -202,6 +202,11 @@ impl PartNeeds {
         }
     }
 
+    /// Whether the ledger held a row for part `guid` (in `parts` and `objects` both).
+    pub fn has_row(&self, guid: &str) -> bool {
+        self.rows.contains_key(guid)
+    }
+
     /// Whether every part of `guids` is migrated (none of them is left to send).
     pub fn all_migrated<S: AsRef<str>>(&self, guids: impl IntoIterator<Item = S>) -> bool {
         guids.into_iter().all(|g| {

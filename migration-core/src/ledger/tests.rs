@@ -431,6 +431,78 @@ fn parts_keep_order_and_follow_intents_and_rollback() {
 }
 
 #[test]
+fn a_part_registered_with_its_outcome_reads_as_one_registered_then_marked() {
+    // Two ledgers: one registers each part before its create and marks it after (as before),
+    // the other writes both at once (`record_part_migrated`). They must read the same.
+    let (_d1, two) = ledger();
+    let (_d2, one) = ledger();
+    let r2 = two.begin_run(RunMode::Migrate, "h").unwrap();
+    let r1 = one.begin_run(RunMode::Migrate, "h").unwrap();
+    let reason = Reason::new("why", "queued before");
+    for (l, run) in [(&two, r2), (&one, r1)] {
+        l.mark_migrated(&ObjectKind::Ticket, "t1", "tk1", "h", Origin::Created, run)
+            .unwrap();
+        // A queued part (rows in `objects` and `queue`, none in `parts`): its queue entry goes.
+        l.mark_queued(&ObjectKind::Part, "g-q", &reason, run)
+            .unwrap();
+    }
+    let parts = [
+        ("g-a", "p-a", Origin::Created),
+        ("g-q", "p-q", Origin::Reused),
+    ];
+    for (pos, (guid, target, origin)) in parts.into_iter().enumerate() {
+        let rec = PartRecord {
+            ticket_source_id: "t1".into(),
+            transaction_guid: guid.into(),
+            target_part_id: None,
+            position: pos as i64,
+            status: ObjectStatus::Pending,
+        };
+        two.record_part(&rec, "ph", r2).unwrap();
+        two.mark_migrated(&ObjectKind::Part, guid, target, "ph", origin, r2)
+            .unwrap();
+        one.record_part_migrated(&rec, target, "ph", origin, r1)
+            .unwrap();
+    }
+    let read = |l: &Ledger| {
+        let parts = l.parts_for("t1").unwrap();
+        let objects: Vec<_> = ["g-a", "g-q"]
+            .iter()
+            .map(|g| {
+                let o = l.lookup(&ObjectKind::Part, g).unwrap().unwrap();
+                (o.target_id, o.status, o.source_hash, o.origin, o.reason)
+            })
+            .collect();
+        // Most recently created first: the order (`seq`) is the same.
+        let rollback: Vec<String> = l
+            .rollback_order()
+            .unwrap()
+            .into_iter()
+            .map(|i| i.source_id)
+            .collect();
+        (
+            parts,
+            objects,
+            l.counts(&ObjectKind::Part).unwrap(),
+            l.queue_entries().unwrap(),
+            rollback,
+        )
+    };
+    let (a, b) = (read(&two), read(&one));
+    assert_eq!(a, b);
+    assert_eq!(a.0.len(), 2);
+    assert!(a.0.iter().all(|p| p.status == ObjectStatus::Migrated));
+    assert_eq!(a.0[1].target_part_id.as_deref(), Some("p-q"));
+    assert!(a.3.is_empty(), "the queued part's entry is cleared");
+    assert_eq!(a.2.migrated, 2);
+    assert_eq!(
+        a.4,
+        ["g-a", "t1"],
+        "the reused part is not undone; the created one is"
+    );
+}
+
+#[test]
 fn rollback_order_is_reverse_dependency_then_reverse_creation() {
     let (_d, l) = ledger();
     let run = l.begin_run(RunMode::Migrate, "h").unwrap();

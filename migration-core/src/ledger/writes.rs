@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::intents::close_open;
-use super::objects::{migrated_in, set_status};
+use super::objects::{clear_queue_entry, migrated_in, migrated_object, set_status};
 use super::parts::{Earlier, mark_in};
 use super::{
     Intent, IntentId, IntentOutcome, Ledger, LossyNote, ObjectStatus, Origin, PartRecord, Reason,
@@ -216,6 +216,25 @@ impl Ledger {
     pub fn record_part(&self, part: &PartRecord, source_hash: &str, run: RunId) -> Result<()> {
         self.write_deferred("record part", |tx| {
             LedgerBatch { tx }.record_part(part, source_hash, run)
+        })
+    }
+
+    /// Register a part the ledger has no row for together with its outcome: written to
+    /// Intercom as `target_id` (from a source hashed `source_hash`, as `origin`). One write
+    /// instead of [`Ledger::record_part`] before the create and [`Ledger::mark_migrated`] after
+    /// it, for a part covered by its ticket's parts-in-flight mark (nothing of the part needs to
+    /// be on disk before its create is sent). `part.status` and `part.target_part_id` are not
+    /// read.
+    pub fn record_part_migrated(
+        &self,
+        part: &PartRecord,
+        target_id: &str,
+        source_hash: &str,
+        origin: Origin,
+        run: RunId,
+    ) -> Result<()> {
+        self.write_deferred("record migrated part", |tx| {
+            LedgerBatch { tx }.record_part_migrated(part, target_id, source_hash, origin, run)
         })
     }
 
@@ -579,6 +598,49 @@ impl LedgerBatch<'_> {
                 ),
             }
         }
+    }
+
+    /// Same as [`Ledger::record_part_migrated`], inside the batch's transaction.
+    pub fn record_part_migrated(
+        &self,
+        part: &PartRecord,
+        target_id: &str,
+        source_hash: &str,
+        origin: Origin,
+        run: RunId,
+    ) -> Result<()> {
+        let tx = self.tx;
+        tx.prepare_cached(
+            "INSERT INTO parts (ticket_source_id, transaction_guid, target_part_id, position,
+                                status, run_id, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'migrated', ?5, ?6)
+             ON CONFLICT (ticket_source_id, transaction_guid) DO UPDATE SET
+               target_part_id = excluded.target_part_id, position = excluded.position,
+               status = excluded.status, run_id = excluded.run_id,
+               updated_at = excluded.updated_at",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                part.ticket_source_id,
+                part.transaction_guid,
+                target_id,
+                part.position,
+                run.0,
+                now_text()
+            ])
+        })
+        .map_err(Error::ledger("record migrated part"))?;
+        let kind = ObjectKind::Part;
+        migrated_object(
+            tx,
+            &kind,
+            &part.transaction_guid,
+            target_id,
+            source_hash,
+            origin,
+            Some(run),
+        )?;
+        clear_queue_entry(tx, &kind, &part.transaction_guid)
     }
 
     /// Same as [`Ledger::add_note`], inside the batch's transaction.
