@@ -154,8 +154,9 @@ impl Ledger {
     ) -> Result<()> {
         // The verifications are forgotten first and the fields stored last, each statement
         // atomic: a failure part-way leaves at most a verification forgotten (the object is
-        // then checked again), never fields stored with a verification of older ones. So the
-        // write needs no savepoint of its own (`Ledger::write_deferred_any_prefix`).
+        // then checked again), never fields stored with a verification of older ones. So its
+        // failure (which the executor only logs) need not lose the open group
+        // (`Ledger::write_deferred_any_prefix`).
         self.write_deferred_any_prefix("record expected fields", |tx| {
             // One equality delete per id: `target_id = ?1 OR target_id = ?2` is planned as a
             // multi-index OR, which cost a part's write about 20,000 instructions under

@@ -27,12 +27,19 @@
 //! expectation lost is written again when the record is reached again (a ticket stays
 //! `incomplete:` until its end is recorded).
 //!
-//! Each write inside an open group runs in a savepoint: a write that fails is undone alone,
-//! never the writes before it. The one exception is a write any prefix of whose statements is
-//! consistent ([`Durability::DeferredAnyPrefix`], an expectation): it runs without one, and
-//! what it did before failing stays. Should SQLite roll the whole open transaction back itself
-//! (a full disk, an I/O error), the group is broken as by a failed commit: every intent waiting
-//! on it fails (none sends its create) and the next write reports it.
+//! **A write that fails inside an open group loses the group, as a crash would.** Writes run
+//! in the open transaction as they are, with no savepoint each (a savepoint costs two
+//! statements and a copy of every page the write touches: `docs/performance.md`, "Tenth
+//! pass"). So a failed write cannot be undone alone: the whole open transaction is rolled back
+//! and the group is broken as by a failed commit. Every intent waiting on it fails (none sends
+//! its create), the failed write's caller gets its error, and the next write reports the loss.
+//! That is the crash above, at a known point: what is lost is deferred writes the next run
+//! redoes, and a failed ledger write stops the run anyway (the executor treats it as fatal).
+//! The one exception is a write any prefix of whose statements is consistent
+//! ([`Durability::DeferredAnyPrefix`], an expectation, whose failure the executor only logs):
+//! what it did before failing stays, and the group goes on. Should SQLite roll the open
+//! transaction back itself (a full disk, an I/O error) while such a write fails, the group is
+//! lost too.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -135,11 +142,10 @@ pub(super) enum Durability {
     Now,
     /// Committed with a later write when writes are grouped; at once otherwise.
     Deferred,
-    /// As [`Durability::Deferred`], and without a savepoint of its own inside an open group:
-    /// for a write whose statements leave the ledger consistent after any prefix of them (it
-    /// forgets before it records), so that a failure part-way needs no undo. A savepoint costs
-    /// two statements and a copy of every page the write touches (`docs/performance.md`,
-    /// "Ninth pass").
+    /// As [`Durability::Deferred`], for a write whose statements leave the ledger consistent
+    /// after any prefix of them (it forgets before it records): inside an open group, its
+    /// failure keeps what it did and the group goes on, where any other write's failure loses
+    /// the group (see the module's documentation).
     DeferredAnyPrefix,
     /// Joins the open transaction; the caller awaits the commit that carries it
     /// ([`Conn::awaited_commit`]), made by the first intent waiting on it
@@ -177,9 +183,10 @@ impl Conn {
         })
     }
 
-    /// Runs `f` as one write: in a transaction of its own, or (grouped) in a savepoint of the
-    /// open transaction ([`Durability::DeferredAnyPrefix`]: in the open transaction as it is).
-    /// Commits unless the write is deferred and the group is young.
+    /// Runs `f` as one write: in a transaction of its own, or (grouped) in the open
+    /// transaction, whose failure loses the group unless the write is
+    /// [`Durability::DeferredAnyPrefix`]. Commits unless the write is deferred and the group is
+    /// young.
     pub(super) fn write<T>(
         &mut self,
         operation: &'static str,
@@ -194,38 +201,28 @@ impl Conn {
             )));
         }
         let joined = !self.db.is_autocommit();
-        let guarded = joined && durability != Durability::DeferredAnyPrefix;
-        if guarded {
-            self.exec("SAVEPOINT ledger_write", operation)?;
-        } else if !joined {
+        if !joined {
             self.exec("BEGIN IMMEDIATE", operation)?;
         }
         let out = match f(&self.db) {
             Ok(v) => v,
             Err(e) => {
-                let undo = if guarded {
-                    self.exec("ROLLBACK TO ledger_write", operation)
-                        .and_then(|()| self.exec("RELEASE ledger_write", operation))
-                } else if joined {
-                    // Any prefix of the write is consistent: what it did stays.
-                    Ok(())
-                } else {
-                    self.exec("ROLLBACK", operation)
-                };
-                if let Err(u) = undo {
-                    tracing::warn!(operation, error = %u, "could not undo a failed ledger write");
+                // Alone, or in a group unless any prefix of the write is consistent (then what
+                // it did stays): the transaction is rolled back whole.
+                let keep = joined && durability == Durability::DeferredAnyPrefix;
+                if !keep && !self.db.is_autocommit() {
+                    if let Err(u) = self.exec("ROLLBACK", operation) {
+                        tracing::warn!(operation, error = %u, "could not roll back a failed ledger write");
+                    }
                 }
-                if joined && self.db.is_autocommit() {
-                    // SQLite rolled the open transaction back itself: the deferred writes and
-                    // the intents it held are gone.
+                if joined && (!keep || self.db.is_autocommit()) {
+                    // The open transaction is gone (rolled back above, or by SQLite itself):
+                    // the deferred writes and the intents it held are lost.
                     self.lose_group(&e);
                 }
                 return Err(e);
             }
         };
-        if guarded {
-            self.exec("RELEASE ledger_write", operation)?;
-        }
         if durability == Durability::Awaited && self.wake.is_some() {
             self.waiting += 1;
             self.first_waiting.get_or_insert_with(Instant::now);
@@ -247,9 +244,9 @@ impl Conn {
         Ok(out)
     }
 
-    /// The open transaction was rolled back by SQLite (a full disk, an I/O error) while a
-    /// write failed: what it held is lost, as by a failed commit. Every intent awaiting it
-    /// fails (none sends its create), and the next write reports it.
+    /// The open transaction was rolled back while a write failed (by [`Conn::write`], or by
+    /// SQLite itself: a full disk, an I/O error): what it held is lost, as by a failed commit.
+    /// Every intent awaiting it fails (none sends its create), and the next write reports it.
     fn lose_group(&mut self, cause: &Error) {
         let why = format!("the open transaction was rolled back after: {cause}");
         self.forget_open();

@@ -182,8 +182,9 @@ impl Ledger {
     }
 
     /// [`Ledger::write_deferred`] for a write whose statements leave the ledger consistent
-    /// after any prefix of them: inside an open group it runs without a savepoint of its own,
-    /// and a failure part-way keeps what it did ([`group::Durability::DeferredAnyPrefix`]).
+    /// after any prefix of them: inside an open group, a failure part-way keeps what it did
+    /// and the group goes on, where any other write's failure loses the group
+    /// ([`group::Durability::DeferredAnyPrefix`]).
     fn write_deferred_any_prefix<T>(
         &self,
         operation: &'static str,

@@ -707,29 +707,40 @@ fn grouped_writes_are_on_disk_once_the_next_intent_is() {
 }
 
 #[test]
-fn a_failed_write_in_a_group_is_undone_alone() {
+fn a_failed_write_in_a_group_loses_the_group_as_a_crash_would() {
     let (dir, l) = ledger();
     let run = l.begin_run(RunMode::Migrate, "h").unwrap();
     let group = l.group_commits();
     let t = ObjectKind::Ticket;
+    let contact = |id| {
+        l.lookup(&ObjectKind::Contact, id)
+            .unwrap()
+            .map(|r| r.status)
+    };
+    // Committed at once (an intent must be on disk before its create is sent).
     let i = l.record_intent(&t, "1", "fp", run).unwrap();
+    // Deferred: in the open transaction.
     l.mark_queued(&ObjectKind::Contact, "c1", &Reason::new("x", "y"), run)
         .unwrap();
-    // A second intent for the same record is refused; the deferred write before it stays.
+    assert_eq!(contact("c1"), Some(ObjectStatus::Queued));
+    // A second intent for the same record is refused, and the open transaction with it: the
+    // deferred write before it is lost, as a crash would lose it (the next run redoes it).
     let err = l.record_intent(&t, "1", "fp", run).unwrap_err();
     assert!(err.to_string().contains("open intent"), "{err}");
-    assert_eq!(
-        l.lookup(&ObjectKind::Contact, "c1")
-            .unwrap()
-            .map(|r| r.status),
-        Some(ObjectStatus::Queued)
-    );
+    assert_eq!(contact("c1"), None);
+    // The next write reports the loss; the writes after it go on.
+    let next = l.complete_intent(i.id, "100", "h");
+    let err = next.expect_err("the next write reports the loss");
+    assert!(err.to_string().contains("rolled back"), "{err}");
     l.complete_intent(i.id, "100", "h").unwrap();
+    l.mark_skipped(&ObjectKind::Contact, "c2", &Reason::new("x", "y"), run)
+        .unwrap();
     drop(group);
     assert_eq!(status_on_disk(&dir, &t, "1"), Some(ObjectStatus::Migrated));
+    assert_eq!(status_on_disk(&dir, &ObjectKind::Contact, "c1"), None);
     assert_eq!(
-        status_on_disk(&dir, &ObjectKind::Contact, "c1"),
-        Some(ObjectStatus::Queued)
+        status_on_disk(&dir, &ObjectKind::Contact, "c2"),
+        Some(ObjectStatus::Skipped)
     );
 }
 
