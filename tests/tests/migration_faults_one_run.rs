@@ -56,7 +56,8 @@ async fn one_run_converges(tickets: usize, seed: u64, long: usize) {
     sb.glassix.set_faults(glassix_profile(seed));
     let ledger = Arc::new(Ledger::open_in_memory().unwrap());
     let started = std::time::Instant::now();
-    let r = common::run(&common::fast_retrying_migration(&sb, ledger.clone())).await;
+    let m = common::fast_retrying_migration(&sb, ledger.clone());
+    let r = common::run(&m).await;
     let elapsed = started.elapsed();
     assert!(r.is_balanced(), "{:?}", r.imbalance);
     for (kind, c) in &r.this_run {
@@ -98,6 +99,11 @@ async fn one_run_converges(tickets: usize, seed: u64, long: usize) {
         expected,
         "the same Intercom state as a run without faults (no duplicate, nothing missing)"
     );
+    // Every object reads back equal, and every one has an expectation to compare with: those
+    // found by a look-up after their create's answer was lost included.
+    sb.intercom.set_faults(FaultConfig::default());
+    let v = common::assert_verified_equal(&m).await;
+    assert_eq!(v.unchecked, 0, "nothing written is left unchecked: {v:?}");
     println!(
         "fault profile, seed {seed}: {tickets} tickets (one of {long} messages) in one run, \
          {elapsed:?}; Intercom {} × 429, {ic_5xx} × 5xx; Glassix {} × 429, {gx_5xx} × 5xx; \
