@@ -175,25 +175,14 @@ async fn one(
     let Some(id) = outcome.target_id().map(str::to_owned) else {
         return Err(Fault::record(format!("contact {sid}: no Intercom id")));
     };
-    // Found by a look-up after its create's answer was lost: the writer saw no answer, so what
-    // `verify` compares is recorded here, from the request sent (one that existed before the
-    // migration is `Reused` by now: only its existence is expected, as when Intercom answers
-    // a create with it). Without this, `verify` listed the contact as unchecked.
-    if let Outcome::Migrated {
-        write: write @ (Write::Found | Write::Reused),
-        ..
-    } = &outcome
-    {
-        if st.ledger.expectation(&kind, &id)?.is_none() {
-            let reused = *write == Write::Reused;
-            st.writer.expected(
-                kind.clone(),
-                &id,
-                None,
-                crate::verify::expect::contact(&plan.request, reused),
-            );
-        }
-    }
+    // Found by a look-up after its create's answer was lost (one that existed before the
+    // migration is `Reused` by now: only its existence is expected, as when Intercom answers a
+    // create with it).
+    st.writer.expected_if_found(&kind, &outcome, |w| match w {
+        Write::Found => Some(crate::verify::expect::contact(&plan.request, false)),
+        Write::Reused => Some(crate::verify::expect::contact(&plan.request, true)),
+        _ => None,
+    })?;
     let resolved = ContactState::Resolved(ResolvedContact {
         id: id.clone(),
         role,

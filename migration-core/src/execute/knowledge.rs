@@ -12,7 +12,7 @@ use crate::ObjectKind;
 use crate::hashing::source_hash;
 use crate::ledger::Reason;
 use crate::map::{KnowledgeBaseExport, MapContext, Mapped, plan_collections};
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Write};
 use crate::plan::StepId;
 use crate::spec::CannedRepliesPolicy;
 
@@ -178,6 +178,10 @@ async fn collection(st: &RunState, sid: &str, req: &CreateCollection) -> Result<
         keep,
     )
     .await?;
+    st.writer
+        .expected_if_found(&ObjectKind::Collection, &outcome, |w| {
+            (*w == Write::Found).then(|| crate::verify::expect::collection(req))
+        })?;
     Ok(kept(outcome))
 }
 
@@ -201,5 +205,9 @@ async fn article(st: &RunState, sid: &str, req: &CreateArticle) -> Result<Outcom
         |id| async move { Ok(st.writer.update_article(&id, req).await?) },
     )
     .await?;
+    st.writer
+        .expected_if_found(&ObjectKind::Article, &outcome, |w| {
+            (*w == Write::Found).then(|| crate::verify::expect::article(req))
+        })?;
     Ok(outcome)
 }

@@ -192,6 +192,9 @@ async fn ensure_tag(
         keep,
     )
     .await?;
+    st.writer.expected_if_found(&kind, &outcome, |w| {
+        (*w == Write::Found).then(|| crate::verify::expect::tag(&req))
+    })?;
     if let Some(id) = outcome.target_id() {
         let id = id.to_owned();
         st.update_directory(|d| {

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::ObjectKind;
 use crate::ledger::{ExpectedFields, Ledger};
 use crate::map::PartPlan;
+use crate::outcome::{Outcome, Write};
 use crate::verify::expect;
 
 use super::result::DryRunReport;
@@ -102,6 +103,30 @@ impl Writer {
             tracing::warn!(kind = %kind, id, error = %e,
                 "could not record what Intercom should hold of this object; `verify` will list it as unchecked");
         }
+    }
+
+    /// After a create whose answer was lost and which a look-up found, the writer saw no
+    /// answer: what `verify` compares is recorded here from the request sent. `fields` is
+    /// asked for a migrated `outcome` (it answers `None` for a write it has nothing to record
+    /// for, e.g. one the writer recorded itself); nothing is recorded when the ledger holds an
+    /// expectation of the object already (the send of an earlier run), nor by a dry writer.
+    /// Without it, `verify` listed the object as unchecked.
+    pub(super) fn expected_if_found(
+        &self,
+        kind: &ObjectKind,
+        outcome: &Outcome,
+        fields: impl FnOnce(&Write) -> Option<ExpectedFields>,
+    ) -> crate::Result<()> {
+        let (Some(ledger), Outcome::Migrated { target_id, write }) = (&self.expect, outcome) else {
+            return Ok(());
+        };
+        let Some(fields) = fields(write) else {
+            return Ok(());
+        };
+        if ledger.expectation(kind, target_id)?.is_none() {
+            self.expected(kind.clone(), target_id, None, fields);
+        }
+        Ok(())
     }
 
     /// Write calls sent to Intercom (0 for a dry writer).

@@ -360,7 +360,7 @@ async fn check(
             c.outcome = CheckOutcome::Unchecked;
             c.note = Some(
                 "nothing recorded of what Intercom should hold (written before `verify` \
-                 existed, or adopted after a lost answer): not compared"
+                 existed, or adopted): not compared"
                     .to_owned(),
             );
             return Ok(c);

@@ -30,6 +30,11 @@ pub struct Stamp {
     /// Objects that could not be read.
     #[serde(default)]
     pub unreadable: u64,
+    /// Objects read but not compared: nothing was recorded of what Intercom should hold of
+    /// them (adopted, or written by an earlier build). Stamps made before this was counted
+    /// read as 0.
+    #[serde(default)]
+    pub unchecked: u64,
 }
 
 /// A run that changed Intercom after a verification was made.
@@ -85,19 +90,34 @@ impl Stamp {
             objects: summary.objects,
             differing: summary.differs + summary.missing,
             unreadable: summary.unreadable,
+            unchecked: summary.unchecked,
         })
     }
 
-    /// "465 objects, all equal" / "465 objects, 2 differ or are missing, 1 unreadable".
+    /// "465 objects, all equal" / "465 objects, 2 differ or are missing, 1 unreadable" /
+    /// "465 objects, 460 compared and equal, 5 not compared (…)".
     pub fn result_text(&self) -> String {
         let mut t = format!("{} objects, ", self.objects);
-        if self.differing == 0 {
+        if self.differing == 0 && self.unchecked == 0 {
             t.push_str("all equal");
+        } else if self.differing == 0 {
+            t.push_str(&format!(
+                "{} compared and equal",
+                self.objects
+                    .saturating_sub(self.unchecked + self.unreadable)
+            ));
         } else {
             t.push_str(&format!("{} differ or are missing", self.differing));
         }
         if self.unreadable > 0 {
             t.push_str(&format!(", {} unreadable", self.unreadable));
+        }
+        if self.unchecked > 0 {
+            t.push_str(&format!(
+                ", {} not compared (nothing recorded of what Intercom should hold: adopted, or \
+                 written by an earlier build)",
+                self.unchecked
+            ));
         }
         t
     }
@@ -152,6 +172,22 @@ mod tests {
         };
         let before = Stamp::now(&l, &summary).unwrap();
         assert_eq!(before.result_text(), "5 objects, 2 differ or are missing");
+        let some_unchecked = super::super::VerifySummary {
+            objects: 5,
+            unchecked: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            Stamp::now(&l, &some_unchecked).unwrap().result_text(),
+            "5 objects, 3 compared and equal, 2 not compared (nothing recorded of what Intercom \
+             should hold: adopted, or written by an earlier build)"
+        );
+        // A stamp saved before `unchecked` was counted still reads.
+        let old: Stamp = serde_json::from_str(
+            r#"{"at":"2026-12-07T00:00:00Z","through_run":1,"tool_version":"0.1.0","objects":3}"#,
+        )
+        .unwrap();
+        assert_eq!(old.result_text(), "3 objects, all equal");
         assert_eq!(before.through_run, None);
         let migrate = l.begin_run(RunMode::Migrate, "h").unwrap();
         l.finish_run(migrate, RunStatus::Succeeded, &serde_json::json!({}))
