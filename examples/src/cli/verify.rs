@@ -81,7 +81,8 @@ pub fn text(v: &Verification) -> String {
         s.unreadable,
         if s.resumed > 0 {
             format!(
-                " ({} found equal before the interruption, not read again)",
+                " ({} found equal already and not read again: another record's Intercom \
+                 object, such as merged customers, or one an interrupted verification checked)",
                 s.resumed
             )
         } else {

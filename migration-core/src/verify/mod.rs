@@ -140,7 +140,9 @@ pub struct ObjectCheck {
     /// Anything the reader should know (a window of 500 parts, an error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// Found equal by an earlier run of this verification (not read again).
+    /// Found equal already (not read again): by an interrupted run of this verification, or
+    /// earlier in this one for another record written as the same Intercom object (merged
+    /// customers).
     #[serde(default)]
     pub resumed: bool,
 }
@@ -164,7 +166,7 @@ pub struct VerifySummary {
     pub unchecked: u64,
     /// Objects Intercom could not be read for.
     pub unreadable: u64,
-    /// Objects found equal by an earlier run of this verification and not read again.
+    /// Objects found equal already and not read again (see [`ObjectCheck::resumed`]).
     pub resumed: u64,
     /// Objects with more parts than Intercom shows (the window and the count were verified).
     pub windowed: u64,
