@@ -58,6 +58,7 @@ fn replies(sb: &SandboxHandle) -> u64 {
 async fn verified_parts(sb: &SandboxHandle, ledger: &Arc<Ledger>) -> u64 {
     common::assert_verified_equal(&common::migration(sb, ledger.clone(), false))
         .await
+        .summary
         .parts
 }
 

@@ -161,16 +161,12 @@ pub(crate) async fn ticket_type(st: &RunState, rec: &mut Recorder) -> ExecResult
                 keep,
             )
             .await;
-            let outcome = match outcome {
-                Ok(o) => st
-                    .writer
-                    .expected_if_found(&kind, &o, |w| {
-                        (*w == Write::Found).then(|| crate::verify::expect::ticket_type(&req))
-                    })
-                    .map(|()| o)
-                    .map_err(Fault::from),
-                Err(f) => Err(f),
-            };
+            let outcome = outcome.and_then(|o| {
+                st.writer.expected_if_found(&kind, &o, |w| {
+                    (*w == Write::Found).then(|| crate::verify::expect::ticket_type(&req))
+                })?;
+                Ok(o)
+            });
             match outcome {
                 Ok(o) => RecordEnd::new(kind, &name, o),
                 Err(Fault::Record(f)) => {

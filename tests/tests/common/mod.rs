@@ -597,8 +597,8 @@ pub(crate) async fn delta(m: &Migration) -> RunResult {
 }
 
 /// Reads every migrated object back (`verify --again`): all equal to the ledger's
-/// expectations, and something was read. Answers the verification's summary.
-pub(crate) async fn assert_verified_equal(m: &Migration) -> migration_core::verify::VerifySummary {
+/// expectations, and something was read. Answers the verification.
+pub(crate) async fn assert_verified_equal(m: &Migration) -> migration_core::verify::Verification {
     use migration_core::verify::{CheckOutcome, VerifyOptions};
     let (progress, _rx) = ProgressSender::channel(4096);
     let mut options = VerifyOptions::default();
@@ -614,5 +614,5 @@ pub(crate) async fn assert_verified_equal(m: &Migration) -> migration_core::veri
         .collect();
     assert!(v.all_equal(), "{:?} {differing:?}", v.summary);
     assert!(v.summary.objects > 0);
-    v.summary
+    v
 }
