@@ -14,6 +14,11 @@ const INTENT_COLUMNS: &str = "id, kind, source_id, fingerprint, run_id, created_
 /// Fingerprint prefix of a rollback's intents.
 pub(crate) const UNDO: &str = "undo:";
 
+/// The first run whose intent created an object ([`Ledger::creating_run`]).
+pub(super) const CREATING_RUN: &str =
+    "SELECT run_id FROM intents WHERE kind = ?1 AND source_id = ?2 AND target_id = ?3
+       AND fingerprint NOT LIKE 'undo:%' ORDER BY id LIMIT 1";
+
 impl Ledger {
     /// The run whose write made `target_id` for this record: the first intent that settled
     /// naming it. A later run that only updated the object (a delta) does not change it.
@@ -25,10 +30,7 @@ impl Ledger {
         target_id: &str,
     ) -> Result<Option<RunId>> {
         let conn = self.lock();
-        conn.prepare_cached(
-            "SELECT run_id FROM intents WHERE kind = ?1 AND source_id = ?2 AND target_id = ?3
-               AND fingerprint NOT LIKE 'undo:%' ORDER BY id LIMIT 1",
-        )
+        conn.prepare_cached(CREATING_RUN)
         .and_then(|mut s| {
             s.query_row(params![kind.as_str(), source_id, target_id], |r| {
                 r.get::<_, Option<i64>>(0)

@@ -50,7 +50,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::Connection;
+use rusqlite::{config::DbConfig, Connection};
 
 use group::{Conn, Durability};
 
@@ -136,6 +136,15 @@ impl Ledger {
         // Every statement of the hot path stays prepared (the default keeps 16, fewer than a
         // part's writes use: each miss parsed its SQL again).
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // Plans that do not depend on the values bound. Without this, SQLite (3.54) marks a
+        // statement with a `column = ?` term its index does not use (a ticket's parts, the
+        // run that created an object) as worth planning again for other values, and the
+        // statement cache's `clear_bindings` on every return then expires it: each use parsed
+        // and planned its SQL anew, about 93,000 instructions, once per ticket and per contact
+        // (`docs/performance.md`, "Eleventh pass"). The ledger binds no value a plan could
+        // use (no `LIKE ?`, no statistics tables).
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(Error::ledger("fix query plans"))?;
         schema::migrate(&mut conn)?;
         Ok(Ledger {
             conn: Arc::new(Mutex::new(Conn::new(conn))),

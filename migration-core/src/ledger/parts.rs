@@ -8,6 +8,12 @@ use super::objects::need_of;
 use super::{Ledger, ObjectStatus, PartRecord, RunId, WriteNeed, now_text};
 use crate::error::{Error, Result};
 
+/// The ledger's rows of a ticket's registered parts ([`Ledger::part_needs`]).
+pub(super) const PART_NEEDS: &str = "SELECT o.source_id, o.status, o.target_id, o.source_hash
+   FROM parts p
+   JOIN objects o ON o.kind = 'part' AND o.source_id = p.transaction_guid
+  WHERE p.ticket_source_id = ?1";
+
 impl Ledger {
     /// Records, **on disk before this returns**, that `run` may now send parts of the ticket
     /// (or conversation) `ticket_source_id`. While it is recorded, the parts' own intents may
@@ -125,12 +131,7 @@ impl Ledger {
     pub fn part_needs(&self, ticket_source_id: &str) -> Result<PartNeeds> {
         let conn = self.lock();
         let mut stmt = conn
-            .prepare_cached(
-                "SELECT o.source_id, o.status, o.target_id, o.source_hash
-                   FROM parts p
-                   JOIN objects o ON o.kind = 'part' AND o.source_id = p.transaction_guid
-                  WHERE p.ticket_source_id = ?1",
-            )
+            .prepare_cached(PART_NEEDS)
             .map_err(Error::ledger("read a ticket's parts"))?;
         let rows = stmt
             .query_map(params![ticket_source_id], |r| {

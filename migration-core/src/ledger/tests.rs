@@ -916,3 +916,32 @@ fn the_upgrade_from_schema_12_keeps_an_unsettled_mark_unsettled() {
         "a stopped run's mark is looked up"
     );
 }
+
+/// A cached statement is planned once: SQLite marks a statement whose `column = ?` term its
+/// index does not use as worth planning again for new values, and the statement cache clears
+/// the bindings of every statement it takes back, which then expired it (each use parsed and
+/// planned its SQL anew). The ledger fixes its plans (QPSG); both statements below were
+/// re-prepared on every use before.
+#[test]
+fn a_cached_statement_is_not_planned_again_on_every_use() -> Result<()> {
+    let (_dir, l) = ledger();
+    let run = l.begin_run(RunMode::Migrate, "spec")?;
+    l.record_intent(&ObjectKind::Contact, "c-1", "fp", run)?;
+    for _ in 0..5 {
+        l.part_needs("t-1")?;
+        l.creating_run(&ObjectKind::Contact, "c-1", "7")?;
+    }
+    let conn = l.lock();
+    for sql in [parts::PART_NEEDS, intents::CREATING_RUN] {
+        let s = conn
+            .prepare_cached(sql)
+            .map_err(Error::ledger("prepare"))?;
+        assert_eq!(
+            s.get_status(rusqlite::StatementStatus::RePrepare),
+            0,
+            "re-prepared: {sql}"
+        );
+        assert_eq!(s.get_status(rusqlite::StatementStatus::Run), 5, "{sql}");
+    }
+    Ok(())
+}
