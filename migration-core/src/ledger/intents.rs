@@ -31,14 +31,14 @@ impl Ledger {
     ) -> Result<Option<RunId>> {
         let conn = self.lock();
         conn.prepare_cached(CREATING_RUN)
-        .and_then(|mut s| {
-            s.query_row(params![kind.as_str(), source_id, target_id], |r| {
-                r.get::<_, Option<i64>>(0)
+            .and_then(|mut s| {
+                s.query_row(params![kind.as_str(), source_id, target_id], |r| {
+                    r.get::<_, Option<i64>>(0)
+                })
+                .optional()
             })
-            .optional()
-        })
-        .map(|r| r.flatten().map(RunId))
-        .map_err(Error::ledger("read the run that created an object"))
+            .map(|r| r.flatten().map(RunId))
+            .map_err(Error::ledger("read the run that created an object"))
     }
 
     /// Intents still open (oldest first): creates whose outcome is unknown after a crash.

@@ -50,7 +50,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{config::DbConfig, Connection};
+use rusqlite::{Connection, config::DbConfig};
 
 use group::{Conn, Durability};
 

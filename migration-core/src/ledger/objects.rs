@@ -331,6 +331,46 @@ pub(super) fn migrated_in(
     )
 }
 
+/// [`migrated_object`] for a record that most likely has no row yet (a new part): a plain
+/// insert, and [`migrated_object`] only when a row exists after all. The update
+/// [`migrated_object`] tries first makes SQLite open a statement journal (it changes a column
+/// with a foreign key and may abort after its first change) and copy every page it touches,
+/// even when it matches no row.
+pub(super) fn new_migrated_object(
+    tx: &Connection,
+    kind: &ObjectKind,
+    source_id: &str,
+    target_id: &str,
+    source_hash: &str,
+    origin: Origin,
+    run: Option<RunId>,
+) -> Result<()> {
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO objects (kind, source_id, target_id, status, source_hash, origin, seq,
+                                  run_id, updated_at)
+             VALUES (?1, ?2, ?3, 'migrated', ?4, ?5,
+                     (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects), ?6, ?7)
+             ON CONFLICT (kind, source_id) DO NOTHING",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                kind.as_str(),
+                source_id,
+                target_id,
+                source_hash,
+                origin.as_str(),
+                run.map(|r| r.0),
+                now_text()
+            ])
+        })
+        .map_err(Error::ledger("mark migrated"))?;
+    if inserted == 0 {
+        migrated_object(tx, kind, source_id, target_id, source_hash, origin, run)?;
+    }
+    Ok(())
+}
+
 /// The `objects` row of [`migrated_in`], alone: the caller keeps the queue and the parts in
 /// step.
 pub(super) fn migrated_object(

@@ -445,10 +445,20 @@ fn a_part_registered_with_its_outcome_reads_as_one_registered_then_marked() {
         // A queued part (rows in `objects` and `queue`, none in `parts`): its queue entry goes.
         l.mark_queued(&ObjectKind::Part, "g-q", &reason, run)
             .unwrap();
+        // A part registered already (pending rows in `parts` and `objects`): both are updated.
+        let registered = PartRecord {
+            ticket_source_id: "t1".into(),
+            transaction_guid: "g-r".into(),
+            target_part_id: None,
+            position: 2,
+            status: ObjectStatus::Pending,
+        };
+        l.record_part(&registered, "ph-old", run).unwrap();
     }
     let parts = [
         ("g-a", "p-a", Origin::Created),
         ("g-q", "p-q", Origin::Reused),
+        ("g-r", "p-r", Origin::Created),
     ];
     for (pos, (guid, target, origin)) in parts.into_iter().enumerate() {
         let rec = PartRecord {
@@ -466,7 +476,7 @@ fn a_part_registered_with_its_outcome_reads_as_one_registered_then_marked() {
     }
     let read = |l: &Ledger| {
         let parts = l.parts_for("t1").unwrap();
-        let objects: Vec<_> = ["g-a", "g-q"]
+        let objects: Vec<_> = ["g-a", "g-q", "g-r"]
             .iter()
             .map(|g| {
                 let o = l.lookup(&ObjectKind::Part, g).unwrap().unwrap();
@@ -490,15 +500,21 @@ fn a_part_registered_with_its_outcome_reads_as_one_registered_then_marked() {
     };
     let (a, b) = (read(&two), read(&one));
     assert_eq!(a, b);
-    assert_eq!(a.0.len(), 2);
+    assert_eq!(a.0.len(), 3);
     assert!(a.0.iter().all(|p| p.status == ObjectStatus::Migrated));
     assert_eq!(a.0[1].target_part_id.as_deref(), Some("p-q"));
+    assert_eq!(a.0[2].target_part_id.as_deref(), Some("p-r"));
+    assert_eq!(
+        a.1[2].2.as_deref(),
+        Some("ph"),
+        "the registered part's hash is the new one"
+    );
     assert!(a.3.is_empty(), "the queued part's entry is cleared");
-    assert_eq!(a.2.migrated, 2);
+    assert_eq!(a.2.migrated, 3);
     assert_eq!(
         a.4,
-        ["g-a", "t1"],
-        "the reused part is not undone; the created one is"
+        ["g-r", "g-a", "t1"],
+        "the reused part is not undone; the created ones are, latest first"
     );
 }
 
@@ -933,9 +949,7 @@ fn a_cached_statement_is_not_planned_again_on_every_use() -> Result<()> {
     }
     let conn = l.lock();
     for sql in [parts::PART_NEEDS, intents::CREATING_RUN] {
-        let s = conn
-            .prepare_cached(sql)
-            .map_err(Error::ledger("prepare"))?;
+        let s = conn.prepare_cached(sql).map_err(Error::ledger("prepare"))?;
         assert_eq!(
             s.get_status(rusqlite::StatementStatus::RePrepare),
             0,

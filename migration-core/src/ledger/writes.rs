@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::intents::close_open;
-use super::objects::{clear_queue_entry, migrated_in, migrated_object, set_status};
+use super::objects::{clear_queue_entry, migrated_in, new_migrated_object, set_status};
 use super::parts::{Earlier, mark_in};
 use super::{
     Intent, IntentId, IntentOutcome, Ledger, LossyNote, ObjectStatus, Origin, PartRecord, Reason,
@@ -610,28 +610,38 @@ impl LedgerBatch<'_> {
         run: RunId,
     ) -> Result<()> {
         let tx = self.tx;
-        tx.prepare_cached(
-            "INSERT INTO parts (ticket_source_id, transaction_guid, target_part_id, position,
-                                status, run_id, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'migrated', ?5, ?6)
-             ON CONFLICT (ticket_source_id, transaction_guid) DO UPDATE SET
-               target_part_id = excluded.target_part_id, position = excluded.position,
-               status = excluded.status, run_id = excluded.run_id,
-               updated_at = excluded.updated_at",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                part.ticket_source_id,
-                part.transaction_guid,
-                target_id,
-                part.position,
-                run.0,
-                now_text()
-            ])
-        })
-        .map_err(Error::ledger("record migrated part"))?;
+        let values = params![
+            part.ticket_source_id,
+            part.transaction_guid,
+            target_id,
+            part.position,
+            run.0,
+            now_text()
+        ];
+        // A plain insert first, and an update only when the part has a row after all: an
+        // upsert (`DO UPDATE`) made SQLite open a statement journal and copy every page it
+        // touched, for a row that is new on this path (`docs/performance.md`, "Eleventh
+        // pass").
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO parts (ticket_source_id, transaction_guid, target_part_id, position,
+                                    status, run_id, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'migrated', ?5, ?6)
+                 ON CONFLICT (ticket_source_id, transaction_guid) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(values))
+            .map_err(Error::ledger("record migrated part"))?;
+        if inserted == 0 {
+            tx.prepare_cached(
+                "UPDATE parts SET target_part_id = ?3, position = ?4, status = 'migrated',
+                                  run_id = ?5, updated_at = ?6
+                  WHERE ticket_source_id = ?1 AND transaction_guid = ?2",
+            )
+            .and_then(|mut s| s.execute(values))
+            .map_err(Error::ledger("record migrated part"))?;
+        }
         let kind = ObjectKind::Part;
-        migrated_object(
+        new_migrated_object(
             tx,
             &kind,
             &part.transaction_guid,
