@@ -202,6 +202,75 @@ fn the_preflight_shows_what_it_checked() {
     );
 }
 
+/// A command started while the previous one's requests still fill a key's minute waits for
+/// the quota before it asks Glassix, says so, and passes: it used to give Glassix 30 s from the
+/// start and report "did not answer" when the quota alone held the request back longer.
+#[test]
+fn the_preflight_waits_for_a_quota_the_previous_command_spent_and_says_so() {
+    let ctx = ctx();
+    let mut config = ctx.config();
+    // Four requests a minute, all sent 57 s ago by "the previous command": the next one may
+    // go in about 3 s.
+    table(&mut config, "glassix").insert("per_minute".into(), 4.into());
+    ctx.write_config(&config);
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let keys: Vec<serde_json::Value> = ctx
+        .sb
+        .credentials
+        .glassix
+        .iter()
+        .map(|c| serde_json::json!({"department": c.api_key, "sent_at_ms": vec![now_ms - 57_000; 4]}))
+        .collect();
+    std::fs::create_dir_all(ctx.out("")).unwrap();
+    std::fs::write(
+        ctx.out("glassix-quota-usage.json"),
+        serde_json::json!({"recorded_at_ms": now_ms, "keys": keys}).to_string(),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let mut child = ctx
+        .command(&["discover"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        let done = line.contains("Preflight passed");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    // Discovery at four requests a minute would take hours: the preflight is what is tested.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = seen.join("\n");
+    assert!(text.contains("Preflight passed"), "{text}");
+    assert!(
+        text.contains("Glassix: waiting up to") && text.contains("for the quota of"),
+        "the wait is said: {text}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "the quota held the check back: {:?}",
+        started.elapsed()
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // signals
 

@@ -533,6 +533,14 @@ impl Department {
         self.state.creds.api_key
     }
 
+    /// How long this key's quota holds back `requests` more requests sent now (zero while it
+    /// has room): the requests this process and, once [`Client::continue_quota_usage`] has
+    /// seeded it, the previous command sent count against the same minute and hour. A caller
+    /// that gives a request a deadline adds this to it.
+    pub fn quota_wait(&self, requests: u64) -> Duration {
+        self.state.pacer.wait_for(requests)
+    }
+
     /// The pace and counters of this department's limiter.
     pub fn stats(&self) -> DepartmentStats {
         DepartmentStats {

@@ -206,6 +206,21 @@ impl Pacer {
         }
     }
 
+    /// How long from now until `n` more requests may be sent, as [`Pacer::acquire`] would
+    /// book them (this books nothing): zero while the key has room.
+    pub(crate) fn wait_for(&self, n: u64) -> Duration {
+        let now = Instant::now();
+        let s = self.lock();
+        let limits = self.limits(s.factor);
+        let keep = self.limits(1.0);
+        let (mut minute, mut hour) = (s.minute.clone(), s.hour.clone());
+        let mut last = now;
+        for _ in 0..n {
+            last = book(now, s.gate, &mut minute, &mut hour, limits, keep);
+        }
+        last.saturating_duration_since(now)
+    }
+
     /// The bookings of the last hour (the hour log: every slot that can still constrain a
     /// request), oldest first, with `now`.
     pub(crate) fn bookings(&self) -> (Vec<Instant>, Instant) {

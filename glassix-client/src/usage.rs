@@ -239,6 +239,34 @@ mod tests {
         assert_eq!(Instant::now(), start);
     }
 
+    /// What a command waits before its first request on a key the previous command used up
+    /// (the preflight gives Glassix that much more time to answer): the pacer's own booking,
+    /// without booking anything.
+    #[tokio::test(start_paused = true)]
+    async fn a_key_says_how_long_its_quota_holds_back_the_next_requests() {
+        let key = Uuid::from_u128(9);
+        let first = client(&[key]);
+        let dept = first.department(key).unwrap();
+        assert_eq!(dept.quota_wait(120), Duration::ZERO, "a fresh key has room");
+        for _ in 0..120 {
+            dept.state.pacer.acquire().await;
+        }
+        let second = client(&[key]);
+        second.continue_quota_usage(&first.quota_usage());
+        let next = second.department(key).unwrap();
+        let wait = next.quota_wait(1);
+        // A minute and 250 ms after the first command's first request, less the wall-clock
+        // milliseconds this test took.
+        assert!(
+            wait >= Duration::from_millis(59_000) && wait <= Duration::from_millis(60_250),
+            "{wait:?}"
+        );
+        assert_eq!(next.quota_wait(1), wait, "asking books nothing");
+        let start = Instant::now();
+        next.state.pacer.acquire().await;
+        assert_eq!(Instant::now() - start, wait, "the pacer waits that long");
+    }
+
     #[test]
     fn usage_of_another_key_does_not_count() {
         let a = Uuid::from_u128(1);
