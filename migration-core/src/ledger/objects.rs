@@ -320,7 +320,16 @@ pub(super) fn migrated_in(
     origin: Origin,
     run: Option<RunId>,
 ) -> Result<()> {
-    migrated_object(tx, kind, source_id, target_id, source_hash, origin, run)?;
+    migrated_object(
+        tx,
+        kind,
+        source_id,
+        target_id,
+        source_hash,
+        origin,
+        run,
+        false,
+    )?;
     after_status(
         tx,
         kind,
@@ -331,48 +340,22 @@ pub(super) fn migrated_in(
     )
 }
 
-/// [`migrated_object`] for a record that most likely has no row yet (a new part): a plain
-/// insert, and [`migrated_object`] only when a row exists after all. The update
-/// [`migrated_object`] tries first makes SQLite open a statement journal (it changes a column
-/// with a foreign key and may abort after its first change) and copy every page it touches,
-/// even when it matches no row.
-pub(super) fn new_migrated_object(
-    tx: &Connection,
-    kind: &ObjectKind,
-    source_id: &str,
-    target_id: &str,
-    source_hash: &str,
-    origin: Origin,
-    run: Option<RunId>,
-) -> Result<()> {
-    let inserted = tx
-        .prepare_cached(
-            "INSERT INTO objects (kind, source_id, target_id, status, source_hash, origin, seq,
-                                  run_id, updated_at)
-             VALUES (?1, ?2, ?3, 'migrated', ?4, ?5,
-                     (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects), ?6, ?7)
-             ON CONFLICT (kind, source_id) DO NOTHING",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                kind.as_str(),
-                source_id,
-                target_id,
-                source_hash,
-                origin.as_str(),
-                run.map(|r| r.0),
-                now_text()
-            ])
-        })
-        .map_err(Error::ledger("mark migrated"))?;
-    if inserted == 0 {
-        migrated_object(tx, kind, source_id, target_id, source_hash, origin, run)?;
-    }
-    Ok(())
+/// A migrated record's `objects` row, inserted with the next creation order (`seq`).
+macro_rules! insert_migrated {
+    () => {
+        "INSERT INTO objects (kind, source_id, target_id, status, source_hash, origin, seq,
+                              run_id, updated_at)
+         VALUES (?1, ?2, ?3, 'migrated', ?4, ?5,
+                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects), ?6, ?7)"
+    };
 }
 
 /// The `objects` row of [`migrated_in`], alone: the caller keeps the queue and the parts in
-/// step.
+/// step. `likely_new`: the record most likely has no row yet (a new part), so a plain insert
+/// is tried first and the update only when a row exists after all. The update makes SQLite
+/// open a statement journal (it changes a column with a foreign key and may abort after its
+/// first change) and copy every page it touches, even when it matches no row.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn migrated_object(
     tx: &Connection,
     kind: &ObjectKind,
@@ -381,6 +364,7 @@ pub(super) fn migrated_object(
     source_hash: &str,
     origin: Origin,
     run: Option<RunId>,
+    likely_new: bool,
 ) -> Result<()> {
     let exec = |sql: &str| {
         tx.prepare_cached(sql)
@@ -397,6 +381,14 @@ pub(super) fn migrated_object(
             })
             .map_err(Error::ledger("mark migrated"))
     };
+    if likely_new
+        && exec(concat!(
+            insert_migrated!(),
+            " ON CONFLICT (kind, source_id) DO NOTHING"
+        ))? == 1
+    {
+        return Ok(());
+    }
     // A record kept migrated to the same Intercom object keeps its origin and creation order
     // (`seq`); any other takes the given origin and the next order.
     let updated = exec(
@@ -411,12 +403,7 @@ pub(super) fn migrated_object(
     )?;
     if updated == 0 {
         // No row (the connection is held, so none can appear in between).
-        exec(
-            "INSERT INTO objects (kind, source_id, target_id, status, source_hash, origin, seq,
-                                  run_id, updated_at)
-             VALUES (?1, ?2, ?3, 'migrated', ?4, ?5,
-                     (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects), ?6, ?7)",
-        )?;
+        exec(insert_migrated!())?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::intents::close_open;
-use super::objects::{clear_queue_entry, migrated_in, new_migrated_object, set_status};
+use super::objects::{clear_queue_entry, migrated_in, migrated_object, set_status};
 use super::parts::{Earlier, mark_in};
 use super::{
     Intent, IntentId, IntentOutcome, Ledger, LossyNote, ObjectStatus, Origin, PartRecord, Reason,
@@ -641,7 +641,7 @@ impl LedgerBatch<'_> {
             .map_err(Error::ledger("record migrated part"))?;
         }
         let kind = ObjectKind::Part;
-        new_migrated_object(
+        migrated_object(
             tx,
             &kind,
             &part.transaction_guid,
@@ -649,6 +649,7 @@ impl LedgerBatch<'_> {
             source_hash,
             origin,
             Some(run),
+            true,
         )?;
         clear_queue_entry(tx, &kind, &part.transaction_guid)
     }
