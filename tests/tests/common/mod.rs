@@ -67,11 +67,15 @@ async fn sandbox_with_sizes(sizes: GeneratorSizes, seed: u64) -> SandboxHandle {
             window_secs: 1,
             ..IntercomConfig::default()
         },
-        exports_dir: Some(std::env::temp_dir().join(format!(
-            "migration-e2e-{}-{seed}-{tickets}-{}",
-            std::process::id(),
-            EXPORTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ))),
+        // Under the build's own scratch folder (`target/tmp`), which `cargo clean` removes,
+        // instead of the system's /tmp, where every run left a folder behind.
+        exports_dir: Some(
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+                "migration-e2e-{}-{seed}-{tickets}-{}",
+                std::process::id(),
+                EXPORTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            )),
+        ),
         ..SandboxConfig::default()
     };
     Sandbox::start(config).await.expect("sandbox starts")
