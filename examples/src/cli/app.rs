@@ -358,19 +358,11 @@ impl Drop for UsageKeeper {
 
 /// How long the preflight waits for each service before it calls it unreachable. The clients
 /// retry transport and server errors with backoff; a service that has not answered in this
-/// time will not carry a migration either. A Glassix key whose quota the previous command
-/// spent gets the pacer's known wait on top ([`glassix_check_deadline`]).
+/// time will not carry a migration either. A Glassix key whose minute or hour an earlier
+/// command used up gets its quota's known wait on top
+/// ([`glassix_client::Department::quota_wait`]): without it, a `migrate` started in the minute
+/// `discover` spent was told Glassix "did not answer", though nothing had been asked yet.
 pub const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How long the preflight gives one Glassix department's check (a token and one call): the
-/// quota's known wait for that call (the requests the previous command sent on the key count
-/// against the same minute and hour) plus [`PREFLIGHT_TIMEOUT`] for Glassix to answer. Without
-/// the wait, a `migrate` started in the minute `discover` spent was told Glassix "did not
-/// answer", though nothing had been asked yet.
-pub fn glassix_check_deadline(department: &glassix_client::Department) -> (Duration, Duration) {
-    let wait = department.quota_wait(1);
-    (wait, wait + PREFLIGHT_TIMEOUT)
-}
 
 impl App {
     /// Checks, in seconds and before any bulk read, everything a long run needs: the output
@@ -401,39 +393,28 @@ impl App {
             }
         }
         let departments = clients.glassix.departments();
-        let checks: Vec<(Duration, Duration)> =
-            departments.iter().map(glassix_check_deadline).collect();
-        let held: Vec<&str> = checks
+        // What each key's quota holds back its check (a token and one call) before it is sent.
+        let waits: Vec<Duration> = departments.iter().map(|d| d.quota_wait(1)).collect();
+        let held: Vec<&str> = waits
             .iter()
-            .enumerate()
-            .filter(|(_, (wait, _))| wait.as_secs() >= 1)
-            .map(|(i, _)| {
-                self.config
-                    .glassix
-                    .departments
-                    .get(i)
-                    .map_or("?", |d| d.name.as_str())
-            })
+            .zip(&self.config.glassix.departments)
+            .filter(|(wait, _)| wait.as_secs() >= 1)
+            .map(|(_, d)| d.name.as_str())
             .collect();
-        if let Some(longest) = checks.iter().map(|(wait, _)| *wait).max() {
-            if !held.is_empty() {
-                c.line(format!(
-                    "  Glassix: waiting up to {} s for the quota of {} (an earlier command used \
-                     this minute's or hour's requests) before checking",
-                    longest.as_secs(),
-                    held.join(", ")
-                ));
-            }
+        if !held.is_empty() {
+            c.line(format!(
+                "  Glassix: waiting up to {} s for the quota of {} (an earlier command used this \
+                 minute's or hour's requests) before checking",
+                waits.iter().max().copied().unwrap_or_default().as_secs(),
+                held.join(", ")
+            ));
         }
         let (me, glassix) = tokio::join!(
             // `GET /me` with every token: all must answer and belong to one workspace.
             tokio::time::timeout(PREFLIGHT_TIMEOUT, clients.intercom.check_tokens()),
-            futures::future::join_all(
-                departments
-                    .iter()
-                    .zip(&checks)
-                    .map(|(d, (_, deadline))| tokio::time::timeout(*deadline, d.check_access()))
-            )
+            futures::future::join_all(departments.iter().zip(&waits).map(|(d, wait)| {
+                tokio::time::timeout(PREFLIGHT_TIMEOUT + *wait, d.check_access())
+            }))
         );
         let mut found = Vec::new();
         match me {
@@ -473,16 +454,13 @@ impl App {
                      (a token and GET /tenants/gettags{}). Check the network and {}, then run \
                      again",
                     PREFLIGHT_TIMEOUT.as_secs(),
-                    checks
-                        .get(i)
-                        .map_or(String::new(), |(wait, _)| if wait.is_zero() {
-                            String::new()
-                        } else {
-                            format!(
-                                ", after {} s of waiting for the key's quota",
-                                wait.as_secs()
-                            )
-                        }),
+                    waits.get(i).filter(|wait| !wait.is_zero()).map_or(
+                        String::new(),
+                        |wait| format!(
+                            ", after {} s of waiting for the key's quota",
+                            wait.as_secs()
+                        )
+                    ),
                     self.glassix_url_setting()
                 ))),
             }
